@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Installs exactly the Debian 12 packages Bulkhead needs. Idempotent; silent when all present.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  cmake ninja-build g++ pkg-config binutils
+  # fuzzing (libFuzzer runtime)
+  clang libclang-rt-14-dev
+  # libraries
+  catch2 libbotan-2-dev libtss2-dev libtomlplusplus-dev libcli11-dev libfmt-dev
+  nlohmann-json3-dev libcryptsetup-dev
+  # platform: emulator, software TPM, firmware, ESP tools, TPM tools for interop checks
+  qemu-system-x86 qemu-utils swtpm swtpm-tools ovmf mtools tpm2-tools
+  # proofs
+  coq
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "bootstrap: installing ${missing[*]}" >&2
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

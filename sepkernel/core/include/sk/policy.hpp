@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: Apache-2.0
+// The policy model: fixed-size, freestanding. The TOML front end fills it, the validator
+// checks it, the image format carries it to the kernel, which builds its tables from it.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace sk::policy {
+
+// Fixed table sizes (SK-LIM-1). The kernel reserves exactly this much.
+inline constexpr uint32_t k_max_labels = 8;
+inline constexpr uint32_t k_max_partitions = 8;
+inline constexpr uint32_t k_max_channels = 16;
+inline constexpr uint32_t k_max_cpus = 2;
+inline constexpr uint32_t k_max_frames_per_cpu = 16;
+inline constexpr uint32_t k_max_io_ranges = 8;   // per partition
+inline constexpr uint32_t k_max_mmio_ranges = 4; // per partition
+inline constexpr uint32_t k_max_irqs = 4;        // per partition
+inline constexpr uint32_t k_name_len = 32;       // including the terminating NUL
+inline constexpr uint32_t k_path_len = 64;       // image / disk file names, including NUL
+inline constexpr uint64_t k_page_size = 4096;
+inline constexpr uint32_t k_max_irq = 23;        // IOAPIC inputs 0..23
+inline constexpr uint16_t k_idle = 0xFFFF;       // frame owner: nobody (the CPU idles)
+inline constexpr uint16_t k_none = 0xFFFF;       // index: no object
+
+// VGA text colours (the indicator's colour is a foreground/background pair of these).
+enum class Colour : uint8_t {
+  black = 0, blue, green, cyan, red, magenta, brown, light_grey,
+  dark_grey, light_blue, light_green, light_cyan, light_red, light_magenta, yellow, white,
+};
+
+// What the kernel does when a partition violates its bounds.
+enum class On_violation : uint8_t { stop = 0, inject_fault = 1 };
+
+struct Name {
+  char text[k_name_len];
+};
+
+struct Path {
+  char text[k_path_len];
+};
+
+struct Range {        // [base, base + size)
+  uint64_t base;
+  uint64_t size;
+};
+
+struct Io_range {     // ports [first, first + count)
+  uint16_t first;
+  uint16_t count;
+};
+
+struct Label {
+  Name name;
+  uint8_t level;      // flow order: information may flow from level a to level b iff a <= b
+};
+
+struct Partition {
+  Name name;
+  uint16_t label;            // index into Policy::labels
+  Colour colour_fg;
+  Colour colour_bg;
+  uint8_t cpu;               // the CPU this partition's single vCPU runs on
+  On_violation on_violation;
+  bool console;              // has a virtual screen and keyboard on the trusted path
+  bool attestation_agent;    // may ask the kernel for a TPM quote (SK-CAP-1)
+  bool debug_log;            // may write to the kernel's debug log
+  Range memory;              // host-physical; the guest sees it at guest-physical 0
+  Path image;                // file name of the partition image
+  uint8_t image_sha256[32];  // filled by the compiler from the image file
+  Path disk;                 // file name of the encrypted disk, empty if none
+  uint32_t io_count;
+  Io_range io[k_max_io_ranges];
+  uint32_t mmio_count;
+  Range mmio[k_max_mmio_ranges];  // host-physical = guest-physical (pass-through)
+  uint32_t irq_count;
+  uint8_t irqs[k_max_irqs];
+};
+
+// A one-way channel: the writer maps it read-write, the reader read-only (SK-FLOW-1).
+struct Channel {
+  Name name;
+  uint16_t writer;           // partition index
+  uint16_t reader;           // partition index
+  Range memory;              // host-physical pages backing the channel
+  uint64_t guest_address;    // where both sides see it (guest-physical)
+};
+
+struct Frame {
+  uint16_t partition;        // partition index, or k_idle
+  uint32_t duration_us;
+};
+
+struct Cpu_plan {
+  uint32_t major_frame_us;
+  uint32_t frame_count;
+  Frame frames[k_max_frames_per_cpu];
+};
+
+struct Platform {
+  uint64_t ram_size;         // bytes of RAM the machine has (guest RAM of QEMU)
+  Range kernel_reserved;     // memory only the kernel uses
+  uint8_t cpu_count;
+};
+
+struct Policy {
+  Platform platform;
+  uint32_t label_count;
+  Label labels[k_max_labels];
+  uint32_t partition_count;
+  Partition partitions[k_max_partitions];
+  uint32_t channel_count;
+  Channel channels[k_max_channels];
+  Cpu_plan cpus[k_max_cpus];
+};
+
+// Devices that belong to the kernel and that no partition may own (SK-DEV-2).
+struct Reserved_io {
+  const char* what;
+  Io_range ports;
+};
+struct Reserved_mmio {
+  const char* what;
+  Range range;
+};
+struct Reserved_irq {
+  const char* what;
+  uint8_t irq;
+};
+extern const Reserved_io k_reserved_io[];
+extern const size_t k_reserved_io_count;
+extern const Reserved_mmio k_reserved_mmio[];
+extern const size_t k_reserved_mmio_count;
+extern const Reserved_irq k_reserved_irqs[];
+extern const size_t k_reserved_irq_count;
+
+// Helpers.
+bool name_equals(const Name& n, const char* s);
+// Returns the partition index with that name, or k_none.
+uint16_t find_partition(const Policy& p, const char* name);
+
+}  // namespace sk::policy

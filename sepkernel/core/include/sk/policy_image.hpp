@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
+// The compiled policy image: the one binary format between `bulkhead policy compile` and the
+// kernel. Every reader checks magic, revision, size and SHA-256 before trusting any field,
+// then runs the validator again.
+//
+// Layout (all integers little-endian):
+//   offset 0   u8[8]  magic "BKPOLICY"
+//   offset 8   u32    revision (k_image_revision)
+//   offset 12  u32    header size (k_image_header_size)
+//   offset 16  u32    total size in bytes (header + content)
+//   offset 20  u32    reserved, zero
+//   offset 24  u8[32] SHA-256 over the content bytes
+//   offset 56  content: the Policy, field by field, in declaration order (see policy_image.cpp)
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sk/policy.hpp"
+#include "sk/result.hpp"
+
+namespace sk::policy {
+
+inline constexpr uint8_t k_image_magic[8] = {'B', 'K', 'P', 'O', 'L', 'I', 'C', 'Y'};
+inline constexpr uint32_t k_image_revision = 1;
+inline constexpr uint32_t k_image_header_size = 56;
+inline constexpr size_t k_image_max_size = 64 * 1024;
+
+// Serialises p into out (capacity bytes). Returns the image size.
+// Precondition: p is valid (the compiler validates first).
+Result<size_t> write_image(const Policy& p, uint8_t* out, size_t capacity);
+
+// Checks header (magic, revision, header size, total size == size, digest) and decodes the
+// content into out. Does not run the validator: callers do (the kernel and `policy show`).
+// Errors: bad_magic, bad_revision, bad_size, bad_digest, truncated, out_of_range.
+Status read_image(const uint8_t* image, size_t size, Policy& out);
+
+}  // namespace sk::policy
