@@ -35,25 +35,30 @@ enum class On_violation : uint8_t { stop = 0, inject_fault = 1 };
 
 struct Name {
   char text[k_name_len];
+  bool operator==(const Name&) const = default;  // field by field (tests, round trips)
 };
 
 struct Path {
   char text[k_path_len];
+  bool operator==(const Path&) const = default;  // field by field (tests, round trips)
 };
 
 struct Range {        // [base, base + size)
   uint64_t base;
   uint64_t size;
+  bool operator==(const Range&) const = default;  // field by field (tests, round trips)
 };
 
 struct Io_range {     // ports [first, first + count)
   uint16_t first;
   uint16_t count;
+  bool operator==(const Io_range&) const = default;  // field by field (tests, round trips)
 };
 
 struct Label {
   Name name;
   uint8_t level;      // flow order: information may flow from level a to level b iff a <= b
+  bool operator==(const Label&) const = default;  // field by field (tests, round trips)
 };
 
 struct Partition {
@@ -76,6 +81,7 @@ struct Partition {
   Range mmio[k_max_mmio_ranges];  // host-physical = guest-physical (pass-through)
   uint32_t irq_count;
   uint8_t irqs[k_max_irqs];
+  bool operator==(const Partition&) const = default;  // field by field (tests, round trips)
 };
 
 // A one-way channel: the writer maps it read-write, the reader read-only (SK-FLOW-1).
@@ -85,23 +91,27 @@ struct Channel {
   uint16_t reader;           // partition index
   Range memory;              // host-physical pages backing the channel
   uint64_t guest_address;    // where both sides see it (guest-physical)
+  bool operator==(const Channel&) const = default;  // field by field (tests, round trips)
 };
 
 struct Frame {
   uint16_t partition;        // partition index, or k_idle
   uint32_t duration_us;
+  bool operator==(const Frame&) const = default;  // field by field (tests, round trips)
 };
 
 struct Cpu_plan {
   uint32_t major_frame_us;
   uint32_t frame_count;
   Frame frames[k_max_frames_per_cpu];
+  bool operator==(const Cpu_plan&) const = default;  // field by field (tests, round trips)
 };
 
 struct Platform {
   uint64_t ram_size;         // bytes of RAM the machine has (guest RAM of QEMU)
   Range kernel_reserved;     // memory only the kernel uses
   uint8_t cpu_count;
+  bool operator==(const Platform&) const = default;  // field by field (tests, round trips)
 };
 
 struct Policy {
@@ -113,6 +123,7 @@ struct Policy {
   uint32_t channel_count;
   Channel channels[k_max_channels];
   Cpu_plan cpus[k_max_cpus];
+  bool operator==(const Policy&) const = default;  // field by field (tests, round trips)
 };
 
 // Devices that belong to the kernel and that no partition may own (SK-DEV-2).

@@ -19,7 +19,7 @@ struct Violation {
   uint16_t index;        // label / partition / channel index, or CPU for schedule
   uint16_t sub_index;    // frame index for schedule, range index for devices, else 0
   char field[24];        // the TOML field name at fault, e.g. "memory", "io", "reader"
-  char message[160];     // one sentence, NUL-terminated, naming the objects at fault
+  char message[256];     // one sentence, NUL-terminated, naming the objects at fault
 };
 
 // Receives each violation as it is found. Hosted callers collect them; the kernel prints them.
