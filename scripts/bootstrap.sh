@@ -10,7 +10,7 @@ PACKAGES=(
   clang libclang-rt-14-dev
   # libraries
   catch2 libbotan-2-dev libtss2-dev libtomlplusplus-dev libcli11-dev libfmt-dev
-  nlohmann-json3-dev libcryptsetup-dev
+  nlohmann-json3-dev libcryptsetup-dev cryptsetup-bin
   # platform: emulator, software TPM, firmware, ESP tools, TPM tools for interop checks
   qemu-system-x86 qemu-utils swtpm swtpm-tools ovmf mtools tpm2-tools
   # proofs
