@@ -157,6 +157,7 @@ Luks_disk::Luks_disk(const std::string& path) : path_(path) {
   crypt_set_log_callback(nullptr, quiet_default_log, nullptr);
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) throw Storage_error(path + ": cannot open disk: " + std::strerror(errno));
+  check_luks2_headers(path);  // before libcryptsetup, which would repair a damaged copy
   if (crypt_init(&cd_, path.c_str()) < 0) throw Storage_error(path + ": cannot open disk");
   crypt_set_log_callback(cd_, &Luks_disk::log_callback, &log_);
   if (crypt_load(cd_, CRYPT_LUKS2, nullptr) < 0) {

@@ -87,6 +87,10 @@ class Luks_disk {
   static void log_callback(int level, const char* message, void* sink);
 };
 
+// Verifies magic, version, offset and SHA-256 checksum of both LUKS2 header copies and that
+// they agree. Throws Storage_error naming the copy at fault; reads only.
+void check_luks2_headers(const std::string& path);
+
 // Reads and writes the sealed-key area (k_sealed_area_offset .. + k_sealed_area_size).
 std::vector<uint8_t> read_sealed_area(const std::string& path);
 void write_sealed_area(const std::string& path, const std::vector<uint8_t>& blob);

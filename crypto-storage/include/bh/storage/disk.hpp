@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+// The administrator's operations on a bulkhead disk, as the `bulkhead disk` subcommands run
+// them. Each either completes or throws Storage_error (one line) having changed nothing on
+// disk: every check and every TPM command runs before the first write.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bh/storage/luks_disk.hpp"
+#include "bh/storage/tpm_seal.hpp"
+#include "sk/sealed_key.hpp"
+
+namespace bh::storage {
+
+struct Create_request {
+  Format_options format;
+  std::optional<std::string> recovery_passphrase_file;  // none: a recovery key is generated
+};
+
+// Creates the disk. Returns the generated recovery key if none was given (shown once).
+std::optional<std::string> create_disk(const Create_request& request, const Progress& progress);
+
+// The disk's current seal, read from both copies (LUKS2 token and sealed-key area), which must
+// agree and must belong to this disk (UUID, layout). nullopt: the disk was never sealed.
+struct Current_seal {
+  sk::storage::Sealed_key key;
+  std::vector<uint8_t> blob;
+  std::string manifest_sha256;  // hex, from the token
+};
+std::optional<Current_seal> read_seal(Luks_disk& disk);
+
+// Opens the recovery keyslot and checks the key against the LUKS2 digest.
+Secret recover_volume_key(Luks_disk& disk, const std::string& passphrase_file);
+
+struct Seal_request {
+  std::string disk;
+  std::string manifest;
+  std::string partition;
+  std::string tcti;
+  std::optional<std::string> passphrase_file;  // none: unseal the current seal with the TPM
+  std::optional<std::string> signed_policy;    // for unsealing a current authorize-mode seal
+  std::optional<std::string> authorize_key;    // administrator's public PEM: PolicyAuthorize
+};
+// Seals (or re-seals) the volume key; replaces any previous seal. Returns the blob written.
+sk::storage::Sealed_key seal_disk(const Seal_request& request);
+
+// Unseals through the TPM and checks the key against the LUKS2 digest.
+Secret unseal_disk(const std::string& disk, const std::string& tcti,
+                   const std::optional<std::string>& signed_policy_file);
+
+// Writes the administrator's approval of the manifest's PolicyPCR digest for the partition.
+sk::storage::Signed_policy sign_policy(const std::string& private_key_pem, const std::string& manifest,
+                                       const std::string& partition, const std::string& output);
+
+// A human-readable summary (LUKS2 layout, seal mode, PCRs, digests).
+std::string describe_disk(const std::string& disk);
+
+// Writes a secret to a new file with mode 0600 (refuses to overwrite).
+void write_secret_file(const std::string& path, const Secret& secret);
+
+// Parses sizes like "64M", "2G", "4096" (bytes; K/M/G/T are powers of 1024).
+uint64_t parse_size(const std::string& text);
+
+}  // namespace bh::storage

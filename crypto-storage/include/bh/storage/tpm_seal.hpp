@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+// The TPM operations of `bulkhead disk` (through bh_tpm's ESAPI handles): seal a volume key
+// under the owner-hierarchy storage primary, and unseal it with a PolicyPCR session, directly
+// (mode pcr) or through an administrator-approved policy (PolicyAuthorize).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bh/storage/policy_digest.hpp"
+#include "bh/storage/secret.hpp"
+#include "sk/sealed_key.hpp"
+
+namespace bh::storage {
+
+// The TPM's part of a sealed-key blob.
+struct Sealed_object {
+  std::vector<uint8_t> tpm2b_public;   // marshalled TPM2B_PUBLIC
+  std::vector<uint8_t> tpm2b_private;  // marshalled TPM2B_PRIVATE
+  std::vector<uint8_t> parent_name;    // name of the storage primary it was created under
+};
+
+// Creates a sealed data object holding volume_key whose authPolicy is auth_policy (no
+// authValue: only the policy opens it), under the storage primary (ECC P-256, the TCG SRK
+// template, owner hierarchy, recreated identically by every reader). Flushes every handle.
+Sealed_object tpm_seal(const std::string& tcti, const Secret& volume_key, const Digest& auth_policy);
+
+// Unseals with a policy session: PolicyPCR over k's selection (the TPM uses its current PCR
+// values), then, in mode authorize, PolicyAuthorize with approval (LoadExternal of the
+// administrator's key, VerifySignature, ticket). Throws Storage_error with one line naming the
+// cause: "wrong TPM" (primary's name differs), "PCR policy not satisfied" (0x99d), "approval
+// not signed by the disk's administrator key", ... Every session and object is flushed.
+Secret tpm_unseal(const std::string& tcti, const sk::storage::Sealed_key& k,
+                  const sk::storage::Signed_policy* approval);
+
+// The digest a trial session reaches with PolicyPCR over mask using the TPM's current PCR
+// values (tests compare it with policy_pcr_digest).
+Digest tpm_trial_policy_pcr(const std::string& tcti, uint32_t mask);
+
+// Extends SHA-256 PCR index with digest (tests: playing a manifest's events into swtpm).
+void tpm_extend_pcr(const std::string& tcti, uint32_t index, const Digest& digest);
+
+}  // namespace bh::storage

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: Apache-2.0
+// Disk creation, recovery, reading the current seal (both copies) and describing a disk.
+#include "bh/storage/disk.hpp"
+
+#include <botan/base64.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace bh::storage {
+
+namespace {
+
+// 40 characters from a 32-letter alphabet without look-alikes: 200 bits, in groups of five.
+std::string generate_recovery_key() {
+  static const char* k_alphabet = "abcdefghijkmnpqrstuvwxyz23456789";
+  Secret random = random_secret(40);
+  std::string key;
+  for (size_t i = 0; i < random.size(); ++i) {
+    if (i != 0 && i % 5 == 0) key += '-';
+    key += k_alphabet[random[i] & 31];
+  }
+  return key;
+}
+
+}  // namespace
+
+uint64_t parse_size(const std::string& text) {
+  size_t used = 0;
+  unsigned long long value = 0;
+  try {
+    value = std::stoull(text, &used);
+  } catch (const std::exception&) {
+    throw Storage_error("--size: '" + text + "' is not a size (e.g. 64M, 2G)");
+  }
+  std::string unit = text.substr(used);
+  int shift = 0;
+  if (unit == "K" || unit == "KiB") shift = 10;
+  else if (unit == "M" || unit == "MiB") shift = 20;
+  else if (unit == "G" || unit == "GiB") shift = 30;
+  else if (unit == "T" || unit == "TiB") shift = 40;
+  else if (!unit.empty()) throw Storage_error("--size: unknown unit '" + unit + "' (use K, M, G or T)");
+  if (value == 0 || value > (uint64_t(1) << (62 - shift))) throw Storage_error("--size: out of range");
+  return uint64_t(value) << shift;
+}
+
+void write_secret_file(const std::string& path, const Secret& secret) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) throw Storage_error(path + ": cannot create (exists already?): " + std::strerror(errno));
+  bool ok = ::write(fd, secret.data(), secret.size()) == ssize_t(secret.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) throw Storage_error(path + ": write failed");
+}
+
+std::optional<std::string> create_disk(const Create_request& request, const Progress& progress) {
+  std::optional<std::string> generated;
+  Secret passphrase;
+  if (request.recovery_passphrase_file) {
+    passphrase = read_passphrase_file(*request.recovery_passphrase_file);
+  } else {
+    generated = generate_recovery_key();
+    passphrase.assign(generated->begin(), generated->end());
+  }
+  Secret volume_key = random_secret(k_volume_key_size);
+  Luks_disk::create(request.format, volume_key, passphrase, progress);
+  return generated;
+}
+
+Secret recover_volume_key(Luks_disk& disk, const std::string& passphrase_file) {
+  Secret key = disk.volume_key_from_passphrase(read_passphrase_file(passphrase_file));
+  if (!disk.verify_volume_key(key)) throw Storage_error(disk.path() + ": recovered key fails the LUKS2 digest");
+  return key;
+}
+
+std::optional<Current_seal> read_seal(Luks_disk& disk) {
+  const std::string& path = disk.path();
+  auto token_text = disk.token_json();
+  auto area = read_sealed_area(path);
+  bool area_empty = std::all_of(area.begin(), area.end(), [](uint8_t b) { return b == 0; });
+  if (!token_text) {
+    if (area_empty) return std::nullopt;
+    throw Storage_error(path + ": sealed-key area is set but the " + std::string(k_token_type) +
+                        " token is missing (interrupted seal?); re-seal with the recovery passphrase");
+  }
+  nlohmann::json token;
+  std::vector<uint8_t> blob;
+  try {
+    token = nlohmann::json::parse(*token_text);
+    auto decoded = Botan::base64_decode(token.at("blob").get<std::string>());
+    blob.assign(decoded.begin(), decoded.end());
+  } catch (const std::exception&) {
+    throw Storage_error(path + ": " + std::string(k_token_type) + " token: field \"blob\" missing or not base64");
+  }
+  if (blob.size() > area.size() || !std::equal(blob.begin(), blob.end(), area.begin()) ||
+      !std::all_of(area.begin() + long(blob.size()), area.end(), [](uint8_t b) { return b == 0; })) {
+    throw Storage_error(path + ": sealed-key area differs from the LUKS2 token's copy (damaged or interrupted "
+                        "seal); re-seal with the recovery passphrase");
+  }
+  Current_seal seal;
+  seal.blob = blob;
+  sk::Status status = sk::storage::read_sealed_key(blob.data(), blob.size(), seal.key);
+  if (!status) throw Storage_error(path + ": sealed-key blob refused: " + sk::error_name(status.error()));
+  const Disk_info& info = disk.info();
+  std::string uuid(reinterpret_cast<const char*>(seal.key.disk_uuid),
+                   strnlen(reinterpret_cast<const char*>(seal.key.disk_uuid), sk::storage::k_uuid_size));
+  if (uuid != info.uuid) throw Storage_error(path + ": sealed-key blob belongs to disk " + uuid + ", not " + info.uuid);
+  if (seal.key.data_offset != info.data_offset || seal.key.sector_size != info.sector_size ||
+      seal.key.data_size > info.data_size) {
+    throw Storage_error(path + ": sealed-key blob's data segment disagrees with the LUKS2 header");
+  }
+  seal.manifest_sha256 = token.value("manifest_sha256", "");
+  return seal;
+}
+
+std::string describe_disk(const std::string& path) {
+  Luks_disk disk(path);
+  const Disk_info& info = disk.info();
+  std::ostringstream out;
+  out << "disk " << path << ": LUKS2 " << info.cipher << ", uuid " << info.uuid << "\n"
+      << "  data: offset " << info.data_offset << ", " << info.data_size << " bytes, sector " << info.sector_size
+      << ", XTS tweak = byte offset / 512\n";
+  auto seal = read_seal(disk);
+  if (!seal) {
+    out << "  seal: none (open with the recovery passphrase; run `bulkhead disk seal`)\n";
+    return out.str();
+  }
+  const auto& k = seal->key;
+  out << "  seal: partition " << k.partition << ", mode "
+      << (k.mode == sk::storage::Seal_mode::pcr ? "pcr" : "authorize") << ", sha256 PCRs";
+  for (uint32_t i = 0; i < 24; ++i) {
+    if (k.pcr_mask & (1u << i)) out << " " << i;
+  }
+  out << "\n  PolicyPCR digest " << hex(k.pcr_policy, 32) << "\n  authPolicy       " << hex(k.auth_policy, 32)
+      << "\n  storage primary  " << hex(k.parent_name.data, k.parent_name.size) << "\n";
+  if (k.mode == sk::storage::Seal_mode::authorize) {
+    out << "  administrator key " << hex(k.admin_key_name.data, k.admin_key_name.size) << "\n";
+  }
+  if (!seal->manifest_sha256.empty()) out << "  manifest sha256  " << seal->manifest_sha256 << "\n";
+  return out.str();
+}
+
+}  // namespace bh::storage

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: Apache-2.0
+// Sealing, re-sealing and unsealing a disk's volume key, and signing approved PCR policies.
+#include <botan/base64.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "bh/storage/disk.hpp"
+#include "bh/storage/manifest_pcrs.hpp"
+
+namespace bh::storage {
+
+namespace {
+
+template <size_t N>
+void set_bytes(sk::storage::Bytes<N>& out, const std::vector<uint8_t>& in, const char* what) {
+  if (in.size() > N) throw Storage_error(std::string(what) + ": " + std::to_string(in.size()) + " bytes, too large");
+  out.size = uint16_t(in.size());
+  std::copy(in.begin(), in.end(), out.data);
+}
+
+std::vector<uint8_t> read_binary(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Storage_error(path + ": cannot read " + what);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+sk::storage::Signed_policy load_signed_policy(const std::string& path) {
+  auto bytes = read_binary(path, "signed policy");
+  sk::storage::Signed_policy p{};
+  sk::Status status = sk::storage::read_signed_policy(bytes.data(), bytes.size(), p);
+  if (!status) throw Storage_error(path + ": signed policy refused: " + sk::error_name(status.error()));
+  return p;
+}
+
+nlohmann::json token_for(const sk::storage::Sealed_key& k, const std::vector<uint8_t>& blob,
+                         const Digest& manifest_sha256) {
+  nlohmann::json pcrs = nlohmann::json::array();
+  for (uint32_t i = 0; i < 24; ++i) {
+    if (k.pcr_mask & (1u << i)) pcrs.push_back(i);
+  }
+  nlohmann::json token = {
+      {"type", k_token_type},
+      {"keyslots", nlohmann::json::array()},
+      {"bulkhead_revision", sk::storage::k_sealed_revision},
+      {"partition", k.partition},
+      {"mode", k.mode == sk::storage::Seal_mode::pcr ? "pcr" : "authorize"},
+      {"pcr_bank", "sha256"},
+      {"pcrs", pcrs},
+      {"pcr_policy", hex(k.pcr_policy, 32)},
+      {"auth_policy", hex(k.auth_policy, 32)},
+      {"manifest_sha256", hex(manifest_sha256)},
+      {"sealed_area_offset", sk::storage::k_sealed_area_offset},
+      {"blob", Botan::base64_encode(blob.data(), blob.size())},
+  };
+  if (k.mode == sk::storage::Seal_mode::authorize) {
+    token["admin_key_name"] = hex(k.admin_key_name.data, k.admin_key_name.size);
+  }
+  return token;
+}
+
+}  // namespace
+
+sk::storage::Sealed_key seal_disk(const Seal_request& request) {
+  Luks_disk disk(request.disk);
+  const Disk_info& info = disk.info();
+  if (request.partition.empty() || request.partition.size() >= sk::storage::k_partition_name_size) {
+    throw Storage_error("--partition: name must be 1.." + std::to_string(sk::storage::k_partition_name_size - 1) +
+                        " characters");
+  }
+  Manifest_pcrs manifest = load_manifest_pcrs(request.manifest, request.partition);
+
+  sk::storage::Sealed_key k{};
+  k.mode = request.authorize_key ? sk::storage::Seal_mode::authorize : sk::storage::Seal_mode::pcr;
+  k.cipher = sk::storage::Cipher::aes_xts_plain64;
+  k.sector_size = info.sector_size;
+  k.data_offset = info.data_offset;
+  k.data_size = info.data_size;
+  if (info.uuid.size() >= sk::storage::k_uuid_size) throw Storage_error(request.disk + ": LUKS2 UUID too long");
+  std::memcpy(k.disk_uuid, info.uuid.data(), info.uuid.size());
+  std::strncpy(k.partition, request.partition.c_str(), sk::storage::k_partition_name_size - 1);
+  k.pcr_hash_alg = sk::storage::k_tpm_alg_sha256;
+  k.pcr_mask = pcr_mask(manifest.values);
+  Digest pcr_policy = policy_pcr_digest(manifest.values);
+  Digest auth_policy = pcr_policy;
+  if (request.authorize_key) {
+    Admin_public admin = load_admin_public(*request.authorize_key);
+    auth_policy = policy_authorize_digest(admin.name);
+    set_bytes(k.admin_key_name, admin.name, "administrator key name");
+    set_bytes(k.admin_public, admin.tpm2b_public, "administrator public key");
+  }
+  std::copy(pcr_policy.begin(), pcr_policy.end(), k.pcr_policy);
+  std::copy(auth_policy.begin(), auth_policy.end(), k.auth_policy);
+
+  // The volume key: from the recovery passphrase, or (re-seal on the running configuration)
+  // from the disk's current seal through the TPM.
+  Secret volume_key = request.passphrase_file
+                          ? recover_volume_key(disk, *request.passphrase_file)
+                          : unseal_disk(request.disk, request.tcti, request.signed_policy);
+
+  Sealed_object object = tpm_seal(request.tcti, volume_key, auth_policy);
+  set_bytes(k.parent_name, object.parent_name, "storage primary name");
+  set_bytes(k.sealed_public, object.tpm2b_public, "sealed object public area");
+  set_bytes(k.sealed_private, object.tpm2b_private, "sealed object private area");
+
+  std::vector<uint8_t> blob(sk::storage::k_sealed_max_size);
+  auto size = sk::storage::write_sealed_key(k, blob.data(), blob.size());
+  if (!size) throw Storage_error(request.disk + ": cannot encode sealed-key blob: " + sk::error_name(size.error()));
+  blob.resize(size.value());
+  // The token (atomic through LUKS2's two header copies) first, then the kernel's copy; a
+  // reader refuses a disk whose copies differ, so an interrupted seal is detected, not used.
+  disk.set_token_json(token_for(k, blob, manifest.manifest_sha256).dump());
+  write_sealed_area(request.disk, blob);
+  return k;
+}
+
+Secret unseal_disk(const std::string& path, const std::string& tcti, const std::optional<std::string>& signed_policy_file) {
+  Luks_disk disk(path);
+  auto seal = read_seal(disk);
+  if (!seal) throw Storage_error(path + ": disk is not sealed (no " + std::string(k_token_type) + " token)");
+  std::optional<sk::storage::Signed_policy> approval;
+  if (seal->key.mode == sk::storage::Seal_mode::authorize) {
+    if (!signed_policy_file) throw Storage_error(path + ": sealed with PolicyAuthorize: --signed-policy is required");
+    approval = load_signed_policy(*signed_policy_file);
+    const auto& name = seal->key.admin_key_name;
+    if (approval->key_name.size != name.size || std::memcmp(approval->key_name.data, name.data, name.size) != 0) {
+      throw Storage_error(*signed_policy_file + ": signed by key " +
+                          hex(approval->key_name.data, approval->key_name.size) +
+                          ", not by the disk's administrator key " + hex(name.data, name.size));
+    }
+  }
+  Secret key = tpm_unseal(tcti, seal->key, approval ? &*approval : nullptr);
+  if (!disk.verify_volume_key(key)) {
+    throw Storage_error(path + ": the TPM released a key that does not open this disk (blob from another disk?)");
+  }
+  return key;
+}
+
+sk::storage::Signed_policy sign_policy(const std::string& private_key_pem, const std::string& manifest_path,
+                                       const std::string& partition, const std::string& output) {
+  Manifest_pcrs manifest = load_manifest_pcrs(manifest_path, partition);
+  Digest approved = policy_pcr_digest(manifest.values);
+  Admin_public admin;
+  auto signature = sign_approval(private_key_pem, approved, &admin);
+  if (signature.size() != 64) throw Storage_error(private_key_pem + ": unexpected signature size");
+  sk::storage::Signed_policy p{};
+  p.pcr_hash_alg = sk::storage::k_tpm_alg_sha256;
+  p.pcr_mask = pcr_mask(manifest.values);
+  std::copy(approved.begin(), approved.end(), p.approved_policy);
+  std::copy(manifest.manifest_sha256.begin(), manifest.manifest_sha256.end(), p.manifest_sha256);
+  set_bytes(p.key_name, admin.name, "administrator key name");
+  p.signature_alg = sk::storage::k_tpm_alg_ecdsa;
+  p.signature_hash = sk::storage::k_tpm_alg_sha256;
+  std::copy(signature.begin(), signature.begin() + 32, p.signature_r);
+  std::copy(signature.begin() + 32, signature.end(), p.signature_s);
+  std::vector<uint8_t> blob(1024);
+  auto size = sk::storage::write_signed_policy(p, blob.data(), blob.size());
+  if (!size) throw Storage_error(output + ": cannot encode signed policy: " + sk::error_name(size.error()));
+  blob.resize(size.value());
+  std::string temporary = output + ".writing";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(blob.data()), std::streamsize(blob.size()));
+    if (!out) throw Storage_error(output + ": cannot write");
+  }
+  std::filesystem::rename(temporary, output);
+  return p;
+}
+
+}  // namespace bh::storage
