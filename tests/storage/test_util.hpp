@@ -52,8 +52,12 @@ inline Command_result run(const std::string& command) {
 }
 
 inline std::vector<uint8_t> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return {};
+  std::vector<uint8_t> out(size_t(in.tellg()));
+  in.seekg(0);
+  in.read(reinterpret_cast<char*>(out.data()), std::streamsize(out.size()));
+  return out;
 }
 
 inline void write_file(const std::string& path, const std::string& text) {
