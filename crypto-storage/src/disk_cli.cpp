@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+// The `bulkhead disk` subcommands: argument parsing, progress display, one-line errors.
+#include "bh/storage/disk_cli.hpp"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "bh/storage/disk.hpp"
+
+namespace bh::storage {
+
+namespace {
+
+struct Options {
+  std::string policy, partition, size, output, recovery_file, passphrase_file, disk, manifest, tcti;
+  std::string authorize_key, signed_policy, export_key, key, public_key, pbkdf = "argon2id";
+  uint32_t pbkdf2_iterations = 0;
+  uint32_t sector_size = 4096;
+};
+
+// Runs one command; a Storage_error becomes one line on stderr and exit status 1.
+void guarded(const char* command, const std::function<void()>& body) {
+  try {
+    body();
+  } catch (const Storage_error& e) {
+    std::cerr << "bulkhead disk " << command << ": " << e.what() << "\n";
+    throw CLI::RuntimeError(1);
+  } catch (const std::filesystem::filesystem_error& e) {
+    std::cerr << "bulkhead disk " << command << ": " << e.path1().string() << ": " << e.code().message() << "\n";
+    throw CLI::RuntimeError(1);
+  }
+}
+
+// "\r writing data area  37% (379 of 1024 MiB)" on a terminal; quarter steps otherwise.
+Progress progress_display() {
+  bool tty = ::isatty(STDERR_FILENO) != 0;
+  auto last = std::make_shared<int>(-1);
+  return [tty, last](uint64_t done, uint64_t total) {
+    int percent = total == 0 ? 100 : int(done * 100 / total);
+    if (percent == *last || (!tty && percent % 25 != 0)) return;
+    *last = percent;
+    std::fprintf(stderr, "%swriting data area %3d%% (%llu of %llu MiB)%s", tty ? "\r" : "", percent,
+                 static_cast<unsigned long long>(done >> 20), static_cast<unsigned long long>(total >> 20),
+                 tty && percent < 100 ? "" : "\n");
+  };
+}
+
+void export_if_asked(const Options& o, const Secret& key) {
+  if (!o.export_key.empty()) write_secret_file(o.export_key, key);
+}
+
+}  // namespace
+
+void add_disk_commands(CLI::App& app, Policy_check policy_check) {
+  auto o = std::make_shared<Options>();
+  CLI::App* disk = app.add_subcommand("disk", "create, seal, unseal and recover per-partition encrypted disks");
+  disk->require_subcommand(1);
+
+  CLI::App* create = disk->add_subcommand("create", "create a LUKS2 disk for a partition of a policy");
+  create->add_option("--policy", o->policy, "policy file (TOML)")->required();
+  create->add_option("--partition", o->partition, "partition name")->required();
+  create->add_option("--size", o->size, "data size, e.g. 64M, 2G")->required();
+  create->add_option("-o,--output", o->output, "disk image to create")->required();
+  create->add_option("--recovery-passphrase-file", o->recovery_file, "recovery passphrase (default: generate one)");
+  create->add_option("--pbkdf", o->pbkdf, "argon2id (default) or pbkdf2")->check(CLI::IsMember({"argon2id", "pbkdf2"}));
+  create->add_option("--pbkdf2-iterations", o->pbkdf2_iterations, "PBKDF2 iterations (tests)");
+  create->add_option("--sector-size", o->sector_size, "512 or 4096")->check(CLI::IsMember({512, 4096}));
+  create->callback([o, policy_check] {
+    guarded("create", [&] {
+      if (policy_check) policy_check(o->policy, o->partition);
+      Create_request r;
+      r.format.path = o->output;
+      r.format.data_size = parse_size(o->size);
+      r.format.sector_size = o->sector_size;
+      r.format.pbkdf = o->pbkdf == "pbkdf2" ? Pbkdf::pbkdf2 : Pbkdf::argon2id;
+      r.format.pbkdf2_iterations = o->pbkdf2_iterations;
+      r.format.label = o->partition;
+      if (!o->recovery_file.empty()) r.recovery_passphrase_file = o->recovery_file;
+      auto generated = create_disk(r, progress_display());
+      std::cout << "created " << o->output << " for partition " << o->partition << "\n";
+      if (generated) std::cout << "recovery key (shown once, keep it offline): " << *generated << "\n";
+    });
+  });
+
+  auto add_seal_options = [o](CLI::App* c) {
+    c->add_option("--disk", o->disk, "disk image")->required();
+    c->add_option("--manifest", o->manifest, "reference manifest of the build")->required();
+    c->add_option("--partition", o->partition, "partition name")->required();
+    c->add_option("--tcti", o->tcti, "TPM, e.g. swtpm:host=127.0.0.1,port=2321")->required();
+    c->add_option("--passphrase-file", o->passphrase_file, "recovery passphrase (source of the volume key)");
+    c->add_option("--authorize-key", o->authorize_key, "administrator public key (PEM): seal with PolicyAuthorize");
+  };
+  auto seal_callback = [o](const char* name) {
+    return [o, name] {
+      guarded(name, [&] {
+        Seal_request r;
+        r.disk = o->disk;
+        r.manifest = o->manifest;
+        r.partition = o->partition;
+        r.tcti = o->tcti;
+        if (!o->passphrase_file.empty()) r.passphrase_file = o->passphrase_file;
+        if (!o->signed_policy.empty()) r.signed_policy = o->signed_policy;
+        if (!o->authorize_key.empty()) r.authorize_key = o->authorize_key;
+        auto k = seal_disk(r);
+        std::cout << "sealed " << o->disk << " for partition " << k.partition << " ("
+                  << (k.mode == sk::storage::Seal_mode::pcr ? "PolicyPCR" : "PolicyAuthorize") << ", authPolicy "
+                  << hex(k.auth_policy, 32) << ")\n";
+      });
+    };
+  };
+  CLI::App* seal = disk->add_subcommand("seal", "seal the disk's volume key to the TPM under the manifest's PCRs");
+  add_seal_options(seal);
+  seal->callback(seal_callback("seal"));
+  CLI::App* reseal = disk->add_subcommand("reseal", "seal again to a new manifest, replacing the current seal");
+  add_seal_options(reseal);
+  reseal->add_option("--signed-policy", o->signed_policy, "approval to unseal the current seal (authorize mode)");
+  reseal->callback(seal_callback("reseal"));
+
+  CLI::App* unseal = disk->add_subcommand("unseal", "unseal through the TPM and check the key opens the disk");
+  unseal->add_option("--disk", o->disk, "disk image")->required();
+  unseal->add_option("--tcti", o->tcti, "TPM")->required();
+  unseal->add_option("--signed-policy", o->signed_policy, "administrator-approved policy (authorize mode)");
+  unseal->add_option("--export-key", o->export_key, "write the volume key to this new file (mode 0600)");
+  unseal->callback([o] {
+    guarded("unseal", [&] {
+      Secret key = unseal_disk(o->disk, o->tcti,
+                               o->signed_policy.empty() ? std::nullopt : std::optional<std::string>(o->signed_policy));
+      export_if_asked(*o, key);
+      std::cout << "unsealed: the TPM released the volume key of " << o->disk << " and it matches the LUKS2 digest\n";
+    });
+  });
+
+  CLI::App* recover = disk->add_subcommand("recover", "open the disk with the recovery passphrase");
+  recover->add_option("--disk", o->disk, "disk image")->required();
+  recover->add_option("--passphrase-file", o->passphrase_file, "recovery passphrase")->required();
+  recover->add_option("--export-key", o->export_key, "write the volume key to this new file (mode 0600)");
+  recover->callback([o] {
+    guarded("recover", [&] {
+      Luks_disk d(o->disk);
+      Secret key = recover_volume_key(d, o->passphrase_file);
+      export_if_asked(*o, key);
+      std::cout << "recovered: the passphrase opens " << o->disk << " (volume key verified)\n";
+    });
+  });
+
+  CLI::App* admin = disk->add_subcommand("admin-key", "generate an administrator signing key (ECDSA P-256)");
+  admin->add_option("-o,--output", o->key, "private key (PEM, created mode 0600)")->required();
+  admin->add_option("--public", o->public_key, "public key (PEM)")->required();
+  admin->callback([o] { guarded("admin-key", [&] { generate_admin_key(o->key, o->public_key); }); });
+
+  CLI::App* sign = disk->add_subcommand("sign-policy", "approve the PCR policy of a new manifest");
+  sign->add_option("--key", o->key, "administrator private key (PEM)")->required();
+  sign->add_option("--manifest", o->manifest, "new reference manifest")->required();
+  sign->add_option("--partition", o->partition, "partition name")->required();
+  sign->add_option("-o,--output", o->output, "signed policy file")->required();
+  sign->callback([o] {
+    guarded("sign-policy", [&] {
+      auto p = sign_policy(o->key, o->manifest, o->partition, o->output);
+      std::cout << "approved PolicyPCR " << hex(p.approved_policy, 32) << " -> " << o->output << "\n";
+    });
+  });
+
+  CLI::App* show = disk->add_subcommand("show", "describe a disk and its seal");
+  show->add_option("--disk", o->disk, "disk image")->required();
+  show->callback([o] { guarded("show", [&] { std::cout << describe_disk(o->disk); }); });
+}
+
+}  // namespace bh::storage
