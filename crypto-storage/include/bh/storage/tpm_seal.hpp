@@ -34,11 +34,4 @@ Sealed_object tpm_seal(const std::string& tcti, const Secret& volume_key, const 
 Secret tpm_unseal(const std::string& tcti, const sk::storage::Sealed_key& k,
                   const sk::storage::Signed_policy* approval);
 
-// The digest a trial session reaches with PolicyPCR over mask using the TPM's current PCR
-// values (tests compare it with policy_pcr_digest).
-Digest tpm_trial_policy_pcr(const std::string& tcti, uint32_t mask);
-
-// Extends SHA-256 PCR index with digest (tests: playing a manifest's events into swtpm).
-void tpm_extend_pcr(const std::string& tcti, uint32_t index, const Digest& digest);
-
 }  // namespace bh::storage

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: Apache-2.0
+// Sealing against swtpm: a disk sealed to manifest A opens only when the TPM's PCRs are A's,
+// re-sealing moves it to B, PolicyAuthorize lets a newly signed policy open it without
+// touching the disk, another TPM or a forged approval is refused, and the recovery passphrase
+// still opens it when the TPM is gone. Every refusal is one line and leaves the disk unchanged.
+#include <botan/base64.h>
+#include <botan/hash.h>
+
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "bh/storage/disk.hpp"
+#include "swtpm_fixture.hpp"
+
+using namespace bh::storage;
+using namespace bh::storage::test;
+
+namespace {
+
+Digest sha256(const std::string& text) {
+  auto h = Botan::HashFunction::create_or_throw("SHA-256");
+  h->update(text);
+  Digest d;
+  h->final(d.data());
+  return d;
+}
+
+// One build's measurements: events per PCR, as the boot stage would extend them.
+struct Build {
+  std::map<uint32_t, std::vector<Digest>> events;
+  // Writes the reference manifest (expected values predicted by replaying the events).
+  std::string write_manifest(const Scratch_dir& dir, const std::string& name) const {
+    nlohmann::json bank = nlohmann::json::object();
+    for (const auto& [pcr, list] : events) {
+      Digest value{};
+      for (const auto& e : list) {
+        auto h = Botan::HashFunction::create_or_throw("SHA-256");
+        h->update(value.data(), 32);
+        h->update(e.data(), 32);
+        h->final(value.data());
+      }
+      bank[std::to_string(pcr)] = hex(value);
+    }
+    nlohmann::json m = {{"pcrs", {{"sha256", bank}}}, {"partitions", {{"classified", {{"disk_pcrs", {8, 9}}}}}}};
+    write_file(dir.file(name), m.dump(2));
+    return dir.file(name);
+  }
+  // Boots it: extends every event into the TPM's PCRs.
+  void boot(Swtpm& tpm) const {
+    tpm.restart();
+    for (const auto& [pcr, list] : events) {
+      for (const auto& e : list) {
+        auto r = run("TSS2_LOG=all+none TPM2TOOLS_TCTI='" + tpm.tcti() + "' tpm2_pcrextend " + std::to_string(pcr) +
+                     ":sha256=" + hex(e));
+        REQUIRE(r.status == 0);
+      }
+    }
+  }
+};
+
+const Build k_build_a{{{8, {sha256("policy v1")}}, {9, {sha256("classified image v1")}}}};
+const Build k_build_b{{{8, {sha256("policy v1")}}, {9, {sha256("classified image v2")}}}};
+
+struct Fixture {
+  Scratch_dir dir;
+  Swtpm tpm{dir};
+  std::string disk = dir.file("classified.img");
+  std::string pass = dir.file("pass");
+  std::string manifest_a = k_build_a.write_manifest(dir, "a.json");
+  std::string manifest_b = k_build_b.write_manifest(dir, "b.json");
+  Fixture() {
+    write_file(pass, "recovery words");
+    Create_request r;
+    r.format.path = disk;
+    r.format.data_size = 1 << 20;
+    r.format.pbkdf = Pbkdf::pbkdf2;
+    r.format.pbkdf2_iterations = 1000;
+    r.recovery_passphrase_file = pass;
+    (void)create_disk(r, {});
+  }
+  Seal_request seal_request(const std::string& manifest) const {
+    Seal_request s;
+    s.disk = disk;
+    s.manifest = manifest;
+    s.partition = "classified";
+    s.tcti = tpm.tcti();
+    s.passphrase_file = pass;
+    return s;
+  }
+  Secret recovered() {
+    Luks_disk d(disk);
+    return recover_volume_key(d, pass);
+  }
+};
+
+// Runs f, which must throw one Storage_error line containing `expected`, and checks the disk
+// file is unchanged.
+template <typename F>
+void refused(const std::string& disk, const std::string& expected, F f) {
+  auto before = sha256_of_file(disk);
+  try {
+    f();
+    FAIL("not refused; expected: " << expected);
+  } catch (const Storage_error& e) {
+    std::string line = e.what();
+    INFO(line);
+    CHECK(line.find(expected) != std::string::npos);
+    CHECK(line.find('\n') == std::string::npos);
+  }
+  CHECK(sha256_of_file(disk) == before);
+}
+
+}  // namespace
+
+TEST_CASE("sealed to manifest A: opens under A, not under B; re-sealed to B: opens under B", "[storage][tpm]") {
+  Fixture f;
+  auto k = seal_disk(f.seal_request(f.manifest_a));
+  CHECK(k.mode == sk::storage::Seal_mode::pcr);
+  CHECK(k.pcr_mask == ((1u << 8) | (1u << 9)));
+  CHECK(describe_disk(f.disk).find("mode pcr, sha256 PCRs 8 9") != std::string::npos);
+  auto dump = run("cryptsetup luksDump '" + f.disk + "'");
+  CHECK(dump.output.find("bulkhead-tpm2") != std::string::npos);
+
+  k_build_a.boot(f.tpm);
+  CHECK(unseal_disk(f.disk, f.tpm.tcti(), std::nullopt) == f.recovered());
+
+  k_build_b.boot(f.tpm);
+  // Repeated failures: each policy session is flushed, or swtpm would run out (0x903).
+  for (int i = 0; i < 5; ++i) {
+    refused(f.disk, "PCR policy not satisfied", [&] { (void)unseal_disk(f.disk, f.tpm.tcti(), std::nullopt); });
+  }
+  auto b = seal_disk(f.seal_request(f.manifest_b));
+  CHECK(std::memcmp(b.pcr_policy, k.pcr_policy, 32) != 0);
+  CHECK(unseal_disk(f.disk, f.tpm.tcti(), std::nullopt) == f.recovered());
+
+  // Re-seal on the running configuration without the passphrase: the TPM releases the key.
+  auto to_a = f.seal_request(f.manifest_a);
+  to_a.passphrase_file.reset();
+  (void)seal_disk(to_a);
+  k_build_a.boot(f.tpm);
+  CHECK(unseal_disk(f.disk, f.tpm.tcti(), std::nullopt) == f.recovered());
+}
+
+TEST_CASE("PolicyAuthorize: a newly signed policy opens the disk without re-sealing", "[storage][tpm]") {
+  Fixture f;
+  generate_admin_key(f.dir.file("admin.pem"), f.dir.file("admin.pub.pem"));
+  generate_admin_key(f.dir.file("rogue.pem"), f.dir.file("rogue.pub.pem"));
+  auto request = f.seal_request(f.manifest_a);
+  request.authorize_key = f.dir.file("admin.pub.pem");
+  auto k = seal_disk(request);
+  CHECK(k.mode == sk::storage::Seal_mode::authorize);
+  auto sealed_disk = sha256_of_file(f.disk);  // from here on, nothing may write to the disk
+
+  (void)sign_policy(f.dir.file("admin.pem"), f.manifest_a, "classified", f.dir.file("a.sig"));
+  (void)sign_policy(f.dir.file("admin.pem"), f.manifest_b, "classified", f.dir.file("b.sig"));
+  (void)sign_policy(f.dir.file("rogue.pem"), f.manifest_b, "classified", f.dir.file("rogue.sig"));
+
+  k_build_a.boot(f.tpm);
+  CHECK(unseal_disk(f.disk, f.tpm.tcti(), f.dir.file("a.sig")) == f.recovered());
+  refused(f.disk, "--signed-policy is required", [&] { (void)unseal_disk(f.disk, f.tpm.tcti(), std::nullopt); });
+
+  k_build_b.boot(f.tpm);  // the update: image v2
+  refused(f.disk, "PCR policy not satisfied", [&] { (void)unseal_disk(f.disk, f.tpm.tcti(), f.dir.file("a.sig")); });
+  CHECK(unseal_disk(f.disk, f.tpm.tcti(), f.dir.file("b.sig")) == f.recovered());
+
+  // Signed by another key: refused by name before the TPM, and, with the name forged to the
+  // administrator's, refused by the TPM's own signature check.
+  refused(f.disk, "not by the disk's administrator key",
+          [&] { (void)unseal_disk(f.disk, f.tpm.tcti(), f.dir.file("rogue.sig")); });
+  auto rogue = read_file(f.dir.file("rogue.sig"));
+  sk::storage::Signed_policy forged{};
+  REQUIRE(sk::storage::read_signed_policy(rogue.data(), rogue.size(), forged).ok());
+  forged.key_name = k.admin_key_name;
+  std::vector<uint8_t> blob(1024);
+  auto size = sk::storage::write_signed_policy(forged, blob.data(), blob.size());
+  REQUIRE(size.ok());
+  write_file(f.dir.file("forged.sig"), std::string(blob.begin(), blob.begin() + long(size.value())));
+  refused(f.disk, "signature does not verify",
+          [&] { (void)unseal_disk(f.disk, f.tpm.tcti(), f.dir.file("forged.sig")); });
+  CHECK(sha256_of_file(f.disk) == sealed_disk);
+}
+
+TEST_CASE("another TPM is refused; the recovery passphrase still opens the disk", "[storage][tpm]") {
+  Fixture f;
+  (void)seal_disk(f.seal_request(f.manifest_a));
+  f.tpm.wipe();  // new owner seed: another machine, or a cleared TPM
+  k_build_a.boot(f.tpm);
+  refused(f.disk, "wrong TPM", [&] { (void)unseal_disk(f.disk, f.tpm.tcti(), std::nullopt); });
+  CHECK(f.recovered().size() == 64);
+  CHECK(run("cryptsetup open --test-passphrase --key-file '" + f.pass + "' '" + f.disk + "'").status == 0);
+  // Recovery re-seals it to the new TPM.
+  (void)seal_disk(f.seal_request(f.manifest_a));
+  CHECK(unseal_disk(f.disk, f.tpm.tcti(), std::nullopt) == f.recovered());
+}
+
+TEST_CASE("a sealed blob whose TPM part is damaged is refused by the TPM, disk unchanged", "[storage][tpm]") {
+  Fixture f;
+  (void)seal_disk(f.seal_request(f.manifest_a));
+  // Damage the encrypted private part consistently in both copies (valid blob digest), as an
+  // attacker holding the image could: only the TPM's integrity check can catch it.
+  sk::storage::Sealed_key k{};
+  {
+    Luks_disk d(f.disk);
+    auto seal = read_seal(d);
+    REQUIRE(seal.has_value());
+    k = seal->key;
+    k.sealed_private.data[k.sealed_private.size - 1] ^= 0x01;
+    std::vector<uint8_t> blob(sk::storage::k_sealed_max_size);
+    auto size = sk::storage::write_sealed_key(k, blob.data(), blob.size());
+    REQUIRE(size.ok());
+    blob.resize(size.value());
+    auto token = nlohmann::json::parse(*d.token_json());
+    token["blob"] = Botan::base64_encode(blob.data(), blob.size());
+    d.set_token_json(token.dump());
+    write_sealed_area(f.disk, blob);
+  }
+  k_build_a.boot(f.tpm);
+  refused(f.disk, "TPM refused the sealed object", [&] { (void)unseal_disk(f.disk, f.tpm.tcti(), std::nullopt); });
+}
