@@ -101,7 +101,12 @@ sk::storage::Sealed_key seal_disk(const Seal_request& request) {
                           ? recover_volume_key(disk, *request.passphrase_file)
                           : unseal_disk(request.disk, request.tcti, request.signed_policy);
 
-  Sealed_object object = tpm_seal(request.tcti, volume_key, auth_policy);
+  Sealed_object object;
+  try {
+    object = tpm_seal(request.tcti, volume_key, auth_policy);
+  } catch (const Storage_error& e) {
+    throw Storage_error(request.disk + ": " + e.what());
+  }
   set_bytes(k.parent_name, object.parent_name, "storage primary name");
   set_bytes(k.sealed_public, object.tpm2b_public, "sealed object public area");
   set_bytes(k.sealed_private, object.tpm2b_private, "sealed object private area");
@@ -132,7 +137,12 @@ Secret unseal_disk(const std::string& path, const std::string& tcti, const std::
                           ", not by the disk's administrator key " + hex(name.data, name.size));
     }
   }
-  Secret key = tpm_unseal(tcti, seal->key, approval ? &*approval : nullptr);
+  Secret key;
+  try {
+    key = tpm_unseal(tcti, seal->key, approval ? &*approval : nullptr);
+  } catch (const Storage_error& e) {
+    throw Storage_error(path + ": " + e.what());
+  }
   if (!disk.verify_volume_key(key)) {
     throw Storage_error(path + ": the TPM released a key that does not open this disk (blob from another disk?)");
   }
