@@ -173,3 +173,34 @@ TEST_CASE("sizes parse with binary units and bad sizes are named", "[storage][di
   CHECK_THROWS_WITH(parse_size("0"), Catch::Contains("--size"));
   CHECK_THROWS_WITH(parse_size("lots"), Catch::Contains("--size"));
 }
+
+TEST_CASE("the kernel's binding check accepts the blob's own disk only", "[storage][disk]") {
+  Scratch_dir dir;
+  write_file(dir.file("pass"), "recovery words");
+  (void)create_disk(fast_request(dir.file("a.img"), dir.file("pass")), {});
+  (void)create_disk(fast_request(dir.file("b.img"), dir.file("pass")), {});
+  sk::storage::Sealed_key k{};
+  {
+    Luks_disk a(dir.file("a.img"));
+    plant_seal(a);
+    auto seal = read_seal(a);
+    REQUIRE(seal.has_value());
+    k = seal->key;
+  }
+  auto header_of = [&](const std::string& name) {
+    auto bytes = read_file(dir.file(name));
+    bytes.resize(16384);
+    return bytes;
+  };
+  auto a = header_of("a.img");
+  CHECK(sk::storage::check_disk_binding(a.data(), a.size(), k).ok());
+  auto b = header_of("b.img");
+  CHECK(sk::storage::check_disk_binding(b.data(), b.size(), k).error() == sk::Error::denied);
+  auto damaged = a;
+  damaged[5000] ^= 1;
+  CHECK(sk::storage::check_disk_binding(damaged.data(), damaged.size(), k).error() == sk::Error::bad_digest);
+  damaged = a;
+  damaged[0] = 'X';
+  CHECK(sk::storage::check_disk_binding(damaged.data(), damaged.size(), k).error() == sk::Error::bad_magic);
+  CHECK(sk::storage::check_disk_binding(a.data(), 8192, k).error() == sk::Error::truncated);
+}

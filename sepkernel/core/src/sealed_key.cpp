@@ -249,4 +249,26 @@ Status read_signed_policy(const uint8_t* blob, size_t size, Signed_policy& out) 
   return {};
 }
 
+Status check_disk_binding(const uint8_t* header, size_t size, const Sealed_key& k) {
+  static const uint8_t k_luks_magic[6] = {'L', 'U', 'K', 'S', 0xBA, 0xBE};
+  if (header == nullptr || size < 4096) return Error::truncated;
+  if (!equal(header, k_luks_magic, 6)) return Error::bad_magic;
+  if (header[6] != 0 || header[7] != 2) return Error::bad_revision;
+  uint64_t header_size = 0;
+  for (int i = 8; i < 16; ++i) header_size = (header_size << 8) | header[i];
+  if (header_size < 4096 || header_size > 4 * 1024 * 1024) return Error::bad_size;
+  if (header_size > size) return Error::truncated;
+  // The checksum covers the header area with its own 64-byte field (offset 448) zeroed.
+  static const uint8_t k_zeros[64] = {};
+  Sha256 h;
+  h.update(header, 448);
+  h.update(k_zeros, sizeof k_zeros);
+  h.update(header + 512, size_t(header_size) - 512);
+  uint8_t digest[Sha256::k_digest_size];
+  h.finish(digest);
+  if (!equal(digest, header + 448, sizeof digest)) return Error::bad_digest;
+  if (!equal(header + 168, k.disk_uuid, k_uuid_size)) return Error::denied;
+  return {};
+}
+
 }  // namespace sk::storage

@@ -109,6 +109,12 @@ Result<size_t> write_signed_policy(const Signed_policy& p, uint8_t* out, size_t 
 // As read_sealed_key, but the total size must equal size (a signed policy is its own file).
 Status read_signed_policy(const uint8_t* blob, size_t size, Signed_policy& out);
 
+// Binds a blob to its disk: header is the start of the disk (at least the LUKS2 primary header
+// area, 16 KiB for bulkhead disks). Checks the LUKS2 magic, version 2, the header size, the
+// SHA-256 header checksum, and that the header's UUID (offset 168) equals k.disk_uuid.
+// Errors: truncated, bad_magic, bad_revision, bad_size, bad_digest, denied (UUID differs).
+Status check_disk_binding(const uint8_t* header, size_t size, const Sealed_key& k);
+
 // The XTS tweak (IV) of data sector `sector` (counted in sector_size units from the start of
 // the data segment): LUKS2 counts it in 512-byte units whatever the sector size.
 inline uint64_t xts_tweak_for_sector(uint64_t sector, uint32_t sector_size) {
