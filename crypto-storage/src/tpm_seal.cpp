@@ -63,7 +63,7 @@ class Esys_session {
  private:
   TSS2_TCTI_CONTEXT* tcti_ = nullptr;
   ESYS_CONTEXT* ctx_ = nullptr;
-  ESYS_TR handles_[8];
+  ESYS_TR handles_[10];
   int count_ = 0;
 };
 
@@ -106,6 +106,24 @@ ESYS_TR create_primary(Esys_session& s, std::vector<uint8_t>* name) {
   if (Esys_TR_GetName(s.ctx(), primary, &n.p) != TSS2_RC_SUCCESS) throw Storage_error("TPM: no primary name");
   name->assign(n.p->name, n.p->name + n.p->size);
   return primary;
+}
+
+// A session salted with the storage primary that encrypts the first TPM2B parameter of a
+// command (decrypt) or response (encrypt) with AES-128-CFB: the volume key never crosses the
+// TPM interface in clear from the host tools.
+ESYS_TR encrypting_session(Esys_session& s, ESYS_TR primary, TPMA_SESSION direction) {
+  TPMT_SYM_DEF aes{};
+  aes.algorithm = TPM2_ALG_AES;
+  aes.keyBits.aes = 128;
+  aes.mode.aes = TPM2_ALG_CFB;
+  ESYS_TR session = ESYS_TR_NONE;
+  TSS2_RC rc = Esys_StartAuthSession(s.ctx(), primary, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                     nullptr, TPM2_SE_HMAC, &aes, TPM2_ALG_SHA256, &session);
+  if (rc != TSS2_RC_SUCCESS) throw Storage_error("TPM: cannot start a salted session: " + rc_text(rc));
+  s.flush_later(session);
+  rc = Esys_TRSess_SetAttributes(s.ctx(), session, TPMA_SESSION_CONTINUESESSION | direction, 0xFF);
+  if (rc != TSS2_RC_SUCCESS) throw Storage_error("TPM: cannot set session attributes: " + rc_text(rc));
+  return session;
 }
 
 TPML_PCR_SELECTION selection_of(uint32_t mask) {
@@ -153,7 +171,9 @@ Sealed_object tpm_seal(const std::string& tcti, const Secret& volume_key, const 
   Esys_owned<TPM2B_CREATION_DATA> creation_data;
   Esys_owned<TPM2B_DIGEST> creation_hash;
   Esys_owned<TPMT_TK_CREATION> creation_ticket;
-  TSS2_RC rc = Esys_Create(s.ctx(), primary, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sensitive, &in,
+  // The salted session authorises use of the primary (empty authValue) and encrypts inSensitive.
+  ESYS_TR protect = encrypting_session(s, primary, TPMA_SESSION_DECRYPT);
+  TSS2_RC rc = Esys_Create(s.ctx(), primary, protect, ESYS_TR_NONE, ESYS_TR_NONE, &sensitive, &in,
                            &outside, &creation_pcrs, &out_private.p, &out_public.p, &creation_data.p,
                            &creation_hash.p, &creation_ticket.p);
   std::memset(&sensitive, 0, sizeof sensitive);
@@ -246,8 +266,9 @@ Secret tpm_unseal(const std::string& tcti, const sk::storage::Sealed_key& k,
       throw Storage_error("TPM: PolicyAuthorize failed: " + rc_text(rc));
     }
   }
+  ESYS_TR protect = encrypting_session(s, primary, TPMA_SESSION_ENCRYPT);
   Esys_owned<TPM2B_SENSITIVE_DATA> data;
-  rc = Esys_Unseal(s.ctx(), object, session, ESYS_TR_NONE, ESYS_TR_NONE, &data.p);
+  rc = Esys_Unseal(s.ctx(), object, session, protect, ESYS_TR_NONE, &data.p);
   if (rc != TSS2_RC_SUCCESS) {
     if (is_policy_failure(rc)) {
       throw Storage_error("PCR policy not satisfied: the TPM's PCRs differ from the sealed configuration (" +
