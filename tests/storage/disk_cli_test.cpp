@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+// `bulkhead disk` as a user runs it: output, exit status, and one error line on failure with
+// the disk left unchanged.
+#include <catch2/catch.hpp>
+
+#include "test_util.hpp"
+
+using namespace bh::storage::test;
+
+namespace {
+std::string driver() { return BH_DISK_CLI; }
+
+// stdout and stderr separately: errors must be exactly one line on stderr.
+struct Split {
+  int status;
+  std::string out, err;
+};
+Split run_split(const Scratch_dir& dir, const std::string& args) {
+  auto r = run("{ " + driver() + " " + args + " 2>'" + dir.file("stderr") + "'; }");
+  auto err = read_file(dir.file("stderr"));
+  return {r.status, r.output, std::string(err.begin(), err.end())};
+}
+size_t lines(const std::string& s) { return size_t(std::count(s.begin(), s.end(), '\n')); }
+}  // namespace
+
+TEST_CASE("bulkhead disk create, show and recover from the command line", "[storage][cli]") {
+  Scratch_dir dir;
+  std::string disk = dir.file("open.img");
+  write_file(dir.file("pass"), "recovery words\n");
+  auto created = run_split(dir, "disk create --policy p.toml --partition open --size 2M -o '" + disk +
+                                    "' --recovery-passphrase-file '" + dir.file("pass") +
+                                    "' --pbkdf pbkdf2 --pbkdf2-iterations 1000");
+  REQUIRE(created.status == 0);
+  CHECK(created.out.find("created " + disk + " for partition open") != std::string::npos);
+  CHECK(created.err.find("writing data area 100% (2 of 2 MiB)") != std::string::npos);
+
+  auto shown = run_split(dir, "disk show --disk '" + disk + "'");
+  CHECK(shown.status == 0);
+  CHECK(shown.out.find("2097152 bytes, sector 4096") != std::string::npos);
+  CHECK(shown.out.find("seal: none") != std::string::npos);
+
+  auto before = sha256_of_file(disk);
+  write_file(dir.file("wrong"), "recovery wordz\n");
+  auto wrong = run_split(dir, "disk recover --disk '" + disk + "' --passphrase-file '" + dir.file("wrong") + "'");
+  CHECK(wrong.status == 1);
+  CHECK(wrong.out.empty());
+  CHECK(lines(wrong.err) == 1);
+  CHECK(wrong.err == "bulkhead disk recover: " + disk + ": wrong recovery passphrase (no keyslot opens with it)\n");
+  CHECK(sha256_of_file(disk) == before);
+
+  auto ok = run_split(dir, "disk recover --disk '" + disk + "' --passphrase-file '" + dir.file("pass") +
+                               "' --export-key '" + dir.file("key") + "'");
+  CHECK(ok.status == 0);
+  CHECK(read_file(dir.file("key")).size() == 64);
+  CHECK(sha256_of_file(disk) == before);
+
+  // Creating over the disk is refused with one line and changes nothing.
+  auto again = run_split(dir, "disk create --policy p.toml --partition open --size 2M -o '" + disk +
+                                  "' --recovery-passphrase-file '" + dir.file("pass") + "'");
+  CHECK(again.status == 1);
+  CHECK(lines(again.err) == 1);
+  CHECK(again.err.find("already exists") != std::string::npos);
+  CHECK(sha256_of_file(disk) == before);
+
+  // A file that is not a disk.
+  write_file(dir.file("junk.img"), std::string(40000, 'x'));
+  auto junk = run_split(dir, "disk show --disk '" + dir.file("junk.img") + "'");
+  CHECK(junk.status == 1);
+  CHECK(lines(junk.err) == 1);
+  CHECK(junk.err.find("junk.img: no LUKS2 header") != std::string::npos);
+}

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+// The administrator's update flow on the command line against swtpm: seal with an
+// administrator key, approve a new build's policy, unseal on the new build without re-sealing.
+#include <botan/hash.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "bh/storage/policy_digest.hpp"
+#include "swtpm_fixture.hpp"
+
+using namespace bh::storage;
+using namespace bh::storage::test;
+
+namespace {
+Digest sha256(const std::string& text) {
+  auto h = Botan::HashFunction::create_or_throw("SHA-256");
+  h->update(text);
+  Digest d;
+  h->final(d.data());
+  return d;
+}
+// A manifest whose PCR 9 is one event `image` extended from zero.
+std::string manifest(const Scratch_dir& dir, const std::string& name, const std::string& image) {
+  Digest e = sha256(image);
+  Digest zero{};
+  auto h = Botan::HashFunction::create_or_throw("SHA-256");
+  h->update(zero.data(), 32);
+  h->update(e.data(), 32);
+  Digest value;
+  h->final(value.data());
+  nlohmann::json m = {{"pcrs", {{"sha256", {{"9", hex(value)}}}}}, {"partitions", {{"open", {{"disk_pcrs", {9}}}}}}};
+  write_file(dir.file(name), m.dump());
+  return dir.file(name);
+}
+void boot(Swtpm& tpm, const std::string& image) {
+  tpm.restart();
+  auto r = run("TSS2_LOG=all+none TPM2TOOLS_TCTI='" + tpm.tcti() + "' tpm2_pcrextend 9:sha256=" + hex(sha256(image)));
+  REQUIRE(r.status == 0);
+}
+Command_result cli(const std::string& args) { return run(std::string("TSS2_LOG=all+none ") + BH_DISK_CLI + " " + args); }
+}  // namespace
+
+TEST_CASE("bulkhead disk: seal with an administrator key, approve an update, unseal", "[storage][tpm][cli]") {
+  Scratch_dir dir;
+  Swtpm tpm(dir);
+  std::string disk = "'" + dir.file("open.img") + "'";
+  std::string tcti = " --tcti '" + tpm.tcti() + "'";
+  write_file(dir.file("pass"), "recovery words");
+  std::string v1 = manifest(dir, "v1.json", "open image v1");
+  std::string v2 = manifest(dir, "v2.json", "open image v2");
+  REQUIRE(cli("disk admin-key -o '" + dir.file("admin.pem") + "' --public '" + dir.file("admin.pub") + "'").status == 0);
+  REQUIRE(cli("disk create --policy p.toml --partition open --size 1M -o " + disk + " --recovery-passphrase-file '" +
+              dir.file("pass") + "' --pbkdf pbkdf2 --pbkdf2-iterations 1000").status == 0);
+  auto sealed = cli("disk seal --disk " + disk + " --manifest '" + v1 + "' --partition open" + tcti +
+                    " --passphrase-file '" + dir.file("pass") + "' --authorize-key '" + dir.file("admin.pub") + "'");
+  REQUIRE(sealed.status == 0);
+  CHECK(sealed.output.find("PolicyAuthorize") != std::string::npos);
+  auto before = sha256_of_file(dir.file("open.img"));
+
+  REQUIRE(cli("disk sign-policy --key '" + dir.file("admin.pem") + "' --manifest '" + v1 +
+              "' --partition open -o '" + dir.file("v1.sig") + "'").status == 0);
+  REQUIRE(cli("disk sign-policy --key '" + dir.file("admin.pem") + "' --manifest '" + v2 +
+              "' --partition open -o '" + dir.file("v2.sig") + "'").status == 0);
+  boot(tpm, "open image v2");  // a reboot: swtpm listens on new ports
+  tcti = " --tcti '" + tpm.tcti() + "'";
+  auto old_policy = cli("disk unseal --disk " + disk + tcti + " --signed-policy '" + dir.file("v1.sig") + "'");
+  INFO(old_policy.output);
+  CHECK(old_policy.status == 1);
+  CHECK(std::count(old_policy.output.begin(), old_policy.output.end(), '\n') == 1);
+  CHECK(old_policy.output.find("PCR policy not satisfied") != std::string::npos);
+  auto opened = cli("disk unseal --disk " + disk + tcti + " --signed-policy '" + dir.file("v2.sig") + "'");
+  INFO(opened.output);
+  CHECK(opened.status == 0);
+  CHECK(opened.output.find("matches the LUKS2 digest") != std::string::npos);
+  CHECK(sha256_of_file(dir.file("open.img")) == before);
+}
