@@ -89,7 +89,8 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
   auto add_seal_options = [o](CLI::App* c) {
     c->add_option("--disk", o->disk, "disk image")->required();
     c->add_option("--manifest", o->manifest, "reference manifest of the build")->required();
-    c->add_option("--partition", o->partition, "partition name")->required();
+    auto* partition = c->add_option("--partition", o->partition, "partition name (reseal: default the sealed one)");
+    if (std::string(c->get_name()) == "seal") partition->required();
     c->add_option("--tcti", o->tcti, "TPM, e.g. swtpm:host=127.0.0.1,port=2321")->required();
     c->add_option("--passphrase-file", o->passphrase_file, "recovery passphrase (source of the volume key)");
     c->add_option("--authorize-key", o->authorize_key, "administrator public key (PEM): seal with PolicyAuthorize");
@@ -105,6 +106,7 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
         if (!o->passphrase_file.empty()) r.passphrase_file = o->passphrase_file;
         if (!o->signed_policy.empty()) r.signed_policy = o->signed_policy;
         if (!o->authorize_key.empty()) r.authorize_key = o->authorize_key;
+        r.reseal = std::string(name) == "reseal";
         auto k = seal_disk(r);
         std::cout << "sealed " << o->disk << " for partition " << k.partition << " ("
                   << (k.mode == sk::storage::Seal_mode::pcr ? "PolicyPCR" : "PolicyAuthorize") << ", authPolicy "

@@ -67,11 +67,19 @@ nlohmann::json token_for(const sk::storage::Sealed_key& k, const std::vector<uin
 sk::storage::Sealed_key seal_disk(const Seal_request& request) {
   Luks_disk disk(request.disk);
   const Disk_info& info = disk.info();
-  if (request.partition.empty() || request.partition.size() >= sk::storage::k_partition_name_size) {
+  std::string partition = request.partition;
+  std::optional<Current_seal> current;
+  if (request.reseal) {
+    current = read_seal(disk);
+    if (!current) throw Storage_error(request.disk + ": not sealed yet: use `disk seal`");
+    if (partition.empty()) partition = current->key.partition;
+  }
+  if (partition.empty()) throw Storage_error("--partition: required");
+  if (partition.size() >= sk::storage::k_partition_name_size) {
     throw Storage_error("--partition: name must be 1.." + std::to_string(sk::storage::k_partition_name_size - 1) +
                         " characters");
   }
-  Manifest_pcrs manifest = load_manifest_pcrs(request.manifest, request.partition);
+  Manifest_pcrs manifest = load_manifest_pcrs(request.manifest, partition);
 
   sk::storage::Sealed_key k{};
   k.mode = request.authorize_key ? sk::storage::Seal_mode::authorize : sk::storage::Seal_mode::pcr;
@@ -81,7 +89,7 @@ sk::storage::Sealed_key seal_disk(const Seal_request& request) {
   k.data_size = info.data_size;
   if (info.uuid.size() >= sk::storage::k_uuid_size) throw Storage_error(request.disk + ": LUKS2 UUID too long");
   std::memcpy(k.disk_uuid, info.uuid.data(), info.uuid.size());
-  std::strncpy(k.partition, request.partition.c_str(), sk::storage::k_partition_name_size - 1);
+  std::memcpy(k.partition, partition.c_str(), partition.size());
   k.pcr_hash_alg = sk::storage::k_tpm_alg_sha256;
   k.pcr_mask = pcr_mask(manifest.values);
   Digest pcr_policy = policy_pcr_digest(manifest.values);
@@ -91,6 +99,13 @@ sk::storage::Sealed_key seal_disk(const Seal_request& request) {
     auth_policy = policy_authorize_digest(admin.name);
     set_bytes(k.admin_key_name, admin.name, "administrator key name");
     set_bytes(k.admin_public, admin.tpm2b_public, "administrator public key");
+  } else if (current && current->key.mode == sk::storage::Seal_mode::authorize) {
+    // Re-seal keeps PolicyAuthorize with the same administrator key.
+    k.mode = sk::storage::Seal_mode::authorize;
+    k.admin_key_name = current->key.admin_key_name;
+    k.admin_public = current->key.admin_public;
+    auth_policy = policy_authorize_digest(
+        std::vector<uint8_t>(k.admin_key_name.data, k.admin_key_name.data + k.admin_key_name.size));
   }
   std::copy(pcr_policy.begin(), pcr_policy.end(), k.pcr_policy);
   std::copy(auth_policy.begin(), auth_policy.end(), k.auth_policy);

@@ -74,4 +74,14 @@ TEST_CASE("bulkhead disk: seal with an administrator key, approve an update, uns
   CHECK(opened.status == 0);
   CHECK(opened.output.find("matches the LUKS2 digest") != std::string::npos);
   CHECK(sha256_of_file(dir.file("open.img")) == before);
+
+  // Re-seal on the running v2 build without the passphrase: partition and PolicyAuthorize with
+  // the same administrator key are kept, so the v2 approval still opens it afterwards.
+  auto resealed = cli("disk reseal --disk " + disk + " --manifest '" + v2 + "'" + tcti + " --signed-policy '" +
+                      dir.file("v2.sig") + "'");
+  INFO(resealed.output);
+  CHECK(resealed.status == 0);
+  CHECK(resealed.output.find("sealed " + dir.file("open.img") + " for partition open (PolicyAuthorize") !=
+        std::string::npos);
+  CHECK(cli("disk unseal --disk " + disk + tcti + " --signed-policy '" + dir.file("v2.sig") + "'").status == 0);
 }

@@ -42,6 +42,7 @@ struct Seal_request {
   std::optional<std::string> passphrase_file;  // none: unseal the current seal with the TPM
   std::optional<std::string> signed_policy;    // for unsealing a current authorize-mode seal
   std::optional<std::string> authorize_key;    // administrator's public PEM: PolicyAuthorize
+  bool reseal = false;  // partition and mode (with its administrator key) default to the current seal's
 };
 // Seals (or re-seals) the volume key; replaces any previous seal. Returns the blob written.
 sk::storage::Sealed_key seal_disk(const Seal_request& request);
