@@ -112,6 +112,9 @@ sk::storage::Sealed_key seal_disk(const Seal_request& request) {
 
   // The volume key: from the recovery passphrase, or (re-seal on the running configuration)
   // from the disk's current seal through the TPM.
+  if (!request.passphrase_file && !request.reseal) {
+    throw Storage_error(request.disk + ": --passphrase-file is required (the recovery passphrase reads the volume key)");
+  }
   Secret volume_key = request.passphrase_file
                           ? recover_volume_key(disk, *request.passphrase_file)
                           : unseal_disk(request.disk, request.tcti, request.signed_policy);

@@ -119,6 +119,9 @@ TEST_CASE("sealed to manifest A: opens under A, not under B; re-sealed to B: ope
   CHECK(k.mode == sk::storage::Seal_mode::pcr);
   CHECK(k.pcr_mask == ((1u << 8) | (1u << 9)));
   CHECK(describe_disk(f.disk).find("mode pcr, sha256 PCRs 8 9") != std::string::npos);
+  auto no_passphrase = f.seal_request(f.manifest_b);
+  no_passphrase.passphrase_file.reset();
+  refused(f.disk, "--passphrase-file is required", [&] { (void)seal_disk(no_passphrase); });
   auto dump = run("cryptsetup luksDump '" + f.disk + "'");
   CHECK(dump.output.find("bulkhead-tpm2") != std::string::npos);
 
@@ -137,6 +140,7 @@ TEST_CASE("sealed to manifest A: opens under A, not under B; re-sealed to B: ope
   // Re-seal on the running configuration without the passphrase: the TPM releases the key.
   auto to_a = f.seal_request(f.manifest_a);
   to_a.passphrase_file.reset();
+  to_a.reseal = true;
   (void)seal_disk(to_a);
   k_build_a.boot(f.tpm);
   CHECK(unseal_disk(f.disk, f.tpm.tcti(), std::nullopt) == f.recovered());
