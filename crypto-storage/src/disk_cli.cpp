@@ -6,10 +6,13 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <iostream>
 #include <memory>
 
 #include "bh/storage/disk.hpp"
+#include "bh/storage/sectors.hpp"
 
 namespace bh::storage {
 
@@ -17,7 +20,8 @@ namespace {
 
 struct Options {
   std::string policy, partition, size, output, recovery_file, passphrase_file, disk, manifest, tcti;
-  std::string authorize_key, signed_policy, export_key, key, public_key, pbkdf = "argon2id";
+  std::string authorize_key, signed_policy, export_key, key, public_key, input, pbkdf = "argon2id";
+  uint64_t sector = 0, count = 1;
   uint32_t pbkdf2_iterations = 0;
   uint32_t sector_size = 4096;
 };
@@ -51,6 +55,13 @@ Progress progress_display() {
 
 void export_if_asked(const Options& o, const Secret& key) {
   if (!o.export_key.empty()) write_secret_file(o.export_key, key);
+}
+
+// The volume key from the recovery passphrase if given, else from the TPM.
+Secret key_for(const Options& o, Luks_disk& disk) {
+  if (!o.passphrase_file.empty()) return recover_volume_key(disk, o.passphrase_file);
+  if (o.tcti.empty()) throw Storage_error("--passphrase-file or --tcti: one is required to open the disk");
+  return unseal_disk(o.disk, o.tcti, o.signed_policy.empty() ? std::nullopt : std::optional<std::string>(o.signed_policy));
 }
 
 }  // namespace
@@ -163,6 +174,39 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
     guarded("sign-policy", [&] {
       auto p = sign_policy(o->key, o->manifest, o->partition, o->output);
       std::cout << "approved PolicyPCR " << hex(p.approved_policy, 32) << " -> " << o->output << "\n";
+    });
+  });
+
+  auto add_open_options = [o](CLI::App* c) {
+    c->add_option("--disk", o->disk, "disk image")->required();
+    c->add_option("--passphrase-file", o->passphrase_file, "recovery passphrase");
+    c->add_option("--tcti", o->tcti, "TPM (instead of the passphrase)");
+    c->add_option("--signed-policy", o->signed_policy, "approval (PolicyAuthorize disks)");
+    c->add_option("--sector", o->sector, "first sector (disk sector size, from the data segment start)");
+  };
+  CLI::App* read = disk->add_subcommand("read", "decrypt sectors of the data segment to a file");
+  add_open_options(read);
+  read->add_option("--count", o->count, "number of sectors (default 1)");
+  read->add_option("-o,--output", o->output, "plaintext output file")->required();
+  read->callback([o] {
+    guarded("read", [&] {
+      Luks_disk d(o->disk);
+      auto data = read_plaintext(d, key_for(*o, d), o->sector, o->count);
+      std::ofstream out(o->output, std::ios::binary | std::ios::trunc);
+      out.write(reinterpret_cast<const char*>(data.data()), std::streamsize(data.size()));
+      if (!out) throw Storage_error(o->output + ": cannot write");
+    });
+  });
+  CLI::App* write = disk->add_subcommand("write", "encrypt a file of whole sectors into the data segment");
+  add_open_options(write);
+  write->add_option("-i,--input", o->input, "plaintext input file")->required();
+  write->callback([o] {
+    guarded("write", [&] {
+      std::ifstream in(o->input, std::ios::binary);
+      if (!in) throw Storage_error(o->input + ": cannot read");
+      std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      Luks_disk d(o->disk);
+      write_plaintext(d, key_for(*o, d), o->sector, data);
     });
   });
 

@@ -54,6 +54,26 @@ TEST_CASE("bulkhead disk create, show and recover from the command line", "[stor
   CHECK(read_file(dir.file("key")).size() == 64);
   CHECK(sha256_of_file(disk) == before);
 
+  // Sectors written through the CLI read back as plaintext and are ciphertext in the image.
+  std::string record(8192, '\0');
+  for (size_t i = 0; i < record.size(); ++i) record[i] = char('a' + i % 26);
+  write_file(dir.file("record"), record);
+  auto put = run_split(dir, "disk write --disk '" + disk + "' --passphrase-file '" + dir.file("pass") +
+                                "' --sector 3 -i '" + dir.file("record") + "'");
+  CHECK(put.status == 0);
+  auto got = run_split(dir, "disk read --disk '" + disk + "' --passphrase-file '" + dir.file("pass") +
+                                "' --sector 3 --count 2 -o '" + dir.file("back") + "'");
+  CHECK(got.status == 0);
+  auto back = read_file(dir.file("back"));
+  CHECK(std::string(back.begin(), back.end()) == record);
+  auto image = read_file(disk);
+  CHECK(std::search(image.begin(), image.end(), record.begin(), record.begin() + 64) == image.end());
+  auto outside = run_split(dir, "disk read --disk '" + disk + "' --passphrase-file '" + dir.file("pass") +
+                                    "' --sector 512 -o '" + dir.file("x") + "'");
+  CHECK(outside.status == 1);
+  CHECK(outside.err.find("outside the data segment (512 sectors)") != std::string::npos);
+  before = sha256_of_file(disk);
+
   // Creating over the disk is refused with one line and changes nothing.
   auto again = run_split(dir, "disk create --policy p.toml --partition open --size 2M -o '" + disk +
                                   "' --recovery-passphrase-file '" + dir.file("pass") + "'");
