@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+// `bulkhead`: the administrator's and tester's command-line tool. Exit codes: 0 success,
+// 1 the input was read and is refused (invalid policy, failed check), 2 unreadable input or
+// usage error.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "bh/storage/disk_cli.hpp"
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"bulkhead: separation-kernel policy, image, TPM and disk tool"};
+  app.require_subcommand(1);
+  bh::cli::add_policy_commands(app);
+  bh::storage::add_disk_commands(app, bh::cli::check_policy_for_disk);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::RuntimeError& e) {
+    return e.get_exit_code();
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  } catch (const bh::cli::Exit& e) {
+    return e.code;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bulkhead: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

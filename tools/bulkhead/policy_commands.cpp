@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: Apache-2.0
+// `bulkhead policy check|compile|show`: the policy pipeline source -> validated model -> image.
+#include <fmt/core.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <vector>
+
+#include "bh/policy_source.hpp"
+#include "bh/storage/luks_disk.hpp"
+#include "commands.hpp"
+#include "sk/policy_image.hpp"
+
+namespace bh::cli {
+
+namespace {
+
+namespace sp = sk::policy;
+namespace fs = std::filesystem;
+
+struct Options {
+  std::string file;
+  std::string image_dir;
+  std::string out;
+  bool json = false;
+};
+
+// Parses and checks; prints every finding on stderr. Returns the source when valid.
+bh::policy::Source checked_source(const Options& o) {
+  bh::policy::Source src;
+  try {
+    src = bh::policy::parse_file(o.file, o.image_dir);
+  } catch (const bh::policy::Unreadable_input& e) {
+    fmt::print(stderr, "bulkhead: {}\n", e.what());
+    throw Exit{2};
+  }
+  auto findings = bh::policy::check(src);
+  for (const auto& d : findings) fmt::print(stderr, "{}\n", bh::policy::format(o.file, d));
+  if (!findings.empty()) throw Exit{1};
+  return src;
+}
+
+void run_check(const Options& o) {
+  auto src = checked_source(o);
+  fmt::print("{}: valid: {} partitions, {} channels, {} CPUs\n", o.file, src.policy.partition_count,
+             src.policy.channel_count, src.policy.platform.cpu_count);
+}
+
+// Writes bytes to path through a temporary file and a rename, so a failure never leaves a
+// partial or truncated output behind.
+void write_atomically(const std::string& path, const uint8_t* bytes, size_t size) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(bytes), static_cast<std::streamsize>(size));
+    out.flush();
+    if (!out) {
+      std::error_code ignored;
+      fs::remove(tmp, ignored);
+      fmt::print(stderr, "bulkhead: {}: cannot write the policy image\n", path);
+      throw Exit{2};
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    fmt::print(stderr, "bulkhead: {}: cannot write the policy image\n", path);
+    throw Exit{2};
+  }
+}
+
+void run_compile(const Options& o) {
+  auto src = checked_source(o);
+  std::vector<uint8_t> image(sp::k_image_max_size);
+  auto written = sp::write_image(src.policy, image.data(), image.size());
+  if (!written) {
+    fmt::print(stderr, "bulkhead: {}: cannot encode the policy image: {}\n", o.file, sk::error_name(written.error()));
+    throw Exit{1};
+  }
+  write_atomically(o.out, image.data(), written.value());
+  fmt::print("{}: compiled to {} ({} bytes, revision {})\n", o.file, o.out, written.value(), sp::k_image_revision);
+}
+
+// Reads and checks an image; prints the one reason on stderr when it is refused.
+sp::Policy read_checked_image(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    fmt::print(stderr, "bulkhead: {}: cannot read the policy image\n", path);
+    throw Exit{2};
+  }
+  std::ostringstream s;
+  s << in.rdbuf();
+  const std::string bytes = s.str();
+  static sp::Policy policy;  // large: not on the stack
+  policy = sp::Policy{};
+  auto status = sp::read_image(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), policy);
+  if (!status) {
+    fmt::print(stderr, "bulkhead: {}: policy image rejected: {}\n", path, sk::error_name(status.error()));
+    throw Exit{1};
+  }
+  auto findings = bh::policy::check_model(policy);
+  for (const auto& d : findings) fmt::print(stderr, "{}\n", bh::policy::format(path, d));
+  if (!findings.empty()) throw Exit{1};
+  return policy;
+}
+
+void print_layout(const nlohmann::json& j) {
+  fmt::print("platform: ram {}, kernel reserved [{}, +{}), {} CPU(s)\n", j["platform"]["ram"].get<std::string>(),
+             j["platform"]["kernel_reserved"]["base"].get<std::string>(),
+             j["platform"]["kernel_reserved"]["size"].get<std::string>(), j["platform"]["cpus"].get<int>());
+  fmt::print("labels (low to high):");
+  for (const auto& l : j["labels"]) fmt::print(" {}", l["name"].get<std::string>());
+  fmt::print("\npartitions:\n");
+  for (const auto& p : j["partitions"]) {
+    fmt::print("  {:<16} label {:<12} colour {}/{} cpu {} memory [{}, +{}) image {} on_violation {}{}{}\n",
+               p["name"].get<std::string>(), p["label"].get<std::string>(), p["colour"]["fg"].get<std::string>(),
+               p["colour"]["bg"].get<std::string>(), p["cpu"].get<int>(), p["memory"]["base"].get<std::string>(),
+               p["memory"]["size"].get<std::string>(), p["image"].get<std::string>(),
+               p["on_violation"].get<std::string>(), p["console"].get<bool>() ? " console" : "",
+               p["attestation_agent"].get<bool>() ? " attestation-agent" : "");
+  }
+  fmt::print("memory map (host-physical):\n");
+  struct Row {
+    uint64_t base;
+    std::string text;
+  };
+  std::vector<Row> rows;
+  auto num = [](const nlohmann::json& v) { return std::stoull(v.get<std::string>(), nullptr, 16); };
+  rows.push_back({num(j["platform"]["kernel_reserved"]["base"]),
+                  fmt::format("[{}, +{}) kernel", j["platform"]["kernel_reserved"]["base"].get<std::string>(),
+                              j["platform"]["kernel_reserved"]["size"].get<std::string>())});
+  for (const auto& p : j["partitions"]) {
+    rows.push_back({num(p["memory"]["base"]), fmt::format("[{}, +{}) partition {}", p["memory"]["base"].get<std::string>(),
+                                                           p["memory"]["size"].get<std::string>(),
+                                                           p["name"].get<std::string>())});
+  }
+  for (const auto& c : j["channels"]) {
+    rows.push_back({num(c["memory"]["base"]), fmt::format("[{}, +{}) channel {}", c["memory"]["base"].get<std::string>(),
+                                                           c["memory"]["size"].get<std::string>(),
+                                                           c["name"].get<std::string>())});
+  }
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.base < b.base; });
+  for (const auto& r : rows) fmt::print("  {}\n", r.text);
+  fmt::print("channels (one-way):\n");
+  for (const auto& c : j["channels"]) {
+    fmt::print("  {:<24} {} -> {} (reader read-only) at guest {}\n", c["name"].get<std::string>(),
+               c["writer"].get<std::string>(), c["reader"].get<std::string>(), c["guest_address"].get<std::string>());
+  }
+  fmt::print("schedule:\n");
+  for (const auto& c : j["schedule"]) {
+    fmt::print("  cpu {} major frame {} us:", c["cpu"].get<int>(), c["major_frame_us"].get<uint32_t>());
+    for (const auto& f : c["frames"]) fmt::print(" {} {} us,", f["partition"].get<std::string>(), f["us"].get<uint32_t>());
+    fmt::print("\n");
+  }
+}
+
+void run_show(const Options& o) {
+  const sp::Policy& policy = read_checked_image(o.file);
+  auto j = bh::policy::to_json(policy);
+  if (o.json) {
+    fmt::print("{}\n", j.dump(2));
+  } else {
+    print_layout(j);
+  }
+}
+
+}  // namespace
+
+void add_policy_commands(CLI::App& app) {
+  auto opts = std::make_shared<Options>();
+  CLI::App* policy = app.add_subcommand("policy", "check, compile and show partition policies");
+  policy->require_subcommand(1);
+
+  CLI::App* check = policy->add_subcommand(
+      "check", "run every named rule; one line per violation as FILE:LINE: RULE-ID: message (exit 0 valid, 1 invalid, 2 unreadable)");
+  check->add_option("file", opts->file, "policy source (TOML)")->required();
+  check->add_option("--image-dir", opts->image_dir, "where partition images and disks are (default: the policy's folder)");
+  check->callback([opts] { run_check(*opts); });
+
+  CLI::App* compile = policy->add_subcommand("compile", "validate and write the binary policy image the kernel loads");
+  compile->add_option("file", opts->file, "policy source (TOML)")->required();
+  compile->add_option("-o,--output", opts->out, "policy image to write")->required();
+  compile->add_option("--image-dir", opts->image_dir, "where partition images and disks are (default: the policy's folder)");
+  compile->callback([opts] { run_compile(*opts); });
+
+  CLI::App* show = policy->add_subcommand("show", "print the layout of a compiled policy image");
+  show->add_option("image", opts->file, "compiled policy image")->required();
+  show->add_flag("--json", opts->json, "print the model as JSON");
+  show->callback([opts] { run_show(*opts); });
+}
+
+void check_policy_for_disk(const std::string& policy_path, const std::string& partition) {
+  bh::policy::Source src;
+  try {
+    src = bh::policy::parse_file(policy_path);
+  } catch (const bh::policy::Unreadable_input& e) {
+    throw bh::storage::Storage_error(e.what());
+  }
+  auto findings = bh::policy::check(src);
+  // The disk being created does not exist yet: its own SK-IMG-1 finding is expected.
+  std::erase_if(findings, [](const bh::policy::Diagnostic& d) {
+    return d.rule == "SK-IMG-1" && d.message.find(" disk \"") != std::string::npos;
+  });
+  if (!findings.empty()) {
+    throw bh::storage::Storage_error(bh::policy::format(policy_path, findings.front()) + " (run `bulkhead policy check`)");
+  }
+  uint16_t i = partition.size() < sp::k_name_len ? sp::find_partition(src.policy, partition.c_str()) : sp::k_none;
+  if (i == sp::k_none) throw bh::storage::Storage_error(policy_path + ": no partition \"" + partition + "\"");
+  if (src.policy.partitions[i].disk.text[0] == '\0') {
+    throw bh::storage::Storage_error(policy_path + ": partition \"" + partition + "\" declares no disk");
+  }
+}
+
+}  // namespace bh::cli
