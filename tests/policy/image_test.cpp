@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: Apache-2.0
+// The compiled policy image: compile -> read -> the same model; `policy show --json` of the image
+// equals the source's model; every header field, every truncation and any flipped content byte
+// is refused with its own error; the validator stays inside its tables whatever the counts.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "bh/policy_source.hpp"
+#include "sk/policy_image.hpp"
+#include "sk/validate.hpp"
+#include "support.hpp"
+
+namespace sp = sk::policy;
+
+namespace {
+const std::string k_images = std::string(BH_SOURCE_DIR) + "/tests/policy/fixtures/images";
+
+bh::policy::Source default_source() {
+  auto src = bh::policy::parse_file(std::string(BH_SOURCE_DIR) + "/policies/default.toml", k_images);
+  REQUIRE(bh::policy::check(src).empty());
+  return src;
+}
+
+std::vector<uint8_t> compile(const sp::Policy& p) {
+  std::vector<uint8_t> image(sp::k_image_max_size);
+  auto n = sp::write_image(p, image.data(), image.size());
+  REQUIRE(n.ok());
+  image.resize(n.value());
+  return image;
+}
+
+void put_u32(std::vector<uint8_t>& b, size_t at, uint32_t v) {
+  for (int i = 0; i < 4; ++i) b[at + i] = uint8_t(v >> (8 * i));
+}
+}  // namespace
+
+TEST_CASE("compile then read gives back the same model", "[policy][image]") {
+  auto src = default_source();
+  auto image = compile(src.policy);
+  static sp::Policy back;
+  back = sp::Policy{};
+  REQUIRE(sp::read_image(image.data(), image.size(), back).ok());
+  CHECK(back == src.policy);
+  CHECK(bh::policy::check_model(back).empty());
+}
+
+TEST_CASE("policy show --json of the compiled image equals the source model", "[policy][image][cli]") {
+  auto src = default_source();
+  const std::string out = "/tmp/bh-roundtrip-" + std::to_string(getpid()) + ".img";
+  auto run = bh::test::bulkhead("policy compile policies/default.toml --image-dir tests/policy/fixtures/images -o " + out);
+  REQUIRE(run.status == 0);
+  auto show = bh::test::bulkhead("policy show --json " + out);
+  REQUIRE(show.status == 0);
+  CHECK(nlohmann::json::parse(show.out) == bh::policy::to_json(src.policy));
+  auto text = bh::test::bulkhead("policy show " + out);
+  CHECK(text.status == 0);
+  CHECK(text.out.find("open-to-classified       open -> classified") != std::string::npos);
+  std::remove(out.c_str());
+}
+
+TEST_CASE("compile refuses an invalid policy and leaves no output", "[policy][image][cli]") {
+  const std::string out = "/tmp/bh-refused-" + std::to_string(getpid()) + ".img";
+  auto run = bh::test::bulkhead("policy compile tests/policy/fixtures/sk-flow-1-write-down.toml --image-dir "
+                                "tests/policy/fixtures/images -o " + out);
+  CHECK(run.status == 1);
+  CHECK(run.err.find("SK-FLOW-1") != std::string::npos);
+  CHECK_FALSE(std::ifstream(out).good());
+}
+
+TEST_CASE("the image reader refuses every damaged header field", "[policy][image]") {
+  auto good = compile(default_source().policy);
+  static sp::Policy out;
+  auto refuse = [&](std::vector<uint8_t> b) { return sp::read_image(b.data(), b.size(), out).error(); };
+
+  auto b = good;
+  b[0] ^= 1;
+  CHECK(refuse(b) == sk::Error::bad_magic);
+  b = good;
+  put_u32(b, 8, sp::k_image_revision + 1);
+  CHECK(refuse(b) == sk::Error::bad_revision);
+  b = good;
+  put_u32(b, 12, sp::k_image_header_size + 4);
+  CHECK(refuse(b) == sk::Error::bad_size);
+  b = good;
+  put_u32(b, 16, static_cast<uint32_t>(good.size() + 1));
+  CHECK(refuse(b) == sk::Error::bad_size);
+  b = good;
+  b.push_back(0);
+  CHECK(refuse(b) == sk::Error::bad_size);
+  b = good;
+  b[30] ^= 0x40;  // the stored digest
+  CHECK(refuse(b) == sk::Error::bad_digest);
+  for (size_t at = sp::k_image_header_size; at < good.size(); at += 7) {
+    b = good;
+    b[at] ^= 0x01;
+    INFO("content byte " << at);
+    CHECK(refuse(b) == sk::Error::bad_digest);
+  }
+  for (size_t n = 0; n < good.size(); ++n) {
+    INFO("truncated to " << n);
+    CHECK_FALSE(sp::read_image(good.data(), n, out).ok());
+  }
+}
+
+TEST_CASE("the validator stays inside its tables whatever the counts say", "[policy][validate]") {
+  static sp::Policy p;
+  p = default_source().policy;
+  struct Sink final : sp::Violation_sink {
+    std::vector<sk::Rule> rules;
+    void report(const sp::Violation& v) override { rules.push_back(v.rule); }
+  };
+  std::mt19937 rng(7);
+  for (int i = 0; i < 200; ++i) {
+    static sp::Policy q;
+    q = p;
+    q.partition_count = rng();
+    q.channel_count = rng() % 3 == 0 ? rng() : q.channel_count;
+    q.label_count = rng() % 3 == 0 ? rng() : q.label_count;
+    q.cpus[0].frame_count = rng() % 3 == 0 ? rng() : q.cpus[0].frame_count;
+    Sink sink;
+    uint32_t n = sp::validate(q, sink);
+    CHECK(n == sink.rules.size());
+    if (q.partition_count > sp::k_max_partitions) {
+      REQUIRE(n > 0);
+      CHECK(sink.rules.front() == sk::Rule::limits);
+    }
+  }
+}
