@@ -28,17 +28,18 @@ constexpr uint8_t gf_mul(uint8_t a, uint8_t b) {
 constexpr uint8_t rotl8(uint8_t x, int n) { return uint8_t((x << n) | (x >> (8 - n))); }
 
 constexpr Sboxes make_sboxes() {
+  // Inverses through logarithms to the generator 3: a^-1 = 3^(255 - log3(a)).
+  uint8_t power[255] = {};
+  uint8_t log[256] = {};
+  uint8_t x = 1;
+  for (int i = 0; i < 255; ++i) {
+    power[i] = x;
+    log[x] = uint8_t(i);
+    x = uint8_t(x ^ xtime(x));
+  }
   Sboxes s{};
   for (int i = 0; i < 256; ++i) {
-    uint8_t inv = 0;
-    if (i != 0) {
-      for (int j = 1; j < 256; ++j) {
-        if (gf_mul(uint8_t(i), uint8_t(j)) == 1) {
-          inv = uint8_t(j);
-          break;
-        }
-      }
-    }
+    uint8_t inv = i == 0 ? 0 : power[(255 - log[i]) % 255];
     uint8_t b = uint8_t(inv ^ rotl8(inv, 1) ^ rotl8(inv, 2) ^ rotl8(inv, 3) ^ rotl8(inv, 4) ^ 0x63);
     s.forward[i] = b;
     s.inverse[b] = uint8_t(i);
