@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// `bulkhead disk` as a user runs it: output, exit status, and one error line on failure with
+// `bulkhead disk` as a user runs it (the bulkhead binary): output, exit status, and one error line on failure with
 // the disk left unchanged.
 #include <catch2/catch.hpp>
 
@@ -26,8 +26,14 @@ size_t lines(const std::string& s) { return size_t(std::count(s.begin(), s.end()
 TEST_CASE("bulkhead disk create, show and recover from the command line", "[storage][cli]") {
   Scratch_dir dir;
   std::string disk = dir.file("open.img");
+  std::string policy = write_disk_policy(dir.file(""));
   write_file(dir.file("pass"), "recovery words\n");
-  auto created = run_split(dir, "disk create --policy p.toml --partition open --size 2M -o '" + disk +
+  auto wrong_partition = run_split(dir, "disk create --policy '" + policy + "' --partition nobody --size 2M -o '" +
+                                            dir.file("x.img") + "' --recovery-passphrase-file '" + dir.file("pass") + "'");
+  CHECK(wrong_partition.status == 1);
+  CHECK(wrong_partition.err == "bulkhead disk create: " + policy + ": no partition \"nobody\"\n");
+  CHECK_FALSE(std::filesystem::exists(dir.file("x.img")));
+  auto created = run_split(dir, "disk create --policy '" + policy + "' --partition open --size 2M -o '" + disk +
                                     "' --recovery-passphrase-file '" + dir.file("pass") +
                                     "' --pbkdf pbkdf2 --pbkdf2-iterations 1000");
   REQUIRE(created.status == 0);
@@ -75,7 +81,7 @@ TEST_CASE("bulkhead disk create, show and recover from the command line", "[stor
   before = sha256_of_file(disk);
 
   // Creating over the disk is refused with one line and changes nothing.
-  auto again = run_split(dir, "disk create --policy p.toml --partition open --size 2M -o '" + disk +
+  auto again = run_split(dir, "disk create --policy '" + policy + "' --partition open --size 2M -o '" + disk +
                                   "' --recovery-passphrase-file '" + dir.file("pass") + "'");
   CHECK(again.status == 1);
   CHECK(lines(again.err) == 1);

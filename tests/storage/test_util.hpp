@@ -71,6 +71,21 @@ inline std::string sha256_of_file(const std::string& path) {
   return Botan::hex_encode(h->final());
 }
 
+// A valid policy (the default one, with a disk for each partition) and its partition images
+// in dir; returns the policy file's path. BH_SOURCE_DIR is the source tree.
+inline std::string write_disk_policy(const std::string& dir_path) {
+  auto text_bytes = read_file(std::string(BH_SOURCE_DIR) + "/policies/default.toml");
+  std::string text(text_bytes.begin(), text_bytes.end());
+  for (std::string name : {"open", "classified"}) {
+    std::string image = "image = \"" + name + ".elf\"";
+    auto at = text.find(image);
+    if (at != std::string::npos) text.insert(at + image.size(), "\ndisk = \"" + name + ".img\"");
+    write_file(dir_path + "/" + name + ".elf", "partition image " + name);
+  }
+  write_file(dir_path + "/policy.toml", text);
+  return dir_path + "/policy.toml";
+}
+
 // The volume key as `cryptsetup luksDump --dump-volume-key` prints it (hex, spaces removed).
 inline std::string dumped_volume_key(const std::string& disk, const std::string& passphrase_file) {
   auto r = run("cryptsetup luksDump --dump-volume-key -q --key-file '" + passphrase_file + "' '" + disk + "'");

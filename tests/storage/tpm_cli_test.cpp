@@ -50,7 +50,8 @@ TEST_CASE("bulkhead disk: seal with an administrator key, approve an update, uns
   std::string v1 = manifest(dir, "v1.json", "open image v1");
   std::string v2 = manifest(dir, "v2.json", "open image v2");
   REQUIRE(cli("disk admin-key -o '" + dir.file("admin.pem") + "' --public '" + dir.file("admin.pub") + "'").status == 0);
-  REQUIRE(cli("disk create --policy p.toml --partition open --size 1M -o " + disk + " --recovery-passphrase-file '" +
+  std::string policy = write_disk_policy(dir.file(""));
+  REQUIRE(cli("disk create --policy '" + policy + "' --partition open --size 1M -o " + disk + " --recovery-passphrase-file '" +
               dir.file("pass") + "' --pbkdf pbkdf2 --pbkdf2-iterations 1000").status == 0);
   auto sealed = cli("disk seal --disk " + disk + " --manifest '" + v1 + "' --partition open" + tcti +
                     " --passphrase-file '" + dir.file("pass") + "' --authorize-key '" + dir.file("admin.pub") + "'");
