@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: Apache-2.0
+// swtpm with a fresh TPM 2.0 state per test, in socket mode (host tools) or for QEMU's tpm-tis.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <functional>
+#include <thread>
+
+#include "bh/harness.hpp"
+
+namespace bh::harness {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Creates the state with an EK, using config files inside the work directory only.
+fs::path manufacture(const Work_dir& dir, bool keep_state) {
+  fs::path state = dir / "tpm-state";
+  if (keep_state && fs::exists(state / "tpm2-00.permall")) return state;
+  fs::create_directories(state);
+  std::ofstream(dir / "swtpm_setup.conf") << "# bulkhead test TPM: no certificates\n";
+  auto r = run_command({"swtpm_setup", "--tpm2", "--tpmstate", state.string(), "--config",
+                        (dir / "swtpm_setup.conf").string(), "--createek", "--overwrite"},
+                       Millis(60000));
+  if (r.status != 0) throw Harness_error("swtpm_setup failed: " + r.output);
+  return state;
+}
+
+uint16_t free_port_pair() {
+  // Ask the kernel for a free port P and check that P + 1 is free as well.
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+    uint16_t port = ntohs(a.sin_port);
+    close(s);
+    if (port >= 65535) continue;
+    int t = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in b = a;
+    b.sin_port = htons(port + 1);
+    bool ok = bind(t, reinterpret_cast<sockaddr*>(&b), sizeof b) == 0;
+    close(t);
+    if (ok) return port;
+  }
+  throw Harness_error("no free loopback port pair for swtpm");
+}
+
+bool tcp_connects(uint16_t port) {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  bool ok = connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  close(s);
+  return ok;
+}
+
+void wait_until(const std::function<bool()>& ready, Process& p, const std::string& what) {
+  auto end = std::chrono::steady_clock::now() + Millis(20000);
+  while (!ready()) {
+    if (!p.running()) throw Harness_error("swtpm exited before " + what + " was ready");
+    if (std::chrono::steady_clock::now() > end) throw Timeout("swtpm: " + what + " not ready within 20 s");
+    std::this_thread::sleep_for(Millis(10));  // polling readiness under a deadline
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Swtpm> Swtpm::start_socket(const Work_dir& dir) {
+  auto t = std::unique_ptr<Swtpm>(new Swtpm);
+  t->state_ = manufacture(dir, false);
+  uint16_t port = free_port_pair();
+  t->process_ = std::make_unique<Process>(
+      std::vector<std::string>{"swtpm", "socket", "--tpm2", "--tpmstate", "dir=" + t->state_.string(), "--server",
+                               "type=tcp,port=" + std::to_string(port) + ",bindaddr=127.0.0.1", "--ctrl",
+                               "type=tcp,port=" + std::to_string(port + 1) + ",bindaddr=127.0.0.1", "--flags",
+                               "not-need-init,startup-clear"},
+      dir / "swtpm.out", dir / "swtpm.err");
+  wait_until([port] { return tcp_connects(port); }, *t->process_, "the TPM socket");
+  t->tcti_ = "swtpm:host=127.0.0.1,port=" + std::to_string(port);
+  return t;
+}
+
+std::unique_ptr<Swtpm> Swtpm::start_for_qemu(const Work_dir& dir, bool keep_state) {
+  auto t = std::unique_ptr<Swtpm>(new Swtpm);
+  t->state_ = manufacture(dir, keep_state);
+  t->ctrl_socket_ = dir / "swtpm.sock";
+  std::error_code ignored;
+  fs::remove(t->ctrl_socket_, ignored);
+  t->process_ = std::make_unique<Process>(
+      std::vector<std::string>{"swtpm", "socket", "--tpm2", "--tpmstate", "dir=" + t->state_.string(), "--ctrl",
+                               "type=unixio,path=" + t->ctrl_socket_.string()},
+      dir / "swtpm.out", dir / "swtpm.err");
+  fs::path sock = t->ctrl_socket_;
+  wait_until([sock] { return fs::exists(sock); }, *t->process_, "the control socket");
+  return t;
+}
+
+std::vector<std::string> Swtpm::qemu_args() const {
+  return {"-chardev", "socket,id=chrtpm,path=" + ctrl_socket_.string(), "-tpmdev", "emulator,id=tpm0,chardev=chrtpm",
+          "-device", "tpm-tis,tpmdev=tpm0"};
+}
+
+}  // namespace bh::harness
