@@ -22,7 +22,8 @@ namespace {
 constexpr size_t k_sector = 4096;
 constexpr size_t k_total = 32u << 20;
 
-double best_mib_per_s(const std::function<void(std::vector<uint8_t>&)>& encrypt_all, std::vector<uint8_t> data) {
+double best_mib_per_s(const std::function<void(std::vector<uint8_t>&)>& encrypt_all,
+                      std::vector<uint8_t> data) {
   double best = 0;
   for (int run = 0; run < 3; ++run) {
     auto start = std::chrono::steady_clock::now();
@@ -48,39 +49,48 @@ int main() {
 
   sk::crypto::Xts_aes256 core;
   if (!core.set_key(key.data()).ok()) return 1;
-  double core_speed = best_mib_per_s([&](std::vector<uint8_t>& d) {
-    for (size_t s = 0; s < d.size() / k_sector; ++s) {
-      (void)core.encrypt(sk::storage::xts_tweak_for_sector(s, k_sector), d.data() + s * k_sector, k_sector);
-    }
-  }, data);
+  double core_speed = best_mib_per_s(
+      [&](std::vector<uint8_t>& d) {
+        for (size_t s = 0; s < d.size() / k_sector; ++s) {
+          (void)core.encrypt(sk::storage::xts_tweak_for_sector(s, k_sector), d.data() + s * k_sector,
+                             k_sector);
+        }
+      },
+      data);
 
   auto botan = Botan::Cipher_Mode::create_or_throw("AES-256/XTS", Botan::ENCRYPTION);
   botan->set_key(key);
-  double botan_speed = best_mib_per_s([&](std::vector<uint8_t>& d) {
-    uint8_t tweak[16];
-    for (size_t s = 0; s < d.size() / k_sector; ++s) {
-      tweak_bytes(s, tweak);
-      botan->start(tweak, 16);
-      botan->process(d.data() + s * k_sector, k_sector);
-    }
-  }, data);
+  double botan_speed = best_mib_per_s(
+      [&](std::vector<uint8_t>& d) {
+        uint8_t tweak[16];
+        for (size_t s = 0; s < d.size() / k_sector; ++s) {
+          tweak_bytes(s, tweak);
+          botan->start(tweak, 16);
+          botan->process(d.data() + s * k_sector, k_sector);
+        }
+      },
+      data);
 
   std::printf("AES-256-XTS, %zu-byte sectors, %zu MiB, best of 3\n", k_sector, k_total >> 20);
   std::printf("  core (sk::crypto, portable tables) %8.1f MiB/s  1.00\n", core_speed);
-  std::printf("  Botan 2 XTS                        %8.1f MiB/s  %.2f x core\n", botan_speed, botan_speed / core_speed);
+  std::printf("  Botan 2 XTS                        %8.1f MiB/s  %.2f x core\n", botan_speed,
+              botan_speed / core_speed);
 #ifdef BH_BENCH_OPENSSL
   EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
-  double openssl_speed = best_mib_per_s([&](std::vector<uint8_t>& d) {
-    uint8_t tweak[16];
-    int n = 0;
-    for (size_t s = 0; s < d.size() / k_sector; ++s) {
-      tweak_bytes(s, tweak);
-      EVP_EncryptInit_ex(ctx, EVP_aes_256_xts(), nullptr, key.data(), tweak);
-      EVP_EncryptUpdate(ctx, d.data() + s * k_sector, &n, d.data() + s * k_sector, int(k_sector));
-    }
-  }, data);
+  double openssl_speed = best_mib_per_s(
+      [&](std::vector<uint8_t>& d) {
+        uint8_t tweak[16];
+        int n = 0;
+        for (size_t s = 0; s < d.size() / k_sector; ++s) {
+          tweak_bytes(s, tweak);
+          EVP_EncryptInit_ex(ctx, EVP_aes_256_xts(), nullptr, key.data(), tweak);
+          EVP_EncryptUpdate(ctx, d.data() + s * k_sector, &n, d.data() + s * k_sector, int(k_sector));
+        }
+      },
+      data);
   EVP_CIPHER_CTX_free(ctx);
-  std::printf("  OpenSSL aes-256-xts                %8.1f MiB/s  %.2f x core\n", openssl_speed, openssl_speed / core_speed);
+  std::printf("  OpenSSL aes-256-xts                %8.1f MiB/s  %.2f x core\n", openssl_speed,
+              openssl_speed / core_speed);
 #else
   std::printf("  OpenSSL: not built (libcrypto development files absent)\n");
 #endif

@@ -21,7 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size >= sk::storage::k_blob_header_size && size <= sizeof fixed) {
     memcpy(fixed, data, size);
     for (int i = 0; i < 4; ++i) fixed[16 + i] = uint8_t(size >> (8 * i));
-    sk::Sha256::digest(fixed + sk::storage::k_blob_header_size, size - sk::storage::k_blob_header_size, fixed + 24);
+    sk::Sha256::digest(fixed + sk::storage::k_blob_header_size, size - sk::storage::k_blob_header_size,
+                       fixed + 24);
     check(fixed, size);
   }
   return 0;
@@ -33,7 +34,8 @@ int check(const uint8_t* data, size_t size) {
   static uint8_t again[sk::storage::k_sealed_max_size];
   if (sk::storage::read_sealed_key(data, size, key).ok()) {
     auto written = sk::storage::write_sealed_key(key, again, sizeof again);
-    if (!written.ok() || written.value() > size || memcmp(again, data, written.value()) != 0) __builtin_trap();
+    if (!written.ok() || written.value() > size || memcmp(again, data, written.value()) != 0)
+      __builtin_trap();
     (void)sk::storage::check_disk_binding(data, size, key);
   }
   static sk::storage::Signed_policy policy;

@@ -39,11 +39,16 @@ uint64_t parse_size(const std::string& text) {
   }
   std::string unit = text.substr(used);
   int shift = 0;
-  if (unit == "K" || unit == "KiB") shift = 10;
-  else if (unit == "M" || unit == "MiB") shift = 20;
-  else if (unit == "G" || unit == "GiB") shift = 30;
-  else if (unit == "T" || unit == "TiB") shift = 40;
-  else if (!unit.empty()) throw Storage_error("--size: unknown unit '" + unit + "' (use K, M, G or T)");
+  if (unit == "K" || unit == "KiB")
+    shift = 10;
+  else if (unit == "M" || unit == "MiB")
+    shift = 20;
+  else if (unit == "G" || unit == "GiB")
+    shift = 30;
+  else if (unit == "T" || unit == "TiB")
+    shift = 40;
+  else if (!unit.empty())
+    throw Storage_error("--size: unknown unit '" + unit + "' (use K, M, G or T)");
   if (value == 0 || value > (uint64_t(1) << (62 - shift))) throw Storage_error("--size: out of range");
   return uint64_t(value) << shift;
 }
@@ -72,7 +77,8 @@ std::optional<std::string> create_disk(const Create_request& request, const Prog
 
 Secret recover_volume_key(Luks_disk& disk, const std::string& passphrase_file) {
   Secret key = disk.volume_key_from_passphrase(read_passphrase_file(passphrase_file));
-  if (!disk.verify_volume_key(key)) throw Storage_error(disk.path() + ": recovered key fails the LUKS2 digest");
+  if (!disk.verify_volume_key(key))
+    throw Storage_error(disk.path() + ": recovered key fails the LUKS2 digest");
   return key;
 }
 
@@ -93,11 +99,13 @@ std::optional<Current_seal> read_seal(Luks_disk& disk) {
     auto decoded = Botan::base64_decode(token.at("blob").get<std::string>());
     blob.assign(decoded.begin(), decoded.end());
   } catch (const std::exception&) {
-    throw Storage_error(path + ": " + std::string(k_token_type) + " token: field \"blob\" missing or not base64");
+    throw Storage_error(path + ": " + std::string(k_token_type) +
+                        " token: field \"blob\" missing or not base64");
   }
   if (blob.size() > area.size() || !std::equal(blob.begin(), blob.end(), area.begin()) ||
       !std::all_of(area.begin() + long(blob.size()), area.end(), [](uint8_t b) { return b == 0; })) {
-    throw Storage_error(path + ": sealed-key area differs from the LUKS2 token's copy (damaged or interrupted "
+    throw Storage_error(path +
+                        ": sealed-key area differs from the LUKS2 token's copy (damaged or interrupted "
                         "seal); re-seal with the recovery passphrase");
   }
   Current_seal seal;
@@ -107,7 +115,8 @@ std::optional<Current_seal> read_seal(Luks_disk& disk) {
   const Disk_info& info = disk.info();
   std::string uuid(reinterpret_cast<const char*>(seal.key.disk_uuid),
                    strnlen(reinterpret_cast<const char*>(seal.key.disk_uuid), sk::storage::k_uuid_size));
-  if (uuid != info.uuid) throw Storage_error(path + ": sealed-key blob belongs to disk " + uuid + ", not " + info.uuid);
+  if (uuid != info.uuid)
+    throw Storage_error(path + ": sealed-key blob belongs to disk " + uuid + ", not " + info.uuid);
   if (seal.key.data_offset != info.data_offset || seal.key.sector_size != info.sector_size ||
       seal.key.data_size > info.data_size) {
     throw Storage_error(path + ": sealed-key blob's data segment disagrees with the LUKS2 header");
@@ -121,8 +130,8 @@ std::string describe_disk(const std::string& path) {
   const Disk_info& info = disk.info();
   std::ostringstream out;
   out << "disk " << path << ": LUKS2 " << info.cipher << ", uuid " << info.uuid << "\n"
-      << "  data: offset " << info.data_offset << ", " << info.data_size << " bytes, sector " << info.sector_size
-      << ", XTS tweak = byte offset / 512\n";
+      << "  data: offset " << info.data_offset << ", " << info.data_size << " bytes, sector "
+      << info.sector_size << ", XTS tweak = byte offset / 512\n";
   auto seal = read_seal(disk);
   if (!seal) {
     out << "  seal: none (open with the recovery passphrase; run `bulkhead disk seal`)\n";

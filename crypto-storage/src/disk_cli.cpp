@@ -7,8 +7,8 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <fstream>
-#include <iterator>
 #include <iostream>
+#include <iterator>
 #include <memory>
 
 #include "bh/storage/disk.hpp"
@@ -34,7 +34,8 @@ void guarded(const char* command, const std::function<void()>& body) {
     std::cerr << "bulkhead disk " << command << ": " << e.what() << "\n";
     throw CLI::RuntimeError(1);
   } catch (const std::filesystem::filesystem_error& e) {
-    std::cerr << "bulkhead disk " << command << ": " << e.path1().string() << ": " << e.code().message() << "\n";
+    std::cerr << "bulkhead disk " << command << ": " << e.path1().string() << ": " << e.code().message()
+              << "\n";
     throw CLI::RuntimeError(1);
   }
 }
@@ -61,14 +62,16 @@ void export_if_asked(const Options& o, const Secret& key) {
 Secret key_for(const Options& o, Luks_disk& disk) {
   if (!o.passphrase_file.empty()) return recover_volume_key(disk, o.passphrase_file);
   if (o.tcti.empty()) throw Storage_error("--passphrase-file or --tcti: one is required to open the disk");
-  return unseal_disk(o.disk, o.tcti, o.signed_policy.empty() ? std::nullopt : std::optional<std::string>(o.signed_policy));
+  return unseal_disk(o.disk, o.tcti,
+                     o.signed_policy.empty() ? std::nullopt : std::optional<std::string>(o.signed_policy));
 }
 
 }  // namespace
 
 void add_disk_commands(CLI::App& app, Policy_check policy_check) {
   auto o = std::make_shared<Options>();
-  CLI::App* disk = app.add_subcommand("disk", "create, seal, unseal and recover per-partition encrypted disks");
+  CLI::App* disk =
+      app.add_subcommand("disk", "create, seal, unseal and recover per-partition encrypted disks");
   disk->require_subcommand(1);
 
   CLI::App* create = disk->add_subcommand("create", "create a LUKS2 disk for a partition of a policy");
@@ -76,8 +79,10 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
   create->add_option("--partition", o->partition, "partition name")->required();
   create->add_option("--size", o->size, "data size, e.g. 64M, 2G")->required();
   create->add_option("-o,--output", o->output, "disk image to create")->required();
-  create->add_option("--recovery-passphrase-file", o->recovery_file, "recovery passphrase (default: generate one)");
-  create->add_option("--pbkdf", o->pbkdf, "argon2id (default) or pbkdf2")->check(CLI::IsMember({"argon2id", "pbkdf2"}));
+  create->add_option("--recovery-passphrase-file", o->recovery_file,
+                     "recovery passphrase (default: generate one)");
+  create->add_option("--pbkdf", o->pbkdf, "argon2id (default) or pbkdf2")
+      ->check(CLI::IsMember({"argon2id", "pbkdf2"}));
   create->add_option("--pbkdf2-iterations", o->pbkdf2_iterations, "PBKDF2 iterations (tests)");
   create->add_option("--sector-size", o->sector_size, "512 or 4096")->check(CLI::IsMember({512, 4096}));
   create->callback([o, policy_check] {
@@ -100,11 +105,13 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
   auto add_seal_options = [o](CLI::App* c) {
     c->add_option("--disk", o->disk, "disk image")->required();
     c->add_option("--manifest", o->manifest, "reference manifest of the build")->required();
-    auto* partition = c->add_option("--partition", o->partition, "partition name (reseal: default the sealed one)");
+    auto* partition =
+        c->add_option("--partition", o->partition, "partition name (reseal: default the sealed one)");
     if (std::string(c->get_name()) == "seal") partition->required();
     c->add_option("--tcti", o->tcti, "TPM, e.g. swtpm:host=127.0.0.1,port=2321")->required();
     c->add_option("--passphrase-file", o->passphrase_file, "recovery passphrase (source of the volume key)");
-    c->add_option("--authorize-key", o->authorize_key, "administrator public key (PEM): seal with PolicyAuthorize");
+    c->add_option("--authorize-key", o->authorize_key,
+                  "administrator public key (PEM): seal with PolicyAuthorize");
   };
   auto seal_callback = [o](const char* name) {
     return [o, name] {
@@ -120,30 +127,36 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
         r.reseal = std::string(name) == "reseal";
         auto k = seal_disk(r);
         std::cout << "sealed " << o->disk << " for partition " << k.partition << " ("
-                  << (k.mode == sk::storage::Seal_mode::pcr ? "PolicyPCR" : "PolicyAuthorize") << ", authPolicy "
-                  << hex(k.auth_policy, 32) << ")\n";
+                  << (k.mode == sk::storage::Seal_mode::pcr ? "PolicyPCR" : "PolicyAuthorize")
+                  << ", authPolicy " << hex(k.auth_policy, 32) << ")\n";
       });
     };
   };
-  CLI::App* seal = disk->add_subcommand("seal", "seal the disk's volume key to the TPM under the manifest's PCRs");
+  CLI::App* seal =
+      disk->add_subcommand("seal", "seal the disk's volume key to the TPM under the manifest's PCRs");
   add_seal_options(seal);
   seal->callback(seal_callback("seal"));
-  CLI::App* reseal = disk->add_subcommand("reseal", "seal again to a new manifest, replacing the current seal");
+  CLI::App* reseal =
+      disk->add_subcommand("reseal", "seal again to a new manifest, replacing the current seal");
   add_seal_options(reseal);
-  reseal->add_option("--signed-policy", o->signed_policy, "approval to unseal the current seal (authorize mode)");
+  reseal->add_option("--signed-policy", o->signed_policy,
+                     "approval to unseal the current seal (authorize mode)");
   reseal->callback(seal_callback("reseal"));
 
-  CLI::App* unseal = disk->add_subcommand("unseal", "unseal through the TPM and check the key opens the disk");
+  CLI::App* unseal =
+      disk->add_subcommand("unseal", "unseal through the TPM and check the key opens the disk");
   unseal->add_option("--disk", o->disk, "disk image")->required();
   unseal->add_option("--tcti", o->tcti, "TPM")->required();
   unseal->add_option("--signed-policy", o->signed_policy, "administrator-approved policy (authorize mode)");
   unseal->add_option("--export-key", o->export_key, "write the volume key to this new file (mode 0600)");
   unseal->callback([o] {
     guarded("unseal", [&] {
-      Secret key = unseal_disk(o->disk, o->tcti,
-                               o->signed_policy.empty() ? std::nullopt : std::optional<std::string>(o->signed_policy));
+      Secret key =
+          unseal_disk(o->disk, o->tcti,
+                      o->signed_policy.empty() ? std::nullopt : std::optional<std::string>(o->signed_policy));
       export_if_asked(*o, key);
-      std::cout << "unsealed: the TPM released the volume key of " << o->disk << " and it matches the LUKS2 digest\n";
+      std::cout << "unsealed: the TPM released the volume key of " << o->disk
+                << " and it matches the LUKS2 digest\n";
     });
   });
 

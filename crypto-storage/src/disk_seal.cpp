@@ -17,7 +17,8 @@ namespace {
 
 template <size_t N>
 void set_bytes(sk::storage::Bytes<N>& out, const std::vector<uint8_t>& in, const char* what) {
-  if (in.size() > N) throw Storage_error(std::string(what) + ": " + std::to_string(in.size()) + " bytes, too large");
+  if (in.size() > N)
+    throw Storage_error(std::string(what) + ": " + std::to_string(in.size()) + " bytes, too large");
   out.size = uint16_t(in.size());
   std::copy(in.begin(), in.end(), out.data);
 }
@@ -76,8 +77,8 @@ sk::storage::Sealed_key seal_disk(const Seal_request& request) {
   }
   if (partition.empty()) throw Storage_error("--partition: required");
   if (partition.size() >= sk::storage::k_partition_name_size) {
-    throw Storage_error("--partition: name must be 1.." + std::to_string(sk::storage::k_partition_name_size - 1) +
-                        " characters");
+    throw Storage_error("--partition: name must be 1.." +
+                        std::to_string(sk::storage::k_partition_name_size - 1) + " characters");
   }
   Manifest_pcrs manifest = load_manifest_pcrs(request.manifest, partition);
 
@@ -87,7 +88,8 @@ sk::storage::Sealed_key seal_disk(const Seal_request& request) {
   k.sector_size = info.sector_size;
   k.data_offset = info.data_offset;
   k.data_size = info.data_size;
-  if (info.uuid.size() >= sk::storage::k_uuid_size) throw Storage_error(request.disk + ": LUKS2 UUID too long");
+  if (info.uuid.size() >= sk::storage::k_uuid_size)
+    throw Storage_error(request.disk + ": LUKS2 UUID too long");
   std::memcpy(k.disk_uuid, info.uuid.data(), info.uuid.size());
   std::memcpy(k.partition, partition.c_str(), partition.size());
   k.pcr_hash_alg = sk::storage::k_tpm_alg_sha256;
@@ -113,7 +115,8 @@ sk::storage::Sealed_key seal_disk(const Seal_request& request) {
   // The volume key: from the recovery passphrase, or (re-seal on the running configuration)
   // from the disk's current seal through the TPM.
   if (!request.passphrase_file && !request.reseal) {
-    throw Storage_error(request.disk + ": --passphrase-file is required (the recovery passphrase reads the volume key)");
+    throw Storage_error(request.disk +
+                        ": --passphrase-file is required (the recovery passphrase reads the volume key)");
   }
   Secret volume_key = request.passphrase_file
                           ? recover_volume_key(disk, *request.passphrase_file)
@@ -131,7 +134,8 @@ sk::storage::Sealed_key seal_disk(const Seal_request& request) {
 
   std::vector<uint8_t> blob(sk::storage::k_sealed_max_size);
   auto size = sk::storage::write_sealed_key(k, blob.data(), blob.size());
-  if (!size) throw Storage_error(request.disk + ": cannot encode sealed-key blob: " + sk::error_name(size.error()));
+  if (!size)
+    throw Storage_error(request.disk + ": cannot encode sealed-key blob: " + sk::error_name(size.error()));
   blob.resize(size.value());
   // The token (atomic through LUKS2's two header copies) first, then the kernel's copy; a
   // reader refuses a disk whose copies differ, so an interrupted seal is detected, not used.
@@ -140,16 +144,19 @@ sk::storage::Sealed_key seal_disk(const Seal_request& request) {
   return k;
 }
 
-Secret unseal_disk(const std::string& path, const std::string& tcti, const std::optional<std::string>& signed_policy_file) {
+Secret unseal_disk(const std::string& path, const std::string& tcti,
+                   const std::optional<std::string>& signed_policy_file) {
   Luks_disk disk(path);
   auto seal = read_seal(disk);
   if (!seal) throw Storage_error(path + ": disk is not sealed (no " + std::string(k_token_type) + " token)");
   std::optional<sk::storage::Signed_policy> approval;
   if (seal->key.mode == sk::storage::Seal_mode::authorize) {
-    if (!signed_policy_file) throw Storage_error(path + ": sealed with PolicyAuthorize: --signed-policy is required");
+    if (!signed_policy_file)
+      throw Storage_error(path + ": sealed with PolicyAuthorize: --signed-policy is required");
     approval = load_signed_policy(*signed_policy_file);
     const auto& name = seal->key.admin_key_name;
-    if (approval->key_name.size != name.size || std::memcmp(approval->key_name.data, name.data, name.size) != 0) {
+    if (approval->key_name.size != name.size ||
+        std::memcmp(approval->key_name.data, name.data, name.size) != 0) {
       throw Storage_error(*signed_policy_file + ": signed by key " +
                           hex(approval->key_name.data, approval->key_name.size) +
                           ", not by the disk's administrator key " + hex(name.data, name.size));
@@ -162,7 +169,8 @@ Secret unseal_disk(const std::string& path, const std::string& tcti, const std::
     throw Storage_error(path + ": " + e.what());
   }
   if (!disk.verify_volume_key(key)) {
-    throw Storage_error(path + ": the TPM released a key that does not open this disk (blob from another disk?)");
+    throw Storage_error(path +
+                        ": the TPM released a key that does not open this disk (blob from another disk?)");
   }
   return key;
 }

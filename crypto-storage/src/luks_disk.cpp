@@ -98,11 +98,10 @@ void Luks_disk::create(const Format_options& options, const Secret& volume_key,
         throw Storage_error(temporary + ": cannot size: " + std::strerror(errno));
       }
     }
-    if (crypt_init(&cd, temporary.c_str()) < 0) throw Storage_error(temporary + ": libcryptsetup cannot open it");
+    if (crypt_init(&cd, temporary.c_str()) < 0)
+      throw Storage_error(temporary + ": libcryptsetup cannot open it");
     crypt_set_log_callback(cd, &Luks_disk::log_callback, &log);
-    auto fail = [&](const char* what) {
-      throw Storage_error(path + ": " + what + ": " + log);
-    };
+    auto fail = [&](const char* what) { throw Storage_error(path + ": " + what + ": " + log); };
     // Keyslots end where the sealed-key area begins; the data segment follows that area.
     if (crypt_set_metadata_size(cd, k_metadata_size,
                                 sk::storage::k_sealed_area_offset - 2 * k_metadata_size) < 0) {
@@ -129,10 +128,9 @@ void Luks_disk::create(const Format_options& options, const Secret& volume_key,
                      reinterpret_cast<const char*>(volume_key.data()), volume_key.size(), &params) < 0) {
       fail("LUKS2 format failed");
     }
-    if (crypt_keyslot_add_by_volume_key(cd, 0, reinterpret_cast<const char*>(volume_key.data()),
-                                        volume_key.size(),
-                                        reinterpret_cast<const char*>(recovery_passphrase.data()),
-                                        recovery_passphrase.size()) < 0) {
+    if (crypt_keyslot_add_by_volume_key(
+            cd, 0, reinterpret_cast<const char*>(volume_key.data()), volume_key.size(),
+            reinterpret_cast<const char*>(recovery_passphrase.data()), recovery_passphrase.size()) < 0) {
       fail("cannot enrol the recovery passphrase");
     }
     crypt_free(cd);
@@ -156,7 +154,8 @@ void Luks_disk::create(const Format_options& options, const Secret& volume_key,
 Luks_disk::Luks_disk(const std::string& path) : path_(path) {
   crypt_set_log_callback(nullptr, quiet_default_log, nullptr);
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw Storage_error(path + ": cannot open disk: " + std::strerror(errno));
+  if (::stat(path.c_str(), &st) != 0)
+    throw Storage_error(path + ": cannot open disk: " + std::strerror(errno));
   check_luks2_headers(path);  // before libcryptsetup, which would repair a damaged copy
   if (crypt_init(&cd_, path.c_str()) < 0) throw Storage_error(path + ": cannot open disk");
   crypt_set_log_callback(cd_, &Luks_disk::log_callback, &log_);
@@ -185,8 +184,10 @@ Luks_disk::Luks_disk(const std::string& path) : path_(path) {
     refuse("data offset is " + std::to_string(info_.data_offset) + " (expected " +
            std::to_string(sk::storage::k_data_offset) + ")");
   }
-  if (info_.keyslots_end > sk::storage::k_sealed_area_offset) refuse("LUKS2 keyslot area overlaps the sealed-key area");
-  if (info_.sector_size != 512 && info_.sector_size != 4096) refuse("sector size is " + std::to_string(info_.sector_size));
+  if (info_.keyslots_end > sk::storage::k_sealed_area_offset)
+    refuse("LUKS2 keyslot area overlaps the sealed-key area");
+  if (info_.sector_size != 512 && info_.sector_size != 4096)
+    refuse("sector size is " + std::to_string(info_.sector_size));
   if (uint64_t(st.st_size) <= info_.data_offset) refuse("file ends before the data segment");
   info_.data_size = (uint64_t(st.st_size) - info_.data_offset) / info_.sector_size * info_.sector_size;
 }
@@ -256,7 +257,8 @@ std::vector<uint8_t> read_sealed_area(const std::string& path) {
 }
 
 void write_sealed_area(const std::string& path, const std::vector<uint8_t>& blob) {
-  if (blob.size() > sk::storage::k_sealed_area_size) throw Storage_error(path + ": sealed-key blob too large");
+  if (blob.size() > sk::storage::k_sealed_area_size)
+    throw Storage_error(path + ": sealed-key blob too large");
   std::vector<uint8_t> area(sk::storage::k_sealed_area_size, 0);
   std::copy(blob.begin(), blob.end(), area.begin());
   Fd f;

@@ -31,8 +31,10 @@ std::string check_copy(const std::string& path, int fd, uint64_t offset, const c
   if (::pread(fd, head.data(), head.size(), off_t(offset)) != ssize_t(head.size())) {
     return std::string("LUKS2 header (") + which + ") truncated";
   }
-  if (std::memcmp(head.data(), magic, 6) != 0) return std::string("no LUKS2 header (") + which + ": bad magic)";
-  if (head[6] != 0 || head[7] != 2) return std::string("LUKS2 header (") + which + ") has version other than 2";
+  if (std::memcmp(head.data(), magic, 6) != 0)
+    return std::string("no LUKS2 header (") + which + ": bad magic)";
+  if (head[6] != 0 || head[7] != 2)
+    return std::string("LUKS2 header (") + which + ") has version other than 2";
   uint64_t hdr_size = be64(&head[8]);
   if (hdr_size < 16384 || hdr_size > 4 * 1024 * 1024 || hdr_size % 4096 != 0) {
     return std::string("LUKS2 header (") + which + ") has an invalid size";
@@ -52,7 +54,8 @@ std::string check_copy(const std::string& path, int fd, uint64_t offset, const c
   h->update(area);
   auto computed = h->final();
   if (std::memcmp(computed.data(), stored, 32) != 0) {
-    return std::string("LUKS2 header (") + which + " at byte " + std::to_string(offset) + ") fails its checksum";
+    return std::string("LUKS2 header (") + which + " at byte " + std::to_string(offset) +
+           ") fails its checksum";
   }
   *seqid = be64(&head[16]);
   *hdr_size_out = hdr_size;
@@ -70,14 +73,16 @@ void check_luks2_headers(const std::string& path) {
   uint64_t seq_primary = 0, seq_secondary = 0, size_primary = 0, size_secondary = 0;
   std::string problem = check_copy(path, fd, 0, "primary copy", k_primary, &seq_primary, &size_primary);
   if (problem.empty()) {
-    problem = check_copy(path, fd, size_primary, "secondary copy", k_secondary, &seq_secondary, &size_secondary);
+    problem =
+        check_copy(path, fd, size_primary, "secondary copy", k_secondary, &seq_secondary, &size_secondary);
   }
   ::close(fd);
   if (problem.empty() && (seq_primary != seq_secondary || size_primary != size_secondary)) {
     problem = "LUKS2 header copies disagree (interrupted update)";
   }
   if (!problem.empty()) {
-    throw Storage_error(path + ": " + problem + "; disk left unchanged (inspect, back up, then `cryptsetup repair`)");
+    throw Storage_error(path + ": " + problem +
+                        "; disk left unchanged (inspect, back up, then `cryptsetup repair`)");
   }
 }
 

@@ -62,7 +62,8 @@ Manifest_pcrs load_manifest_pcrs(const std::string& manifest_path, const std::st
   }
   for (const auto& index : entry["disk_pcrs"]) {
     if (!index.is_number_unsigned() || index.get<uint32_t>() > 23) {
-      throw Storage_error(where + "partitions." + partition + ".disk_pcrs: " + index.dump() + " is not a PCR 0..23");
+      throw Storage_error(where + "partitions." + partition + ".disk_pcrs: " + index.dump() +
+                          " is not a PCR 0..23");
     }
     auto pcr = index.get<uint32_t>();
     std::string key = std::to_string(pcr);

@@ -11,8 +11,8 @@
 #include <botan/x509_key.h>
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <tss2/tss2_mu.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <memory>
@@ -67,10 +67,10 @@ uint32_t pcr_mask(const Pcr_values& values) {
 
 std::vector<uint8_t> marshal_pcr_selection(uint32_t mask) {
   std::vector<uint8_t> out;
-  put_u32be(out, 1);      // count: one bank
-  out.push_back(0x00);    // hash: TPM_ALG_SHA256, big-endian
+  put_u32be(out, 1);    // count: one bank
+  out.push_back(0x00);  // hash: TPM_ALG_SHA256, big-endian
   out.push_back(0x0B);
-  out.push_back(3);       // sizeofSelect: PCRs 0..23
+  out.push_back(3);  // sizeofSelect: PCRs 0..23
   for (int i = 0; i < 3; ++i) out.push_back(uint8_t(mask >> (8 * i)));
   return out;
 }

@@ -18,7 +18,8 @@ namespace {
 struct Keyed_xts {
   sk::crypto::Xts_aes256 xts;
   explicit Keyed_xts(const Secret& key) {
-    if (key.size() != k_volume_key_size || !xts.set_key(key.data()).ok()) throw Storage_error("volume key: unusable");
+    if (key.size() != k_volume_key_size || !xts.set_key(key.data()).ok())
+      throw Storage_error("volume key: unusable");
   }
   ~Keyed_xts() { xts.wipe(); }
 };
@@ -33,7 +34,8 @@ void check_range(const Luks_disk& disk, uint64_t first, uint64_t count) {
 
 }  // namespace
 
-std::vector<uint8_t> read_plaintext(const Luks_disk& disk, const Secret& key, uint64_t first, uint64_t count) {
+std::vector<uint8_t> read_plaintext(const Luks_disk& disk, const Secret& key, uint64_t first,
+                                    uint64_t count) {
   check_range(disk, first, count);
   const uint32_t sector = disk.info().sector_size;
   std::vector<uint8_t> data(count * sector);
@@ -44,14 +46,16 @@ std::vector<uint8_t> read_plaintext(const Luks_disk& disk, const Secret& key, ui
   if (n != ssize_t(data.size())) throw Storage_error(disk.path() + ": short read in the data segment");
   Keyed_xts k(key);
   for (uint64_t i = 0; i < count; ++i) {
-    if (!k.xts.decrypt(sk::storage::xts_tweak_for_sector(first + i, sector), data.data() + i * sector, sector).ok()) {
+    if (!k.xts.decrypt(sk::storage::xts_tweak_for_sector(first + i, sector), data.data() + i * sector, sector)
+             .ok()) {
       throw Storage_error("XTS decrypt failed");
     }
   }
   return data;
 }
 
-void write_plaintext(const Luks_disk& disk, const Secret& key, uint64_t first, const std::vector<uint8_t>& data) {
+void write_plaintext(const Luks_disk& disk, const Secret& key, uint64_t first,
+                     const std::vector<uint8_t>& data) {
   const uint32_t sector = disk.info().sector_size;
   if (data.empty() || data.size() % sector != 0) {
     throw Storage_error("input: " + std::to_string(data.size()) + " bytes is not a whole number of " +
@@ -61,7 +65,8 @@ void write_plaintext(const Luks_disk& disk, const Secret& key, uint64_t first, c
   std::vector<uint8_t> out(data);
   Keyed_xts k(key);
   for (uint64_t i = 0; i < out.size() / sector; ++i) {
-    if (!k.xts.encrypt(sk::storage::xts_tweak_for_sector(first + i, sector), out.data() + i * sector, sector).ok()) {
+    if (!k.xts.encrypt(sk::storage::xts_tweak_for_sector(first + i, sector), out.data() + i * sector, sector)
+             .ok()) {
       throw Storage_error("XTS encrypt failed");
     }
   }

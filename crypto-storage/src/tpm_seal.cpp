@@ -83,7 +83,8 @@ ESYS_TR create_primary(Esys_session& s, std::vector<uint8_t>* name) {
   t.type = TPM2_ALG_ECC;
   t.nameAlg = TPM2_ALG_SHA256;
   t.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN |
-                       TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT | TPMA_OBJECT_NODA;
+                       TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT |
+                       TPMA_OBJECT_NODA;
   t.parameters.eccDetail.symmetric.algorithm = TPM2_ALG_AES;
   t.parameters.eccDetail.symmetric.keyBits.aes = 128;
   t.parameters.eccDetail.symmetric.mode.aes = TPM2_ALG_CFB;
@@ -152,7 +153,8 @@ Sealed_object tpm_seal(const std::string& tcti, const Secret& volume_key, const 
   Sealed_object out;
   ESYS_TR primary = create_primary(s, &out.parent_name);
   TPM2B_SENSITIVE_CREATE sensitive{};
-  if (volume_key.size() > sizeof sensitive.sensitive.data.buffer) throw Storage_error("volume key too large to seal");
+  if (volume_key.size() > sizeof sensitive.sensitive.data.buffer)
+    throw Storage_error("volume key too large to seal");
   sensitive.sensitive.data.size = uint16_t(volume_key.size());
   std::memcpy(sensitive.sensitive.data.buffer, volume_key.data(), volume_key.size());
   TPM2B_PUBLIC in{};
@@ -173,16 +175,18 @@ Sealed_object tpm_seal(const std::string& tcti, const Secret& volume_key, const 
   Esys_owned<TPMT_TK_CREATION> creation_ticket;
   // The salted session authorises use of the primary (empty authValue) and encrypts inSensitive.
   ESYS_TR protect = encrypting_session(s, primary, TPMA_SESSION_DECRYPT);
-  TSS2_RC rc = Esys_Create(s.ctx(), primary, protect, ESYS_TR_NONE, ESYS_TR_NONE, &sensitive, &in,
-                           &outside, &creation_pcrs, &out_private.p, &out_public.p, &creation_data.p,
-                           &creation_hash.p, &creation_ticket.p);
+  TSS2_RC rc = Esys_Create(s.ctx(), primary, protect, ESYS_TR_NONE, ESYS_TR_NONE, &sensitive, &in, &outside,
+                           &creation_pcrs, &out_private.p, &out_public.p, &creation_data.p, &creation_hash.p,
+                           &creation_ticket.p);
   std::memset(&sensitive, 0, sizeof sensitive);
   if (rc != TSS2_RC_SUCCESS) throw Storage_error("TPM: cannot create the sealed object: " + rc_text(rc));
   out.tpm2b_public.resize(sizeof(TPM2B_PUBLIC));
   out.tpm2b_private.resize(sizeof(TPM2B_PRIVATE));
   size_t pub_size = 0, priv_size = 0;
-  if (Tss2_MU_TPM2B_PUBLIC_Marshal(out_public.p, out.tpm2b_public.data(), out.tpm2b_public.size(), &pub_size) ||
-      Tss2_MU_TPM2B_PRIVATE_Marshal(out_private.p, out.tpm2b_private.data(), out.tpm2b_private.size(), &priv_size)) {
+  if (Tss2_MU_TPM2B_PUBLIC_Marshal(out_public.p, out.tpm2b_public.data(), out.tpm2b_public.size(),
+                                   &pub_size) ||
+      Tss2_MU_TPM2B_PRIVATE_Marshal(out_private.p, out.tpm2b_private.data(), out.tpm2b_private.size(),
+                                    &priv_size)) {
     throw Storage_error("TPM: cannot marshal the sealed object");
   }
   out.tpm2b_public.resize(pub_size);
@@ -197,21 +201,26 @@ Secret tpm_unseal(const std::string& tcti, const sk::storage::Sealed_key& k,
   ESYS_TR primary = create_primary(s, &primary_name);
   if (primary_name.size() != k.parent_name.size ||
       std::memcmp(primary_name.data(), k.parent_name.data, primary_name.size()) != 0) {
-    throw Storage_error("wrong TPM: its storage primary is not the one the disk was sealed under "
-                        "(another machine, or the TPM was cleared); use the recovery passphrase");
+    throw Storage_error(
+        "wrong TPM: its storage primary is not the one the disk was sealed under "
+        "(another machine, or the TPM was cleared); use the recovery passphrase");
   }
-  auto pub = unmarshal_bytes<TPM2B_PUBLIC, Tss2_MU_TPM2B_PUBLIC_Unmarshal>(k.sealed_public, "sealed public area");
-  auto priv = unmarshal_bytes<TPM2B_PRIVATE, Tss2_MU_TPM2B_PRIVATE_Unmarshal>(k.sealed_private, "sealed private area");
+  auto pub =
+      unmarshal_bytes<TPM2B_PUBLIC, Tss2_MU_TPM2B_PUBLIC_Unmarshal>(k.sealed_public, "sealed public area");
+  auto priv = unmarshal_bytes<TPM2B_PRIVATE, Tss2_MU_TPM2B_PRIVATE_Unmarshal>(k.sealed_private,
+                                                                              "sealed private area");
   ESYS_TR object = ESYS_TR_NONE;
-  TSS2_RC rc = Esys_Load(s.ctx(), primary, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &priv, &pub, &object);
-  if (rc != TSS2_RC_SUCCESS) throw Storage_error("TPM refused the sealed object (damaged blob?): " + rc_text(rc));
+  TSS2_RC rc =
+      Esys_Load(s.ctx(), primary, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &priv, &pub, &object);
+  if (rc != TSS2_RC_SUCCESS)
+    throw Storage_error("TPM refused the sealed object (damaged blob?): " + rc_text(rc));
   s.flush_later(object);
 
   TPMT_SYM_DEF no_symmetric{};
   no_symmetric.algorithm = TPM2_ALG_NULL;
   ESYS_TR session = ESYS_TR_NONE;
-  rc = Esys_StartAuthSession(s.ctx(), ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, nullptr,
-                             TPM2_SE_POLICY, &no_symmetric, TPM2_ALG_SHA256, &session);
+  rc = Esys_StartAuthSession(s.ctx(), ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                             nullptr, TPM2_SE_POLICY, &no_symmetric, TPM2_ALG_SHA256, &session);
   if (rc != TSS2_RC_SUCCESS) throw Storage_error("TPM: cannot start a policy session: " + rc_text(rc));
   s.flush_later(session);  // also after a failed policy command, which does not flush it
 
@@ -223,15 +232,17 @@ Secret tpm_unseal(const std::string& tcti, const sk::storage::Sealed_key& k,
 
   if (k.mode == sk::storage::Seal_mode::authorize) {
     if (approval == nullptr) throw Storage_error("sealed with PolicyAuthorize: a signed policy is required");
-    auto admin = unmarshal_bytes<TPM2B_PUBLIC, Tss2_MU_TPM2B_PUBLIC_Unmarshal>(k.admin_public, "administrator key");
+    auto admin =
+        unmarshal_bytes<TPM2B_PUBLIC, Tss2_MU_TPM2B_PUBLIC_Unmarshal>(k.admin_public, "administrator key");
     ESYS_TR admin_key = ESYS_TR_NONE;
     // Owner hierarchy, not NULL: a NULL-hierarchy key yields a ticket PolicyAuthorize rejects.
-    rc = Esys_LoadExternal(s.ctx(), ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, nullptr, &admin, ESYS_TR_RH_OWNER,
-                           &admin_key);
+    rc = Esys_LoadExternal(s.ctx(), ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, nullptr, &admin,
+                           ESYS_TR_RH_OWNER, &admin_key);
     if (rc != TSS2_RC_SUCCESS) throw Storage_error("TPM refused the administrator key: " + rc_text(rc));
     s.flush_later(admin_key);
     Esys_owned<TPM2B_NAME> admin_name;
-    if (Esys_TR_GetName(s.ctx(), admin_key, &admin_name.p) != TSS2_RC_SUCCESS) throw Storage_error("TPM: no key name");
+    if (Esys_TR_GetName(s.ctx(), admin_key, &admin_name.p) != TSS2_RC_SUCCESS)
+      throw Storage_error("TPM: no key name");
     Digest approved{};
     std::memcpy(approved.data(), approval->approved_policy, approved.size());
     Digest a_hash = approval_digest(approved);
@@ -246,11 +257,13 @@ Secret tpm_unseal(const std::string& tcti, const sk::storage::Sealed_key& k,
     std::memcpy(signature.signature.ecdsa.signatureR.buffer, approval->signature_r, 32);
     std::memcpy(signature.signature.ecdsa.signatureS.buffer, approval->signature_s, 32);
     Esys_owned<TPMT_TK_VERIFIED> ticket;
-    rc = Esys_VerifySignature(s.ctx(), admin_key, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &digest, &signature,
-                              &ticket.p);
+    rc = Esys_VerifySignature(s.ctx(), admin_key, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &digest,
+                              &signature, &ticket.p);
     if (rc != TSS2_RC_SUCCESS) {
-      throw Storage_error("signed policy refused by the TPM: signature does not verify under the disk's "
-                          "administrator key (" + rc_text(rc) + ")");
+      throw Storage_error(
+          "signed policy refused by the TPM: signature does not verify under the disk's "
+          "administrator key (" +
+          rc_text(rc) + ")");
     }
     TPM2B_DIGEST approved_policy{};
     approved_policy.size = 32;
@@ -260,8 +273,9 @@ Secret tpm_unseal(const std::string& tcti, const sk::storage::Sealed_key& k,
                               &policy_ref, admin_name.p, ticket.p);
     if (rc != TSS2_RC_SUCCESS) {
       if (is_policy_failure(rc)) {
-        throw Storage_error("PCR policy not satisfied: the TPM's PCRs are not the ones the signed policy approves (" +
-                            rc_text(rc) + ")");
+        throw Storage_error(
+            "PCR policy not satisfied: the TPM's PCRs are not the ones the signed policy approves (" +
+            rc_text(rc) + ")");
       }
       throw Storage_error("TPM: PolicyAuthorize failed: " + rc_text(rc));
     }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// `bulkhead disk` as a user runs it (the bulkhead binary): output, exit status, and one error line on failure with
-// the disk left unchanged.
+// `bulkhead disk` as a user runs it (the bulkhead binary): output, exit status, and one error line on failure
+// with the disk left unchanged.
 #include <catch2/catch.hpp>
 
 #include "test_util.hpp"
@@ -8,7 +8,9 @@
 using namespace bh::storage::test;
 
 namespace {
-std::string driver() { return BH_DISK_CLI; }
+std::string driver() {
+  return BH_DISK_CLI;
+}
 
 // stdout and stderr separately: errors must be exactly one line on stderr.
 struct Split {
@@ -20,7 +22,9 @@ Split run_split(const Scratch_dir& dir, const std::string& args) {
   auto err = read_file(dir.file("stderr"));
   return {r.status, r.output, std::string(err.begin(), err.end())};
 }
-size_t lines(const std::string& s) { return size_t(std::count(s.begin(), s.end(), '\n')); }
+size_t lines(const std::string& s) {
+  return size_t(std::count(s.begin(), s.end(), '\n'));
+}
 }  // namespace
 
 TEST_CASE("bulkhead disk create, show and recover from the command line", "[storage][cli]") {
@@ -28,13 +32,14 @@ TEST_CASE("bulkhead disk create, show and recover from the command line", "[stor
   std::string disk = dir.file("open.img");
   std::string policy = write_disk_policy(dir.file(""));
   write_file(dir.file("pass"), "recovery words\n");
-  auto wrong_partition = run_split(dir, "disk create --policy '" + policy + "' --partition nobody --size 2M -o '" +
-                                            dir.file("x.img") + "' --recovery-passphrase-file '" + dir.file("pass") + "'");
+  auto wrong_partition =
+      run_split(dir, "disk create --policy '" + policy + "' --partition nobody --size 2M -o '" +
+                         dir.file("x.img") + "' --recovery-passphrase-file '" + dir.file("pass") + "'");
   CHECK(wrong_partition.status == 1);
   CHECK(wrong_partition.err == "bulkhead disk create: " + policy + ": no partition \"nobody\"\n");
   CHECK_FALSE(std::filesystem::exists(dir.file("x.img")));
-  auto created = run_split(dir, "disk create --policy '" + policy + "' --partition open --size 2M -o '" + disk +
-                                    "' --recovery-passphrase-file '" + dir.file("pass") +
+  auto created = run_split(dir, "disk create --policy '" + policy + "' --partition open --size 2M -o '" +
+                                    disk + "' --recovery-passphrase-file '" + dir.file("pass") +
                                     "' --pbkdf pbkdf2 --pbkdf2-iterations 1000");
   REQUIRE(created.status == 0);
   CHECK(created.out.find("created " + disk + " for partition open") != std::string::npos);
@@ -47,11 +52,13 @@ TEST_CASE("bulkhead disk create, show and recover from the command line", "[stor
 
   auto before = sha256_of_file(disk);
   write_file(dir.file("wrong"), "recovery wordz\n");
-  auto wrong = run_split(dir, "disk recover --disk '" + disk + "' --passphrase-file '" + dir.file("wrong") + "'");
+  auto wrong =
+      run_split(dir, "disk recover --disk '" + disk + "' --passphrase-file '" + dir.file("wrong") + "'");
   CHECK(wrong.status == 1);
   CHECK(wrong.out.empty());
   CHECK(lines(wrong.err) == 1);
-  CHECK(wrong.err == "bulkhead disk recover: " + disk + ": wrong recovery passphrase (no keyslot opens with it)\n");
+  CHECK(wrong.err ==
+        "bulkhead disk recover: " + disk + ": wrong recovery passphrase (no keyslot opens with it)\n");
   CHECK(sha256_of_file(disk) == before);
 
   auto ok = run_split(dir, "disk recover --disk '" + disk + "' --passphrase-file '" + dir.file("pass") +

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `bulkhead disk` operations that need no TPM: create, recover, and refusing damaged disks,
 // each refusal one line and the disk file bit-for-bit unchanged.
+#include "bh/storage/disk.hpp"
+
 #include <botan/base64.h>
 #include <botan/hex.h>
 
@@ -9,7 +11,6 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "bh/storage/disk.hpp"
 #include "test_util.hpp"
 
 using namespace bh::storage;
@@ -55,7 +56,8 @@ std::vector<uint8_t> plant_seal(Luks_disk& disk) {
   auto size = sk::storage::write_sealed_key(k, blob.data(), blob.size());
   REQUIRE(size.ok());
   blob.resize(size.value());
-  nlohmann::json token = {{"type", k_token_type}, {"keyslots", nlohmann::json::array()},
+  nlohmann::json token = {{"type", k_token_type},
+                          {"keyslots", nlohmann::json::array()},
                           {"blob", Botan::base64_encode(blob.data(), blob.size())}};
   disk.set_token_json(token.dump());
   write_sealed_area(disk.path(), blob);
@@ -77,7 +79,8 @@ TEST_CASE("recover opens the disk with the recovery passphrase only", "[storage]
   CHECK(dumped_volume_key(disk, dir.file("pass.raw")) == Botan::hex_encode(key));
 
   write_file(dir.file("wrong"), "recovery word");
-  CHECK_THROWS_WITH(recover_volume_key(opened, dir.file("wrong")), Catch::Contains("wrong recovery passphrase"));
+  CHECK_THROWS_WITH(recover_volume_key(opened, dir.file("wrong")),
+                    Catch::Contains("wrong recovery passphrase"));
   CHECK_THROWS_WITH(recover_volume_key(opened, dir.file("missing")), Catch::Contains("missing: cannot read"));
   CHECK(sha256_of_file(disk) == before);
   CHECK_FALSE(read_seal(opened).has_value());
@@ -152,7 +155,8 @@ TEST_CASE("a damaged or mismatched sealed-key blob is refused, disk unchanged", 
   (void)create_disk(fast_request(other, dir.file("pass")), {});
   {
     Luks_disk opened(other);
-    nlohmann::json token = {{"type", k_token_type}, {"keyslots", nlohmann::json::array()},
+    nlohmann::json token = {{"type", k_token_type},
+                            {"keyslots", nlohmann::json::array()},
                             {"blob", Botan::base64_encode(blob.data(), blob.size())}};
     opened.set_token_json(token.dump());
     write_sealed_area(other, blob);

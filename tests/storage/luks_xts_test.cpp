@@ -40,7 +40,8 @@ void write_sector(const std::string& disk, uint64_t sector, const std::vector<ui
 std::vector<uint8_t> core_xts(const Secret& key, uint64_t tweak, std::vector<uint8_t> data, bool encrypt) {
   sk::crypto::Xts_aes256 xts;
   REQUIRE(xts.set_key(key.data()).ok());
-  auto status = encrypt ? xts.encrypt(tweak, data.data(), data.size()) : xts.decrypt(tweak, data.data(), data.size());
+  auto status =
+      encrypt ? xts.encrypt(tweak, data.data(), data.size()) : xts.decrypt(tweak, data.data(), data.size());
   REQUIRE(status.ok());
   return data;
 }
@@ -65,7 +66,10 @@ TEST_CASE("a created disk is a LUKS2 container the standard tools read", "[stora
   Secret key = random_secret(k_volume_key_size);
   uint64_t reported = 0;
   Luks_disk::create(fast_options(disk, 1 << 20), key, read_passphrase_file(dir.file("pass")),
-                    [&](uint64_t done, uint64_t total) { reported = done; CHECK(done <= total); });
+                    [&](uint64_t done, uint64_t total) {
+                      reported = done;
+                      CHECK(done <= total);
+                    });
   CHECK(reported == (1u << 20));
 
   auto dump = run("cryptsetup luksDump '" + disk + "'");
@@ -77,9 +81,12 @@ TEST_CASE("a created disk is a LUKS2 container the standard tools read", "[stora
   // The recovery passphrase (file content without its newline) opens keyslot 0 with cryptsetup.
   write_file(dir.file("pass.raw"), "correct horse");
   CHECK(dumped_volume_key(disk, dir.file("pass.raw")) == Botan::hex_encode(key));
-  CHECK(run("cryptsetup open --test-passphrase --key-file '" + dir.file("pass.raw") + "' '" + disk + "'").status == 0);
+  CHECK(run("cryptsetup open --test-passphrase --key-file '" + dir.file("pass.raw") + "' '" + disk + "'")
+            .status == 0);
   write_file(dir.file("wrong"), "incorrect horse");
-  CHECK(run("cryptsetup open --test-passphrase --key-file '" + dir.file("wrong") + "' '" + disk + "'").status != 0);
+  CHECK(
+      run("cryptsetup open --test-passphrase --key-file '" + dir.file("wrong") + "' '" + disk + "'").status !=
+      0);
 
   // The keyslot area ends before the sealed-key area, which starts zeroed.
   Luks_disk opened(disk);
@@ -97,12 +104,14 @@ TEST_CASE("a created disk is a LUKS2 container the standard tools read", "[stora
   }
   // Creating over an existing file is refused and leaves it as it was.
   auto before = sha256_of_file(disk);
-  CHECK_THROWS_AS(Luks_disk::create(fast_options(disk, 1 << 20), key, read_passphrase_file(dir.file("pass")), {}),
-                  Storage_error);
+  CHECK_THROWS_AS(
+      Luks_disk::create(fast_options(disk, 1 << 20), key, read_passphrase_file(dir.file("pass")), {}),
+      Storage_error);
   CHECK(sha256_of_file(disk) == before);
 }
 
-TEST_CASE("sectors the core XTS writes are read back by cryptsetup (tweak in 512-byte units)", "[storage][luks][xts]") {
+TEST_CASE("sectors the core XTS writes are read back by cryptsetup (tweak in 512-byte units)",
+          "[storage][luks][xts]") {
   Scratch_dir dir;
   std::string disk = dir.file("open.img");
   write_file(dir.file("pass"), "recovery words");
@@ -122,8 +131,10 @@ TEST_CASE("sectors the core XTS writes are read back by cryptsetup (tweak in 512
   write_sector(disk, 9, core_xts(key, 9, control, true));
 
   // cryptsetup re-encrypts the whole data segment offline under a fresh volume key.
-  auto re = run("cryptsetup reencrypt --force-offline-reencrypt -q --pbkdf pbkdf2 --pbkdf-force-iterations 1000"
-                " --key-file '" + dir.file("pass") + "' '" + disk + "'");
+  auto re =
+      run("cryptsetup reencrypt --force-offline-reencrypt -q --pbkdf pbkdf2 --pbkdf-force-iterations 1000"
+          " --key-file '" +
+          dir.file("pass") + "' '" + disk + "'");
   REQUIRE(re.status == 0);
   std::string new_key_hex = dumped_volume_key(disk, dir.file("pass"));
   REQUIRE(new_key_hex.size() == 128);
@@ -133,14 +144,17 @@ TEST_CASE("sectors the core XTS writes are read back by cryptsetup (tweak in 512
 
   for (auto& [s, p] : plain) {
     INFO("sector " << s);
-    auto back = core_xts(new_key, sk::storage::xts_tweak_for_sector(s, k_sector), read_sector(disk, s), false);
+    auto back =
+        core_xts(new_key, sk::storage::xts_tweak_for_sector(s, k_sector), read_sector(disk, s), false);
     CHECK(back == p);
   }
   // Untouched sectors still read as zeros: cryptsetup and create agree on every sector.
-  auto zero = core_xts(new_key, sk::storage::xts_tweak_for_sector(200, k_sector), read_sector(disk, 200), false);
+  auto zero =
+      core_xts(new_key, sk::storage::xts_tweak_for_sector(200, k_sector), read_sector(disk, 200), false);
   CHECK(std::all_of(zero.begin(), zero.end(), [](uint8_t b) { return b == 0; }));
   // The control sector came back as garbage: the test tells the two conventions apart.
-  auto garbage = core_xts(new_key, sk::storage::xts_tweak_for_sector(9, k_sector), read_sector(disk, 9), false);
+  auto garbage =
+      core_xts(new_key, sk::storage::xts_tweak_for_sector(9, k_sector), read_sector(disk, 9), false);
   CHECK(garbage != control);
   auto garbage_other = core_xts(new_key, 9, read_sector(disk, 9), false);
   CHECK(garbage_other != control);

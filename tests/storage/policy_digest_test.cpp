@@ -2,6 +2,8 @@
 // Offline policy digests: the PCR selection's wire form, sensitivity of PolicyPCR to every
 // input, and administrator approvals that verify only under the administrator's key.
 // Equality with a real TPM's trial session is tested against swtpm (tpm_seal_test.cpp).
+#include "bh/storage/policy_digest.hpp"
+
 #include <botan/auto_rng.h>
 #include <botan/ec_group.h>
 #include <botan/ecdsa.h>
@@ -12,7 +14,6 @@
 #include <catch2/catch.hpp>
 
 #include "bh/storage/luks_disk.hpp"
-#include "bh/storage/policy_digest.hpp"
 #include "test_util.hpp"
 
 using namespace bh::storage;
@@ -31,7 +32,8 @@ TEST_CASE("the PCR selection is marshalled as the TPM hashes it", "[storage][pol
   CHECK(marshal_pcr_selection((1u << 0) | (1u << 7) | (1u << 8) | (1u << 23)) == expected);
 }
 
-TEST_CASE("PolicyPCR changes with every PCR value, the selection and the starting digest", "[storage][policy]") {
+TEST_CASE("PolicyPCR changes with every PCR value, the selection and the starting digest",
+          "[storage][policy]") {
   Pcr_values a{{0, filled(1)}, {4, filled(2)}, {9, filled(3)}};
   Digest base = policy_pcr_digest(a);
   CHECK(policy_pcr_digest(a) == base);  // deterministic
@@ -55,8 +57,8 @@ TEST_CASE("an approval verifies under the administrator's key only", "[storage][
   generate_admin_key(dir.file("admin.pem"), dir.file("admin.pub.pem"));
   generate_admin_key(dir.file("other.pem"), dir.file("other.pub.pem"));
   // The private key is never world-readable, and an existing key is never overwritten.
-  CHECK((std::filesystem::status(dir.file("admin.pem")).permissions() & std::filesystem::perms::others_read) ==
-        std::filesystem::perms::none);
+  CHECK((std::filesystem::status(dir.file("admin.pem")).permissions() &
+         std::filesystem::perms::others_read) == std::filesystem::perms::none);
   CHECK_THROWS_AS(generate_admin_key(dir.file("admin.pem"), dir.file("x.pem")), Storage_error);
 
   Digest approved = policy_pcr_digest({{9, filled(0x42)}});
@@ -79,7 +81,8 @@ TEST_CASE("an approval verifies under the administrator's key only", "[storage][
   Botan::PK_Verifier verify_other(*other_key, "Raw", Botan::IEEE_1363);
   CHECK_FALSE(verify_other.verify_message(a_hash.data(), a_hash.size(), signature.data(), signature.size()));
   Digest other_hash = approval_digest(filled(0));
-  CHECK_FALSE(verify_admin.verify_message(other_hash.data(), other_hash.size(), signature.data(), signature.size()));
+  CHECK_FALSE(
+      verify_admin.verify_message(other_hash.data(), other_hash.size(), signature.data(), signature.size()));
 
   test::write_file(dir.file("junk.pem"), "not a key\n");
   CHECK_THROWS_WITH(load_admin_public(dir.file("junk.pem")), Catch::Contains("junk.pem"));

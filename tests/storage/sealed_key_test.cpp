@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // The sealed-key and signed-policy blobs: round trip, and every damaged blob is refused with
 // the error a reader (the kernel at boot) reports.
+#include "sk/sealed_key.hpp"
+
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <random>
 #include <vector>
 
-#include "sk/sealed_key.hpp"
 #include "sk/sha256.hpp"
 
 namespace {
@@ -109,7 +110,11 @@ TEST_CASE("fields outside the format's rules are refused even with a valid diges
   auto blob = written(sample(Seal_mode::pcr));
   Sealed_key out{};
   const size_t c = k_blob_header_size;
-  struct Case { const char* what; size_t offset; uint8_t value; };
+  struct Case {
+    const char* what;
+    size_t offset;
+    uint8_t value;
+  };
   // Offsets inside the content: mode 0, cipher 4, sector size 8, data offset 12, pcr alg 100,
   // pcr mask 102 (see sealed_key.cpp for the field order).
   for (Case t : {Case{"mode", c + 0, 7}, Case{"cipher", c + 4, 2}, Case{"sector size", c + 9, 0x03},

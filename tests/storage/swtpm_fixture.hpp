@@ -51,8 +51,9 @@ class Swtpm {
       std::string server = "type=tcp,port=" + std::to_string(port_) + ",bindaddr=127.0.0.1";
       std::string ctrl = "type=tcp,port=" + std::to_string(port_ + 1) + ",bindaddr=127.0.0.1";
       std::string tpmstate = "dir=" + state_;
-      ::execlp("swtpm", "swtpm", "socket", "--tpm2", "--tpmstate", tpmstate.c_str(), "--server", server.c_str(),
-               "--ctrl", ctrl.c_str(), "--flags", "not-need-init,startup-clear", static_cast<char*>(nullptr));
+      ::execlp("swtpm", "swtpm", "socket", "--tpm2", "--tpmstate", tpmstate.c_str(), "--server",
+               server.c_str(), "--ctrl", ctrl.c_str(), "--flags", "not-need-init,startup-clear",
+               static_cast<char*>(nullptr));
       ::_exit(127);
     }
     // Wait (with a deadline) until the command port accepts connections.
@@ -63,7 +64,8 @@ class Swtpm {
         pid_ = -1;
         throw std::runtime_error("swtpm exited at start");
       }
-      if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("swtpm did not start in 10 s");
+      if (std::chrono::steady_clock::now() > deadline)
+        throw std::runtime_error("swtpm did not start in 10 s");
       ::usleep(10000);  // polling a condition, not synchronising on time
     }
   }

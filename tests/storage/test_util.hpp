@@ -5,11 +5,11 @@
 #include <botan/hash.h>
 #include <botan/hex.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <cctype>
 #include <iterator>
 #include <string>
 #include <vector>
@@ -88,7 +88,8 @@ inline std::string write_disk_policy(const std::string& dir_path) {
 
 // The volume key as `cryptsetup luksDump --dump-volume-key` prints it (hex, spaces removed).
 inline std::string dumped_volume_key(const std::string& disk, const std::string& passphrase_file) {
-  auto r = run("cryptsetup luksDump --dump-volume-key -q --key-file '" + passphrase_file + "' '" + disk + "'");
+  auto r =
+      run("cryptsetup luksDump --dump-volume-key -q --key-file '" + passphrase_file + "' '" + disk + "'");
   if (r.status != 0) return {};
   auto at = r.output.find("MK dump:");
   if (at == std::string::npos) return {};

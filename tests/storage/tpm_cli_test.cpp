@@ -29,16 +29,20 @@ std::string manifest(const Scratch_dir& dir, const std::string& name, const std:
   h->update(e.data(), 32);
   Digest value;
   h->final(value.data());
-  nlohmann::json m = {{"pcrs", {{"sha256", {{"9", hex(value)}}}}}, {"partitions", {{"open", {{"disk_pcrs", {9}}}}}}};
+  nlohmann::json m = {{"pcrs", {{"sha256", {{"9", hex(value)}}}}},
+                      {"partitions", {{"open", {{"disk_pcrs", {9}}}}}}};
   write_file(dir.file(name), m.dump());
   return dir.file(name);
 }
 void boot(Swtpm& tpm, const std::string& image) {
   tpm.restart();
-  auto r = run("TSS2_LOG=all+none TPM2TOOLS_TCTI='" + tpm.tcti() + "' tpm2_pcrextend 9:sha256=" + hex(sha256(image)));
+  auto r = run("TSS2_LOG=all+none TPM2TOOLS_TCTI='" + tpm.tcti() +
+               "' tpm2_pcrextend 9:sha256=" + hex(sha256(image)));
   REQUIRE(r.status == 0);
 }
-Command_result cli(const std::string& args) { return run(std::string("TSS2_LOG=all+none ") + BH_DISK_CLI + " " + args); }
+Command_result cli(const std::string& args) {
+  return run(std::string("TSS2_LOG=all+none ") + BH_DISK_CLI + " " + args);
+}
 }  // namespace
 
 TEST_CASE("bulkhead disk: seal with an administrator key, approve an update, unseal", "[storage][tpm][cli]") {
@@ -49,23 +53,30 @@ TEST_CASE("bulkhead disk: seal with an administrator key, approve an update, uns
   write_file(dir.file("pass"), "recovery words");
   std::string v1 = manifest(dir, "v1.json", "open image v1");
   std::string v2 = manifest(dir, "v2.json", "open image v2");
-  REQUIRE(cli("disk admin-key -o '" + dir.file("admin.pem") + "' --public '" + dir.file("admin.pub") + "'").status == 0);
+  REQUIRE(cli("disk admin-key -o '" + dir.file("admin.pem") + "' --public '" + dir.file("admin.pub") + "'")
+              .status == 0);
   std::string policy = write_disk_policy(dir.file(""));
-  REQUIRE(cli("disk create --policy '" + policy + "' --partition open --size 1M -o " + disk + " --recovery-passphrase-file '" +
-              dir.file("pass") + "' --pbkdf pbkdf2 --pbkdf2-iterations 1000").status == 0);
-  auto sealed = cli("disk seal --disk " + disk + " --manifest '" + v1 + "' --partition open" + tcti +
-                    " --passphrase-file '" + dir.file("pass") + "' --authorize-key '" + dir.file("admin.pub") + "'");
+  REQUIRE(cli("disk create --policy '" + policy + "' --partition open --size 1M -o " + disk +
+              " --recovery-passphrase-file '" + dir.file("pass") +
+              "' --pbkdf pbkdf2 --pbkdf2-iterations 1000")
+              .status == 0);
+  auto sealed =
+      cli("disk seal --disk " + disk + " --manifest '" + v1 + "' --partition open" + tcti +
+          " --passphrase-file '" + dir.file("pass") + "' --authorize-key '" + dir.file("admin.pub") + "'");
   REQUIRE(sealed.status == 0);
   CHECK(sealed.output.find("PolicyAuthorize") != std::string::npos);
   auto before = sha256_of_file(dir.file("open.img"));
 
   REQUIRE(cli("disk sign-policy --key '" + dir.file("admin.pem") + "' --manifest '" + v1 +
-              "' --partition open -o '" + dir.file("v1.sig") + "'").status == 0);
+              "' --partition open -o '" + dir.file("v1.sig") + "'")
+              .status == 0);
   REQUIRE(cli("disk sign-policy --key '" + dir.file("admin.pem") + "' --manifest '" + v2 +
-              "' --partition open -o '" + dir.file("v2.sig") + "'").status == 0);
+              "' --partition open -o '" + dir.file("v2.sig") + "'")
+              .status == 0);
   boot(tpm, "open image v2");  // a reboot: swtpm listens on new ports
   tcti = " --tcti '" + tpm.tcti() + "'";
-  auto old_policy = cli("disk unseal --disk " + disk + tcti + " --signed-policy '" + dir.file("v1.sig") + "'");
+  auto old_policy =
+      cli("disk unseal --disk " + disk + tcti + " --signed-policy '" + dir.file("v1.sig") + "'");
   INFO(old_policy.output);
   CHECK(old_policy.status == 1);
   CHECK(std::count(old_policy.output.begin(), old_policy.output.end(), '\n') == 1);
@@ -78,11 +89,12 @@ TEST_CASE("bulkhead disk: seal with an administrator key, approve an update, uns
 
   // Re-seal on the running v2 build without the passphrase: partition and PolicyAuthorize with
   // the same administrator key are kept, so the v2 approval still opens it afterwards.
-  auto resealed = cli("disk reseal --disk " + disk + " --manifest '" + v2 + "'" + tcti + " --signed-policy '" +
-                      dir.file("v2.sig") + "'");
+  auto resealed = cli("disk reseal --disk " + disk + " --manifest '" + v2 + "'" + tcti +
+                      " --signed-policy '" + dir.file("v2.sig") + "'");
   INFO(resealed.output);
   CHECK(resealed.status == 0);
   CHECK(resealed.output.find("sealed " + dir.file("open.img") + " for partition open (PolicyAuthorize") !=
         std::string::npos);
-  CHECK(cli("disk unseal --disk " + disk + tcti + " --signed-policy '" + dir.file("v2.sig") + "'").status == 0);
+  CHECK(cli("disk unseal --disk " + disk + tcti + " --signed-policy '" + dir.file("v2.sig") + "'").status ==
+        0);
 }

@@ -35,7 +35,9 @@ Digest replay(const std::vector<Digest>& events) {
   return pcr;
 }
 
-std::string tools(const Swtpm& tpm) { return "TSS2_LOG=all+none TPM2TOOLS_TCTI='" + tpm.tcti() + "' "; }
+std::string tools(const Swtpm& tpm) {
+  return "TSS2_LOG=all+none TPM2TOOLS_TCTI='" + tpm.tcti() + "' ";
+}
 
 }  // namespace
 
@@ -54,7 +56,8 @@ TEST_CASE("offline PolicyPCR equals the TPM's trial session over extended PCRs",
       REQUIRE(r.status == 0);
     }
   }
-  auto trial = run(tools(tpm) + "tpm2_createpolicy --policy-pcr -l sha256:8,9 -L '" + dir.file("policy.bin") + "'");
+  auto trial =
+      run(tools(tpm) + "tpm2_createpolicy --policy-pcr -l sha256:8,9 -L '" + dir.file("policy.bin") + "'");
   REQUIRE(trial.status == 0);
   auto bytes = read_file(dir.file("policy.bin"));
   REQUIRE(bytes.size() == 32);
@@ -63,6 +66,8 @@ TEST_CASE("offline PolicyPCR equals the TPM's trial session over extended PCRs",
   // One more event in PCR 9 (a changed partition image): the TPM's digest moves away from the
   // one the manifest predicts.
   REQUIRE(run(tools(tpm) + "tpm2_pcrextend 9:sha256=" + hex(sha256("partition image B"))).status == 0);
-  REQUIRE(run(tools(tpm) + "tpm2_createpolicy --policy-pcr -l sha256:8,9 -L '" + dir.file("policy2.bin") + "'").status == 0);
+  REQUIRE(
+      run(tools(tpm) + "tpm2_createpolicy --policy-pcr -l sha256:8,9 -L '" + dir.file("policy2.bin") + "'")
+          .status == 0);
   CHECK(hex(read_file(dir.file("policy2.bin"))) != hex(policy_pcr_digest(expected)));
 }

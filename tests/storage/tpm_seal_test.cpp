@@ -42,7 +42,8 @@ struct Build {
       }
       bank[std::to_string(pcr)] = hex(value);
     }
-    nlohmann::json m = {{"pcrs", {{"sha256", bank}}}, {"partitions", {{"classified", {{"disk_pcrs", {8, 9}}}}}}};
+    nlohmann::json m = {{"pcrs", {{"sha256", bank}}},
+                        {"partitions", {{"classified", {{"disk_pcrs", {8, 9}}}}}}};
     write_file(dir.file(name), m.dump(2));
     return dir.file(name);
   }
@@ -51,8 +52,8 @@ struct Build {
     tpm.restart();
     for (const auto& [pcr, list] : events) {
       for (const auto& e : list) {
-        auto r = run("TSS2_LOG=all+none TPM2TOOLS_TCTI='" + tpm.tcti() + "' tpm2_pcrextend " + std::to_string(pcr) +
-                     ":sha256=" + hex(e));
+        auto r = run("TSS2_LOG=all+none TPM2TOOLS_TCTI='" + tpm.tcti() + "' tpm2_pcrextend " +
+                     std::to_string(pcr) + ":sha256=" + hex(e));
         REQUIRE(r.status == 0);
       }
     }
@@ -113,7 +114,8 @@ void refused(const std::string& disk, const std::string& expected, F f) {
 
 }  // namespace
 
-TEST_CASE("sealed to manifest A: opens under A, not under B; re-sealed to B: opens under B", "[storage][tpm]") {
+TEST_CASE("sealed to manifest A: opens under A, not under B; re-sealed to B: opens under B",
+          "[storage][tpm]") {
   Fixture f;
   auto k = seal_disk(f.seal_request(f.manifest_a));
   CHECK(k.mode == sk::storage::Seal_mode::pcr);
@@ -131,7 +133,8 @@ TEST_CASE("sealed to manifest A: opens under A, not under B; re-sealed to B: ope
   k_build_b.boot(f.tpm);
   // Repeated failures: each policy session is flushed, or swtpm would run out (0x903).
   for (int i = 0; i < 5; ++i) {
-    refused(f.disk, "PCR policy not satisfied", [&] { (void)unseal_disk(f.disk, f.tpm.tcti(), std::nullopt); });
+    refused(f.disk, "PCR policy not satisfied",
+            [&] { (void)unseal_disk(f.disk, f.tpm.tcti(), std::nullopt); });
   }
   auto b = seal_disk(f.seal_request(f.manifest_b));
   CHECK(std::memcmp(b.pcr_policy, k.pcr_policy, 32) != 0);
@@ -162,10 +165,12 @@ TEST_CASE("PolicyAuthorize: a newly signed policy opens the disk without re-seal
 
   k_build_a.boot(f.tpm);
   CHECK(unseal_disk(f.disk, f.tpm.tcti(), f.dir.file("a.sig")) == f.recovered());
-  refused(f.disk, "--signed-policy is required", [&] { (void)unseal_disk(f.disk, f.tpm.tcti(), std::nullopt); });
+  refused(f.disk, "--signed-policy is required",
+          [&] { (void)unseal_disk(f.disk, f.tpm.tcti(), std::nullopt); });
 
   k_build_b.boot(f.tpm);  // the update: image v2
-  refused(f.disk, "PCR policy not satisfied", [&] { (void)unseal_disk(f.disk, f.tpm.tcti(), f.dir.file("a.sig")); });
+  refused(f.disk, "PCR policy not satisfied",
+          [&] { (void)unseal_disk(f.disk, f.tpm.tcti(), f.dir.file("a.sig")); });
   CHECK(unseal_disk(f.disk, f.tpm.tcti(), f.dir.file("b.sig")) == f.recovered());
 
   // Signed by another key: refused by name before the TPM, and, with the name forged to the
@@ -220,7 +225,8 @@ TEST_CASE("a sealed blob whose TPM part is damaged is refused by the TPM, disk u
     write_sealed_area(f.disk, blob);
   }
   k_build_a.boot(f.tpm);
-  refused(f.disk, "TPM refused the sealed object", [&] { (void)unseal_disk(f.disk, f.tpm.tcti(), std::nullopt); });
+  refused(f.disk, "TPM refused the sealed object",
+          [&] { (void)unseal_disk(f.disk, f.tpm.tcti(), std::nullopt); });
 }
 
 TEST_CASE("the volume key never crosses the TPM interface in clear", "[storage][tpm]") {

@@ -21,11 +21,25 @@ class Writer {
     for (size_t i = 0; i < n; ++i) out_[used_ + i] = s[i];
     used_ += n;
   }
-  void u16(uint16_t v) { uint8_t b[2] = {uint8_t(v), uint8_t(v >> 8)}; bytes(b, 2); }
-  void u32(uint32_t v) { uint8_t b[4]; for (int i = 0; i < 4; ++i) b[i] = uint8_t(v >> (8 * i)); bytes(b, 4); }
-  void u64(uint64_t v) { uint8_t b[8]; for (int i = 0; i < 8; ++i) b[i] = uint8_t(v >> (8 * i)); bytes(b, 8); }
+  void u16(uint16_t v) {
+    uint8_t b[2] = {uint8_t(v), uint8_t(v >> 8)};
+    bytes(b, 2);
+  }
+  void u32(uint32_t v) {
+    uint8_t b[4];
+    for (int i = 0; i < 4; ++i) b[i] = uint8_t(v >> (8 * i));
+    bytes(b, 4);
+  }
+  void u64(uint64_t v) {
+    uint8_t b[8];
+    for (int i = 0; i < 8; ++i) b[i] = uint8_t(v >> (8 * i));
+    bytes(b, 8);
+  }
   template <size_t N>
-  void string(const Bytes<N>& b) { u16(b.size); bytes(b.data, b.size); }
+  void string(const Bytes<N>& b) {
+    u16(b.size);
+    bytes(b.data, b.size);
+  }
   bool full() const { return full_; }
   size_t used() const { return used_; }
   uint8_t* data() { return out_; }
@@ -51,14 +65,33 @@ class Reader {
     for (size_t i = 0; i < n; ++i) d[i] = p_[used_ + i];
     used_ += n;
   }
-  uint16_t u16() { uint8_t b[2]; bytes(b, 2); return uint16_t(b[0] | (b[1] << 8)); }
-  uint32_t u32() { uint8_t b[4]; bytes(b, 4); uint32_t v = 0; for (int i = 3; i >= 0; --i) v = (v << 8) | b[i]; return v; }
-  uint64_t u64() { uint8_t b[8]; bytes(b, 8); uint64_t v = 0; for (int i = 7; i >= 0; --i) v = (v << 8) | b[i]; return v; }
+  uint16_t u16() {
+    uint8_t b[2];
+    bytes(b, 2);
+    return uint16_t(b[0] | (b[1] << 8));
+  }
+  uint32_t u32() {
+    uint8_t b[4];
+    bytes(b, 4);
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; --i) v = (v << 8) | b[i];
+    return v;
+  }
+  uint64_t u64() {
+    uint8_t b[8];
+    bytes(b, 8);
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; --i) v = (v << 8) | b[i];
+    return v;
+  }
   // Returns false if the declared length exceeds N (the field is then left empty).
   template <size_t N>
   bool string(Bytes<N>& b) {
     b.size = u16();
-    if (b.size > N) { b.size = 0; return false; }
+    if (b.size > N) {
+      b.size = 0;
+      return false;
+    }
     bytes(b.data, b.size);
     return true;
   }
@@ -78,7 +111,9 @@ bool equal(const uint8_t* a, const uint8_t* b, size_t n) {
   return diff == 0;
 }
 
-bool magic_is(const uint8_t* p, const uint8_t (&magic)[8]) { return equal(p, magic, 8); }
+bool magic_is(const uint8_t* p, const uint8_t (&magic)[8]) {
+  return equal(p, magic, 8);
+}
 
 // Writes the shared header in front of content already placed at out + k_blob_header_size.
 Result<size_t> finish_blob(Writer& w, const uint8_t (&magic)[8], uint32_t revision) {
@@ -180,8 +215,8 @@ Result<size_t> write_sealed_key(const Sealed_key& k, uint8_t* out, size_t capaci
 
 Status read_sealed_key(const uint8_t* blob, size_t size, Sealed_key& out) {
   size_t content_size = 0;
-  Status header = check_header(blob, size, k_sealed_magic, k_sealed_revision, k_sealed_max_size,
-                               false, &content_size);
+  Status header =
+      check_header(blob, size, k_sealed_magic, k_sealed_revision, k_sealed_max_size, false, &content_size);
   if (!header) return header;
   Reader r(blob + k_blob_header_size, content_size);
   out.mode = Seal_mode(r.u32());
@@ -195,9 +230,8 @@ Status read_sealed_key(const uint8_t* blob, size_t size, Sealed_key& out) {
   out.pcr_mask = r.u32();
   r.bytes(out.pcr_policy, k_digest_size);
   r.bytes(out.auth_policy, k_digest_size);
-  bool lengths_ok = r.string(out.parent_name) && r.string(out.admin_key_name) &&
-                    r.string(out.admin_public) && r.string(out.sealed_public) &&
-                    r.string(out.sealed_private);
+  bool lengths_ok = r.string(out.parent_name) && r.string(out.admin_key_name) && r.string(out.admin_public) &&
+                    r.string(out.sealed_public) && r.string(out.sealed_private);
   if (r.short_read()) return Error::truncated;
   if (!lengths_ok || !r.at_end() || !sealed_key_ok(out)) return Error::out_of_range;
   return {};
@@ -227,8 +261,8 @@ Result<size_t> write_signed_policy(const Signed_policy& p, uint8_t* out, size_t 
 
 Status read_signed_policy(const uint8_t* blob, size_t size, Signed_policy& out) {
   size_t content_size = 0;
-  Status header = check_header(blob, size, k_signed_policy_magic, k_signed_policy_revision,
-                               k_sealed_max_size, true, &content_size);
+  Status header = check_header(blob, size, k_signed_policy_magic, k_signed_policy_revision, k_sealed_max_size,
+                               true, &content_size);
   if (!header) return header;
   Reader r(blob + k_blob_header_size, content_size);
   out.pcr_hash_alg = r.u16();

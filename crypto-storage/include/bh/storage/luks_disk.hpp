@@ -30,8 +30,8 @@ inline constexpr const char* k_token_type = "bulkhead-tpm2";
 enum class Pbkdf { argon2id, pbkdf2 };
 
 struct Format_options {
-  std::string path;            // the disk image to create; must not exist
-  uint64_t data_size = 0;      // bytes of the data segment (rounded up to whole sectors)
+  std::string path;        // the disk image to create; must not exist
+  uint64_t data_size = 0;  // bytes of the data segment (rounded up to whole sectors)
   uint32_t sector_size = 4096;
   Pbkdf pbkdf = Pbkdf::argon2id;
   uint32_t pbkdf2_iterations = 0;  // PBKDF2 only: 0 = benchmarked by libcryptsetup
@@ -46,8 +46,8 @@ struct Disk_info {
   uint64_t data_offset = 0;  // bytes
   uint64_t data_size = 0;    // bytes
   uint32_t sector_size = 0;
-  std::string cipher;        // "aes-xts-plain64"
-  uint64_t keyslots_end = 0; // first byte after the LUKS2 keyslot area
+  std::string cipher;         // "aes-xts-plain64"
+  uint64_t keyslots_end = 0;  // first byte after the LUKS2 keyslot area
 };
 
 class Luks_disk {

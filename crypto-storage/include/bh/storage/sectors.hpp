@@ -15,6 +15,7 @@ namespace bh::storage {
 std::vector<uint8_t> read_plaintext(const Luks_disk& disk, const Secret& key, uint64_t first, uint64_t count);
 
 // Encrypts data (a whole number of sectors) and writes it at sector first.
-void write_plaintext(const Luks_disk& disk, const Secret& key, uint64_t first, const std::vector<uint8_t>& data);
+void write_plaintext(const Luks_disk& disk, const Secret& key, uint64_t first,
+                     const std::vector<uint8_t>& data);
 
 }  // namespace bh::storage

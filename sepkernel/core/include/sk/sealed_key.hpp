@@ -67,20 +67,20 @@ struct Bytes {
 struct Sealed_key {
   Seal_mode mode;
   Cipher cipher;
-  uint32_t sector_size;             // 512 or 4096
-  uint64_t data_offset;             // bytes from the start of the disk to the data segment
-  uint64_t data_size;               // bytes of the data segment
-  uint8_t disk_uuid[k_uuid_size];   // must equal the LUKS2 header's uuid field (offset 168)
+  uint32_t sector_size;                   // 512 or 4096
+  uint64_t data_offset;                   // bytes from the start of the disk to the data segment
+  uint64_t data_size;                     // bytes of the data segment
+  uint8_t disk_uuid[k_uuid_size];         // must equal the LUKS2 header's uuid field (offset 168)
   char partition[k_partition_name_size];  // NUL-terminated partition name from the policy
-  uint16_t pcr_hash_alg;            // PCR bank: k_tpm_alg_sha256
-  uint32_t pcr_mask;                // bit i set: PCR i is in the selection (PCRs 0..23)
-  uint8_t pcr_policy[k_digest_size];   // PolicyPCR digest of the manifest sealed to / approved
-  uint8_t auth_policy[k_digest_size];  // the sealed object's authPolicy
-  Bytes<k_max_name> parent_name;    // name of the storage primary (wrong-TPM check)
-  Bytes<k_max_name> admin_key_name; // mode authorize: name of the administrator's key
-  Bytes<k_max_tpm2b> admin_public;  // mode authorize: marshalled TPM2B_PUBLIC for LoadExternal
-  Bytes<k_max_tpm2b> sealed_public;   // marshalled TPM2B_PUBLIC of the sealed data object
-  Bytes<k_max_tpm2b> sealed_private;  // marshalled TPM2B_PRIVATE of the sealed data object
+  uint16_t pcr_hash_alg;                  // PCR bank: k_tpm_alg_sha256
+  uint32_t pcr_mask;                      // bit i set: PCR i is in the selection (PCRs 0..23)
+  uint8_t pcr_policy[k_digest_size];      // PolicyPCR digest of the manifest sealed to / approved
+  uint8_t auth_policy[k_digest_size];     // the sealed object's authPolicy
+  Bytes<k_max_name> parent_name;          // name of the storage primary (wrong-TPM check)
+  Bytes<k_max_name> admin_key_name;       // mode authorize: name of the administrator's key
+  Bytes<k_max_tpm2b> admin_public;        // mode authorize: marshalled TPM2B_PUBLIC for LoadExternal
+  Bytes<k_max_tpm2b> sealed_public;       // marshalled TPM2B_PUBLIC of the sealed data object
+  Bytes<k_max_tpm2b> sealed_private;      // marshalled TPM2B_PRIVATE of the sealed data object
 };
 
 // An administrator's approval of one PolicyPCR digest (update-survivable sealing).
