@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: Apache-2.0
+// The SVM I/O and MSR permission maps of one partition, built from the policy alone and deny
+// by default (SK-DEV-1, SK-DEV-2): a set bit makes the access exit to the kernel.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sk/policy.hpp"
+
+namespace sk::permission {
+
+inline constexpr size_t k_iopm_size = 12 * 1024;  // one bit per port, plus the spill-over page
+inline constexpr size_t k_msrpm_size = 8 * 1024;  // two bits (read, write) per MSR, three ranges
+
+// Fills iopm (k_iopm_size bytes): every port intercepted except those port_granted() grants.
+void build_iopm(const policy::Policy& p, uint16_t part, uint8_t* iopm);
+
+// Fills msrpm (k_msrpm_size bytes): every MSR read and write intercepted (no policy grants MSRs;
+// MSRs outside the three mapped ranges always exit).
+void build_msrpm(uint8_t* msrpm);
+
+// True iff an access of size bytes (1, 2 or 4) at port exits, as the hardware decides: any byte
+// of the access whose bit is set.
+bool io_intercepted(const uint8_t* iopm, uint16_t port, uint32_t size);
+
+// True iff the read (write == false) or write of msr exits.
+bool msr_intercepted(const uint8_t* msrpm, uint32_t msr, bool write);
+
+}  // namespace sk::permission

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: Apache-2.0
+// Guest memory reads for the exit handlers and hypercalls (see guest_memory.hpp).
+#include "kernel/guest_memory.hpp"
+
+#include "kernel/kernel.hpp"
+#include "sk/access.hpp"
+
+namespace sk::kernel {
+
+Status read_guest(uint16_t part, uint64_t gpa, void* out, size_t n, bool own_memory_only) {
+  const policy::Policy& p = policy();
+  if (part >= p.partition_count) return Error::bad_argument;
+  if (gpa + n < gpa) return Error::out_of_range;
+  if (own_memory_only && gpa + n > p.partitions[part].memory.size) return Error::denied;
+  auto* dst = static_cast<uint8_t*>(out);
+  for (size_t i = 0; i < n;) {
+    policy::Page_grant g = policy::guest_page(p, part, gpa + i);
+    if (g.access == policy::Access::none) return Error::denied;
+    uint64_t offset = (gpa + i) & (policy::k_page_size - 1);
+    size_t chunk = policy::k_page_size - offset;
+    if (chunk > n - i) chunk = n - i;
+    const auto* src = reinterpret_cast<const uint8_t*>(g.host_address + offset);
+    for (size_t k = 0; k < chunk; ++k) dst[i + k] = src[k];
+    i += chunk;
+  }
+  return {};
+}
+
+}  // namespace sk::kernel

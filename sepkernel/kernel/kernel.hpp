@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+// Generic kernel state shared by boot, exit handling, hypercalls and the scheduler: the
+// validated policy and the run-time record of each partition. Fixed-size, no allocation.
+#pragma once
+#include <stdint.h>
+
+#include "arch/x86_64/svm.hpp"
+#include "sk/audit_ring.hpp"
+#include "sk/policy.hpp"
+
+namespace sk::kernel {
+
+enum class Run_state : uint8_t { absent, runnable, waiting, stopped };
+
+struct Partition_runtime {
+  Run_state state;
+  uint16_t index;
+  uint32_t asid;
+  bool flush_tlb;              // first VMRUN with this ASID flushes its TLB entries
+  uint64_t npt_root;
+  arch::svm::Guest_registers regs;
+  uint64_t exits;
+  uint64_t refused_hypercalls;
+  uint16_t wait_channel;       // valid in Run_state::waiting
+  uint32_t wait_seen;
+};
+
+struct Channel_runtime {
+  volatile uint32_t events;    // signal count (SK-FLOW-1: only the writer increments it)
+};
+
+// The policy after read_image + validate: read-only after boot.
+const policy::Policy& policy();
+Partition_runtime& partition(uint16_t index);
+arch::svm::Vmcb& vmcb(uint16_t index);
+Channel_runtime& channel(uint16_t index);
+
+// Records an audit event and prints it as one `AUDIT ...` serial line.
+void audit(uint16_t partition, audit::Event event, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
+uint64_t audit_count(uint16_t partition);
+
+// Stops a partition for good (SK: a violation stops only the violator).
+void stop(uint16_t partition, const char* why);
+
+// Builds every partition (memory, image, NPT, permission maps, VMCB) from the policy.
+// images[i]/sizes[i]: the module holding partition i's image, or nullptr if missing.
+void build_partitions(const uint8_t* const* images, const uint64_t* sizes);
+
+// Handles one #VMEXIT of partition part. Returns true if the partition may continue in this
+// frame, false if its frame ends (yield, halt, wait, stop, or the timer fired).
+bool handle_exit(uint16_t part);
+
+// Handles a VMMCALL (the RIP is already advanced). Returns false if the frame ends.
+bool handle_hypercall(uint16_t part);
+
+// Runs this CPU's cyclic schedule forever.
+[[noreturn]] void run_schedule(uint32_t cpu);
+
+}  // namespace sk::kernel

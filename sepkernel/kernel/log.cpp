@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+// Kernel log formatting (see log.hpp).
+#include "kernel/log.hpp"
+
+#include <stdint.h>
+
+#include "drivers/serial.hpp"
+
+namespace sk::log {
+namespace {
+
+struct Out {
+  char* buf;
+  size_t capacity;
+  size_t length;
+  void put(char c) {
+    if (length + 1 < capacity) buf[length++] = c;
+  }
+};
+
+void number(Out& o, uint64_t v, unsigned base, bool negative) {
+  char tmp[24];
+  int n = 0;
+  do {
+    tmp[n++] = "0123456789abcdef"[v % base];
+    v /= base;
+  } while (v);
+  if (negative) o.put('-');
+  while (n) o.put(tmp[--n]);
+}
+
+}  // namespace
+
+size_t vformat(char* buf, size_t capacity, const char* fmt, va_list ap) {
+  Out o{buf, capacity, 0};
+  for (; *fmt; ++fmt) {
+    if (*fmt != '%') {
+      o.put(*fmt);
+      continue;
+    }
+    ++fmt;
+    int longs = 0;
+    while (*fmt == 'l') {
+      ++longs;
+      ++fmt;
+    }
+    switch (*fmt) {
+      case 's': {
+        const char* s = va_arg(ap, const char*);
+        for (; s && *s; ++s) o.put(*s);
+        break;
+      }
+      case 'c': o.put(static_cast<char>(va_arg(ap, int))); break;
+      case 'd': {
+        int64_t v = longs ? va_arg(ap, long) : va_arg(ap, int);
+        number(o, v < 0 ? uint64_t(0) - uint64_t(v) : uint64_t(v), 10, v < 0);
+        break;
+      }
+      case 'u': number(o, longs ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 10, false); break;
+      case 'x': number(o, longs ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 16, false); break;
+      case '%': o.put('%'); break;
+      case '\0': --fmt; break;
+      default: o.put('?'); break;
+    }
+  }
+  if (capacity) buf[o.length] = '\0';
+  return o.length;
+}
+
+size_t format(char* buf, size_t capacity, const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  size_t n = vformat(buf, capacity, fmt, ap);
+  va_end(ap);
+  return n;
+}
+
+void print(const char* fmt, ...) {
+  char buf[256];
+  va_list ap;
+  va_start(ap, fmt);
+  size_t n = vformat(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  serial::write(buf, n);
+}
+
+}  // namespace sk::log

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: Apache-2.0
+// Builds each partition from the validated policy: image digest check, memory zeroed and
+// loaded, nested page table, I/O and MSR permission maps, VMCB. A partition that cannot be
+// built is refused and audited; the others still start.
+#include "arch/x86_64/svm.hpp"
+#include "kernel/init.hpp"
+#include "kernel/kernel.hpp"
+#include "kernel/log.hpp"
+#include "sk/elf32.hpp"
+#include "sk/npt_builder.hpp"
+#include "sk/panic.hpp"
+#include "sk/permission_maps.hpp"
+#include "sk/sha256.hpp"
+
+extern "C" void* memcpy(void*, const void*, size_t);
+extern "C" int memcmp(const void*, const void*, size_t);
+
+namespace sk::kernel {
+namespace {
+
+namespace svm = arch::svm;
+constexpr uint32_t k_parts = policy::k_max_partitions;
+// NPT pool: 1024 pages map up to ~2 GiB of guest memory in 4 KiB pages across all partitions;
+// boot checks the policy's need (npt::pages_needed) against it before building anything.
+constexpr uint32_t k_pool_pages = 1024;
+
+alignas(4096) uint8_t g_pool[k_pool_pages][4096];
+alignas(4096) svm::Vmcb g_vmcb[k_parts];
+alignas(4096) uint8_t g_iopm[k_parts][permission::k_iopm_size];
+alignas(4096) uint8_t g_msrpm[k_parts][permission::k_msrpm_size];
+Partition_runtime g_runtime[k_parts];
+Channel_runtime g_channels[policy::k_max_channels];
+
+struct Pool {
+  uint32_t used = 0;
+  Result<uint64_t> allocate() {
+    if (used == k_pool_pages) return Error::no_space;
+    uint8_t* page = g_pool[used++];
+    for (int i = 0; i < 4096; ++i) page[i] = 0;
+    return reinterpret_cast<uint64_t>(page);
+  }
+  uint64_t* table(uint64_t physical) { return reinterpret_cast<uint64_t*>(physical); }
+};
+Pool g_npt_pool;
+
+void zero(uint64_t base, uint64_t size) {
+  uint64_t words = size / 8;
+  asm volatile("rep stosq" : "+D"(base), "+c"(words) : "a"(0ull) : "memory");
+}
+
+SK_INIT bool build_one(uint16_t i, const uint8_t* image, uint64_t size) {
+  const policy::Partition& p = policy().partitions[i];
+  Partition_runtime& rt = g_runtime[i];
+  if (!image) {
+    audit(i, audit::Event::partition_refused, "image %s not among the boot modules", p.image.text);
+    return false;
+  }
+  uint8_t digest[32];
+  Sha256::digest(image, size, digest);
+  if (memcmp(digest, p.image_sha256, 32) != 0) {
+    audit(i, audit::Event::partition_refused, "image %s digest mismatch", p.image.text);
+    return false;
+  }
+  Result<elf32::Plan> plan = elf32::plan(image, size, p.memory.size);
+  if (!plan) {
+    audit(i, audit::Event::partition_refused, "image %s is not a loadable ELF32 image (%s)", p.image.text,
+          error_name(plan.error()));
+    return false;
+  }
+  zero(p.memory.base, p.memory.size);  // SK-MEM-3: nothing of a previous owner or boot remains
+  for (uint32_t s = 0; s < plan.value().segment_count; ++s) {
+    const elf32::Segment& seg = plan.value().segments[s];
+    memcpy(reinterpret_cast<void*>(p.memory.base + seg.guest_address), image + seg.file_offset, seg.file_size);
+  }
+  Result<uint64_t> root = npt::build(policy(), i, g_npt_pool);
+  if (!root) panic("NPT pool exhausted after the size check");
+  permission::build_iopm(policy(), i, g_iopm[i]);
+  permission::build_msrpm(g_msrpm[i]);
+
+  svm::Vmcb& v = g_vmcb[i];
+  for (auto& b : v.bytes) b = 0;
+  svm::init_guest_flat32(v, plan.value().entry, 0);
+  v.at<uint32_t>(svm::k_intercept_misc1) = svm::k_i1_intr | svm::k_i1_nmi | svm::k_i1_cpuid | svm::k_i1_hlt |
+                                           svm::k_i1_invd | svm::k_i1_ioio | svm::k_i1_msr |
+                                           svm::k_i1_task_switch | svm::k_i1_shutdown;
+  v.at<uint32_t>(svm::k_intercept_misc2) = svm::k_i2_vmrun | svm::k_i2_vmmcall | svm::k_i2_vmload |
+                                           svm::k_i2_vmsave | svm::k_i2_stgi | svm::k_i2_clgi | svm::k_i2_skinit;
+  v.at<uint64_t>(svm::k_iopm_pa) = reinterpret_cast<uint64_t>(g_iopm[i]);
+  v.at<uint64_t>(svm::k_msrpm_pa) = reinterpret_cast<uint64_t>(g_msrpm[i]);
+  v.at<uint32_t>(svm::k_asid) = i + 1u;        // one ASID per partition, never reused
+  v.at<uint8_t>(svm::k_tlb_control) = 1;        // flush this ASID on the first VMRUN
+  v.at<uint32_t>(svm::k_vintr) = 1u << 24;      // V_INTR_MASKING: guest IF never masks host interrupts
+  v.at<uint64_t>(svm::k_np_enable) = 1;
+  v.at<uint64_t>(svm::k_n_cr3) = root.value();
+  rt.index = i;
+  rt.asid = i + 1u;
+  rt.npt_root = root.value();
+  rt.regs = {};
+  rt.state = Run_state::runnable;
+  audit(i, audit::Event::partition_started, "entry=0x%x memory=0x%lx+0x%lx asid=%u cpu=%u", plan.value().entry,
+        p.memory.base, p.memory.size, rt.asid, p.cpu);
+  return true;
+}
+
+}  // namespace
+
+Partition_runtime& partition(uint16_t index) { return g_runtime[index]; }
+svm::Vmcb& vmcb(uint16_t index) { return g_vmcb[index]; }
+Channel_runtime& channel(uint16_t index) { return g_channels[index]; }
+
+SK_INIT void build_partitions(const uint8_t* const* images, const uint64_t* sizes) {
+  const policy::Policy& pol = policy();
+  if (arch::svm::asid_count() <= pol.partition_count) panic("not enough ASIDs for one per partition");
+  uint64_t need = 0;
+  for (uint16_t i = 0; i < pol.partition_count; ++i) need += npt::pages_needed(pol, i);
+  if (need > k_pool_pages) panic("policy needs more NPT pages than the kernel's static pool");
+  for (uint32_t c = 0; c < pol.channel_count; ++c) zero(pol.channels[c].memory.base, pol.channels[c].memory.size);
+  for (uint16_t i = 0; i < pol.partition_count; ++i) {
+    g_runtime[i].index = i;
+    g_runtime[i].state = Run_state::absent;
+    (void)build_one(i, images[i], sizes[i]);
+  }
+  log::print("npt: %u of %u pool pages used\n", g_npt_pool.used, k_pool_pages);
+}
+
+void stop(uint16_t part, const char* why) {
+  Partition_runtime& rt = g_runtime[part];
+  if (rt.state == Run_state::stopped) return;
+  rt.state = Run_state::stopped;
+  audit(part, audit::Event::partition_stopped, "%s", why);
+}
+
+}  // namespace sk::kernel
