@@ -12,7 +12,7 @@ extern "C" void guest_main() {
   uint32_t e4 = guest::hypercall_raw(uint32_t(Number::debug_log), 0x100000, 100000); // too long
   uint32_t e5 = guest::hypercall_raw(uint32_t(Number::channel_signal), 7, 0);       // no such channel
   uint32_t e6 = guest::hypercall_raw(uint32_t(Number::channel_wait), 0xFFFFFFFFu, 0);
-  uint32_t e7 = guest::hypercall_raw(uint32_t(Number::channel_signal), 0, 0);       // reader signals
+  uint32_t e7 = guest::hypercall_raw(uint32_t(Number::channel_wait), 0, 0);         // writer waits
   guest::log("attack: hypercall errors %u %u %u %u %u %u %u", e1, e2, e3, e4, e5, e6, e7);
   for (uint32_t beat = 1;; ++beat) {
     guest::log("heartbeat %u", beat);
