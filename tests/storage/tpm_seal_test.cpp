@@ -49,7 +49,7 @@ struct Build {
   }
   // Boots it: extends every event into the TPM's PCRs.
   void boot(Swtpm& tpm) const {
-    tpm.restart();
+    tpm.reboot();
     for (const auto& [pcr, list] : events) {
       for (const auto& e : list) {
         auto r = run("TSS2_LOG=all+none TPM2TOOLS_TCTI='" + tpm.tcti() + "' tpm2_pcrextend " +
