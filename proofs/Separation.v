@@ -1,0 +1,351 @@
+(* SPDX-License-Identifier: Apache-2.0 *)
+(* The abstract Bulkhead kernel and its separation theorem: intransitive noninterference with
+   respect to the policy's channels, proved by unwinding (Rushby 1992), plus the corollary that no
+   information flows down the label order, and the trusted-path theorems. The policy facts the
+   proofs assume are hypotheses named by the invariant IDs of sk/invariants.hpp. *)
+
+Require Import Arith Bool List Lia.
+Import ListNotations.
+
+Section Kernel.
+
+(* ------------------------------------------------------------------------------------------ *)
+(* Policy                                                                                      *)
+
+(* Partitions are numbered; channels are numbered 0 .. nchan - 1. *)
+Variable nchan : nat.
+Variable writer reader : nat -> nat.      (* a channel's writer and reader partition *)
+Variable level : nat -> nat.              (* a partition's label level in the label order *)
+
+(* What a guest-physical address of a partition is backed by: a memory cell of a partition or
+   of a channel (a region and an offset), with an access right. This is sk::policy::guest_page. *)
+Inductive region := RMem (p : nat) | RChan (c : nat).
+Inductive access := Read_only | Read_write.
+
+Variable grant : nat -> nat -> option (region * nat * access).
+
+(* SK-MEM-3 SK-MEM-6: a partition's guest pages reach only its own memory. *)
+Hypothesis grant_own_memory : forall p g q o a, grant p g = Some (RMem q, o, a) -> q = p.
+(* SK-MEM-5 SK-FLOW-2: a channel page is mapped only into the channel's two endpoints, which
+   exist and differ; only the writer maps it read-write. *)
+Hypothesis grant_channel_endpoint :
+  forall p g c o a, grant p g = Some (RChan c, o, a) -> c < nchan /\ (writer c = p \/ reader c = p).
+Hypothesis grant_channel_writer : forall p g c o, grant p g = Some (RChan c, o, Read_write) -> writer c = p.
+Hypothesis channel_endpoints_differ : forall c, c < nchan -> writer c <> reader c.  (* SK-FLOW-2 *)
+(* SK-FLOW-1: every channel flows upward or sideways in the label order. *)
+Hypothesis channel_flows_up : forall c, c < nchan -> level (writer c) <= level (reader c).
+
+(* ------------------------------------------------------------------------------------------ *)
+(* Domains and the flow relation                                                               *)
+
+(* The partitions, and the user at the keyboard (the trusted path's input). *)
+Inductive dom := Part (p : nat) | Input.
+
+Definition dom_eqb (u v : dom) : bool :=
+  match u, v with
+  | Part p, Part q => p =? q
+  | Input, Input => true
+  | _, _ => false
+  end.
+
+Definition channel_from_to (p q : nat) : bool :=
+  existsb (fun c => (writer c =? p) && (reader c =? q)) (seq 0 nchan).
+
+(* u may interfere with v: itself, the user with anyone (keys), a channel's writer with its
+   reader. Nothing else: in particular not the reader with the writer. *)
+Definition interferes (u v : dom) : bool :=
+  dom_eqb u v ||
+  match u, v with
+  | Input, _ => true
+  | Part p, Part q => channel_from_to p q
+  | Part _, Input => false
+  end.
+
+(* ------------------------------------------------------------------------------------------ *)
+(* State, actions, step                                                                        *)
+
+Record state := mk_state {
+  store : region -> nat -> nat;  (* every memory cell of every partition and channel *)
+  stopped : nat -> bool;         (* stopped by the kernel after a violation *)
+  refused : nat -> nat;          (* refused hypercalls, readable by the partition itself *)
+  focus : nat;                   (* the partition that owns the keyboard and screen *)
+  inbox : nat -> list nat        (* keys delivered to each partition *)
+}.
+
+Inductive action :=
+  | Write (p g v : nat)          (* partition p writes v at guest-physical g *)
+  | Bad_call (p : nat)           (* partition p issues a hypercall with bad arguments *)
+  | Key (k : nat)                (* the user types k *)
+  | Sak (target : nat).          (* the user presses the secure attention key, choosing target *)
+
+Definition dom_of (a : action) : dom :=
+  match a with
+  | Write p _ _ | Bad_call p => Part p
+  | Key _ | Sak _ => Input
+  end.
+
+Definition region_eqb (r s : region) : bool :=
+  match r, s with
+  | RMem p, RMem q => p =? q
+  | RChan c, RChan d => c =? d
+  | _, _ => false
+  end.
+
+Definition set_store (s : state) (r : region) (o v : nat) : state :=
+  mk_state (fun r' o' => if region_eqb r r' && (o =? o') then v else store s r' o')
+           (stopped s) (refused s) (focus s) (inbox s).
+
+Definition stop (s : state) (p : nat) : state :=
+  mk_state (store s) (fun q => if q =? p then true else stopped s q) (refused s) (focus s) (inbox s).
+
+Definition step (s : state) (a : action) : state :=
+  match a with
+  | Write p g v =>
+      if stopped s p then s else
+      match grant p g with
+      | Some (r, o, Read_write) => set_store s r o v
+      | Some (_, _, Read_only) => stop s p  (* ACCESS-CHECK: a write to a read-only page stops p *)
+      | None => stop s p                    (* a page not granted: stop p *)
+      end
+  | Bad_call p =>
+      mk_state (store s) (stopped s) (fun q => if q =? p then S (refused s q) else refused s q)
+               (focus s) (inbox s)
+  | Key k =>
+      mk_state (store s) (stopped s) (refused s) (focus s)
+               (fun q => if q =? focus s then inbox s q ++ [k] else inbox s q)
+  | Sak t => mk_state (store s) (stopped s) (refused s) t (inbox s)
+  end.
+
+Definition run (s : state) (trace : list action) : state := fold_left step trace s.
+
+(* ------------------------------------------------------------------------------------------ *)
+(* Observation                                                                                 *)
+
+Definition read (s : state) (p g : nat) : option nat :=
+  match grant p g with
+  | Some (r, o, _) => Some (store s r o)
+  | None => None
+  end.
+
+(* What partition p can observe: every page it is granted, its own status, its keys, and who
+   holds the focus (set only by the user). The user's view is the screen, which the trusted-path
+   theorems below cover; for noninterference the user is a pure source. *)
+Definition view_eq (u : dom) (s t : state) : Prop :=
+  match u with
+  | Part p =>
+      (forall g, read s p g = read t p g) /\ stopped s p = stopped t p /\
+      refused s p = refused t p /\ inbox s p = inbox t p /\ focus s = focus t
+  | Input => True
+  end.
+
+Lemma view_refl : forall u s, view_eq u s s.
+Proof. destruct u; simpl; intuition. Qed.
+
+Lemma view_sym : forall u s t, view_eq u s t -> view_eq u t s.
+Proof.
+  destruct u; simpl; intuition.
+Qed.
+
+Lemma view_trans : forall u s t w, view_eq u s t -> view_eq u t w -> view_eq u s w.
+Proof.
+  destruct u; simpl; intros s t w H1 H2; intuition; try congruence.
+Qed.
+
+(* ------------------------------------------------------------------------------------------ *)
+(* The three unwinding conditions                                                              *)
+
+(* Output consistency holds by construction: a partition's output is its view. *)
+
+Lemma read_set_store : forall s p g r o v,
+  read (set_store s r o v) p g =
+  match grant p g with
+  | Some (r', o', _) => Some (if region_eqb r r' && (o =? o') then v else store s r' o')
+  | None => None
+  end.
+Proof. intros. unfold read, set_store. simpl. reflexivity. Qed.
+
+Lemma read_stop : forall s p q g, read (stop s q) p g = read s p g.
+Proof. reflexivity. Qed.
+
+(* Weak step consistency: if u and dom(a) cannot tell s from t, u cannot tell their successors. *)
+Theorem weak_step_consistency : forall a u s t,
+  view_eq u s t -> view_eq (dom_of a) s t -> view_eq u (step s a) (step t a).
+Proof.
+  intros a u s t Hu Ha. destruct u as [p | ]; [| exact I].
+  destruct Hu as (Hr & Hs & Hf & Hi & Hfo).
+  destruct a as [q g v | q | k | tgt]; simpl in Ha.
+  - destruct Ha as (Hr' & Hs' & _ & _ & _). simpl.
+    rewrite Hs'. destruct (stopped t q) eqn:Sq.
+    + repeat split; assumption.
+    + destruct (grant q g) as [[[r o] acc] |] eqn:G.
+      * destruct acc.
+        -- unfold stop; simpl. repeat split; try assumption.
+           rewrite Hs. reflexivity.
+        -- (* both write the same cell: p's view of it is v in both, the rest as before *)
+           repeat split; try assumption.
+           intro g'. rewrite !read_set_store.
+           specialize (Hr g'). unfold read in Hr.
+           destruct (grant p g') as [[[r' o'] acc'] |]; [| reflexivity].
+           destruct (region_eqb r r' && (o =? o')); [reflexivity | exact Hr].
+      * unfold stop; simpl. repeat split; try assumption. rewrite Hs. reflexivity.
+  - simpl. repeat split; try assumption.
+    destruct (p =? q) eqn:E.
+    + apply Nat.eqb_eq in E. subst. destruct Ha as (_ & _ & Hf' & _). rewrite Hf'. reflexivity.
+    + assumption.
+  - simpl. repeat split; try assumption. rewrite Hfo. destruct (p =? focus t); congruence.
+  - simpl. repeat split; assumption.
+Qed.
+
+Lemma channel_from_to_true : forall p q,
+  channel_from_to p q = true <-> exists c, c < nchan /\ writer c = p /\ reader c = q.
+Proof.
+  intros. unfold channel_from_to. rewrite existsb_exists. split.
+  - intros [c [Hin Hc]]. apply in_seq in Hin. apply andb_true_iff in Hc.
+    destruct Hc as [H1 H2]. apply Nat.eqb_eq in H1. apply Nat.eqb_eq in H2. exists c. intuition lia.
+  - intros [c (Hc & H1 & H2)]. exists c. split.
+    + apply in_seq. lia.
+    + rewrite H1, H2, !Nat.eqb_refl. reflexivity.
+Qed.
+
+(* Local respect: an action whose domain may not interfere with u leaves u's view unchanged. *)
+Theorem local_respect : forall a u s,
+  interferes (dom_of a) u = false -> view_eq u s (step s a).
+Proof.
+  intros a u s Hni. destruct u as [p | ]; [| exact I].
+  destruct a as [q g v | q | k | tgt]; simpl in Hni.
+  - apply orb_false_iff in Hni. destruct Hni as [Hne Hnc].
+    apply Nat.eqb_neq in Hne.
+    simpl. destruct (stopped s q); [exact (view_refl (Part p) s) |].
+    destruct (grant q g) as [[[r o] acc] |] eqn:G.
+    + destruct acc.
+      * unfold stop. simpl. repeat split; try reflexivity.
+        destruct (p =? q) eqn:E; [apply Nat.eqb_eq in E; congruence | reflexivity].
+      * repeat split; try reflexivity.
+        intro g'. rewrite read_set_store. unfold read.
+        destruct (grant p g') as [[[r' o'] acc'] |] eqn:G'; [| reflexivity].
+        destruct (region_eqb r r' && (o =? o')) eqn:Same; [| reflexivity].
+        exfalso. apply andb_true_iff in Same. destruct Same as [Rr _].
+        destruct r as [m | c]; destruct r' as [m' | c']; simpl in Rr; try discriminate;
+          apply Nat.eqb_eq in Rr; subst.
+        -- apply grant_own_memory in G. apply grant_own_memory in G'. congruence.
+        -- pose proof (grant_channel_writer _ _ _ _ G) as Wq.
+           destruct (grant_channel_endpoint _ _ _ _ _ G') as [Hc [Wp | Rp]]; [congruence |].
+           assert (channel_from_to q p = true) by (apply channel_from_to_true; eauto).
+           congruence.
+    + unfold stop. simpl. repeat split; try reflexivity.
+      destruct (p =? q) eqn:E; [apply Nat.eqb_eq in E; congruence | reflexivity].
+  - apply orb_false_iff in Hni. destruct Hni as [Hne _]. apply Nat.eqb_neq in Hne.
+    simpl. repeat split; try reflexivity.
+    destruct (p =? q) eqn:E; [apply Nat.eqb_eq in E; congruence | reflexivity].
+  - discriminate.
+  - discriminate.
+Qed.
+
+(* ------------------------------------------------------------------------------------------ *)
+(* Intransitive noninterference (Rushby 1992, sources and ipurge)                              *)
+
+Fixpoint sources (trace : list action) (u : dom) : list dom :=
+  match trace with
+  | [] => [u]
+  | a :: rest =>
+      let later := sources rest u in
+      if existsb (interferes (dom_of a)) later then dom_of a :: later else later
+  end.
+
+Fixpoint ipurge (trace : list action) (u : dom) : list action :=
+  match trace with
+  | [] => []
+  | a :: rest =>
+      if existsb (interferes (dom_of a)) (sources rest u) then a :: ipurge rest u else ipurge rest u
+  end.
+
+Lemma sources_self : forall trace u, In u (sources trace u).
+Proof.
+  induction trace; simpl; intros; [auto |].
+  destruct (existsb _ _); simpl; auto.
+Qed.
+
+(* The unwinding theorem: states that agree for every source of u stay u-equivalent when one
+   runs the trace and the other the trace purged of what may not reach u. *)
+Theorem unwinding : forall trace u s t,
+  (forall v, In v (sources trace u) -> view_eq v s t) ->
+  view_eq u (run s trace) (run t (ipurge trace u)).
+Proof.
+  induction trace as [| a rest IH]; intros u s t H.
+  - simpl. apply H. simpl. auto.
+  - simpl. simpl in H.
+    destruct (existsb (interferes (dom_of a)) (sources rest u)) eqn:E.
+    + simpl. apply IH. intros v Hv.
+      apply weak_step_consistency; apply H; simpl; auto.
+    + apply IH. intros v Hv.
+      assert (Hn : interferes (dom_of a) v = false).
+      { destruct (interferes (dom_of a) v) eqn:I; [| reflexivity].
+        assert (existsb (interferes (dom_of a)) (sources rest u) = true)
+          by (apply existsb_exists; eauto).
+        congruence. }
+      apply view_trans with s.
+      * apply view_sym. apply local_respect. exact Hn.
+      * apply H. exact Hv.
+Qed.
+
+(* Separation: what a partition observes after any trace is what it would observe had every
+   action that may not reach it (directly or through allowed intermediaries) never happened. *)
+Theorem separation : forall s0 trace p,
+  view_eq (Part p) (run s0 trace) (run s0 (ipurge trace (Part p))).
+Proof. intros. apply unwinding. intros. apply view_refl. Qed.
+
+(* No write down: a partition never interferes directly with one at a lower level. *)
+Theorem no_flow_down : forall p q,
+  level q < level p -> interferes (Part p) (Part q) = false.
+Proof.
+  intros p q Hl. simpl. apply orb_false_iff. split.
+  - apply Nat.eqb_neq. intro. subst. lia.
+  - destruct (channel_from_to p q) eqn:E; [| reflexivity].
+    apply channel_from_to_true in E. destruct E as [c (Hc & Hw & Hr)].
+    pose proof (channel_flows_up c Hc). subst. lia.
+Qed.
+
+(* ------------------------------------------------------------------------------------------ *)
+(* Trusted path                                                                                *)
+
+(* The indicator row is drawn from the focus: it names the partition it shows. *)
+Definition indicator (s : state) : nat := focus s.
+
+(* A key typed reaches exactly the partition the indicator names, and no other. *)
+Theorem key_reaches_indicated_partition : forall s k q,
+  inbox (step s (Key k)) q = if q =? indicator s then inbox s q ++ [k] else inbox s q.
+Proof. reflexivity. Qed.
+
+(* The focus changes only on the secure attention key. *)
+Theorem focus_changes_only_on_sak : forall s a,
+  focus (step s a) <> focus s -> exists t, a = Sak t.
+Proof.
+  intros s a H. destruct a; simpl in *; try (destruct (stopped s p); [| destruct (grant p g) as [[[r o] []] |]]);
+    simpl in *; try congruence; eauto.
+Qed.
+
+(* The secure attention key reaches no partition. *)
+Theorem sak_reaches_no_partition : forall s t q, inbox (step s (Sak t)) q = inbox s q.
+Proof. reflexivity. Qed.
+
+(* Over a whole trace: a partition's keys are exactly the keys typed while it held the focus. *)
+Fixpoint keys_for (s : state) (trace : list action) (q : nat) : list nat :=
+  match trace with
+  | [] => []
+  | a :: rest =>
+      (match a with Key k => if q =? focus s then [k] else [] | _ => [] end) ++ keys_for (step s a) rest q
+  end.
+
+Theorem keys_only_while_focused : forall trace s q,
+  inbox (run s trace) q = inbox s q ++ keys_for s trace q.
+Proof.
+  induction trace as [| a rest IH]; intros s q; simpl.
+  - rewrite app_nil_r. reflexivity.
+  - rewrite IH. rewrite app_assoc. f_equal.
+    destruct a; simpl; try (rewrite app_nil_r; reflexivity).
+    + destruct (stopped s p); [rewrite app_nil_r; reflexivity |].
+      destruct (grant p g) as [[[r o] []] |]; simpl; rewrite app_nil_r; reflexivity.
+    + destruct (q =? focus s); [reflexivity | rewrite app_nil_r; reflexivity].
+Qed.
+
+End Kernel.
