@@ -1,0 +1,76 @@
+(* SPDX-License-Identifier: Apache-2.0 *)
+(* Runs the extracted model on traces read from stdin and prints every observable after every
+   step, in the format the C++ side of the differential test prints.
+   Input, one item per line:
+     policy NPARTS NCHAN          then NPARTS lines "part PAGES" and NCHAN lines
+                                  "chan WRITER READER GUEST_PAGE PAGES"; starts a fresh state
+     probe G1 G2 ...              guest pages observed in every partition after each step
+     W p g v | B p | K k | S t    one action
+   Output after each action: "step N" then, per partition p,
+     "p stopped refused focus nkeys lastkey r1 r2 ..." (ri: value at probe page i, or -). *)
+open Model
+
+let parts = ref [||]            (* guest RAM pages of each partition *)
+let chans = ref [||]            (* (writer, reader, guest page, pages) *)
+let probes = ref []
+
+(* The grant specification of sk::policy::guest_page, at page granularity: own RAM at guest
+   page 0 .. pages-1 read-write; a channel window read-write for its writer, read-only for its
+   reader; nothing else. *)
+let grant p g =
+  if p < Array.length !parts && g < (!parts).(p) then Some ((RMem p, g), Read_write)
+  else
+    let found = ref None in
+    Array.iteri (fun c (w, r, base, n) ->
+        if !found = None && g >= base && g < base + n then
+          if w = p then found := Some ((RChan c, g - base), Read_write)
+          else if r = p then found := Some ((RChan c, g - base), Read_only))
+      !chans;
+    !found
+
+let fresh () = { store = (fun _ _ -> 0); stopped = (fun _ -> false); refused = (fun _ -> 0);
+                 focus = 0; inbox = (fun _ -> []) }
+
+let () =
+  let s = ref (fresh ()) in
+  let n = ref 0 in
+  let rec last = function [] -> -1 | [ k ] -> k | _ :: t -> last t in
+  let observe () =
+    Printf.printf "step %d\n" !n;
+    for p = 0 to Array.length !parts - 1 do
+      let st = !s in
+      let keys = st.inbox p in
+      Printf.printf "%d %d %d %d %d %d" p (if st.stopped p then 1 else 0) (st.refused p)
+        (indicator st) (List.length keys) (last keys);
+      List.iter (fun g ->
+          match read grant st p g with
+          | Some v -> Printf.printf " %d" v
+          | None -> print_string " -")
+        !probes;
+      print_newline ()
+    done
+  in
+  try
+    while true do
+      let line = input_line stdin in
+      match String.split_on_char ' ' (String.trim line) with
+      | [ "policy"; np; nc ] ->
+          parts := Array.make (int_of_string np) 0;
+          chans := Array.make (int_of_string nc) (0, 0, 0, 0);
+          for p = 0 to Array.length !parts - 1 do
+            Scanf.sscanf (input_line stdin) "part %d" (fun x -> (!parts).(p) <- x)
+          done;
+          for c = 0 to Array.length !chans - 1 do
+            Scanf.sscanf (input_line stdin) "chan %d %d %d %d" (fun w r b k -> (!chans).(c) <- (w, r, b, k))
+          done;
+          s := fresh ();
+          n := 0
+      | "probe" :: gs -> probes := List.map int_of_string gs
+      | [ "W"; p; g; v ] -> s := step grant !s (Write (int_of_string p, int_of_string g, int_of_string v)); incr n; observe ()
+      | [ "B"; p ] -> s := step grant !s (Bad_call (int_of_string p)); incr n; observe ()
+      | [ "K"; k ] -> s := step grant !s (Key (int_of_string k)); incr n; observe ()
+      | [ "S"; t ] -> s := step grant !s (Sak (int_of_string t)); incr n; observe ()
+      | [ "" ] -> ()
+      | _ -> failwith ("driver: bad input line: " ^ line)
+    done
+  with End_of_file -> ()

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: Apache-2.0
+// Differential test: the Coq model (extracted to OCaml, proofs/driver) against the C++ core on
+// random valid policies and random traces. The C++ side decides every memory access with the
+// core's real sk::policy::guest_page on a policy the real validator accepted, and keeps memory
+// by host-physical page, so a wrong grant, a page shared where the model shares none, or a
+// validator that lets an overlapping policy through shows up as a diverging observation.
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "sk/access.hpp"
+#include "sk/validate.hpp"
+
+namespace sp = sk::policy;
+
+namespace {
+
+struct Count final : sp::Violation_sink {
+  std::vector<std::string> lines;
+  void report(const sp::Violation& v) override { lines.emplace_back(v.message); }
+};
+
+void set_name(sp::Name& n, const std::string& s) {
+  n = sp::Name{};
+  for (size_t i = 0; i < s.size(); ++i) n.text[i] = s[i];
+}
+
+constexpr uint64_t k_page = sp::k_page_size;
+
+// A random policy the validator must accept: 2..4 partitions, 0..3 upward channels.
+sp::Policy random_policy(std::mt19937_64& rng) {
+  sp::Policy p{};
+  p.platform = {0x20000000, {0, 0x2000000}, 1};
+  p.label_count = 3;
+  for (uint32_t i = 0; i < 3; ++i) {
+    set_name(p.labels[i].name, "l" + std::to_string(i));
+    p.labels[i].level = static_cast<uint8_t>(i);
+  }
+  p.partition_count = 2 + rng() % 3;
+  p.cpus[0].frame_count = p.partition_count;
+  p.cpus[0].major_frame_us = 1000 * p.partition_count;
+  for (uint16_t i = 0; i < p.partition_count; ++i) {
+    sp::Partition& q = p.partitions[i];
+    set_name(q.name, "p" + std::to_string(i));
+    q.label = static_cast<uint16_t>(rng() % 3);
+    q.memory = {0x2000000 + i * 0x100000ull, (1 + rng() % 3) * k_page};
+    q.image.text[0] = 'x';
+    p.cpus[0].frames[i] = {i, 1000};
+  }
+  p.channel_count = rng() % 4;
+  for (uint16_t c = 0; c < p.channel_count; ++c) {
+    sp::Channel& ch = p.channels[c];
+    set_name(ch.name, "c" + std::to_string(c));
+    uint16_t w = static_cast<uint16_t>(rng() % p.partition_count);
+    uint16_t r = static_cast<uint16_t>((w + 1 + rng() % (p.partition_count - 1)) % p.partition_count);
+    if (p.labels[p.partitions[w].label].level > p.labels[p.partitions[r].label].level) std::swap(w, r);
+    ch.writer = w;
+    ch.reader = r;
+    ch.memory = {0x4000000 + c * 0x10000ull, (1 + rng() % 2) * k_page};
+    ch.guest_address = 0x40000000 + c * 0x100000ull;
+  }
+  return p;
+}
+
+struct Action {
+  char kind;  // W B K S
+  uint32_t a = 0, b = 0, c = 0;
+};
+
+// The C++ side: memory by host-physical page, decisions by sk::policy::guest_page.
+struct Cxx_model {
+  const sp::Policy& policy;
+  bool writable_read_only;  // the deliberately broken variant: lets a reader write its channel
+  std::map<uint64_t, uint32_t> store;
+  bool stopped[sp::k_max_partitions] = {};
+  uint32_t refused[sp::k_max_partitions] = {};
+  uint32_t focus = 0;
+  std::vector<uint32_t> inbox[sp::k_max_partitions];
+
+  void step(const Action& x) {
+    switch (x.kind) {
+      case 'W': {
+        if (stopped[x.a]) return;
+        auto g = sp::guest_page(policy, static_cast<uint16_t>(x.a), uint64_t{x.b} * k_page);
+        bool may_write = g.access == sp::Access::read_write || (writable_read_only && g.access == sp::Access::read);
+        if (may_write) {
+          store[g.host_address] = x.c;
+        } else {
+          stopped[x.a] = true;
+        }
+        return;
+      }
+      case 'B': ++refused[x.a]; return;
+      case 'K': inbox[focus].push_back(x.a); return;
+      case 'S': focus = x.a; return;
+    }
+  }
+
+  std::string observe(uint32_t part, const std::vector<uint32_t>& probes) const {
+    std::ostringstream o;
+    const auto& keys = inbox[part];
+    o << part << ' ' << (stopped[part] ? 1 : 0) << ' ' << refused[part] << ' ' << focus << ' ' << keys.size() << ' '
+      << (keys.empty() ? -1 : static_cast<int64_t>(keys.back()));
+    for (uint32_t g : probes) {
+      auto grant = sp::guest_page(policy, static_cast<uint16_t>(part), uint64_t{g} * k_page);
+      if (grant.access == sp::Access::none) {
+        o << " -";
+      } else {
+        auto it = store.find(grant.host_address);
+        o << ' ' << (it == store.end() ? 0 : it->second);
+      }
+    }
+    return o.str();
+  }
+};
+
+struct Case {
+  sp::Policy policy;
+  std::vector<uint32_t> probes;
+  std::vector<Action> trace;
+};
+
+std::string describe(const Action& x) {
+  std::ostringstream o;
+  o << x.kind << ' ' << x.a;
+  if (x.kind == 'W') o << ' ' << x.b << ' ' << x.c;
+  return o.str();
+}
+
+struct Result {
+  uint64_t steps = 0;
+  std::string divergence;  // empty: none
+};
+
+Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken) {
+  std::mt19937_64 rng(seed);
+  std::vector<Case> all;
+  const std::string input = "/tmp/bh-diff-" + std::to_string(getpid()) + ".in";
+  const std::string output = "/tmp/bh-diff-" + std::to_string(getpid()) + ".out";
+  {
+    std::ofstream in(input);
+    for (size_t n = 0; n < cases; ++n) {
+      Case k{random_policy(rng), {}, {}};
+      Count sink;
+      sp::validate(k.policy, sink);
+      INFO("generated policy " << n << ": " << (sink.lines.empty() ? "" : sink.lines.front()));
+      REQUIRE(sink.lines.empty());
+      in << "policy " << k.policy.partition_count << ' ' << k.policy.channel_count << '\n';
+      for (uint32_t i = 0; i < k.policy.partition_count; ++i) {
+        in << "part " << k.policy.partitions[i].memory.size / k_page << '\n';
+      }
+      for (uint32_t c = 0; c < k.policy.channel_count; ++c) {
+        const auto& ch = k.policy.channels[c];
+        in << "chan " << ch.writer << ' ' << ch.reader << ' ' << ch.guest_address / k_page << ' '
+           << ch.memory.size / k_page << '\n';
+      }
+      k.probes = {0, 1, 2, 3, 4000};
+      for (uint32_t c = 0; c < k.policy.channel_count; ++c) {
+        uint32_t base = static_cast<uint32_t>(k.policy.channels[c].guest_address / k_page);
+        k.probes.push_back(base);
+        k.probes.push_back(base + 1);
+      }
+      in << "probe";
+      for (auto g : k.probes) in << ' ' << g;
+      in << '\n';
+      const uint32_t parts = k.policy.partition_count;
+      for (size_t i = 0; i < length; ++i) {
+        Action x;
+        switch (rng() % 8) {
+          case 0: x = {'B', static_cast<uint32_t>(rng() % parts)}; break;
+          case 1: x = {'K', static_cast<uint32_t>(rng() % 100)}; break;
+          case 2: x = {'S', static_cast<uint32_t>(rng() % parts)}; break;
+          default:
+            x = {'W', static_cast<uint32_t>(rng() % parts), k.probes[rng() % k.probes.size()],
+                 static_cast<uint32_t>(rng() % 1000)};
+        }
+        k.trace.push_back(x);
+        in << describe(x) << '\n';
+      }
+      all.push_back(std::move(k));
+    }
+  }
+  const std::string cmd = std::string(BH_MODEL_DRIVER) + " <" + input + " >" + output;
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  std::ifstream out(output);
+  Result r;
+  for (size_t n = 0; n < all.size() && r.divergence.empty(); ++n) {
+    const Case& k = all[n];
+    Cxx_model cxx{k.policy, broken, {}, {}, {}, 0, {}};
+    for (size_t i = 0; i < k.trace.size() && r.divergence.empty(); ++i) {
+      cxx.step(k.trace[i]);
+      ++r.steps;
+      std::string header;
+      std::getline(out, header);
+      if (header != "step " + std::to_string(i + 1)) {
+        r.divergence = "model output out of step at case " + std::to_string(n) + ": " + header;
+        break;
+      }
+      for (uint32_t p = 0; p < k.policy.partition_count; ++p) {
+        std::string model_line;
+        std::getline(out, model_line);
+        std::string cxx_line = cxx.observe(p, k.probes);
+        if (model_line != cxx_line) {
+          // The shortest failing trace is the prefix up to this step: every earlier step agreed.
+          std::ostringstream d;
+          d << "case " << n << ", step " << i + 1 << ", partition " << p << ": model \"" << model_line
+            << "\" C++ \"" << cxx_line << "\"; shortest failing trace:";
+          for (size_t j = 0; j <= i; ++j) d << " [" << describe(k.trace[j]) << "]";
+          r.divergence = d.str();
+          break;
+        }
+      }
+    }
+  }
+  std::remove(input.c_str());
+  std::remove(output.c_str());
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("the extracted model and the C++ core agree on 10^6 random steps", "[proofs][differential]") {
+  auto r = run_differential(0xB01D, 10000, 100, false);
+  INFO(r.divergence);
+  CHECK(r.divergence.empty());
+  CHECK(r.steps == 1000000);
+}
+
+TEST_CASE("a C++ variant that lets a reader write its channel diverges from the model", "[proofs][differential]") {
+  auto r = run_differential(0xBAD, 2000, 100, true);
+  REQUIRE_FALSE(r.divergence.empty());
+  CHECK(r.divergence.find("shortest failing trace") != std::string::npos);
+  CHECK(r.steps < 200000);
+}
