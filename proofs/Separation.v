@@ -24,6 +24,11 @@ Inductive access := Read_only | Read_write.
 
 Variable grant : nat -> nat -> option (region * nat * access).
 
+(* The static cyclic schedule (SK-SCHED-1): minor frame i of the major frame runs partition
+   schedule i; there are frames > 0 of them. Nothing a partition does changes it. *)
+Variable frames : nat.
+Variable schedule : nat -> nat.
+
 (* SK-MEM-3 SK-MEM-6: a partition's guest pages reach only its own memory. *)
 Hypothesis grant_own_memory : forall p g q o a, grant p g = Some (RMem q, o, a) -> q = p.
 (* SK-MEM-5 SK-FLOW-2: a channel page is mapped only into the channel's two endpoints, which
@@ -38,27 +43,30 @@ Hypothesis channel_flows_up : forall c, c < nchan -> level (writer c) <= level (
 (* ------------------------------------------------------------------------------------------ *)
 (* Domains and the flow relation                                                               *)
 
-(* The partitions, and the user at the keyboard (the trusted path's input). *)
-Inductive dom := Part (p : nat) | Input.
+(* The partitions, the user at the keyboard (the trusted path's input), and the timer that
+   drives the fixed schedule. *)
+Inductive dom := Part (p : nat) | Input | Timer.
 
 Definition dom_eqb (u v : dom) : bool :=
   match u, v with
   | Part p, Part q => p =? q
   | Input, Input => true
+  | Timer, Timer => true
   | _, _ => false
   end.
 
 Definition channel_from_to (p q : nat) : bool :=
   existsb (fun c => (writer c =? p) && (reader c =? q)) (seq 0 nchan).
 
-(* u may interfere with v: itself, the user with anyone (keys), a channel's writer with its
-   reader. Nothing else: in particular not the reader with the writer. *)
+(* u may interfere with v: itself, the user with anyone (keys), the timer with anyone (time
+   passes for all), a channel's writer with its reader. Nothing else: in particular not the
+   reader with the writer, and no partition with the timer or the user. *)
 Definition interferes (u v : dom) : bool :=
   dom_eqb u v ||
   match u, v with
-  | Input, _ => true
+  | Input, _ | Timer, _ => true
   | Part p, Part q => channel_from_to p q
-  | Part _, Input => false
+  | Part _, _ => false
   end.
 
 (* ------------------------------------------------------------------------------------------ *)
@@ -69,19 +77,23 @@ Record state := mk_state {
   stopped : nat -> bool;         (* stopped by the kernel after a violation *)
   refused : nat -> nat;          (* refused hypercalls, readable by the partition itself *)
   focus : nat;                   (* the partition that owns the keyboard and screen *)
-  inbox : nat -> list nat        (* keys delivered to each partition *)
+  inbox : nat -> list nat;       (* keys delivered to each partition *)
+  frame : nat;                   (* the current minor frame *)
+  audit : list nat               (* the kernel's audit log: partitions stopped, newest first *)
 }.
 
 Inductive action :=
   | Write (p g v : nat)          (* partition p writes v at guest-physical g *)
   | Bad_call (p : nat)           (* partition p issues a hypercall with bad arguments *)
   | Key (k : nat)                (* the user types k *)
-  | Sak (target : nat).          (* the user presses the secure attention key, choosing target *)
+  | Sak (target : nat)           (* the user presses the secure attention key, choosing target *)
+  | Tick.                        (* the timer ends the current minor frame *)
 
 Definition dom_of (a : action) : dom :=
   match a with
   | Write p _ _ | Bad_call p => Part p
   | Key _ | Sak _ => Input
+  | Tick => Timer
   end.
 
 Definition region_eqb (r s : region) : bool :=
@@ -93,27 +105,34 @@ Definition region_eqb (r s : region) : bool :=
 
 Definition set_store (s : state) (r : region) (o v : nat) : state :=
   mk_state (fun r' o' => if region_eqb r r' && (o =? o') then v else store s r' o')
-           (stopped s) (refused s) (focus s) (inbox s).
+           (stopped s) (refused s) (focus s) (inbox s) (frame s) (audit s).
 
 Definition stop (s : state) (p : nat) : state :=
-  mk_state (store s) (fun q => if q =? p then true else stopped s q) (refused s) (focus s) (inbox s).
+  mk_state (store s) (fun q => if q =? p then true else stopped s q) (refused s) (focus s) (inbox s)
+           (frame s) (p :: audit s).
+
+(* Only the partition that owns the current minor frame runs. *)
+Definition running (s : state) (p : nat) : bool := schedule (frame s) =? p.
 
 Definition step (s : state) (a : action) : state :=
   match a with
   | Write p g v =>
-      if stopped s p then s else
+      if negb (running s p) || stopped s p then s else
       match grant p g with
       | Some (r, o, Read_write) => set_store s r o v
       | Some (_, _, Read_only) => stop s p  (* ACCESS-CHECK: a write to a read-only page stops p *)
       | None => stop s p                    (* a page not granted: stop p *)
       end
   | Bad_call p =>
+      if negb (running s p) then s else
       mk_state (store s) (stopped s) (fun q => if q =? p then S (refused s q) else refused s q)
-               (focus s) (inbox s)
+               (focus s) (inbox s) (frame s) (audit s)
   | Key k =>
       mk_state (store s) (stopped s) (refused s) (focus s)
-               (fun q => if q =? focus s then inbox s q ++ [k] else inbox s q)
-  | Sak t => mk_state (store s) (stopped s) (refused s) t (inbox s)
+               (fun q => if q =? focus s then inbox s q ++ [k] else inbox s q) (frame s) (audit s)
+  | Sak t => mk_state (store s) (stopped s) (refused s) t (inbox s) (frame s) (audit s)
+  | Tick => mk_state (store s) (stopped s) (refused s) (focus s) (inbox s) (S (frame s) mod frames)
+                     (audit s)
   end.
 
 Definition run (s : state) (trace : list action) : state := fold_left step trace s.
@@ -127,15 +146,16 @@ Definition read (s : state) (p g : nat) : option nat :=
   | None => None
   end.
 
-(* What partition p can observe: every page it is granted, its own status, its keys, and who
-   holds the focus (set only by the user). The user's view is the screen, which the trusted-path
-   theorems below cover; for noninterference the user is a pure source. *)
+(* What partition p can observe: every page it is granted, its own status, its keys, who holds
+   the focus (set only by the user) and the current frame (time). Not the audit log, which only
+   the kernel reads. The user's view is the screen, which the trusted-path theorems below cover;
+   for noninterference the user and the timer are pure sources. *)
 Definition view_eq (u : dom) (s t : state) : Prop :=
   match u with
   | Part p =>
       (forall g, read s p g = read t p g) /\ stopped s p = stopped t p /\
-      refused s p = refused t p /\ inbox s p = inbox t p /\ focus s = focus t
-  | Input => True
+      refused s p = refused t p /\ inbox s p = inbox t p /\ focus s = focus t /\ frame s = frame t
+  | Input | Timer => True
   end.
 
 Lemma view_refl : forall u s, view_eq u s s.
@@ -171,29 +191,31 @@ Proof. reflexivity. Qed.
 Theorem weak_step_consistency : forall a u s t,
   view_eq u s t -> view_eq (dom_of a) s t -> view_eq u (step s a) (step t a).
 Proof.
-  intros a u s t Hu Ha. destruct u as [p | ]; [| exact I].
-  destruct Hu as (Hr & Hs & Hf & Hi & Hfo).
-  destruct a as [q g v | q | k | tgt]; simpl in Ha.
-  - destruct Ha as (Hr' & Hs' & _ & _ & _). simpl.
-    rewrite Hs'. destruct (stopped t q) eqn:Sq.
+  intros a u s t Hu Ha. destruct u as [p | | ]; try exact I.
+  destruct Hu as (Hr & Hs & Hf & Hi & Hfo & Hfr).
+  destruct a as [q g v | q | k | tgt | ]; simpl in Ha.
+  - destruct Ha as (Hr' & Hs' & _ & _ & _ & Hfr'). simpl. unfold running.
+    rewrite Hfr, Hs'. destruct (negb (schedule (frame t) =? q) || stopped t q) eqn:Sq.
     + repeat split; assumption.
     + destruct (grant q g) as [[[r o] acc] |] eqn:G.
-      * destruct acc.
-        -- unfold stop; simpl. repeat split; try assumption.
-           rewrite Hs. reflexivity.
+      * destruct acc; simpl.
+        -- repeat split; try assumption. rewrite Hs. reflexivity.
         -- (* both write the same cell: p's view of it is v in both, the rest as before *)
            repeat split; try assumption.
            intro g'. rewrite !read_set_store.
            specialize (Hr g'). unfold read in Hr.
            destruct (grant p g') as [[[r' o'] acc'] |]; [| reflexivity].
            destruct (region_eqb r r' && (o =? o')); [reflexivity | exact Hr].
-      * unfold stop; simpl. repeat split; try assumption. rewrite Hs. reflexivity.
-  - simpl. repeat split; try assumption.
+      * simpl. repeat split; try assumption. rewrite Hs. reflexivity.
+  - destruct Ha as (_ & _ & Hf' & _ & _ & _). simpl. unfold running. rewrite Hfr.
+    destruct (negb (schedule (frame t) =? q)); simpl; [repeat split; assumption |].
+    repeat split; try assumption.
     destruct (p =? q) eqn:E.
-    + apply Nat.eqb_eq in E. subst. destruct Ha as (_ & _ & Hf' & _). rewrite Hf'. reflexivity.
+    + apply Nat.eqb_eq in E. subst. rewrite Hf'. reflexivity.
     + assumption.
   - simpl. repeat split; try assumption. rewrite Hfo. destruct (p =? focus t); congruence.
   - simpl. repeat split; assumption.
+  - simpl. repeat split; try assumption. rewrite Hfr. reflexivity.
 Qed.
 
 Lemma channel_from_to_true : forall p q,
@@ -211,14 +233,14 @@ Qed.
 Theorem local_respect : forall a u s,
   interferes (dom_of a) u = false -> view_eq u s (step s a).
 Proof.
-  intros a u s Hni. destruct u as [p | ]; [| exact I].
-  destruct a as [q g v | q | k | tgt]; simpl in Hni.
+  intros a u s Hni. destruct u as [p | | ]; try exact I.
+  destruct a as [q g v | q | k | tgt | ]; simpl in Hni; try discriminate.
   - apply orb_false_iff in Hni. destruct Hni as [Hne Hnc].
     apply Nat.eqb_neq in Hne.
-    simpl. destruct (stopped s q); [exact (view_refl (Part p) s) |].
+    simpl. destruct (negb (running s q) || stopped s q); [exact (view_refl (Part p) s) |].
     destruct (grant q g) as [[[r o] acc] |] eqn:G.
-    + destruct acc.
-      * unfold stop. simpl. repeat split; try reflexivity.
+    + destruct acc; simpl.
+      * repeat split; try reflexivity.
         destruct (p =? q) eqn:E; [apply Nat.eqb_eq in E; congruence | reflexivity].
       * repeat split; try reflexivity.
         intro g'. rewrite read_set_store. unfold read.
@@ -232,13 +254,12 @@ Proof.
            destruct (grant_channel_endpoint _ _ _ _ _ G') as [Hc [Wp | Rp]]; [congruence |].
            assert (channel_from_to q p = true) by (apply channel_from_to_true; eauto).
            congruence.
-    + unfold stop. simpl. repeat split; try reflexivity.
+    + simpl. repeat split; try reflexivity.
       destruct (p =? q) eqn:E; [apply Nat.eqb_eq in E; congruence | reflexivity].
   - apply orb_false_iff in Hni. destruct Hni as [Hne _]. apply Nat.eqb_neq in Hne.
+    simpl. destruct (negb (running s q)); [exact (view_refl (Part p) s) |].
     simpl. repeat split; try reflexivity.
     destruct (p =? q) eqn:E; [apply Nat.eqb_eq in E; congruence | reflexivity].
-  - discriminate.
-  - discriminate.
 Qed.
 
 (* ------------------------------------------------------------------------------------------ *)
@@ -320,8 +341,12 @@ Proof. reflexivity. Qed.
 Theorem focus_changes_only_on_sak : forall s a,
   focus (step s a) <> focus s -> exists t, a = Sak t.
 Proof.
-  intros s a H. destruct a; simpl in *; try (destruct (stopped s p); [| destruct (grant p g) as [[[r o] []] |]]);
-    simpl in *; try congruence; eauto.
+  intros s a H. destruct a as [p g v | p | k | t | ]; simpl in *; eauto; exfalso; apply H.
+  - destruct (negb (running s p) || stopped s p); [reflexivity |].
+    destruct (grant p g) as [[[r o] []] |]; reflexivity.
+  - destruct (negb (running s p)); reflexivity.
+  - reflexivity.
+  - reflexivity.
 Qed.
 
 (* The secure attention key reaches no partition. *)
@@ -343,8 +368,9 @@ Proof.
   - rewrite app_nil_r. reflexivity.
   - rewrite IH. rewrite app_assoc. f_equal.
     destruct a; simpl; try (rewrite app_nil_r; reflexivity).
-    + destruct (stopped s p); [rewrite app_nil_r; reflexivity |].
+    + destruct (negb (running s p) || stopped s p); [rewrite app_nil_r; reflexivity |].
       destruct (grant p g) as [[[r o] []] |]; simpl; rewrite app_nil_r; reflexivity.
+    + destruct (negb (running s p)); simpl; rewrite app_nil_r; reflexivity.
     + destruct (q =? focus s); [reflexivity | rewrite app_nil_r; reflexivity].
 Qed.
 

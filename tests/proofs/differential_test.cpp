@@ -42,8 +42,13 @@ sp::Policy random_policy(std::mt19937_64& rng) {
     p.labels[i].level = static_cast<uint8_t>(i);
   }
   p.partition_count = 2 + rng() % 3;
-  p.cpus[0].frame_count = p.partition_count;
-  p.cpus[0].major_frame_us = 1000 * p.partition_count;
+  // Every partition once in a random order, then up to two extra frames: a partition or idle.
+  p.cpus[0].frame_count = p.partition_count + rng() % 3;
+  p.cpus[0].major_frame_us = 1000 * p.cpus[0].frame_count;
+  for (uint32_t f = p.partition_count; f < p.cpus[0].frame_count; ++f) {
+    uint32_t who = rng() % (p.partition_count + 1);
+    p.cpus[0].frames[f] = {who == p.partition_count ? sp::k_idle : static_cast<uint16_t>(who), 1000};
+  }
   for (uint16_t i = 0; i < p.partition_count; ++i) {
     sp::Partition& q = p.partitions[i];
     set_name(q.name, "p" + std::to_string(i));
@@ -51,6 +56,9 @@ sp::Policy random_policy(std::mt19937_64& rng) {
     q.memory = {0x2000000 + i * 0x100000ull, (1 + rng() % 3) * k_page};
     q.image.text[0] = 'x';
     p.cpus[0].frames[i] = {i, 1000};
+  }
+  for (uint16_t i = static_cast<uint16_t>(p.partition_count - 1); i > 0; --i) {
+    std::swap(p.cpus[0].frames[i], p.cpus[0].frames[rng() % (i + 1)]);
   }
   p.channel_count = rng() % 4;
   for (uint16_t c = 0; c < p.channel_count; ++c) {
@@ -68,7 +76,7 @@ sp::Policy random_policy(std::mt19937_64& rng) {
 }
 
 struct Action {
-  char kind;  // W B K S
+  char kind;  // W B K S T
   uint32_t a = 0, b = 0, c = 0;
 };
 
@@ -81,21 +89,30 @@ struct Cxx_model {
   uint32_t refused[sp::k_max_partitions] = {};
   uint32_t focus = 0;
   std::vector<uint32_t> inbox[sp::k_max_partitions];
+  uint32_t frame = 0;
+  uint32_t audit = 0;
+
+  // The policy's cyclic schedule for CPU 0 decides who runs.
+  bool running(uint32_t p) const { return policy.cpus[0].frames[frame].partition == p; }
 
   void step(const Action& x) {
     switch (x.kind) {
       case 'W': {
-        if (stopped[x.a]) return;
+        if (!running(x.a) || stopped[x.a]) return;
         auto g = sp::guest_page(policy, static_cast<uint16_t>(x.a), uint64_t{x.b} * k_page);
         bool may_write = g.access == sp::Access::read_write || (writable_read_only && g.access == sp::Access::read);
         if (may_write) {
           store[g.host_address] = x.c;
         } else {
           stopped[x.a] = true;
+          ++audit;
         }
         return;
       }
-      case 'B': ++refused[x.a]; return;
+      case 'B':
+        if (running(x.a)) ++refused[x.a];
+        return;
+      case 'T': frame = (frame + 1) % policy.cpus[0].frame_count; return;
       case 'K': inbox[focus].push_back(x.a); return;
       case 'S': focus = x.a; return;
     }
@@ -104,7 +121,8 @@ struct Cxx_model {
   std::string observe(uint32_t part, const std::vector<uint32_t>& probes) const {
     std::ostringstream o;
     const auto& keys = inbox[part];
-    o << part << ' ' << (stopped[part] ? 1 : 0) << ' ' << refused[part] << ' ' << focus << ' ' << keys.size() << ' '
+    o << part << ' ' << (stopped[part] ? 1 : 0) << ' ' << refused[part] << ' ' << focus << ' ' << frame << ' '
+      << audit << ' ' << keys.size() << ' '
       << (keys.empty() ? -1 : static_cast<int64_t>(keys.back()));
     for (uint32_t g : probes) {
       auto grant = sp::guest_page(policy, static_cast<uint16_t>(part), uint64_t{g} * k_page);
@@ -127,7 +145,8 @@ struct Case {
 
 std::string describe(const Action& x) {
   std::ostringstream o;
-  o << x.kind << ' ' << x.a;
+  o << x.kind;
+  if (x.kind != 'T') o << ' ' << x.a;
   if (x.kind == 'W') o << ' ' << x.b << ' ' << x.c;
   return o.str();
 }
@@ -159,6 +178,9 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
         in << "chan " << ch.writer << ' ' << ch.reader << ' ' << ch.guest_address / k_page << ' '
            << ch.memory.size / k_page << '\n';
       }
+      in << "sched";
+      for (uint32_t f = 0; f < k.policy.cpus[0].frame_count; ++f) in << ' ' << k.policy.cpus[0].frames[f].partition;
+      in << '\n';
       k.probes = {0, 1, 2, 3, 4000};
       for (uint32_t c = 0; c < k.policy.channel_count; ++c) {
         uint32_t base = static_cast<uint32_t>(k.policy.channels[c].guest_address / k_page);
@@ -171,8 +193,9 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
       const uint32_t parts = k.policy.partition_count;
       for (size_t i = 0; i < length; ++i) {
         Action x;
-        switch (rng() % 8) {
+        switch (rng() % 9) {
           case 0: x = {'B', static_cast<uint32_t>(rng() % parts)}; break;
+          case 3: x = {'T'}; break;
           case 1: x = {'K', static_cast<uint32_t>(rng() % 100)}; break;
           case 2: x = {'S', static_cast<uint32_t>(rng() % parts)}; break;
           default:
@@ -191,7 +214,7 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
   Result r;
   for (size_t n = 0; n < all.size() && r.divergence.empty(); ++n) {
     const Case& k = all[n];
-    Cxx_model cxx{k.policy, broken, {}, {}, {}, 0, {}};
+    Cxx_model cxx{k.policy, broken, {}, {}, {}, 0, {}, 0, 0};
     for (size_t i = 0; i < k.trace.size() && r.divergence.empty(); ++i) {
       cxx.step(k.trace[i]);
       ++r.steps;
