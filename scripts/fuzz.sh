@@ -8,7 +8,7 @@ RUNS=${BULKHEAD_FUZZ_RUNS:-50000}
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$(nproc)" >/dev/null
 OUT=build/fuzz/out
-rm -rf "$OUT" && mkdir -p "$OUT"/{toml,image,sealed}
+rm -rf "$OUT" && mkdir -p "$OUT"/{toml,image,sealed,eventlog}
 
 # Seeds: every policy source in the tree; compiled images of the valid ones.
 cp policies/*.toml tests/policy/fixtures/*.toml "$OUT/toml/"
@@ -18,6 +18,8 @@ for p in policies/*.toml; do
 done
 [[ -n "$(ls "$OUT/image")" ]] || head -c 64 /dev/zero > "$OUT/image/empty"
 head -c 64 /dev/zero > "$OUT/sealed/empty"
+# The first bytes of a log header (PCR 0, EV_NO_ACTION); libFuzzer grows the rest.
+printf '\0\0\0\0\3\0\0\0' > "$OUT/eventlog/seed"
 
 status=0
 run() {  # target corpus
@@ -31,4 +33,5 @@ run() {  # target corpus
 run policy_toml_fuzz "$OUT/toml"
 run policy_image_fuzz "$OUT/image"
 run sealed_key_fuzz "$OUT/sealed"
+run event_log_fuzz "$OUT/eventlog"
 exit $status

@@ -18,6 +18,7 @@ struct Exit {
 };
 
 void add_policy_commands(CLI::App& app);
+void add_eventlog_commands(CLI::App& app);
 
 // The check the `disk` commands run on a policy file: throws bh::storage::Storage_error with one line
 // if the policy is invalid or declares no partition `partition` with a disk.

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   bh::cli::add_policy_commands(app);
   bh::storage::add_disk_commands(app, bh::cli::check_policy_for_disk);
+  bh::cli::add_eventlog_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
