@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Differential test: the Coq model (extracted to OCaml, proofs/driver) against the C++ core on
-// random valid policies and random traces. The C++ side decides every memory access with the
-// core's real sk::policy::guest_page on a policy the real validator accepted, and keeps memory
-// by host-physical page, so a wrong grant, a page shared where the model shares none, or a
-// validator that lets an overlapping policy through shows up as a diverging observation.
+// random valid policies and random traces. The C++ side builds each partition's nested page
+// table with the kernel's own builder (sk::npt::build, over fake memory) from a policy the real
+// validator accepted, decides every access by walking that table (sk::npt::translate) as the
+// hardware would, and keeps memory by host-physical page. A wrong grant, a wrong or missing
+// mapping, a page shared where the model shares none, or a validator that lets an overlapping
+// policy through shows up as a diverging observation.
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "sk/access.hpp"
+#include "sk/npt_builder.hpp"
 #include "sk/validate.hpp"
 
 namespace sp = sk::policy;
@@ -80,9 +83,23 @@ struct Action {
   uint32_t a = 0, b = 0, c = 0;
 };
 
-// The C++ side: memory by host-physical page, decisions by sk::policy::guest_page.
+// Page-table memory for the NPT builder: pages at fake physical addresses above 4 GiB.
+struct Fake_memory {
+  std::vector<std::vector<uint64_t>> pages;
+  static constexpr uint64_t k_base = 0x100000000ull;
+  sk::Result<uint64_t> allocate() {
+    pages.emplace_back(512, 0);
+    return k_base + (pages.size() - 1) * k_page;
+  }
+  uint64_t* table(uint64_t physical) { return pages.at((physical - k_base) / k_page).data(); }
+};
+
+// The C++ side: memory by host-physical page, every access decided by walking the partition's
+// nested page table built by the kernel's builder.
 struct Cxx_model {
   const sp::Policy& policy;
+  Fake_memory& memory;
+  const std::vector<uint64_t>& roots;
   bool writable_read_only;  // the deliberately broken variant: lets a reader write its channel
   std::map<uint64_t, uint32_t> store;
   bool stopped[sp::k_max_partitions] = {};
@@ -99,7 +116,7 @@ struct Cxx_model {
     switch (x.kind) {
       case 'W': {
         if (!running(x.a) || stopped[x.a]) return;
-        auto g = sp::guest_page(policy, static_cast<uint16_t>(x.a), uint64_t{x.b} * k_page);
+        auto g = sk::npt::translate(memory, roots[x.a], uint64_t{x.b} * k_page);
         bool may_write = g.access == sp::Access::read_write || (writable_read_only && g.access == sp::Access::read);
         if (may_write) {
           store[g.host_address] = x.c;
@@ -118,14 +135,14 @@ struct Cxx_model {
     }
   }
 
-  std::string observe(uint32_t part, const std::vector<uint32_t>& probes) const {
+  std::string observe(uint32_t part, const std::vector<uint32_t>& probes) {
     std::ostringstream o;
     const auto& keys = inbox[part];
     o << part << ' ' << (stopped[part] ? 1 : 0) << ' ' << refused[part] << ' ' << focus << ' ' << frame << ' '
       << audit << ' ' << keys.size() << ' '
       << (keys.empty() ? -1 : static_cast<int64_t>(keys.back()));
     for (uint32_t g : probes) {
-      auto grant = sp::guest_page(policy, static_cast<uint16_t>(part), uint64_t{g} * k_page);
+      auto grant = sk::npt::translate(memory, roots[part], uint64_t{g} * k_page);
       if (grant.access == sp::Access::none) {
         o << " -";
       } else {
@@ -214,7 +231,14 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
   Result r;
   for (size_t n = 0; n < all.size() && r.divergence.empty(); ++n) {
     const Case& k = all[n];
-    Cxx_model cxx{k.policy, broken, {}, {}, {}, 0, {}, 0, 0};
+    Fake_memory memory;
+    std::vector<uint64_t> roots;
+    for (uint16_t p = 0; p < k.policy.partition_count; ++p) {
+      auto root = sk::npt::build(k.policy, p, memory);
+      REQUIRE(root.ok());
+      roots.push_back(root.value());
+    }
+    Cxx_model cxx{k.policy, memory, roots, broken, {}, {}, {}, 0, {}, 0, 0};
     for (size_t i = 0; i < k.trace.size() && r.divergence.empty(); ++i) {
       cxx.step(k.trace[i]);
       ++r.steps;
@@ -247,7 +271,7 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
 
 }  // namespace
 
-TEST_CASE("the extracted model and the C++ core agree on 10^6 random steps", "[proofs][differential]") {
+TEST_CASE("the extracted model and the kernel's NPT agree on 10^6 random steps", "[proofs][differential]") {
   auto r = run_differential(0xB01D, 10000, 100, false);
   INFO(r.divergence);
   CHECK(r.divergence.empty());
