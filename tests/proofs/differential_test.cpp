@@ -3,7 +3,8 @@
 // random valid policies and random traces. The C++ side builds each partition's nested page
 // table with the kernel's own builder (sk::npt::build, over fake memory) from a policy the real
 // validator accepted, decides every access by walking that table (sk::npt::translate) as the
-// hardware would, and keeps memory by host-physical page. A wrong grant, a wrong or missing
+// hardware would, and keeps memory by host-physical page. Keys and the secure attention key go
+// through the trusted path's real keyboard router (sk::tp::Keyboard_router) as scancodes. A wrong grant, a wrong or missing
 // mapping, a page shared where the model shares none, or a validator that lets an overlapping
 // policy through shows up as a diverging observation.
 #include <catch2/catch.hpp>
@@ -17,6 +18,7 @@
 
 #include "sk/access.hpp"
 #include "sk/npt_builder.hpp"
+#include "sk/tp/keyboard.hpp"
 #include "sk/validate.hpp"
 
 namespace sp = sk::policy;
@@ -94,8 +96,24 @@ struct Fake_memory {
   uint64_t* table(uint64_t physical) { return pages.at((physical - k_base) / k_page).data(); }
 };
 
+// Model key k (0..25) is a letter key; its set-1 make code.
+constexpr uint8_t k_letter_make[26] = {0x1E, 0x30, 0x2E, 0x20, 0x12, 0x21, 0x22, 0x23, 0x17, 0x24, 0x25, 0x26, 0x32,
+                                       0x31, 0x18, 0x19, 0x10, 0x13, 0x1F, 0x14, 0x16, 0x2F, 0x11, 0x2D, 0x15, 0x2C};
+
+// Collects, per console, the letter keys the router delivers (make codes). Modifier bytes
+// (Ctrl, Alt and their releases around a SAK) are not keys of the model and are left out.
+struct Key_inbox final : sk::tp::Keyboard_sink {
+  std::vector<uint32_t> keys[sp::k_max_partitions];
+  void deliver(uint32_t console, uint8_t byte) override {
+    for (uint32_t k = 0; k < 26; ++k) {
+      if (byte == k_letter_make[k]) keys[console].push_back(k);
+    }
+  }
+  void on_focus_changed(uint32_t, uint32_t) override {}
+};
+
 // The C++ side: memory by host-physical page, every access decided by walking the partition's
-// nested page table built by the kernel's builder.
+// nested page table built by the kernel's builder; keys through the keyboard router.
 struct Cxx_model {
   const sp::Policy& policy;
   Fake_memory& memory;
@@ -104,8 +122,8 @@ struct Cxx_model {
   std::map<uint64_t, uint32_t> store;
   bool stopped[sp::k_max_partitions] = {};
   uint32_t refused[sp::k_max_partitions] = {};
-  uint32_t focus = 0;
-  std::vector<uint32_t> inbox[sp::k_max_partitions];
+  sk::tp::Keyboard_router router{policy.partition_count};
+  Key_inbox inbox;
   uint32_t frame = 0;
   uint32_t audit = 0;
 
@@ -130,15 +148,24 @@ struct Cxx_model {
         if (running(x.a)) ++refused[x.a];
         return;
       case 'T': frame = (frame + 1) % policy.cpus[0].frame_count; return;
-      case 'K': inbox[focus].push_back(x.a); return;
-      case 'S': focus = x.a; return;
+      case 'K':  // press and release the letter
+        router.feed(k_letter_make[x.a], inbox);
+        router.feed(static_cast<uint8_t>(k_letter_make[x.a] | 0x80), inbox);
+        return;
+      case 'S':  // Ctrl+Alt+Del, digit t+1 while held, release
+        for (uint8_t b : {0x1D, 0x38, 0xE0, 0x53, 0xE0, 0xD3}) router.feed(b, inbox);
+        router.feed(static_cast<uint8_t>(0x02 + x.a), inbox);
+        router.feed(static_cast<uint8_t>(0x82 + x.a), inbox);
+        router.feed(0xB8, inbox);
+        router.feed(0x9D, inbox);
+        return;
     }
   }
 
   std::string observe(uint32_t part, const std::vector<uint32_t>& probes) {
     std::ostringstream o;
-    const auto& keys = inbox[part];
-    o << part << ' ' << (stopped[part] ? 1 : 0) << ' ' << refused[part] << ' ' << focus << ' ' << frame << ' '
+    const auto& keys = inbox.keys[part];
+    o << part << ' ' << (stopped[part] ? 1 : 0) << ' ' << refused[part] << ' ' << router.focus() << ' ' << frame << ' '
       << audit << ' ' << keys.size() << ' '
       << (keys.empty() ? -1 : static_cast<int64_t>(keys.back()));
     for (uint32_t g : probes) {
@@ -213,7 +240,7 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
         switch (rng() % 9) {
           case 0: x = {'B', static_cast<uint32_t>(rng() % parts)}; break;
           case 3: x = {'T'}; break;
-          case 1: x = {'K', static_cast<uint32_t>(rng() % 100)}; break;
+          case 1: x = {'K', static_cast<uint32_t>(rng() % 26)}; break;
           case 2: x = {'S', static_cast<uint32_t>(rng() % parts)}; break;
           default:
             x = {'W', static_cast<uint32_t>(rng() % parts), k.probes[rng() % k.probes.size()],
@@ -238,7 +265,7 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
       REQUIRE(root.ok());
       roots.push_back(root.value());
     }
-    Cxx_model cxx{k.policy, memory, roots, broken, {}, {}, {}, 0, {}, 0, 0};
+    Cxx_model cxx{.policy = k.policy, .memory = memory, .roots = roots, .writable_read_only = broken};
     for (size_t i = 0; i < k.trace.size() && r.divergence.empty(); ++i) {
       cxx.step(k.trace[i]);
       ++r.steps;
