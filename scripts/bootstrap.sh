@@ -14,7 +14,7 @@ PACKAGES=(
   # platform: emulator, software TPM, firmware, ESP tools, TPM tools for interop checks
   qemu-system-x86 qemu-utils swtpm swtpm-tools ovmf mtools tpm2-tools
   # proofs
-  coq ocaml-nox
+  coq ocaml-nox ocaml-findlib
 )
 
 missing=()
