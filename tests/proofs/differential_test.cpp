@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "random_policy.hpp"
 #include "sk/access.hpp"
 #include "sk/npt_builder.hpp"
 #include "sk/tp/keyboard.hpp"
@@ -30,55 +31,8 @@ struct Count final : sp::Violation_sink {
   void report(const sp::Violation& v) override { lines.emplace_back(v.message); }
 };
 
-void set_name(sp::Name& n, const std::string& s) {
-  n = sp::Name{};
-  for (size_t i = 0; i < s.size(); ++i) n.text[i] = s[i];
-}
-
 constexpr uint64_t k_page = sp::k_page_size;
-
-// A random policy the validator must accept: 2..4 partitions, 0..3 upward channels.
-sp::Policy random_policy(std::mt19937_64& rng) {
-  sp::Policy p{};
-  p.platform = {0x20000000, {0, 0x2000000}, 1};
-  p.label_count = 3;
-  for (uint32_t i = 0; i < 3; ++i) {
-    set_name(p.labels[i].name, "l" + std::to_string(i));
-    p.labels[i].level = static_cast<uint8_t>(i);
-  }
-  p.partition_count = 2 + rng() % 3;
-  // Every partition once in a random order, then up to two extra frames: a partition or idle.
-  p.cpus[0].frame_count = p.partition_count + rng() % 3;
-  p.cpus[0].major_frame_us = 1000 * p.cpus[0].frame_count;
-  for (uint32_t f = p.partition_count; f < p.cpus[0].frame_count; ++f) {
-    uint32_t who = rng() % (p.partition_count + 1);
-    p.cpus[0].frames[f] = {who == p.partition_count ? sp::k_idle : static_cast<uint16_t>(who), 1000};
-  }
-  for (uint16_t i = 0; i < p.partition_count; ++i) {
-    sp::Partition& q = p.partitions[i];
-    set_name(q.name, "p" + std::to_string(i));
-    q.label = static_cast<uint16_t>(rng() % 3);
-    q.memory = {0x2000000 + i * 0x100000ull, (1 + rng() % 3) * k_page};
-    q.image.text[0] = 'x';
-    p.cpus[0].frames[i] = {i, 1000};
-  }
-  for (uint16_t i = static_cast<uint16_t>(p.partition_count - 1); i > 0; --i) {
-    std::swap(p.cpus[0].frames[i], p.cpus[0].frames[rng() % (i + 1)]);
-  }
-  p.channel_count = rng() % 4;
-  for (uint16_t c = 0; c < p.channel_count; ++c) {
-    sp::Channel& ch = p.channels[c];
-    set_name(ch.name, "c" + std::to_string(c));
-    uint16_t w = static_cast<uint16_t>(rng() % p.partition_count);
-    uint16_t r = static_cast<uint16_t>((w + 1 + rng() % (p.partition_count - 1)) % p.partition_count);
-    if (p.labels[p.partitions[w].label].level > p.labels[p.partitions[r].label].level) std::swap(w, r);
-    ch.writer = w;
-    ch.reader = r;
-    ch.memory = {0x4000000 + c * 0x10000ull, (1 + rng() % 2) * k_page};
-    ch.guest_address = 0x40000000 + c * 0x100000ull;
-  }
-  return p;
-}
+using bh::test::random_policy;
 
 struct Action {
   char kind;  // W B K S T

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: Apache-2.0
+// The kernel's table builders, hosted against fake memory: for random valid policies, every page
+// the nested page table maps is granted by the policy to that partition, to the host page and
+// with the rights the policy gives (SK-MEM-3, SK-MEM-5, SK-FLOW-1), and nothing else is mapped;
+// the I/O permission map lets exactly the granted ports through (SK-DEV-1, SK-DEV-2); every MSR
+// access exits; the instruction lengths the kernel skips are decoded exactly.
+#include <catch2/catch.hpp>
+#include <map>
+#include <random>
+#include <vector>
+
+#include "random_policy.hpp"
+#include "sk/access.hpp"
+#include "sk/insn_length.hpp"
+#include "sk/npt_builder.hpp"
+#include "sk/permission_maps.hpp"
+#include "sk/validate.hpp"
+
+namespace sp = sk::policy;
+
+namespace {
+
+struct Fake_memory {
+  static constexpr uint64_t k_base = 0x100000000ull;
+  std::vector<std::vector<uint64_t>> pages;
+  size_t limit = SIZE_MAX;
+  sk::Result<uint64_t> allocate() {
+    if (pages.size() >= limit) return sk::Error::no_space;
+    pages.emplace_back(512, 0);
+    return k_base + (pages.size() - 1) * sp::k_page_size;
+  }
+  uint64_t* table(uint64_t physical) { return pages.at((physical - k_base) / sp::k_page_size).data(); }
+};
+
+struct Leaf {
+  uint64_t host;
+  bool writable;
+};
+
+// Every present leaf of the 4-level table under root, by guest-physical address.
+void walk(Fake_memory& m, uint64_t table, int level, uint64_t base, bool writable, std::map<uint64_t, Leaf>& out) {
+  for (uint64_t i = 0; i < 512; ++i) {
+    uint64_t e = m.table(table)[i];
+    if ((e & sk::npt::k_present) == 0) continue;
+    REQUIRE((e & sk::npt::k_user) != 0);  // NPT walks are user accesses at every level
+    uint64_t gpa = base | (i << (12 + 9 * level));
+    bool w = writable && (e & sk::npt::k_writable);
+    if (level == 0) {
+      out[gpa] = {e & sk::npt::k_address_mask, w};
+    } else {
+      walk(m, e & sk::npt::k_address_mask, level - 1, gpa, w, out);
+    }
+  }
+}
+
+struct Valid final : sp::Violation_sink {
+  int n = 0;
+  void report(const sp::Violation&) override { ++n; }
+};
+
+}  // namespace
+
+TEST_CASE("NPT maps exactly the policy's grants, with their rights", "[kernel][npt][property]") {
+  std::mt19937_64 rng(0x4E5054);
+  for (int round = 0; round < 300; ++round) {
+    sp::Policy p = bh::test::random_policy(rng, true);
+    Valid v;
+    REQUIRE(sp::validate(p, v) == 0);
+    for (uint16_t part = 0; part < p.partition_count; ++part) {
+      Fake_memory m;
+      auto root = sk::npt::build(p, part, m);
+      REQUIRE(root.ok());
+      std::map<uint64_t, Leaf> leaves;
+      walk(m, root.value(), 3, 0, true, leaves);
+      uint64_t granted_pages = 0;
+      sp::Guest_region regions[1 + sp::k_max_channels + sp::k_max_mmio_ranges];
+      uint32_t n = sp::guest_regions(p, part, regions, 1 + sp::k_max_channels + sp::k_max_mmio_ranges);
+      for (uint32_t i = 0; i < n; ++i) granted_pages += regions[i].size / sp::k_page_size;
+      CHECK(leaves.size() == granted_pages);  // nothing but the grants
+      for (const auto& [gpa, leaf] : leaves) {
+        auto g = sp::guest_page(p, part, gpa);
+        INFO("partition " << part << " gpa " << std::hex << gpa);
+        REQUIRE(g.access != sp::Access::none);
+        CHECK(g.host_address == leaf.host);
+        CHECK((g.access == sp::Access::read_write) == leaf.writable);
+        CHECK(sk::npt::translate(m, root.value(), gpa).host_address == leaf.host);
+        // The host page is this partition's memory, a channel it is an endpoint of, or its MMIO.
+        bool own = leaf.host >= p.partitions[part].memory.base &&
+                   leaf.host < p.partitions[part].memory.base + p.partitions[part].memory.size;
+        bool chan = false;
+        for (uint32_t c = 0; c < p.channel_count; ++c) {
+          const auto& ch = p.channels[c];
+          if (leaf.host >= ch.memory.base && leaf.host < ch.memory.base + ch.memory.size) {
+            chan = ch.writer == part || ch.reader == part;
+            CHECK(leaf.writable == (ch.writer == part));  // read-only on the reading side
+          }
+        }
+        bool mmio = leaf.host == p.partitions[part].mmio[0].base;
+        CHECK((own || chan || mmio));
+      }
+      // Pages next to the grants are not mapped.
+      CHECK(sk::npt::translate(m, root.value(), p.partitions[part].memory.size).access == sp::Access::none);
+    }
+  }
+}
+
+TEST_CASE("NPT build reports an exhausted page pool instead of overrunning it", "[kernel][npt]") {
+  std::mt19937_64 rng(9);
+  sp::Policy p = bh::test::random_policy(rng, true);
+  Fake_memory m;
+  m.limit = 3;
+  auto root = sk::npt::build(p, 0, m);
+  CHECK(root.error() == sk::Error::no_space);
+  CHECK(m.pages.size() == 3);
+}
+
+TEST_CASE("the I/O permission map lets exactly the granted ports through", "[kernel][iopm][property]") {
+  std::mt19937_64 rng(0x10);
+  std::vector<uint8_t> iopm(sk::permission::k_iopm_size);
+  for (int round = 0; round < 40; ++round) {
+    sp::Policy p = bh::test::random_policy(rng, true);
+    for (uint16_t part = 0; part < p.partition_count; ++part) {
+      sk::permission::build_iopm(p, part, iopm.data());
+      for (uint32_t port = 0; port <= 0xFFFF; ++port) {
+        bool granted = sp::port_granted(p, part, static_cast<uint16_t>(port));
+        if (sk::permission::io_intercepted(iopm.data(), static_cast<uint16_t>(port), 1) == granted) {
+          FAIL("port " << port << " granted=" << granted);
+        }
+      }
+      // A 4-byte access that starts on the last granted port of a range reaches past it: exits.
+      const auto& r = p.partitions[part].io[0];
+      CHECK(sk::permission::io_intercepted(iopm.data(), static_cast<uint16_t>(r.first + r.count - 1), 4));
+      // The keyboard, VGA, PIC and serial ports are never let through (SK-DEV-2).
+      for (uint16_t port : {0x60, 0x64, 0x3D4, 0x3D5, 0x20, 0xA0, 0x3F8, 0xCF8}) {
+        CHECK(sk::permission::io_intercepted(iopm.data(), port, 1));
+      }
+    }
+  }
+}
+
+TEST_CASE("every MSR read and write exits", "[kernel][msrpm]") {
+  std::vector<uint8_t> msrpm(sk::permission::k_msrpm_size);
+  sk::permission::build_msrpm(msrpm.data());
+  for (uint32_t msr : {0x10u, 0x1Bu, 0x174u, 0xC0000080u, 0xC0000081u, 0xC0000100u, 0xC0010114u, 0xC0010117u,
+                       0x40000000u, 0xFFFFFFFFu}) {
+    CHECK(sk::permission::msr_intercepted(msrpm.data(), msr, false));
+    CHECK(sk::permission::msr_intercepted(msrpm.data(), msr, true));
+  }
+  std::mt19937 rng(3);
+  for (int i = 0; i < 10000; ++i) {
+    uint32_t msr = rng();
+    REQUIRE(sk::permission::msr_intercepted(msrpm.data(), msr, i & 1));
+  }
+}
+
+TEST_CASE("instruction lengths of every skipped instruction", "[kernel][insn]") {
+  using sk::insn::decode_length;
+  using sk::insn::Skipped;
+  struct Case {
+    std::vector<uint8_t> bytes;
+    Skipped kind;
+    int length;  // 0: refused
+  };
+  const Case cases[] = {
+      {{0x0F, 0x01, 0xD9}, Skipped::vmmcall, 3},
+      {{0x0F, 0xA2}, Skipped::cpuid, 2},
+      {{0xF4}, Skipped::hlt, 1},
+      {{0x0F, 0x32}, Skipped::rdmsr, 2},
+      {{0x0F, 0x30}, Skipped::wrmsr, 2},
+      {{0x66, 0x0F, 0xA2}, Skipped::cpuid, 3},          // operand-size prefix
+      {{0x2E, 0x3E, 0xF4}, Skipped::hlt, 3},            // segment prefixes
+      {{0x0F, 0xA2}, Skipped::hlt, 0},                  // not the instruction the exit reports
+      {{0x0F, 0x01, 0xD8}, Skipped::vmmcall, 0},        // VMRUN is not VMMCALL
+      {{0x0F, 0x30}, Skipped::rdmsr, 0},
+  };
+  for (const auto& c : cases) {
+    auto r = decode_length(c.bytes.data(), c.bytes.size(), c.kind);
+    if (c.length == 0) {
+      CHECK_FALSE(r.ok());
+    } else {
+      REQUIRE(r.ok());
+      CHECK(r.value() == c.length);
+    }
+  }
+  const uint8_t cut[] = {0x0F, 0x01};
+  CHECK(decode_length(cut, 2, Skipped::vmmcall).error() == sk::Error::truncated);
+  std::vector<uint8_t> long_one(15, 0x66);
+  long_one.push_back(0xF4);
+  CHECK(decode_length(long_one.data(), long_one.size(), Skipped::hlt).error() == sk::Error::bad_argument);
+}
