@@ -79,19 +79,21 @@ Record state := mk_state {
   focus : nat;                   (* the partition that owns the keyboard and screen *)
   inbox : nat -> list nat;       (* keys delivered to each partition *)
   frame : nat;                   (* the current minor frame *)
-  audit : list nat               (* the kernel's audit log: partitions stopped, newest first *)
+  audit : list nat;              (* the kernel's audit log: partitions stopped, newest first *)
+  events : nat -> nat            (* each channel's event counter (channel_signal) *)
 }.
 
 Inductive action :=
   | Write (p g v : nat)          (* partition p writes v at guest-physical g *)
   | Bad_call (p : nat)           (* partition p issues a hypercall with bad arguments *)
+  | Signal (p c : nat)           (* partition p signals channel c (hypercall channel_signal) *)
   | Key (k : nat)                (* the user types k *)
   | Sak (target : nat)           (* the user presses the secure attention key, choosing target *)
   | Tick.                        (* the timer ends the current minor frame *)
 
 Definition dom_of (a : action) : dom :=
   match a with
-  | Write p _ _ | Bad_call p => Part p
+  | Write p _ _ | Bad_call p | Signal p _ => Part p
   | Key _ | Sak _ => Input
   | Tick => Timer
   end.
@@ -105,11 +107,11 @@ Definition region_eqb (r s : region) : bool :=
 
 Definition set_store (s : state) (r : region) (o v : nat) : state :=
   mk_state (fun r' o' => if region_eqb r r' && (o =? o') then v else store s r' o')
-           (stopped s) (refused s) (focus s) (inbox s) (frame s) (audit s).
+           (stopped s) (refused s) (focus s) (inbox s) (frame s) (audit s) (events s).
 
 Definition stop (s : state) (p : nat) : state :=
   mk_state (store s) (fun q => if q =? p then true else stopped s q) (refused s) (focus s) (inbox s)
-           (frame s) (p :: audit s).
+           (frame s) (p :: audit s) (events s).
 
 (* Only the partition that owns the current minor frame runs. *)
 Definition running (s : state) (p : nat) : bool := schedule (frame s) =? p.
@@ -126,13 +128,23 @@ Definition step (s : state) (a : action) : state :=
   | Bad_call p =>
       if negb (running s p) then s else
       mk_state (store s) (stopped s) (fun q => if q =? p then S (refused s q) else refused s q)
-               (focus s) (inbox s) (frame s) (audit s)
+               (focus s) (inbox s) (frame s) (audit s) (events s)
+  | Signal p c =>
+      (* Only the channel's writer may signal it; anyone else's call is refused (denied). *)
+      if negb (running s p) then s else
+      if (c <? nchan) && (writer c =? p) then
+        mk_state (store s) (stopped s) (refused s) (focus s) (inbox s) (frame s) (audit s)
+                 (fun d => if d =? c then S (events s d) else events s d)
+      else
+        mk_state (store s) (stopped s) (fun q => if q =? p then S (refused s q) else refused s q)
+                 (focus s) (inbox s) (frame s) (audit s) (events s)
   | Key k =>
       mk_state (store s) (stopped s) (refused s) (focus s)
                (fun q => if q =? focus s then inbox s q ++ [k] else inbox s q) (frame s) (audit s)
-  | Sak t => mk_state (store s) (stopped s) (refused s) t (inbox s) (frame s) (audit s)
+               (events s)
+  | Sak t => mk_state (store s) (stopped s) (refused s) t (inbox s) (frame s) (audit s) (events s)
   | Tick => mk_state (store s) (stopped s) (refused s) (focus s) (inbox s) (S (frame s) mod frames)
-                     (audit s)
+                     (audit s) (events s)
   end.
 
 Definition run (s : state) (trace : list action) : state := fold_left step trace s.
@@ -154,7 +166,8 @@ Definition view_eq (u : dom) (s t : state) : Prop :=
   match u with
   | Part p =>
       (forall g, read s p g = read t p g) /\ stopped s p = stopped t p /\
-      refused s p = refused t p /\ inbox s p = inbox t p /\ focus s = focus t /\ frame s = frame t
+      refused s p = refused t p /\ inbox s p = inbox t p /\ focus s = focus t /\ frame s = frame t /\
+      (forall c, c < nchan -> writer c = p \/ reader c = p -> events s c = events t c)
   | Input | Timer => True
   end.
 
@@ -163,12 +176,19 @@ Proof. destruct u; simpl; intuition. Qed.
 
 Lemma view_sym : forall u s t, view_eq u s t -> view_eq u t s.
 Proof.
-  destruct u; simpl; intuition.
+  destruct u as [p | | ]; simpl; intros s t H; try exact I.
+  destruct H as (H1 & H2 & H3 & H4 & H5 & H6 & H7).
+  repeat split; auto; intros; symmetry; auto.
 Qed.
 
 Lemma view_trans : forall u s t w, view_eq u s t -> view_eq u t w -> view_eq u s w.
 Proof.
-  destruct u; simpl; intros s t w H1 H2; intuition; try congruence.
+  destruct u as [p | | ]; simpl; intros s t w H H'; try exact I.
+  destruct H as (H1 & H2 & H3 & H4 & H5 & H6 & H7).
+  destruct H' as (H1' & H2' & H3' & H4' & H5' & H6' & H7').
+  repeat split; try congruence; intros.
+  all: try (rewrite H1, H1'; reflexivity).
+  all: rewrite H7, H7' by assumption; reflexivity.
 Qed.
 
 (* ------------------------------------------------------------------------------------------ *)
@@ -192,9 +212,9 @@ Theorem weak_step_consistency : forall a u s t,
   view_eq u s t -> view_eq (dom_of a) s t -> view_eq u (step s a) (step t a).
 Proof.
   intros a u s t Hu Ha. destruct u as [p | | ]; try exact I.
-  destruct Hu as (Hr & Hs & Hf & Hi & Hfo & Hfr).
-  destruct a as [q g v | q | k | tgt | ]; simpl in Ha.
-  - destruct Ha as (Hr' & Hs' & _ & _ & _ & Hfr'). simpl. unfold running.
+  destruct Hu as (Hr & Hs & Hf & Hi & Hfo & Hfr & Hev).
+  destruct a as [q g v | q | q c | k | tgt | ]; simpl in Ha.
+  - destruct Ha as (Hr' & Hs' & _ & _ & _ & Hfr' & _). simpl. unfold running.
     rewrite Hfr, Hs'. destruct (negb (schedule (frame t) =? q) || stopped t q) eqn:Sq.
     + repeat split; assumption.
     + destruct (grant q g) as [[[r o] acc] |] eqn:G.
@@ -207,12 +227,24 @@ Proof.
            destruct (grant p g') as [[[r' o'] acc'] |]; [| reflexivity].
            destruct (region_eqb r r' && (o =? o')); [reflexivity | exact Hr].
       * simpl. repeat split; try assumption. rewrite Hs. reflexivity.
-  - destruct Ha as (_ & _ & Hf' & _ & _ & _). simpl. unfold running. rewrite Hfr.
+  - destruct Ha as (_ & _ & Hf' & _ & _ & _ & _). simpl. unfold running. rewrite Hfr.
     destruct (negb (schedule (frame t) =? q)); simpl; [repeat split; assumption |].
     repeat split; try assumption.
     destruct (p =? q) eqn:E.
     + apply Nat.eqb_eq in E. subst. rewrite Hf'. reflexivity.
     + assumption.
+  - destruct Ha as (_ & _ & Hf' & _ & _ & _ & Hevq). simpl. unfold running. rewrite Hfr.
+    destruct (negb (schedule (frame t) =? q)); simpl; [repeat split; assumption |].
+    destruct ((c <? nchan) && (writer c =? q)) eqn:Wc; simpl.
+    + repeat split; try assumption.
+      intros d Hd He. destruct (d =? c) eqn:E; [| apply Hev; assumption].
+      apply Nat.eqb_eq in E. subst. f_equal.
+      apply andb_true_iff in Wc. destruct Wc as [_ Wq]. apply Nat.eqb_eq in Wq.
+      apply Hevq; auto.
+    + repeat split; try assumption.
+      destruct (p =? q) eqn:E.
+      * apply Nat.eqb_eq in E. subst. rewrite Hf'. reflexivity.
+      * assumption.
   - simpl. repeat split; try assumption. rewrite Hfo. destruct (p =? focus t); congruence.
   - simpl. repeat split; assumption.
   - simpl. repeat split; try assumption. rewrite Hfr. reflexivity.
@@ -234,7 +266,7 @@ Theorem local_respect : forall a u s,
   interferes (dom_of a) u = false -> view_eq u s (step s a).
 Proof.
   intros a u s Hni. destruct u as [p | | ]; try exact I.
-  destruct a as [q g v | q | k | tgt | ]; simpl in Hni; try discriminate.
+  destruct a as [q g v | q | q c | k | tgt | ]; simpl in Hni; try discriminate.
   - apply orb_false_iff in Hni. destruct Hni as [Hne Hnc].
     apply Nat.eqb_neq in Hne.
     simpl. destruct (negb (running s q) || stopped s q); [exact (view_refl (Part p) s) |].
@@ -260,6 +292,18 @@ Proof.
     simpl. destruct (negb (running s q)); [exact (view_refl (Part p) s) |].
     simpl. repeat split; try reflexivity.
     destruct (p =? q) eqn:E; [apply Nat.eqb_eq in E; congruence | reflexivity].
+  - apply orb_false_iff in Hni. destruct Hni as [Hne Hnc]. apply Nat.eqb_neq in Hne.
+    simpl. destruct (negb (running s q)); [exact (view_refl (Part p) s) |].
+    destruct ((c <? nchan) && (writer c =? q)) eqn:Wc; simpl.
+    + repeat split; try reflexivity.
+      intros d Hd He. destruct (d =? c) eqn:E; [| reflexivity].
+      exfalso. apply Nat.eqb_eq in E. subst.
+      apply andb_true_iff in Wc. destruct Wc as [_ Wq]. apply Nat.eqb_eq in Wq.
+      destruct He as [Wp | Rp]; [congruence |].
+      assert (channel_from_to q p = true) by (apply channel_from_to_true; eauto).
+      congruence.
+    + repeat split; try reflexivity.
+      destruct (p =? q) eqn:E; [apply Nat.eqb_eq in E; congruence | reflexivity].
 Qed.
 
 (* ------------------------------------------------------------------------------------------ *)
@@ -341,10 +385,12 @@ Proof. reflexivity. Qed.
 Theorem focus_changes_only_on_sak : forall s a,
   focus (step s a) <> focus s -> exists t, a = Sak t.
 Proof.
-  intros s a H. destruct a as [p g v | p | k | t | ]; simpl in *; eauto; exfalso; apply H.
+  intros s a H. destruct a as [p g v | p | p c | k | t | ]; simpl in *; eauto; exfalso; apply H.
   - destruct (negb (running s p) || stopped s p); [reflexivity |].
     destruct (grant p g) as [[[r o] []] |]; reflexivity.
   - destruct (negb (running s p)); reflexivity.
+  - destruct (negb (running s p)); [reflexivity |].
+    destruct ((c <? nchan) && (writer c =? p)); reflexivity.
   - reflexivity.
   - reflexivity.
 Qed.
@@ -371,6 +417,8 @@ Proof.
     + destruct (negb (running s p) || stopped s p); [rewrite app_nil_r; reflexivity |].
       destruct (grant p g) as [[[r o] []] |]; simpl; rewrite app_nil_r; reflexivity.
     + destruct (negb (running s p)); simpl; rewrite app_nil_r; reflexivity.
+    + destruct (negb (running s p)); [rewrite app_nil_r; reflexivity |].
+      destruct ((c <? nchan) && (writer c =? p)); simpl; rewrite app_nil_r; reflexivity.
     + destruct (q =? focus s); [reflexivity | rewrite app_nil_r; reflexivity].
 Qed.
 

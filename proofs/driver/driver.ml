@@ -6,10 +6,12 @@
                                   "chan WRITER READER GUEST_PAGE PAGES"; starts a fresh state
      sched P0 P1 ...              the partition of each minor frame
      probe G1 G2 ...              guest pages observed in every partition after each step
-     W p g v | B p | K k | S t | T    one action (T: the timer ends the minor frame)
+     W p g v | B p | G p c | K k | S t | T    one action (G: p signals channel c;
+                                  T: the timer ends the minor frame)
    Output after each action: "step N" then, per partition p,
      "p stopped refused focus frame audit nkeys lastkey r1 r2 ..." (ri: value at probe page i,
-     or -; audit: length of the audit log). *)
+     or -; audit: length of the audit log), then " e" and the event count of every channel p is
+     an endpoint of, in channel order. *)
 open Model
 
 let parts = ref [||]            (* guest RAM pages of each partition *)
@@ -32,9 +34,11 @@ let grant p g =
     !found
 
 let fresh () = { store = (fun _ _ -> 0); stopped = (fun _ -> false); refused = (fun _ -> 0);
-                 focus = 0; inbox = (fun _ -> []); frame = 0; audit = [] }
+                 focus = 0; inbox = (fun _ -> []); frame = 0; audit = []; events = (fun _ -> 0) }
 
-let step_model s a = step grant (Array.length !sched) (fun i -> (!sched).(i)) s a
+let step_model s a =
+  step (Array.length !chans) (fun c -> let (w, _, _, _) = (!chans).(c) in w) grant (Array.length !sched)
+    (fun i -> (!sched).(i)) s a
 
 let () =
   let s = ref (fresh ()) in
@@ -52,6 +56,8 @@ let () =
           | Some v -> Printf.printf " %d" v
           | None -> print_string " -")
         !probes;
+      print_string " e";
+      Array.iteri (fun c (w, r, _, _) -> if w = p || r = p then Printf.printf " %d" (st.events c)) !chans;
       print_newline ()
     done
   in
@@ -74,6 +80,7 @@ let () =
       | "sched" :: ps -> sched := Array.of_list (List.map int_of_string ps)
       | [ "W"; p; g; v ] -> s := step_model !s (Write (int_of_string p, int_of_string g, int_of_string v)); incr n; observe ()
       | [ "B"; p ] -> s := step_model !s (Bad_call (int_of_string p)); incr n; observe ()
+      | [ "G"; p; c ] -> s := step_model !s (Signal (int_of_string p, int_of_string c)); incr n; observe ()
       | [ "K"; k ] -> s := step_model !s (Key (int_of_string k)); incr n; observe ()
       | [ "S"; t ] -> s := step_model !s (Sak (int_of_string t)); incr n; observe ()
       | [ "T" ] -> s := step_model !s Tick; incr n; observe ()

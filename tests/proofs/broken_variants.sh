@@ -28,8 +28,11 @@ variant() {  # name, sed expression
 mkdir -p "$WORK/real" && cp "$SRC"/proofs/Separation.v "$SRC"/tests/proofs/Counterexample.v "$WORK/real/"
 if (cd "$WORK/real" && coqc -Q . Bulkhead Separation.v && coqc -Q . Bulkhead Counterexample.v) >"$WORK/real.log" 2>&1; then
   echo "real model: the write-back counterexample checks: the kernel model lets a reader write its channel"; status=1
-else
+elif grep -q "Not a discriminable equality" "$WORK/real.log"; then
+  # It fails exactly where the writer's two views would have to differ: they do not.
   echo "real model: the write-back counterexample is refused, as it must be"
+else
+  echo "real model: the counterexample failed for another reason:"; cat "$WORK/real.log"; status=1
 fi
 variant write-read-only 's/| Some (_, _, Read_only) => stop s p  (\* ACCESS-CHECK/| Some (r, o, Read_only) => set_store s r o v  (* ACCESS-CHECK/'
 # Against the write-back variant, the counterexample holds (with the variant's proofs cut out).

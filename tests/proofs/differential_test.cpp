@@ -35,7 +35,7 @@ constexpr uint64_t k_page = sp::k_page_size;
 using bh::test::random_policy;
 
 struct Action {
-  char kind;  // W B K S T
+  char kind;  // W B G K S T
   uint32_t a = 0, b = 0, c = 0;
 };
 
@@ -80,6 +80,7 @@ struct Cxx_model {
   Key_inbox inbox;
   uint32_t frame = 0;
   uint32_t audit = 0;
+  uint32_t events[sp::k_max_channels] = {};
 
   // The policy's cyclic schedule for CPU 0 decides who runs.
   bool running(uint32_t p) const { return policy.cpus[0].frames[frame].partition == p; }
@@ -100,6 +101,14 @@ struct Cxx_model {
       }
       case 'B':
         if (running(x.a)) ++refused[x.a];
+        return;
+      case 'G':  // channel_signal: only the channel's writer may signal it
+        if (!running(x.a)) return;
+        if (x.b < policy.channel_count && policy.channels[x.b].writer == x.a) {
+          ++events[x.b];
+        } else {
+          ++refused[x.a];
+        }
         return;
       case 'T': frame = (frame + 1) % policy.cpus[0].frame_count; return;
       case 'K':  // press and release the letter
@@ -131,6 +140,10 @@ struct Cxx_model {
         o << ' ' << (it == store.end() ? 0 : it->second);
       }
     }
+    o << " e";
+    for (uint32_t c = 0; c < policy.channel_count; ++c) {
+      if (policy.channels[c].writer == part || policy.channels[c].reader == part) o << ' ' << events[c];
+    }
     return o.str();
   }
 };
@@ -146,6 +159,7 @@ std::string describe(const Action& x) {
   o << x.kind;
   if (x.kind != 'T') o << ' ' << x.a;
   if (x.kind == 'W') o << ' ' << x.b << ' ' << x.c;
+  if (x.kind == 'G') o << ' ' << x.b;
   return o.str();
 }
 
@@ -191,9 +205,10 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
       const uint32_t parts = k.policy.partition_count;
       for (size_t i = 0; i < length; ++i) {
         Action x;
-        switch (rng() % 9) {
+        switch (rng() % 10) {
           case 0: x = {'B', static_cast<uint32_t>(rng() % parts)}; break;
           case 3: x = {'T'}; break;
+          case 4: x = {'G', static_cast<uint32_t>(rng() % parts), static_cast<uint32_t>(rng() % 4)}; break;
           case 1: x = {'K', static_cast<uint32_t>(rng() % 26)}; break;
           case 2: x = {'S', static_cast<uint32_t>(rng() % parts)}; break;
           default:
