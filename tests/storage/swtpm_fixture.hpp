@@ -9,10 +9,22 @@
 #include <stdexcept>
 #include <string>
 
+#include <botan/hash.h>
+
 #include "bh/harness.hpp"
+#include "bh/storage/policy_digest.hpp"
 #include "test_util.hpp"
 
 namespace bh::storage::test {
+
+// SHA-256 of text: the event digests the TPM tests extend and predict.
+inline Digest sha256(const std::string& text) {
+  auto h = Botan::HashFunction::create_or_throw("SHA-256");
+  h->update(text);
+  Digest d;
+  h->final(d.data());
+  return d;
+}
 
 class Swtpm {
  public:

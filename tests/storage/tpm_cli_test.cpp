@@ -13,13 +13,6 @@ using namespace bh::storage;
 using namespace bh::storage::test;
 
 namespace {
-Digest sha256(const std::string& text) {
-  auto h = Botan::HashFunction::create_or_throw("SHA-256");
-  h->update(text);
-  Digest d;
-  h->final(d.data());
-  return d;
-}
 // A manifest whose PCR 9 is one event `image` extended from zero.
 std::string manifest(const Scratch_dir& dir, const std::string& name, const std::string& image) {
   Digest e = sha256(image);

@@ -15,13 +15,6 @@ using namespace bh::storage::test;
 
 namespace {
 
-Digest sha256(const std::string& text) {
-  auto h = Botan::HashFunction::create_or_throw("SHA-256");
-  h->update(text);
-  Digest d;
-  h->final(d.data());
-  return d;
-}
 
 // PCR_new = SHA-256(PCR_old || event digest), from the reset value zero.
 Digest replay(const std::vector<Digest>& events) {

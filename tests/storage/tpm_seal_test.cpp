@@ -18,13 +18,6 @@ using namespace bh::storage::test;
 
 namespace {
 
-Digest sha256(const std::string& text) {
-  auto h = Botan::HashFunction::create_or_throw("SHA-256");
-  h->update(text);
-  Digest d;
-  h->final(d.data());
-  return d;
-}
 
 // One build's measurements: events per PCR, as the boot stage would extend them.
 struct Build {
