@@ -5,6 +5,7 @@
 #include "arch/x86_64/descriptors.hpp"
 #include "arch/x86_64/svm.hpp"
 #include "drivers/serial.hpp"
+#include "kernel/console.hpp"
 #include "kernel/cpu_local.hpp"
 #include "kernel/init.hpp"
 #include "kernel/kernel.hpp"
@@ -120,6 +121,7 @@ SK_INIT void boot(uint32_t magic, uint32_t info) {
     }
   }
   build_partitions(images, sizes);
+  console::start();
   smp::start_application_processors(g_policy.platform.cpu_count);
 }
 

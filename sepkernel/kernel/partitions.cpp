@@ -4,6 +4,7 @@
 // built is refused and audited; the others still start.
 #include "arch/x86_64/svm.hpp"
 #include "kernel/init.hpp"
+#include "kernel/console.hpp"
 #include "kernel/kernel.hpp"
 #include "kernel/log.hpp"
 #include "sk/elf32.hpp"
@@ -128,6 +129,7 @@ void stop(uint16_t part, const char* why) {
   if (rt.state == Run_state::stopped) return;
   rt.state = Run_state::stopped;
   audit(part, audit::Event::partition_stopped, "%s", why);
+  console::redraw();
 }
 
 }  // namespace sk::kernel

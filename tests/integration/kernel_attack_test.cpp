@@ -49,6 +49,9 @@ TEST_CASE("attack: the reader writing its read-only channel page faults", "[kern
   auto q = run_attack(dir, {"attack_channel", "classified", "open", "part=classified event=npf_violation detail=\"gpa=0x80000000 write\""});
   // It could read the channel before (the read half of the grant works).
   CHECK(q->serial_lines(std::regex("^\\[classified\\] attack: reading channel: [0-9]+")).size() == 1);
+  // The focused domain was the attacker: the indicator says it was stopped.
+  CHECK(harness::Qemu::row_text(q->read_vga_text()[0]) ==
+        " [1] classified | classified | STOPPED: violation (see audit log)");
 }
 
 TEST_CASE("attack: an ungranted I/O port (i8042) exits and stops the partition", "[kernel][attack]") {

@@ -46,6 +46,23 @@ TEST_CASE("default policy: both partitions heartbeat, interleaved, and the chann
   std::vector<uint8_t> page = q->read_physical(0x4000000, 4);  // the channel's host page
   uint32_t counter = page[0] | (page[1] << 8) | (page[2] << 16) | (uint32_t(page[3]) << 24);
   CHECK(counter >= 1);
+
+  // The kernel's indicator row names the focused domain (the first console partition) in the
+  // policy's colours, white on red, across the whole row.
+  auto screen = q->read_vga_text();
+  CHECK(harness::Qemu::row_text(screen[0]) == " [1] classified | classified | RUNNING");
+  CHECK(std::all_of(screen[0].begin(), screen[0].end(), [](const harness::Cell& c) { return c.attribute == 0x4F; }));
+}
+
+TEST_CASE("the indicator shows the focused domain LOCKED when its image is refused", "[kernel][trusted-path]") {
+  harness::Work_dir dir("kernel-indicator-locked");
+  fs::path image = compile_policy(dir, harness::source_path("policies/default.toml"));
+  auto q = boot(dir, image, guest("attack_memory.elf"), guest("open.elf"), Millis(120000), "classified.elf",
+                "open.elf");
+  q->wait_for_serial(std::regex("part=classified event=partition_refused"), Millis(30000), false);
+  wait_heartbeat(*q, "open", 2, Millis(30000));
+  auto screen = q->read_vga_text();
+  CHECK(harness::Qemu::row_text(screen[0]) == " [1] classified | classified | LOCKED: image refused");
 }
 
 TEST_CASE("a policy image with a damaged byte is refused before anything runs", "[kernel]") {
