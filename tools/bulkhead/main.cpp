@@ -15,6 +15,9 @@ int main(int argc, char** argv) {
   bh::cli::add_policy_commands(app);
   bh::storage::add_disk_commands(app, bh::cli::check_policy_for_disk);
   bh::cli::add_eventlog_commands(app);
+  bh::cli::add_tpm_commands(app);
+  bh::cli::add_attest_commands(app);
+  bh::cli::add_manifest_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

@@ -21,7 +21,27 @@ uint32_t get32(const uint8_t* p) {
   return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24);
 }
 
+// Appends a C string at out[at..]; returns the new length or 0 if it does not fit.
+size_t append_text(char* out, size_t capacity, size_t at, const char* text) {
+  if (at == 0 && capacity == 0) return 0;
+  for (; *text != 0; ++text) {
+    if (at >= capacity) return 0;
+    out[at++] = *text;
+  }
+  return at;
+}
+
 }  // namespace
+
+size_t describe_policy(char* out, size_t capacity) { return append_text(out, capacity, 0, "bulkhead policy image"); }
+
+size_t describe_partition(const char* name, const char* image, char* out, size_t capacity) {
+  size_t at = append_text(out, capacity, 0, "bulkhead partition ");
+  if (at != 0) at = append_text(out, capacity, at, name);
+  if (at != 0) at = append_text(out, capacity, at, " image ");
+  if (at != 0) at = append_text(out, capacity, at, image);
+  return at;
+}
 
 uint16_t digest_size(uint16_t alg) {
   switch (alg) {

@@ -35,6 +35,19 @@ inline constexpr uint32_t k_ev_action = 0x00000005;
 inline constexpr uint32_t k_ev_event_tag = 0x00000006;
 inline constexpr uint32_t k_ev_ipl = 0x0000000D;
 
+// Bulkhead's measurement plan (docs/attestation.md, "PCR map"). The boot stage measures, before
+// any partition runs: the compiled policy image into PCR 8, then each partition image, in the
+// policy's partition order, into PCR 9; each with one EV_IPL event whose data is the text below
+// (ASCII, no NUL). `bulkhead manifest build` predicts exactly these events from the same inputs.
+inline constexpr uint32_t k_pcr_policy = 8;
+inline constexpr uint32_t k_pcr_partitions = 9;
+
+// Writes "bulkhead policy image" to out. Returns its length, 0 if capacity is too small.
+size_t describe_policy(char* out, size_t capacity);
+// Writes "bulkhead partition <name> image <image>" (name and image NUL-terminated C strings).
+// Returns its length, 0 if capacity is too small.
+size_t describe_partition(const char* name, const char* image, char* out, size_t capacity);
+
 // Digest size of a TPM hash algorithm, 0 if the algorithm is not one of the four above.
 uint16_t digest_size(uint16_t alg);
 

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: Apache-2.0
+// The reference manifest: every event the boot stage will log and every PCR value it will leave,
+// computed from the same inputs it measures (compiled policy image, partition images), never typed.
+// JSON format: docs/attestation.md, "Reference manifest".
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bh/attest/common.hpp"
+
+namespace bh::attest {
+
+inline constexpr uint32_t k_firmware_pcr_count = 8;  // PCRs 0-7 belong to the firmware
+inline constexpr uint16_t k_quote_bank = k_sha256;
+
+struct Manifest_event {
+  uint32_t pcr = 0;
+  uint32_t type = 0;
+  std::map<uint16_t, Bytes> digests;  // one per bank
+  std::string description;            // the event data, ASCII
+};
+
+struct Manifest_partition {
+  std::string name;
+  std::string image;
+  std::vector<uint32_t> disk_pcrs;  // the PCRs its disk key is sealed to (crypto-storage)
+};
+
+struct Manifest {
+  std::vector<uint16_t> banks;
+  std::vector<Manifest_event> events;  // Bulkhead's events, in log order
+  Pcr_bank_values pcrs;                // expected values: PCRs 8, 9 computed; 0-7 if recorded
+  std::vector<uint32_t> quote_pcrs;    // the selection a quote must have, in k_quote_bank
+  bool firmware_recorded = false;
+  std::vector<Manifest_partition> partitions;
+  std::string policy_image_sha256;  // hex, for the record
+};
+
+struct Partition_input {
+  std::string name;
+  std::string image;  // file name as the policy gives it
+  Bytes bytes;
+};
+
+struct Build_inputs {
+  Bytes policy_image;
+  std::vector<Partition_input> partitions;  // in the policy's order
+  Pcr_bank_values firmware;                 // recorded PCR 0-7 values (empty: not recorded)
+};
+
+// Reads the policy image (checked by the core reader), each partition image from image_dir (its
+// SHA-256 must equal the digest the policy carries, or the kernel would refuse it), and, if
+// firmware_pcrs_path is not empty, recorded firmware PCR values (see firmware_pcrs_from_json).
+// Throws Input_error naming the file and field at fault.
+Build_inputs load_inputs(const std::string& policy_image_path, const std::string& image_dir,
+                         const std::string& firmware_pcrs_path);
+
+// The events and PCR values of a boot of these inputs, in every bank (sha1/256/384/512).
+Manifest compute_manifest(const Build_inputs& in);
+
+// Replays events onto zeroed PCRs (bank by bank) and returns the resulting values.
+Pcr_bank_values replay(const std::vector<Manifest_event>& events, const std::vector<uint16_t>& banks);
+
+std::string manifest_to_json(const Manifest& m);
+Manifest manifest_from_json(const std::string& text, const std::string& where);
+
+// Firmware PCR values from JSON: {"sha256": {"0": "<hex>", ...}, ...}, optionally wrapped as
+// {"pcrs": {...}} (the shape `bulkhead eventlog show --json` prints). Only PCRs 0-7 are taken.
+Pcr_bank_values firmware_pcrs_from_json(const std::string& text, const std::string& where);
+std::string pcrs_to_json(const Pcr_bank_values& v);
+
+}  // namespace bh::attest

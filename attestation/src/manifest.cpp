@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: Apache-2.0
+// Computing, writing and reading the reference manifest (see manifest.hpp).
+#include "bh/attest/manifest.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "sk/event_log.hpp"
+#include "sk/policy.hpp"
+#include "sk/policy_image.hpp"
+
+namespace bh::attest {
+
+namespace {
+
+using nlohmann::json;
+namespace el = sk::event_log;
+
+const std::vector<uint16_t> k_all_banks = {k_sha1, k_sha256, k_sha384, k_sha512};
+
+std::string c_text(const char* text, size_t capacity) { return std::string(text, strnlen(text, capacity)); }
+
+Manifest_event event_for(uint32_t pcr, const Bytes& measured, const std::string& description) {
+  Manifest_event e;
+  e.pcr = pcr;
+  e.type = el::k_ev_ipl;
+  for (uint16_t bank : k_all_banks) e.digests[bank] = hash(bank, measured);
+  e.description = description;
+  return e;
+}
+
+// PCRs 4 (the Bulkhead application, measured by the firmware) and 7 (Secure Boot state) join
+// the disk PCRs once recorded; 8 and 9 always (docs/attestation.md, "PCR map").
+std::vector<uint32_t> disk_pcrs_for(bool firmware_recorded) {
+  if (firmware_recorded) return {4, 7, el::k_pcr_policy, el::k_pcr_partitions};
+  return {el::k_pcr_policy, el::k_pcr_partitions};
+}
+
+}  // namespace
+
+Build_inputs load_inputs(const std::string& policy_image_path, const std::string& image_dir,
+                         const std::string& firmware_pcrs_path) {
+  Build_inputs in;
+  in.policy_image = read_file(policy_image_path, "the compiled policy image");
+  auto policy = std::make_unique<sk::policy::Policy>();
+  auto status = sk::policy::read_image(in.policy_image.data(), in.policy_image.size(), *policy);
+  if (!status) {
+    throw Input_error(policy_image_path + ": not a valid policy image (" + sk::error_name(status.error()) + ")");
+  }
+  for (uint32_t i = 0; i < policy->partition_count; ++i) {
+    const auto& p = policy->partitions[i];
+    Partition_input part;
+    part.name = c_text(p.name.text, sizeof p.name.text);
+    part.image = c_text(p.image.text, sizeof p.image.text);
+    const std::string path = (std::filesystem::path(image_dir) / part.image).string();
+    part.bytes = read_file(path, "the image of partition " + part.name);
+    Bytes digest = hash(k_sha256, part.bytes);
+    if (!std::equal(digest.begin(), digest.end(), p.image_sha256)) {
+      throw Input_error(path + ": SHA-256 differs from partitions[" + std::to_string(i) + "] (" + part.name +
+                        ").image_sha256 in " + policy_image_path + " (recompile the policy)");
+    }
+    in.partitions.push_back(std::move(part));
+  }
+  if (!firmware_pcrs_path.empty()) {
+    Bytes text = read_file(firmware_pcrs_path, "the recorded firmware PCRs");
+    in.firmware = firmware_pcrs_from_json(std::string(text.begin(), text.end()), firmware_pcrs_path);
+  }
+  return in;
+}
+
+Pcr_bank_values replay(const std::vector<Manifest_event>& events, const std::vector<uint16_t>& banks) {
+  Pcr_bank_values out;
+  for (const auto& e : events) {
+    for (uint16_t bank : banks) {
+      auto& value = out[bank][e.pcr];
+      if (value.empty()) value.assign(bank_size(bank), 0);
+      value = extend(bank, value, e.digests.at(bank).data());
+    }
+  }
+  return out;
+}
+
+Manifest compute_manifest(const Build_inputs& in) {
+  Manifest m;
+  m.banks = k_all_banks;
+  char text[el::k_max_event_data];
+  size_t n = el::describe_policy(text, sizeof text);
+  m.events.push_back(event_for(el::k_pcr_policy, in.policy_image, std::string(text, n)));
+  m.firmware_recorded = !in.firmware.empty();
+  for (const auto& p : in.partitions) {
+    n = el::describe_partition(p.name.c_str(), p.image.c_str(), text, sizeof text);
+    m.events.push_back(event_for(el::k_pcr_partitions, p.bytes, std::string(text, n)));
+    m.partitions.push_back({p.name, p.image, disk_pcrs_for(m.firmware_recorded)});
+  }
+  m.pcrs = replay(m.events, m.banks);
+  for (const auto& [bank, values] : in.firmware) {
+    for (const auto& [pcr, value] : values) m.pcrs[bank][pcr] = value;
+  }
+  for (uint32_t pcr = 0; pcr < k_firmware_pcr_count; ++pcr) m.quote_pcrs.push_back(pcr);
+  m.quote_pcrs.push_back(el::k_pcr_policy);
+  m.quote_pcrs.push_back(el::k_pcr_partitions);
+  m.policy_image_sha256 = to_hex(hash(k_sha256, in.policy_image));
+  return m;
+}
+
+std::string pcrs_to_json(const Pcr_bank_values& v) {
+  json out = json::object();
+  for (const auto& [bank, values] : v) {
+    for (const auto& [pcr, value] : values) out[bank_name(bank)][std::to_string(pcr)] = to_hex(value);
+  }
+  return out.dump(2);
+}
+
+namespace {
+
+Pcr_bank_values pcrs_from(const json& j, const std::string& where, uint32_t max_pcr) {
+  if (!j.is_object()) throw Input_error(where + ": not an object of banks");
+  Pcr_bank_values out;
+  for (const auto& [bank_text, values] : j.items()) {
+    uint16_t bank = bank_from_name(bank_text);
+    if (bank == 0) throw Input_error(where + "." + bank_text + ": unknown bank");
+    if (!values.is_object()) throw Input_error(where + "." + bank_text + ": not an object of PCRs");
+    for (const auto& [pcr_text, value] : values.items()) {
+      const std::string field = where + "." + bank_text + "." + pcr_text;
+      uint32_t pcr = 0;
+      try {
+        size_t used = 0;
+        pcr = uint32_t(std::stoul(pcr_text, &used));
+        if (used != pcr_text.size()) throw Input_error("");
+      } catch (const std::exception&) {
+        throw Input_error(field + ": not a PCR number");
+      }
+      if (pcr > 23) throw Input_error(field + ": not a PCR 0..23");
+      if (pcr > max_pcr) continue;
+      if (!value.is_string()) throw Input_error(field + ": not a hex string");
+      Bytes b = from_hex(value.get<std::string>(), field);
+      if (b.size() != bank_size(bank)) throw Input_error(field + ": wrong digest size for " + bank_text);
+      out[bank][pcr] = b;
+    }
+  }
+  return out;
+}
+
+const json& field(const json& j, const char* name, const std::string& where) {
+  if (!j.is_object() || !j.contains(name)) throw Input_error(where + ": field \"" + name + "\" missing");
+  return j[name];
+}
+
+}  // namespace
+
+Pcr_bank_values firmware_pcrs_from_json(const std::string& text, const std::string& where) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::exception&) {
+    throw Input_error(where + ": not valid JSON");
+  }
+  if (j.is_object() && j.contains("pcrs")) return pcrs_from(j["pcrs"], where + ": pcrs", k_firmware_pcr_count - 1);
+  return pcrs_from(j, where + ": ", k_firmware_pcr_count - 1);
+}
+
+std::string manifest_to_json(const Manifest& m) {
+  json banks = json::array();
+  for (uint16_t b : m.banks) banks.push_back(bank_name(b));
+  json events = json::array();
+  for (size_t i = 0; i < m.events.size(); ++i) {
+    const auto& e = m.events[i];
+    json digests = json::object();
+    for (const auto& [bank, d] : e.digests) digests[bank_name(bank)] = to_hex(d);
+    events.push_back({{"index", i}, {"pcr", e.pcr}, {"type", event_type_name(e.type)}, {"digests", digests},
+                      {"description", e.description}});
+  }
+  json partitions = json::object();
+  for (const auto& p : m.partitions) partitions[p.name] = {{"image", p.image}, {"disk_pcrs", p.disk_pcrs}};
+  json out = {{"format", "bulkhead-reference-manifest"},
+              {"version", 1},
+              {"banks", banks},
+              {"quote", {{"bank", bank_name(k_quote_bank)}, {"pcrs", m.quote_pcrs}}},
+              {"firmware_recorded", m.firmware_recorded},
+              {"policy_image_sha256", m.policy_image_sha256},
+              {"events", events},
+              {"pcrs", json::parse(pcrs_to_json(m.pcrs))},
+              {"partitions", partitions}};
+  return out.dump(2) + "\n";
+}
+
+Manifest manifest_from_json(const std::string& text, const std::string& where) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::exception&) {
+    throw Input_error(where + ": not valid JSON");
+  }
+  const std::string w = where + ": ";
+  try {
+    if (field(j, "format", where) != "bulkhead-reference-manifest") throw Input_error(w + "format: not a manifest");
+    if (field(j, "version", where) != 1) throw Input_error(w + "version: only version 1 is known");
+    Manifest m;
+    for (const auto& b : field(j, "banks", where)) {
+      uint16_t bank = bank_from_name(b.get<std::string>());
+      if (bank == 0) throw Input_error(w + "banks: unknown bank " + b.dump());
+      m.banks.push_back(bank);
+    }
+    const json& quote = field(j, "quote", where);
+    if (field(quote, "bank", where + ": quote") != bank_name(k_quote_bank)) {
+      throw Input_error(w + "quote.bank: only sha256 is supported");
+    }
+    for (const auto& p : field(quote, "pcrs", where + ": quote")) m.quote_pcrs.push_back(p.get<uint32_t>());
+    m.firmware_recorded = field(j, "firmware_recorded", where).get<bool>();
+    m.policy_image_sha256 = field(j, "policy_image_sha256", where).get<std::string>();
+    const json& events = field(j, "events", where);
+    for (size_t i = 0; i < events.size(); ++i) {
+      const std::string ew = where + ": events[" + std::to_string(i) + "]";
+      Manifest_event e;
+      e.pcr = field(events[i], "pcr", ew).get<uint32_t>();
+      if (e.pcr > 23) throw Input_error(ew + ".pcr: not a PCR 0..23");
+      e.type = event_type_from_name(field(events[i], "type", ew).get<std::string>(), ew + ".type");
+      e.description = field(events[i], "description", ew).get<std::string>();
+      const json& digests = field(events[i], "digests", ew);
+      for (uint16_t bank : m.banks) {
+        const std::string dw = ew + ".digests." + bank_name(bank);
+        Bytes d = from_hex(field(digests, bank_name(bank), ew + ".digests").get<std::string>(), dw);
+        if (d.size() != bank_size(bank)) throw Input_error(dw + ": wrong digest size");
+        e.digests[bank] = d;
+      }
+      m.events.push_back(std::move(e));
+    }
+    m.pcrs = pcrs_from(field(j, "pcrs", where), where + ": pcrs", 23);
+    for (const auto& [name, p] : field(j, "partitions", where).items()) {
+      Manifest_partition part{name, field(p, "image", where + ": partitions." + name).get<std::string>(), {}};
+      for (const auto& pcr : field(p, "disk_pcrs", where + ": partitions." + name)) {
+        part.disk_pcrs.push_back(pcr.get<uint32_t>());
+      }
+      m.partitions.push_back(std::move(part));
+    }
+    return m;
+  } catch (const json::exception& e) {
+    throw Input_error(w + "field of the wrong type (" + e.what() + ")");
+  }
+}
+
+}  // namespace bh::attest

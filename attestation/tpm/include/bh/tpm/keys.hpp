@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+// The endorsement key, the attestation key, credential activation and quotes, on bh_tpm handles.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bh/tpm/tpm.hpp"
+
+namespace bh::tpm {
+
+// Persistent handles Bulkhead uses (TCG "Registry of Reserved TPM 2.0 Handles": 0x81010001 is the
+// RSA 2048 EK, 0x81010002 the ECC P-256 EK; the AK's handle is Bulkhead's choice, documented in
+// docs/attestation.md).
+inline constexpr TPM2_HANDLE k_ek_rsa_handle = 0x81010001;
+inline constexpr TPM2_HANDLE k_ek_ecc_handle = 0x81010002;
+inline constexpr TPM2_HANDLE k_ak_handle = 0x81010020;
+
+enum class Ek_type { rsa2048, ecc_p256 };
+
+// A loaded key and what the verifier needs of it.
+struct Key {
+  Handle handle;
+  std::vector<uint8_t> tpm2b_public;  // marshalled TPM2B_PUBLIC
+  std::vector<uint8_t> name;          // TPM2B_NAME contents (nameAlg || digest)
+};
+
+// Creates the EK from the standard template (TCG EK Credential Profile, templates L-1 / L-2:
+// restricted decryption key, adminWithPolicy with PolicySecret(TPM_RH_ENDORSEMENT), empty
+// unique). Deterministic: the same TPM gives the same EK every time.
+Key create_ek(Context& c, Ek_type type);
+
+// Creates and loads the AK under the EK: ECC P-256, restricted signing, ECDSA-SHA256,
+// fixedTPM | fixedParent | sensitiveDataOrigin | userWithAuth, empty authValue.
+Key create_ak(Context& c, const Key& ek);
+
+// Makes a loaded key persistent at handle (refuses with Tpm_error if the handle is taken unless
+// replace, which evicts the old object first). Returns the persistent handle (closed, not flushed).
+Handle persist(Context& c, const Key& key, TPM2_HANDLE handle, bool replace);
+
+// Opens a persistent object; throws Tpm_error naming the handle if it is absent.
+Key open_persistent(Context& c, TPM2_HANDLE handle);
+
+// True if the handle holds a persistent object.
+bool persistent_exists(Context& c, TPM2_HANDLE handle);
+
+// Credential activation: the TPM encrypts credential to the EK's public key bound to ak_name
+// (MakeCredential, a public-key operation), then decrypts it with ActivateCredential, which only
+// succeeds if the EK's private key and a loaded object named ak_name are in this TPM. Returns the
+// recovered credential.
+std::vector<uint8_t> activate_credential(Context& c, const Key& ek, const Key& ak,
+                                         const std::vector<uint8_t>& credential);
+
+// A quote: raw TPMS_ATTEST bytes (the contents of TPM2B_ATTEST, what is signed) and the
+// marshalled TPMT_SIGNATURE.
+struct Quote {
+  std::vector<uint8_t> attest;
+  std::vector<uint8_t> signature;
+};
+Quote quote(Context& c, const Key& ak, const std::vector<uint8_t>& nonce, TPM2_ALG_ID bank,
+            const std::vector<uint32_t>& pcrs);
+
+}  // namespace bh::tpm

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: Apache-2.0
+// End to end against swtpm: provision, a simulated measured boot, a quote with a fresh nonce,
+// and `bulkhead attest verify` against the manifest the build produced. A good boot passes; each
+// attack fails with its named mismatch; tpm2_checkquote and tpm2_eventlog accept our evidence.
+#include <botan/auto_rng.h>
+
+#include "attest_fixture.hpp"
+#include "bh/attest/evidence.hpp"
+
+using namespace bh::attest_test;
+namespace at = bh::attest;
+
+namespace {
+
+std::string fresh_nonce() {
+  Botan::AutoSeeded_RNG rng;
+  Bytes n(20);
+  rng.randomize(n.data(), n.size());
+  return at::to_hex(n);
+}
+
+// One attestation rig: a provisioned swtpm, the default policy and its manifest.
+struct Rig {
+  bh::harness::Work_dir dir{"attest"};
+  Provisioned_tpm tpm{dir, "keys"};
+  std::string policy = compile_default_policy(dir);
+  std::string manifest_path = (dir / "manifest.json").string();
+  at::Manifest manifest;
+  Rig() {
+    auto r = bulkhead({"manifest", "build", "--policy-image", policy, "--image-dir", image_dir(), "-o", manifest_path});
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    manifest = at::manifest_from_json(slurp(manifest_path), manifest_path);
+  }
+  // Boots `events`, quotes with nonce, writes evidence; returns its path.
+  std::string boot_and_quote(const std::vector<at::Manifest_event>& events, const std::string& nonce) {
+    Bytes log = simulate_boot(tpm.tpm->tcti(), events);
+    const std::string log_path = (dir / "eventlog.bin").string();
+    at::write_file(log_path, log);
+    const std::string evidence = (dir / "evidence.json").string();
+    auto r = bulkhead({"attest", "quote", "--tcti", tpm.tpm->tcti(), "--nonce", nonce, "--log", log_path, "-o", evidence});
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    return evidence;
+  }
+  bh::harness::Command_result verify(const std::string& evidence, const std::string& nonce,
+                                     const std::string& ak = "") {
+    return bulkhead({"attest", "verify", "--evidence", evidence, "--manifest", manifest_path, "--ak",
+                     ak.empty() ? (tpm.keys / "ak.pub.pem").string() : ak, "--nonce", nonce});
+  }
+  // Rewrites the evidence file with f applied to it.
+  template <typename F>
+  void tamper(const std::string& evidence, F&& f) {
+    at::Evidence e = at::evidence_from_json(slurp(evidence), evidence);
+    f(e);
+    at::write_text(evidence, at::evidence_to_json(e));
+  }
+};
+
+// Byte offset of event `index` in a log (walks it with the core reader).
+size_t event_offset(const Bytes& log, size_t index) {
+  sk::event_log::Reader r;
+  REQUIRE(r.open(log.data(), log.size()).ok());
+  sk::event_log::Event e{};
+  for (size_t i = 0; i < index; ++i) REQUIRE(r.next(e).ok());
+  return r.offset();
+}
+
+}  // namespace
+
+TEST_CASE("attest: a good boot verifies, and tpm2_checkquote and tpm2_eventlog agree", "[attestation][swtpm]") {
+  Rig rig;
+  const std::string nonce = fresh_nonce();
+  const std::string evidence = rig.boot_and_quote(rig.manifest.events, nonce);
+  auto r = rig.verify(evidence, nonce);
+  INFO(r.output);
+  CHECK(r.status == 0);
+  CHECK(r.output.find("attestation: PASS: quote signed by the AK, nonce fresh, 3 Bulkhead events") != std::string::npos);
+  CHECK(r.output.find("mismatch") == std::string::npos);
+
+  // The same with the TPM2B_PUBLIC form of the AK and --json.
+  auto j = bulkhead({"attest", "verify", "--evidence", evidence, "--manifest", rig.manifest_path, "--ak",
+                     (rig.tpm.keys / "ak.pub").string(), "--nonce", nonce, "--json"});
+  REQUIRE(j.status == 0);
+  CHECK(nlohmann::json::parse(j.output)["verdict"] == "pass");
+
+  // Interop: tpm2_checkquote on the raw attest bytes and signature, with the PCR values from
+  // tpm2_pcrread (serialized form) and the event log, which it replays against them.
+  at::Evidence e = at::evidence_from_json(slurp(evidence), evidence);
+  at::write_file((rig.dir / "quote.msg").string(), e.attest);
+  at::write_file((rig.dir / "quote.sig").string(), e.signature);
+  const std::string env = "TSS2_LOG=all+none TPM2TOOLS_TCTI='" + rig.tpm.tpm->tcti() + "' ";
+  auto pcrs = bh::harness::run_command(
+      {"sh", "-c", env + "tpm2_pcrread -F serialized -o '" + (rig.dir / "pcrs.bin").string() + "' sha256:0,1,2,3,4,5,6,7,8,9"},
+      Millis(30000));
+  REQUIRE(pcrs.status == 0);
+  auto check = bh::harness::run_command(
+      {"tpm2_checkquote", "-u", (rig.tpm.keys / "ak.pub.pem").string(), "-m", (rig.dir / "quote.msg").string(), "-s",
+       (rig.dir / "quote.sig").string(), "-f", (rig.dir / "pcrs.bin").string(), "-g", "sha256", "-q", nonce, "-e",
+       (rig.dir / "eventlog.bin").string()},
+      Millis(30000));
+  INFO(check.output);
+  CHECK(check.status == 0);
+  // tpm2_checkquote refuses it with another nonce (so its acceptance above means something).
+  auto wrong = bh::harness::run_command(
+      {"tpm2_checkquote", "-u", (rig.tpm.keys / "ak.pub.pem").string(), "-m", (rig.dir / "quote.msg").string(), "-s",
+       (rig.dir / "quote.sig").string(), "-f", (rig.dir / "pcrs.bin").string(), "-g", "sha256", "-q", fresh_nonce()},
+      Millis(30000));
+  CHECK(wrong.status != 0);
+
+  // tpm2_eventlog reads the log the boot wrote and replays it to the values the TPM holds.
+  auto log = bh::harness::run_command({"tpm2_eventlog", (rig.dir / "eventlog.bin").string()}, Millis(30000));
+  INFO(log.output);
+  REQUIRE(log.status == 0);
+  CHECK(log.output.find("bulkhead partition open image open.elf") != std::string::npos);
+  CHECK(log.output.find("9  : 0x" + at::to_hex(e.pcrs.at(at::k_sha256).at(9))) != std::string::npos);
+}
+
+TEST_CASE("attest: a changed partition image fails on its event and PCR 9", "[attestation][swtpm]") {
+  Rig rig;
+  Bytes image = at::read_file(image_dir() + "/open.elf", "image");
+  image[image.size() / 2] ^= 0x01;
+  at::Build_inputs in = at::load_inputs(rig.policy, image_dir(), "");
+  in.partitions[1].bytes = image;  // the boot measured another open.elf
+  const std::string nonce = fresh_nonce();
+  auto r = rig.verify(rig.boot_and_quote(at::compute_manifest(in).events, nonce), nonce);
+  INFO(r.output);
+  CHECK(r.status == 1);
+  const std::string want = at::to_hex(rig.manifest.events[2].digests.at(at::k_sha256));
+  const std::string found = at::to_hex(at::hash(at::k_sha256, image));
+  CHECK(r.output.find("mismatch: event #2 (PCR 9): sha256 digest expected " + want + " found " + found +
+                      " (\"bulkhead partition open image open.elf\")") != std::string::npos);
+  CHECK(r.output.find("mismatch: PCR 9 (sha256): expected " + at::to_hex(rig.manifest.pcrs[at::k_sha256][9])) !=
+        std::string::npos);
+  CHECK(r.output.find("PCR 8") == std::string::npos);  // the policy is intact
+  CHECK(r.output.find("attestation: FAIL") != std::string::npos);
+}
+
+TEST_CASE("attest: a changed policy fails on event 0 and PCR 8", "[attestation][swtpm]") {
+  Rig rig;
+  at::Build_inputs in = at::load_inputs(rig.policy, image_dir(), "");
+  in.policy_image.back() ^= 0x80;
+  const std::string nonce = fresh_nonce();
+  auto r = rig.verify(rig.boot_and_quote(at::compute_manifest(in).events, nonce), nonce);
+  INFO(r.output);
+  CHECK(r.status == 1);
+  CHECK(r.output.find("mismatch: event #0 (PCR 8): sha256 digest expected " +
+                      at::to_hex(rig.manifest.events[0].digests.at(at::k_sha256))) != std::string::npos);
+  CHECK(r.output.find("mismatch: PCR 8 (sha256)") != std::string::npos);
+  CHECK(r.output.find("PCR 9") == std::string::npos);
+}
+
+TEST_CASE("attest: an edited event log no longer matches the quote", "[attestation][swtpm]") {
+  Rig rig;
+  const std::string nonce = fresh_nonce();
+  const std::string evidence = rig.boot_and_quote(rig.manifest.events, nonce);
+  // The attacker makes the log say what the manifest expects for event 1 while the TPM measured
+  // something else: here, the log's digest of event 1 is changed after the quote.
+  rig.tamper(evidence, [](at::Evidence& e) {
+    const size_t at = event_offset(e.event_log, 1);
+    e.event_log[at + 12 + 2 + 20 + 2] ^= 0xFF;  // first byte of the sha256 digest (after sha1)
+  });
+  auto r = rig.verify(evidence, nonce);
+  INFO(r.output);
+  CHECK(r.status == 1);
+  CHECK(r.output.find("mismatch: PCR digest: the quote's ") != std::string::npos);
+  CHECK(r.output.find("mismatch: event #1 (PCR 9): sha256 digest expected") != std::string::npos);
+}
+
+TEST_CASE("attest: a relabelled event type is caught although the quote does not bind it", "[attestation][swtpm]") {
+  Rig rig;
+  const std::string nonce = fresh_nonce();
+  const std::string evidence = rig.boot_and_quote(rig.manifest.events, nonce);
+  rig.tamper(evidence, [](at::Evidence& e) {
+    const size_t at = event_offset(e.event_log, 1);
+    e.event_log[at + 4] = uint8_t(sk::event_log::k_ev_action);  // EV_IPL -> EV_ACTION
+  });
+  auto r = rig.verify(evidence, nonce, "");
+  INFO(r.output);
+  CHECK(r.status == 1);
+  // Exactly one mismatch: PCRs and the quote still agree, the manifest does not.
+  CHECK(r.output.rfind("mismatch: event #1 (PCR 9): type expected EV_IPL found EV_ACTION\n", 0) == 0);
+  CHECK(r.output.find("attestation: FAIL: 1 mismatch (") != std::string::npos);
+}
+
+TEST_CASE("attest: a replayed nonce fails", "[attestation][swtpm]") {
+  Rig rig;
+  const std::string old_nonce = fresh_nonce();
+  const std::string evidence = rig.boot_and_quote(rig.manifest.events, old_nonce);
+  const std::string nonce = fresh_nonce();
+  auto r = rig.verify(evidence, nonce);
+  INFO(r.output);
+  CHECK(r.status == 1);
+  CHECK(r.output.rfind("mismatch: nonce: expected " + nonce + " found " + old_nonce + " (replayed or stale quote)\n",
+                       0) == 0);
+  CHECK(r.output.find("attestation: FAIL: 1 mismatch (") != std::string::npos);
+}
+
+TEST_CASE("attest: a quote checked with another TPM's AK fails", "[attestation][swtpm]") {
+  Rig rig;
+  bh::harness::Work_dir other_dir("attest-other");
+  Provisioned_tpm other(other_dir, "keys");
+  const std::string nonce = fresh_nonce();
+  const std::string evidence = rig.boot_and_quote(rig.manifest.events, nonce);
+  auto r = rig.verify(evidence, nonce, (other.keys / "ak.pub.pem").string());
+  INFO(r.output);
+  CHECK(r.status == 1);
+  CHECK(r.output.rfind("mismatch: quote signature: does not verify with the AK", 0) == 0);
+  CHECK(r.output.find("attestation: FAIL: 1 mismatch (") != std::string::npos);
+}
+
+TEST_CASE("attest: truncated or garbled quotes and logs fail with their named check", "[attestation][swtpm]") {
+  Rig rig;
+  const std::string nonce = fresh_nonce();
+  const std::string evidence = rig.boot_and_quote(rig.manifest.events, nonce);
+  const std::string good = slurp(evidence);
+  SECTION("truncated quote") {
+    rig.tamper(evidence, [](at::Evidence& e) { e.attest.resize(e.attest.size() - 7); });
+    auto r = rig.verify(evidence, nonce);
+    INFO(r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.find("mismatch: quote signature: does not verify with the AK") != std::string::npos);
+    CHECK(r.output.find("mismatch: quote: not a well-formed TPMS_ATTEST (truncated or garbled") != std::string::npos);
+  }
+  SECTION("garbled magic") {
+    rig.tamper(evidence, [](at::Evidence& e) { e.attest[0] ^= 0x10; });
+    auto r = rig.verify(evidence, nonce);
+    INFO(r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.find("mismatch: quote magic: expected ff544347 (TPM_GENERATED) found ef544347") !=
+          std::string::npos);
+  }
+  SECTION("garbled signature") {
+    rig.tamper(evidence, [](at::Evidence& e) { e.signature.resize(5); });
+    auto r = rig.verify(evidence, nonce);
+    INFO(r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.find("mismatch: quote signature: not a well-formed TPMT_SIGNATURE") != std::string::npos);
+  }
+  SECTION("truncated log") {
+    rig.tamper(evidence, [](at::Evidence& e) { e.event_log.resize(e.event_log.size() - 10); });
+    auto r = rig.verify(evidence, nonce);
+    INFO(r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.find("mismatch: event log: event #2 (byte ") != std::string::npos);
+    CHECK(r.output.find("mismatch: event missing: PCR 9 EV_IPL \"bulkhead partition open image open.elf\"") !=
+          std::string::npos);
+    CHECK(r.output.find("mismatch: PCR digest") != std::string::npos);
+  }
+  SECTION("an extra event appended after the quote") {
+    rig.tamper(evidence, [](at::Evidence& e) {
+      const size_t first = event_offset(e.event_log, 0);
+      const size_t second = event_offset(e.event_log, 1);
+      e.event_log.insert(e.event_log.end(), e.event_log.begin() + long(first), e.event_log.begin() + long(second));
+    });
+    auto r = rig.verify(evidence, nonce);
+    INFO(r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.find("mismatch: event #3 (PCR 8): unexpected EV_IPL \"bulkhead policy image\" not in the manifest") !=
+          std::string::npos);
+  }
+  SECTION("unreadable evidence is one line and exit 2") {
+    at::write_text(evidence, good.substr(0, good.size() / 2));
+    auto r = rig.verify(evidence, nonce);
+    CHECK(r.status == 2);
+    CHECK(r.output == "bulkhead: " + evidence + ": not valid JSON\n");
+  }
+}

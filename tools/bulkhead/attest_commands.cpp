@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+// `bulkhead attest verify` checks saved evidence against a reference manifest with the AK's
+// public key; `bulkhead attest quote` collects evidence from a TPM the host can reach (what the
+// agent partition does on a running system).
+#include <botan/pk_keys.h>
+#include <fmt/core.h>
+
+#include <CLI/CLI.hpp>
+#include <sstream>
+
+#include "bh/attest/evidence.hpp"
+#include "bh/attest/quote.hpp"
+#include "bh/tpm/keys.hpp"
+#include "commands.hpp"
+
+namespace bh::cli {
+
+namespace {
+
+namespace at = bh::attest;
+
+struct Verify_options {
+  std::string evidence, manifest, ak, nonce, record_firmware;
+  bool json = false;
+};
+
+std::string text_of(const std::string& path, const std::string& what) {
+  at::Bytes b = at::read_file(path, what);
+  return {b.begin(), b.end()};
+}
+
+int run_verify(const Verify_options& o) {
+  const at::Bytes nonce = at::from_hex(o.nonce, "--nonce");
+  if (nonce.empty()) throw at::Input_error("--nonce: empty");
+  const at::Evidence ev = at::evidence_from_json(text_of(o.evidence, "the evidence"), o.evidence);
+  const at::Manifest m = at::manifest_from_json(text_of(o.manifest, "the manifest"), o.manifest);
+  const auto ak = at::load_ak_public(at::read_file(o.ak, "the AK public key"), o.ak);
+  const at::Verdict v = at::verify(ev, m, *ak, nonce);
+  if (v.ok() && !o.record_firmware.empty()) {
+    at::Pcr_bank_values firmware;
+    for (const auto& [bank, values] : v.replayed) {
+      for (const auto& [pcr, value] : values) {
+        if (pcr < at::k_firmware_pcr_count) firmware[bank][pcr] = value;
+      }
+    }
+    at::write_text(o.record_firmware, at::pcrs_to_json(firmware) + "\n");
+  }
+  if (o.json) {
+    fmt::print("{}\n", v.to_json());
+  } else {
+    for (const auto& mm : v.mismatches) fmt::print("mismatch: {}\n", mm.message);
+    for (const auto& w : v.warnings) fmt::print("warning: {}\n", w);
+    fmt::print("{}\n", v.verdict_line());
+  }
+  return v.ok() ? 0 : 1;
+}
+
+struct Quote_options {
+  std::string tcti, nonce, log, out;
+  std::vector<uint32_t> pcrs = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  uint32_t ak_handle = bh::tpm::k_ak_handle;
+};
+
+void run_quote(const Quote_options& o) {
+  const at::Bytes nonce = at::from_hex(o.nonce, "--nonce");
+  at::Evidence ev;
+  ev.nonce = nonce;
+  ev.event_log = at::read_file(o.log, "the event log");
+  bh::tpm::Context c(o.tcti);
+  bh::tpm::Key ak = bh::tpm::open_persistent(c, o.ak_handle);
+  auto q = bh::tpm::quote(c, ak, nonce, at::k_quote_bank, o.pcrs);
+  ev.attest = q.attest;
+  ev.signature = q.signature;
+  auto values = bh::tpm::pcr_read(c, at::k_quote_bank, o.pcrs);
+  for (size_t i = 0; i < values.pcrs.size(); ++i) ev.pcrs[at::k_quote_bank][values.pcrs[i]] = values.values[i];
+  at::write_text(o.out, at::evidence_to_json(ev));
+  fmt::print("attest quote: quoted {} PCRs with the AK at 0x{:08x}; wrote {}\n", o.pcrs.size(), o.ak_handle, o.out);
+}
+
+template <typename F>
+void one_line_errors(F&& f) {
+  try {
+    f();
+  } catch (const at::Input_error& e) {
+    fmt::print(stderr, "bulkhead: {}\n", e.what());
+    throw Exit{2};
+  } catch (const bh::tpm::Tpm_error& e) {
+    fmt::print(stderr, "bulkhead: {}\n", e.what());
+    throw Exit{1};
+  }
+}
+
+}  // namespace
+
+void add_attest_commands(CLI::App& app) {
+  CLI::App* a = app.add_subcommand("attest", "remote attestation: collect and verify evidence");
+  a->require_subcommand(1);
+
+  auto v = std::make_shared<Verify_options>();
+  CLI::App* verify = a->add_subcommand("verify", "check evidence against the reference manifest");
+  verify->add_option("--evidence", v->evidence, "evidence JSON (docs/attestation.md)")->required();
+  verify->add_option("--manifest", v->manifest, "reference manifest JSON (bulkhead manifest build)")->required();
+  verify->add_option("--ak", v->ak, "AK public key: PEM or TPM2B_PUBLIC (bulkhead tpm provision)")->required();
+  verify->add_option("--nonce", v->nonce, "the nonce this verifier gave the agent (hex)")->required();
+  verify->add_option("--record-firmware", v->record_firmware,
+                     "on success, write the replayed firmware PCRs 0-7 here (for manifest build --firmware-pcrs)");
+  verify->add_flag("--json", v->json, "print the verdict as JSON");
+  verify->callback([v] {
+    int code = 0;
+    one_line_errors([&] { code = run_verify(*v); });
+    if (code != 0) throw Exit{code};
+  });
+
+  auto q = std::make_shared<Quote_options>();
+  CLI::App* quote = a->add_subcommand("quote", "quote PCRs with the provisioned AK and write evidence");
+  quote->add_option("--tcti", q->tcti, "TPM2-TSS TCTI")->required();
+  quote->add_option("--nonce", q->nonce, "verifier's nonce (hex)")->required();
+  quote->add_option("--log", q->log, "event log to include (binary)")->required();
+  quote->add_option("--pcrs", q->pcrs, "PCRs to quote in the sha256 bank (default 0-9)")->delimiter(',');
+  quote->add_option("--ak-handle", q->ak_handle, "persistent AK handle (default 0x81010020)");
+  quote->add_option("-o,--out", q->out, "evidence JSON to write")->required();
+  quote->callback([q] { one_line_errors([&] { run_quote(*q); }); });
+}
+
+}  // namespace bh::cli
