@@ -266,3 +266,58 @@ TEST_CASE("attest: truncated or garbled quotes and logs fail with their named ch
     CHECK(r.output == "bulkhead: " + evidence + ": not valid JSON\n");
   }
 }
+
+TEST_CASE("attest: firmware PCRs recorded on a first boot are held to on later boots", "[attestation][swtpm]") {
+  Rig rig;
+  // A firmware event in PCR 4 (what OVMF logs for the Bulkhead application) before ours.
+  auto firmware_event = [](const std::string& what) {
+    at::Manifest_event e;
+    e.pcr = 4;
+    e.type = at::event_type_from_name("EV_EFI_BOOT_SERVICES_APPLICATION", "test");
+    for (uint16_t b : {at::k_sha1, at::k_sha256, at::k_sha384, at::k_sha512}) e.digests[b] = at::hash(b, Bytes(what.begin(), what.end()));
+    e.description = what;
+    return e;
+  };
+  std::vector<at::Manifest_event> boot = {firmware_event("bulkhead.efi v1")};
+  boot.insert(boot.end(), rig.manifest.events.begin(), rig.manifest.events.end());
+  const std::string nonce = fresh_nonce();
+  const std::string evidence = rig.boot_and_quote(boot, nonce);
+  const std::string recorded = (rig.dir / "firmware-pcrs.json").string();
+  auto first = bulkhead({"attest", "verify", "--evidence", evidence, "--manifest", rig.manifest_path, "--ak",
+                         (rig.tpm.keys / "ak.pub.pem").string(), "--nonce", nonce, "--record-firmware", recorded});
+  INFO(first.output);
+  REQUIRE(first.status == 0);
+  CHECK(first.output.find("warning: firmware PCRs 0-7 are not recorded") != std::string::npos);
+
+  const std::string with_firmware = (rig.dir / "manifest-fw.json").string();
+  auto built = bulkhead({"manifest", "build", "--policy-image", rig.policy, "--image-dir", image_dir(),
+                         "--firmware-pcrs", recorded, "-o", with_firmware});
+  REQUIRE(built.status == 0);
+  at::Manifest m = at::manifest_from_json(slurp(with_firmware), with_firmware);
+  CHECK(m.firmware_recorded);
+  CHECK(m.partitions[0].disk_pcrs == std::vector<uint32_t>{4, 7, 8, 9});
+  const Bytes pcr4 = m.pcrs.at(at::k_sha256).at(4);
+  CHECK(pcr4 == at::extend(at::k_sha256, Bytes(32, 0), boot[0].digests.at(at::k_sha256).data()));
+
+  // The same boot again verifies without the warning; a boot of another application does not.
+  auto again = bulkhead({"attest", "verify", "--evidence", evidence, "--manifest", with_firmware, "--ak",
+                         (rig.tpm.keys / "ak.pub.pem").string(), "--nonce", nonce});
+  CHECK(again.status == 0);
+  CHECK(again.output.find("warning") == std::string::npos);
+  bh::harness::Work_dir other_dir("attest-fw");
+  Provisioned_tpm other(other_dir, "keys");
+  std::vector<at::Manifest_event> evil = {firmware_event("not-bulkhead.efi")};
+  evil.insert(evil.end(), rig.manifest.events.begin(), rig.manifest.events.end());
+  Bytes log = simulate_boot(other.tpm->tcti(), evil);
+  at::write_file((other_dir / "log.bin").string(), log);
+  const std::string ev2 = (other_dir / "evidence.json").string();
+  const std::string nonce2 = fresh_nonce();
+  REQUIRE(bulkhead({"attest", "quote", "--tcti", other.tpm->tcti(), "--nonce", nonce2, "--log",
+                    (other_dir / "log.bin").string(), "-o", ev2})
+              .status == 0);
+  auto bad = bulkhead({"attest", "verify", "--evidence", ev2, "--manifest", with_firmware, "--ak",
+                       (other.keys / "ak.pub.pem").string(), "--nonce", nonce2});
+  INFO(bad.output);
+  CHECK(bad.status == 1);
+  CHECK(bad.output.rfind("mismatch: PCR 4 (sha256): expected " + at::to_hex(pcr4), 0) == 0);
+}

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: Apache-2.0
+// The reference manifest: `bulkhead manifest build` predicts the events and PCR values of the
+// default policy from the files themselves, refuses images the policy does not name, and writes
+// JSON that crypto-storage's sealing reads; the verifier's input errors are one line, exit 2.
+#include "attest_fixture.hpp"
+#include "bh/attest/evidence.hpp"
+#include "bh/storage/luks_disk.hpp"
+#include "bh/storage/manifest_pcrs.hpp"
+
+using namespace bh::attest_test;
+namespace at = bh::attest;
+
+TEST_CASE("manifest build: events and PCRs are the files' digests, replayed", "[attestation][manifest]") {
+  bh::harness::Work_dir dir("manifest");
+  const std::string policy = compile_default_policy(dir);
+  const std::string out = (dir / "m.json").string();
+  auto r = bulkhead({"manifest", "build", "--policy-image", policy, "--image-dir", image_dir(), "-o", out});
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(slurp(out));
+  CHECK(j["format"] == "bulkhead-reference-manifest");
+  REQUIRE(j["events"].size() == 3);
+  const Bytes policy_bytes = at::read_file(policy, "policy");
+  const Bytes classified = at::read_file(image_dir() + "/classified.elf", "image");
+  const Bytes open = at::read_file(image_dir() + "/open.elf", "image");
+  struct Want {
+    uint32_t pcr;
+    const Bytes* file;
+    const char* text;
+  } want[] = {{8, &policy_bytes, "bulkhead policy image"},
+              {9, &classified, "bulkhead partition classified image classified.elf"},
+              {9, &open, "bulkhead partition open image open.elf"}};
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK(j["events"][i]["pcr"] == want[i].pcr);
+    CHECK(j["events"][i]["type"] == "EV_IPL");
+    CHECK(j["events"][i]["description"] == want[i].text);
+    for (uint16_t bank : {at::k_sha1, at::k_sha256, at::k_sha384, at::k_sha512}) {
+      CHECK(j["events"][i]["digests"][at::bank_name(bank)] == at::to_hex(at::hash(bank, *want[i].file)));
+    }
+  }
+  // PCR 9 = extend(extend(0, H(classified)), H(open)), per bank.
+  for (uint16_t bank : {at::k_sha1, at::k_sha256, at::k_sha384, at::k_sha512}) {
+    Bytes zero(at::bank_size(bank), 0);
+    Bytes pcr8 = at::extend(bank, zero, at::hash(bank, policy_bytes).data());
+    Bytes pcr9 = at::extend(bank, at::extend(bank, zero, at::hash(bank, classified).data()), at::hash(bank, open).data());
+    CHECK(j["pcrs"][at::bank_name(bank)]["8"] == at::to_hex(pcr8));
+    CHECK(j["pcrs"][at::bank_name(bank)]["9"] == at::to_hex(pcr9));
+  }
+  CHECK(j["quote"]["pcrs"] == nlohmann::json({0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  CHECK(j["partitions"]["classified"]["disk_pcrs"] == nlohmann::json({8, 9}));
+
+  // Crypto-storage seals disks to this manifest: its reader takes the same PCR values.
+  auto pcrs = bh::storage::load_manifest_pcrs(out, "classified");
+  CHECK(at::to_hex(Bytes(pcrs.values.at(9).begin(), pcrs.values.at(9).end())) == j["pcrs"]["sha256"]["9"]);
+
+  // Building twice gives the same bytes (nothing depends on time or order of a map walk).
+  const std::string again = (dir / "m2.json").string();
+  REQUIRE(bulkhead({"manifest", "build", "--policy-image", policy, "--image-dir", image_dir(), "-o", again}).status == 0);
+  CHECK(slurp(out) == slurp(again));
+}
+
+TEST_CASE("manifest build refuses inputs the kernel would refuse, naming the file", "[attestation][manifest]") {
+  bh::harness::Work_dir dir("manifest-bad");
+  const std::string policy = compile_default_policy(dir);
+  fs::create_directories(dir / "images");
+  for (const char* f : {"classified.elf", "open.elf"}) fs::copy_file(image_dir() + "/" + f, dir / "images" / f);
+  Bytes open = at::read_file((dir / "images/open.elf").string(), "image");
+  open[0] ^= 1;
+  at::write_file((dir / "images/open.elf").string(), open);
+  const std::string out = (dir / "m.json").string();
+  auto r = bulkhead({"manifest", "build", "--policy-image", policy, "--image-dir", (dir / "images").string(), "-o", out});
+  CHECK(r.status == 2);
+  CHECK(r.output == "bulkhead: " + (dir / "images/open.elf").string() + ": SHA-256 differs from partitions[1] (open)" +
+                        ".image_sha256 in " + policy + " (recompile the policy)\n");
+  Bytes image = at::read_file(policy, "policy");
+  image[9] ^= 1;  // the revision field
+  at::write_file(policy, image);
+  r = bulkhead({"manifest", "build", "--policy-image", policy, "--image-dir", image_dir(), "-o", out});
+  CHECK(r.status == 2);
+  CHECK(r.output.rfind("bulkhead: " + policy + ": not a valid policy image (", 0) == 0);
+  CHECK(!fs::exists(out));
+}
+
+TEST_CASE("attest verify: unreadable inputs are one line naming the file and field", "[attestation][cli]") {
+  bh::harness::Work_dir dir("verify-input");
+  const std::string ev = (dir / "e.json").string(), m = (dir / "m.json").string(), ak = (dir / "ak.pem").string();
+  at::write_text(ev, R"({"format":"bulkhead-evidence","version":1,"nonce":"00","quote":{"attest":"AA==","signature":"AA=="}})");
+  at::write_text(m, "{}");
+  at::write_text(ak, "-----BEGIN PUBLIC KEY-----\nnonsense\n-----END PUBLIC KEY-----\n");
+  auto r = bulkhead({"attest", "verify", "--evidence", ev, "--manifest", m, "--ak", ak, "--nonce", "00"});
+  CHECK(r.status == 2);
+  CHECK(r.output == "bulkhead: " + ev + ": field \"event_log\" missing or not a string\n");
+  at::write_text(ev, R"({"format":"bulkhead-evidence","version":1,"nonce":"00","event_log":"","quote":{"attest":"AA==","signature":"AA=="}})");
+  r = bulkhead({"attest", "verify", "--evidence", ev, "--manifest", m, "--ak", ak, "--nonce", "00"});
+  CHECK(r.output == "bulkhead: " + m + ": field \"format\" missing\n");
+  r = bulkhead({"attest", "verify", "--evidence", ev, "--manifest", m, "--ak", ak, "--nonce", "0g"});
+  CHECK(r.output == "bulkhead: --nonce: not hexadecimal\n");
+  CHECK(r.status == 2);
+}
+
+TEST_CASE("event descriptions: the boot stage's text, bounded by the buffer", "[attestation][event-log]") {
+  char text[64];
+  size_t n = sk::event_log::describe_partition("open", "open.elf", text, sizeof text);
+  CHECK(std::string(text, n) == "bulkhead partition open image open.elf");
+  CHECK(sk::event_log::describe_partition("open", "open.elf", text, 10) == 0);
+  CHECK(sk::event_log::describe_policy(text, 21) == 21);
+  CHECK(sk::event_log::describe_policy(text, 20) == 0);
+}
