@@ -8,7 +8,7 @@ RUNS=${BULKHEAD_FUZZ_RUNS:-50000}
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$(nproc)" >/dev/null
 OUT=build/fuzz/out
-rm -rf "$OUT" && mkdir -p "$OUT"/{toml,image,sealed,eventlog}
+rm -rf "$OUT" && mkdir -p "$OUT"/{toml,image,sealed,eventlog,quote}
 
 # Seeds: every policy source in the tree; compiled images of the valid ones.
 cp policies/*.toml tests/policy/fixtures/*.toml "$OUT/toml/"
@@ -20,6 +20,10 @@ done
 head -c 64 /dev/zero > "$OUT/sealed/empty"
 # The first bytes of a log header (PCR 0, EV_NO_ACTION); libFuzzer grows the rest.
 printf '\0\0\0\0\3\0\0\0' > "$OUT/eventlog/seed"
+# Mode byte, then a TPMS_ATTEST start (TPM_GENERATED, TPM_ST_ATTEST_QUOTE); and evidence JSON.
+printf '\0\377TCG\200\030\0\0' > "$OUT/quote/attest"
+printf '\1{"format":"bulkhead-evidence","version":1,"nonce":"00","quote":{"attest":"","signature":""},"event_log":""}' \
+  > "$OUT/quote/evidence"
 
 status=0
 run() {  # target corpus
@@ -34,4 +38,5 @@ run policy_toml_fuzz "$OUT/toml"
 run policy_image_fuzz "$OUT/image"
 run sealed_key_fuzz "$OUT/sealed"
 run event_log_fuzz "$OUT/eventlog"
+run quote_fuzz "$OUT/quote"
 exit $status
