@@ -239,6 +239,79 @@ std::vector<uint8_t> activate_credential(Context& c, const Key& ek, const Key& a
   return {out->buffer, out->buffer + out->size};
 }
 
+Key create_storage_primary(Context& c) {
+  TPM2B_PUBLIC in{};
+  TPMT_PUBLIC& t = in.publicArea;
+  t.type = TPM2_ALG_ECC;
+  t.nameAlg = TPM2_ALG_SHA256;
+  t.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN |
+                       TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT | TPMA_OBJECT_NODA;
+  auto& p = t.parameters.eccDetail;
+  p.symmetric.algorithm = TPM2_ALG_AES;
+  p.symmetric.keyBits.aes = 128;
+  p.symmetric.mode.aes = TPM2_ALG_CFB;
+  p.scheme.scheme = TPM2_ALG_NULL;
+  p.curveID = TPM2_ECC_NIST_P256;
+  p.kdf.scheme = TPM2_ALG_NULL;
+  TPM2B_SENSITIVE_CREATE sensitive{};
+  TPM2B_DATA outside{};
+  TPML_PCR_SELECTION creation_pcrs{};
+  ESYS_TR handle = ESYS_TR_NONE;
+  TPM2B_PUBLIC* out = nullptr;
+  TPM2B_CREATION_DATA* creation_data = nullptr;
+  TPM2B_DIGEST* creation_hash = nullptr;
+  TPMT_TK_CREATION* ticket = nullptr;
+  check(Esys_CreatePrimary(c.get(), ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sensitive, &in,
+                           &outside, &creation_pcrs, &handle, &out, &creation_data, &creation_hash, &ticket),
+        "CreatePrimary(storage)");
+  Esys_ptr<TPM2B_PUBLIC> pub(out);
+  Esys_Free(creation_data);
+  Esys_Free(creation_hash);
+  Esys_Free(ticket);
+  Key k{Handle(c, handle), {}, {}};
+  fill_key(c, k, *pub);
+  return k;
+}
+
+Key create_sealed(Context& c, const Key& parent, const std::vector<uint8_t>& data,
+                  const std::vector<uint8_t>& auth_policy) {
+  TPM2B_PUBLIC in{};
+  TPMT_PUBLIC& t = in.publicArea;
+  t.type = TPM2_ALG_KEYEDHASH;
+  t.nameAlg = TPM2_ALG_SHA256;
+  t.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT;
+  t.parameters.keyedHashDetail.scheme.scheme = TPM2_ALG_NULL;
+  if (auth_policy.size() > sizeof t.authPolicy.buffer) throw Tpm_error("authPolicy too long", TSS2_RC_SUCCESS);
+  t.authPolicy.size = uint16_t(auth_policy.size());
+  std::memcpy(t.authPolicy.buffer, auth_policy.data(), auth_policy.size());
+  TPM2B_SENSITIVE_CREATE sensitive{};
+  if (data.size() > sizeof sensitive.sensitive.data.buffer) throw Tpm_error("sealed data too long", TSS2_RC_SUCCESS);
+  sensitive.sensitive.data.size = uint16_t(data.size());
+  std::memcpy(sensitive.sensitive.data.buffer, data.data(), data.size());
+  TPM2B_DATA outside{};
+  TPML_PCR_SELECTION creation_pcrs{};
+  TPM2B_PRIVATE* priv_raw = nullptr;
+  TPM2B_PUBLIC* pub_raw = nullptr;
+  TPM2B_CREATION_DATA* creation_data = nullptr;
+  TPM2B_DIGEST* creation_hash = nullptr;
+  TPMT_TK_CREATION* ticket = nullptr;
+  check(Esys_Create(c.get(), parent.handle.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sensitive, &in,
+                    &outside, &creation_pcrs, &priv_raw, &pub_raw, &creation_data, &creation_hash, &ticket),
+        "Create(sealed object)");
+  Esys_ptr<TPM2B_PRIVATE> priv(priv_raw);
+  Esys_ptr<TPM2B_PUBLIC> pub(pub_raw);
+  Esys_Free(creation_data);
+  Esys_Free(creation_hash);
+  Esys_Free(ticket);
+  ESYS_TR handle = ESYS_TR_NONE;
+  check(Esys_Load(c.get(), parent.handle.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, priv.get(), pub.get(),
+                  &handle),
+        "Load(sealed object)");
+  Key k{Handle(c, handle), {}, {}};
+  fill_key(c, k, *pub);
+  return k;
+}
+
 Quote quote(Context& c, const Key& ak, const std::vector<uint8_t>& nonce, TPM2_ALG_ID bank,
             const std::vector<uint32_t>& pcrs) {
   TPM2B_DATA qualifying{};

@@ -52,6 +52,15 @@ bool persistent_exists(Context& c, TPM2_HANDLE handle);
 std::vector<uint8_t> activate_credential(Context& c, const Key& ek, const Key& ak,
                                          const std::vector<uint8_t>& credential);
 
+// The storage primary (owner hierarchy, ECC P-256 with the TCG SRK template, empty unique), as
+// crypto-storage and the kernel recreate it.
+Key create_storage_primary(Context& c);
+
+// Creates and loads a sealed data object under parent: KEYEDHASH, fixedTPM | fixedParent, no
+// userWithAuth (only auth_policy opens it), data as sensitive data.
+Key create_sealed(Context& c, const Key& parent, const std::vector<uint8_t>& data,
+                  const std::vector<uint8_t>& auth_policy);
+
 // A quote: raw TPMS_ATTEST bytes (the contents of TPM2B_ATTEST, what is signed) and the
 // marshalled TPMT_SIGNATURE.
 struct Quote {

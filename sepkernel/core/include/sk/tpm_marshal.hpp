@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: Apache-2.0
+// Freestanding TPM 2.0 command marshalling for the few commands the kernel sends over TIS
+// (PCR_Extend, Quote, StartAuthSession, PolicyPCR, Unseal, FlushContext), and response parsing
+// that checks the header (tag, size field == bytes received, response code) and every length
+// inside before it hands out a field. Big-endian, as the TPM wire format is.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sk/result.hpp"
+
+namespace sk::tpm {
+
+inline constexpr uint16_t k_st_no_sessions = 0x8001;
+inline constexpr uint16_t k_st_sessions = 0x8002;
+inline constexpr uint32_t k_cc_pcr_extend = 0x00000182;
+inline constexpr uint32_t k_cc_quote = 0x00000158;
+inline constexpr uint32_t k_cc_start_auth_session = 0x00000176;
+inline constexpr uint32_t k_cc_policy_pcr = 0x0000017F;
+inline constexpr uint32_t k_cc_unseal = 0x0000015E;
+inline constexpr uint32_t k_cc_flush_context = 0x00000165;
+inline constexpr uint32_t k_rs_pw = 0x40000009;   // password authorisation pseudo-session
+inline constexpr uint32_t k_rh_null = 0x40000007;
+inline constexpr uint16_t k_alg_null = 0x0010;
+inline constexpr uint16_t k_alg_sha256 = 0x000B;
+inline constexpr size_t k_header_size = 10;
+
+struct Bank_digest {
+  uint16_t alg;          // 0x0004 sha1, 0x000B sha256, 0x000C sha384, 0x000D sha512
+  const uint8_t* bytes;  // digest size of alg
+};
+
+// Each builder writes one complete command into out and returns its size; no_space if capacity is
+// too small, bad_argument for a PCR above 23, an unknown algorithm or an over-long buffer.
+// pcr_mask: bit i selects PCR i (0..23).
+Result<size_t> build_pcr_extend(uint8_t* out, size_t capacity, uint32_t pcr, const Bank_digest* digests,
+                                uint32_t count);
+Result<size_t> build_quote(uint8_t* out, size_t capacity, uint32_t ak_handle, const uint8_t* nonce,
+                           uint16_t nonce_size, uint16_t bank, uint32_t pcr_mask);
+// An unsalted, unbound policy session with SHA-256 and no parameter encryption. nonce_caller:
+// 16 to 32 bytes.
+Result<size_t> build_start_policy_session(uint8_t* out, size_t capacity, const uint8_t* nonce_caller,
+                                          uint16_t nonce_size);
+// PolicyPCR with an empty pcrDigest: the TPM binds the session to the PCRs' current values.
+Result<size_t> build_policy_pcr(uint8_t* out, size_t capacity, uint32_t session, uint16_t bank, uint32_t pcr_mask);
+// Unseal authorised by the policy session, which the TPM flushes afterwards (continueSession
+// clear), so nothing leaks whether the unseal succeeds or not.
+Result<size_t> build_unseal(uint8_t* out, size_t capacity, uint32_t item, uint32_t session);
+Result<size_t> build_flush_context(uint8_t* out, size_t capacity, uint32_t handle);
+
+// A checked response. code is the TPM's response code; 0 means success.
+struct Response {
+  uint16_t tag;
+  uint32_t code;
+  const uint8_t* body;  // after the 10-byte header
+  size_t body_size;
+};
+
+// Checks size >= 10, the tag, and that the size field equals size. A non-zero code is reported
+// in r.code with Status ok (the header is well formed); the parsers below return denied for it.
+Status parse_response(const uint8_t* in, size_t size, Response& r);
+
+// StartAuthSession: the session handle.
+Result<uint32_t> parse_start_auth_session(const uint8_t* in, size_t size);
+// Responses without output parameters (PCR_Extend, PolicyPCR, FlushContext): header and code.
+Status parse_empty(const uint8_t* in, size_t size);
+
+struct Span {
+  const uint8_t* bytes;
+  size_t size;
+};
+// Quote: the TPM2B_ATTEST contents (the signed bytes) and the TPMT_SIGNATURE bytes (marshalled).
+Status parse_quote(const uint8_t* in, size_t size, Span& attest, Span& signature);
+// Unseal: the sealed data.
+Status parse_unseal(const uint8_t* in, size_t size, Span& data);
+
+}  // namespace sk::tpm

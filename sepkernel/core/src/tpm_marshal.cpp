@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: Apache-2.0
+// TPM 2.0 command builders and response parsers (see tpm_marshal.hpp).
+#include "sk/tpm_marshal.hpp"
+
+namespace sk::tpm {
+
+namespace {
+
+uint16_t digest_size(uint16_t alg) {
+  switch (alg) {
+    case 0x0004: return 20;
+    case 0x000B: return 32;
+    case 0x000C: return 48;
+    case 0x000D: return 64;
+  }
+  return 0;
+}
+
+// Big-endian writer into a fixed buffer; the first overflow makes every later write a no-op and
+// finish() report no_space.
+class Out {
+ public:
+  Out(uint8_t* p, size_t capacity) : p_(p), capacity_(capacity) {}
+  void u8(uint8_t v) { put(&v, 1); }
+  void u16(uint16_t v) {
+    uint8_t b[2] = {uint8_t(v >> 8), uint8_t(v)};
+    put(b, 2);
+  }
+  void u32(uint32_t v) {
+    uint8_t b[4] = {uint8_t(v >> 24), uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)};
+    put(b, 4);
+  }
+  void bytes(const uint8_t* b, size_t n) { put(b, n); }
+  void tpm2b(const uint8_t* b, uint16_t n) {
+    u16(n);
+    put(b, n);
+  }
+  // Header with a size placeholder; finish() fills it in.
+  void header(uint16_t tag, uint32_t cc) {
+    u16(tag);
+    u32(0);
+    u32(cc);
+  }
+  // Password authorisation area (empty password) or a policy session without HMAC.
+  void auth_area(uint32_t session, uint8_t attributes) {
+    u32(9);
+    u32(session);
+    u16(0);  // nonceCaller
+    u8(attributes);
+    u16(0);  // hmac / password
+  }
+  void pcr_selection(uint16_t bank, uint32_t mask) {
+    u32(1);
+    u16(bank);
+    u8(3);
+    u8(uint8_t(mask));
+    u8(uint8_t(mask >> 8));
+    u8(uint8_t(mask >> 16));
+  }
+  Result<size_t> finish() {
+    if (overflow_ || at_ < k_header_size) return Error::no_space;
+    p_[2] = uint8_t(at_ >> 24);
+    p_[3] = uint8_t(at_ >> 16);
+    p_[4] = uint8_t(at_ >> 8);
+    p_[5] = uint8_t(at_);
+    return at_;
+  }
+
+ private:
+  void put(const uint8_t* b, size_t n) {
+    if (overflow_ || n > capacity_ - at_) {
+      overflow_ = true;
+      return;
+    }
+    for (size_t i = 0; i < n; ++i) p_[at_ + i] = b ? b[i] : 0;
+    at_ += n;
+  }
+  uint8_t* p_;
+  size_t capacity_;
+  size_t at_ = 0;
+  bool overflow_ = false;
+};
+
+// Big-endian reader over a checked response body; every read checks what is left.
+class In {
+ public:
+  In(const uint8_t* p, size_t n) : p_(p), n_(n) {}
+  bool u16(uint16_t& v) {
+    if (n_ - at_ < 2) return false;
+    v = uint16_t(p_[at_] << 8 | p_[at_ + 1]);
+    at_ += 2;
+    return true;
+  }
+  bool u32(uint32_t& v) {
+    if (n_ - at_ < 4) return false;
+    v = uint32_t(p_[at_]) << 24 | uint32_t(p_[at_ + 1]) << 16 | uint32_t(p_[at_ + 2]) << 8 | p_[at_ + 3];
+    at_ += 4;
+    return true;
+  }
+  bool skip(size_t k) {
+    if (n_ - at_ < k) return false;
+    at_ += k;
+    return true;
+  }
+  bool tpm2b(Span& s) {
+    uint16_t size = 0;
+    if (!u16(size) || n_ - at_ < size) return false;
+    s = {p_ + at_, size};
+    at_ += size;
+    return true;
+  }
+  size_t at() const { return at_; }
+  size_t left() const { return n_ - at_; }
+
+ private:
+  const uint8_t* p_;
+  size_t n_;
+  size_t at_ = 0;
+};
+
+constexpr uint32_t k_pcr_mask_limit = 1u << 24;
+
+// For a response with sessions: reads parameterSize, checks it fits and that exactly one
+// authorisation response (nonce, attributes, hmac: every command here carries one session)
+// fills the rest, and returns a reader over exactly the parameters.
+Status parameters(const Response& r, In& params) {
+  if (r.tag != k_st_sessions) return Error::bad_magic;
+  In in(r.body, r.body_size);
+  uint32_t size = 0;
+  if (!in.u32(size)) return Error::truncated;
+  if (size > in.left()) return Error::bad_size;
+  params = In(r.body + 4, size);
+  In auth(r.body + 4 + size, in.left() - size);
+  Span nonce{}, hmac{};
+  if (!auth.tpm2b(nonce) || !auth.skip(1) || !auth.tpm2b(hmac)) return Error::truncated;
+  if (auth.left() != 0) return Error::bad_size;
+  return {};
+}
+
+}  // namespace
+
+Result<size_t> build_pcr_extend(uint8_t* out, size_t capacity, uint32_t pcr, const Bank_digest* digests,
+                                uint32_t count) {
+  if (pcr > 23 || count == 0 || count > 4) return Error::bad_argument;
+  Out o(out, capacity);
+  o.header(k_st_sessions, k_cc_pcr_extend);
+  o.u32(pcr);
+  o.auth_area(k_rs_pw, 0);
+  o.u32(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    const uint16_t size = digest_size(digests[i].alg);
+    if (size == 0) return Error::bad_argument;
+    o.u16(digests[i].alg);
+    o.bytes(digests[i].bytes, size);
+  }
+  return o.finish();
+}
+
+Result<size_t> build_quote(uint8_t* out, size_t capacity, uint32_t ak_handle, const uint8_t* nonce,
+                           uint16_t nonce_size, uint16_t bank, uint32_t pcr_mask) {
+  if (nonce_size > 64 || digest_size(bank) == 0 || pcr_mask >= k_pcr_mask_limit) return Error::bad_argument;
+  Out o(out, capacity);
+  o.header(k_st_sessions, k_cc_quote);
+  o.u32(ak_handle);
+  o.auth_area(k_rs_pw, 0);
+  o.tpm2b(nonce, nonce_size);
+  o.u16(k_alg_null);  // inScheme: the key's own scheme
+  o.pcr_selection(bank, pcr_mask);
+  return o.finish();
+}
+
+Result<size_t> build_start_policy_session(uint8_t* out, size_t capacity, const uint8_t* nonce_caller,
+                                          uint16_t nonce_size) {
+  if (nonce_size < 16 || nonce_size > 32) return Error::bad_argument;
+  Out o(out, capacity);
+  o.header(k_st_no_sessions, k_cc_start_auth_session);
+  o.u32(k_rh_null);  // tpmKey: unsalted
+  o.u32(k_rh_null);  // bind: unbound
+  o.tpm2b(nonce_caller, nonce_size);
+  o.u16(0);           // encryptedSalt
+  o.u8(0x01);         // TPM_SE_POLICY
+  o.u16(k_alg_null);  // symmetric: none
+  o.u16(k_alg_sha256);
+  return o.finish();
+}
+
+Result<size_t> build_policy_pcr(uint8_t* out, size_t capacity, uint32_t session, uint16_t bank, uint32_t pcr_mask) {
+  if (digest_size(bank) == 0 || pcr_mask >= k_pcr_mask_limit) return Error::bad_argument;
+  Out o(out, capacity);
+  o.header(k_st_no_sessions, k_cc_policy_pcr);
+  o.u32(session);
+  o.u16(0);  // pcrDigest empty
+  o.pcr_selection(bank, pcr_mask);
+  return o.finish();
+}
+
+Result<size_t> build_unseal(uint8_t* out, size_t capacity, uint32_t item, uint32_t session) {
+  Out o(out, capacity);
+  o.header(k_st_sessions, k_cc_unseal);
+  o.u32(item);
+  o.auth_area(session, 0);  // continueSession clear: the TPM flushes the session
+  return o.finish();
+}
+
+Result<size_t> build_flush_context(uint8_t* out, size_t capacity, uint32_t handle) {
+  Out o(out, capacity);
+  o.header(k_st_no_sessions, k_cc_flush_context);
+  o.u32(handle);
+  return o.finish();
+}
+
+Status parse_response(const uint8_t* in, size_t size, Response& r) {
+  if (size < k_header_size) return Error::truncated;
+  r.tag = uint16_t(in[0] << 8 | in[1]);
+  const uint32_t declared = uint32_t(in[2]) << 24 | uint32_t(in[3]) << 16 | uint32_t(in[4]) << 8 | in[5];
+  r.code = uint32_t(in[6]) << 24 | uint32_t(in[7]) << 16 | uint32_t(in[8]) << 8 | in[9];
+  if (r.tag != k_st_no_sessions && r.tag != k_st_sessions) return Error::bad_magic;
+  if (declared != size) return Error::bad_size;
+  r.body = in + k_header_size;
+  r.body_size = size - k_header_size;
+  return {};
+}
+
+Result<uint32_t> parse_start_auth_session(const uint8_t* in, size_t size) {
+  Response r{};
+  if (auto s = parse_response(in, size, r); !s) return s.error();
+  if (r.code != 0) return Error::denied;
+  In body(r.body, r.body_size);
+  uint32_t handle = 0;
+  Span nonce_tpm{};
+  if (!body.u32(handle) || !body.tpm2b(nonce_tpm)) return Error::truncated;
+  if (body.left() != 0) return Error::bad_size;
+  if ((handle >> 24) != 0x03) return Error::out_of_range;  // policy session handles are 0x03xxxxxx
+  return handle;
+}
+
+Status parse_empty(const uint8_t* in, size_t size) {
+  Response r{};
+  if (auto s = parse_response(in, size, r); !s) return s;
+  if (r.code != 0) return Error::denied;
+  if (r.tag == k_st_no_sessions) return r.body_size == 0 ? Status{} : Status{Error::bad_size};
+  In params(nullptr, 0);
+  if (auto s = parameters(r, params); !s) return s;
+  return params.left() == 0 ? Status{} : Status{Error::bad_size};
+}
+
+Status parse_quote(const uint8_t* in, size_t size, Span& attest, Span& signature) {
+  Response r{};
+  if (auto s = parse_response(in, size, r); !s) return s;
+  if (r.code != 0) return Error::denied;
+  In params(nullptr, 0);
+  if (auto s = parameters(r, params); !s) return s;
+  if (!params.tpm2b(attest)) return Error::truncated;
+  if (attest.size == 0) return Error::bad_size;
+  // TPMT_SIGNATURE: sigAlg, hashAlg, then the algorithm's fields; only ECDSA and RSASSA here.
+  const size_t start = params.at();
+  uint16_t sig_alg = 0, hash_alg = 0;
+  Span a{}, b{};
+  if (!params.u16(sig_alg) || !params.u16(hash_alg)) return Error::truncated;
+  if (sig_alg == 0x0018) {  // ECDSA: r, s
+    if (!params.tpm2b(a) || !params.tpm2b(b)) return Error::truncated;
+  } else if (sig_alg == 0x0014) {  // RSASSA: sig
+    if (!params.tpm2b(a)) return Error::truncated;
+  } else {
+    return Error::out_of_range;
+  }
+  if (params.left() != 0) return Error::bad_size;
+  signature = {r.body + 4 + start, params.at() - start};
+  return {};
+}
+
+Status parse_unseal(const uint8_t* in, size_t size, Span& data) {
+  Response r{};
+  if (auto s = parse_response(in, size, r); !s) return s;
+  if (r.code != 0) return Error::denied;
+  In params(nullptr, 0);
+  if (auto s = parameters(r, params); !s) return s;
+  if (!params.tpm2b(data)) return Error::truncated;
+  return params.left() == 0 ? Status{} : Status{Error::bad_size};
+}
+
+}  // namespace sk::tpm

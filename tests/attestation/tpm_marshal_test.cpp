@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: Apache-2.0
+// The kernel's TPM command marshalling, sent as raw bytes to swtpm's TCP socket (what the TIS
+// driver will put in the FIFO): PCR_Extend changes the PCR as ESAPI reads it; a Quote verifies
+// with the provisioned AK; StartAuthSession + PolicyPCR + Unseal opens an object sealed to the
+// current PCR and not after the PCR moves, and no session is left behind; damaged responses are
+// refused without reading past their end.
+#include <arpa/inet.h>
+#include <botan/pk_keys.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "attest_fixture.hpp"
+#include "bh/attest/quote.hpp"
+#include "bh/tpm/keys.hpp"
+#include "sk/tpm_marshal.hpp"
+
+using namespace bh::attest_test;
+namespace at = bh::attest;
+namespace mt = sk::tpm;
+
+namespace {
+
+// One TCP connection to swtpm's command port: raw TPM commands, no framing.
+class Raw_tpm {
+ public:
+  explicit Raw_tpm(const std::string& tcti) {
+    const uint16_t port = uint16_t(std::stoi(tcti.substr(tcti.find("port=") + 5)));
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    timeval tv{10, 0};  // a TPM that does not answer fails the test instead of hanging it
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~Raw_tpm() { close(fd_); }
+  Bytes send(sk::Result<size_t> built, const uint8_t* cmd) {
+    REQUIRE(built.ok());
+    REQUIRE(::send(fd_, cmd, built.value(), 0) == ssize_t(built.value()));
+    Bytes out(10);
+    read_exact(out.data(), 10);
+    const uint32_t size = uint32_t(out[2]) << 24 | uint32_t(out[3]) << 16 | uint32_t(out[4]) << 8 | out[5];
+    REQUIRE(size >= 10);
+    REQUIRE(size <= 4096);
+    out.resize(size);
+    read_exact(out.data() + 10, size - 10);
+    return out;
+  }
+
+ private:
+  void read_exact(uint8_t* p, size_t n) {
+    while (n > 0) {
+      ssize_t got = recv(fd_, p, n, 0);
+      REQUIRE(got > 0);
+      p += got;
+      n -= size_t(got);
+    }
+  }
+  int fd_ = -1;
+};
+
+uint32_t code_of(const Bytes& response) {
+  mt::Response r{};
+  REQUIRE(mt::parse_response(response.data(), response.size(), r).ok());
+  return r.code;
+}
+
+}  // namespace
+
+TEST_CASE("tpm marshal: extend, quote, policy unseal against swtpm", "[attestation][tpm-marshal][swtpm]") {
+  bh::harness::Work_dir dir("tpm-marshal");
+  Provisioned_tpm tpm(dir, "keys");
+  // swtpm serves one connection at a time: the raw connection and ESAPI take turns.
+  auto raw_tpm = std::make_unique<Raw_tpm>(tpm.tpm->tcti());
+  Raw_tpm* raw_ptr = raw_tpm.get();
+  auto send = [&](sk::Result<size_t> built, const uint8_t* bytes) { return raw_ptr->send(built, bytes); };
+  uint8_t cmd[512];
+
+  // PCR_Extend of PCR 10 in sha256: ESAPI reads extend(0, d).
+  const Bytes d = at::hash(at::k_sha256, Bytes{'b', 'h'});
+  const mt::Bank_digest digest{mt::k_alg_sha256, d.data()};
+  Bytes resp = send(mt::build_pcr_extend(cmd, sizeof cmd, 10, &digest, 1), cmd);
+  REQUIRE(mt::parse_empty(resp.data(), resp.size()).ok());
+  raw_tpm.reset();
+  auto c = std::make_unique<bh::tpm::Context>(tpm.tpm->tcti());
+  const Bytes pcr10 = bh::tpm::pcr_read(*c, at::k_sha256, {10}).values.at(0);
+  CHECK(pcr10 == at::extend(at::k_sha256, Bytes(32, 0), d.data()));
+  c.reset();
+  raw_tpm = std::make_unique<Raw_tpm>(tpm.tpm->tcti());
+  raw_ptr = raw_tpm.get();
+
+  // Quote over PCRs 0-10 with the AK: the signature verifies over the returned attest bytes,
+  // and the nonce is in it.
+  const Bytes nonce = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+  resp = send(mt::build_quote(cmd, sizeof cmd, bh::tpm::k_ak_handle, nonce.data(), 16, mt::k_alg_sha256, 0x7FF),
+                  cmd);
+  mt::Span attest{}, signature{};
+  REQUIRE(mt::parse_quote(resp.data(), resp.size(), attest, signature).ok());
+  const Bytes attest_bytes(attest.bytes, attest.bytes + attest.size);
+  auto ak = at::load_ak_public(at::read_file((tpm.keys / "ak.pub").string(), "ak"), "ak");
+  CHECK(at::verify_quote_signature(*ak, attest_bytes,
+                                   at::parse_signature(Bytes(signature.bytes, signature.bytes + signature.size))));
+  CHECK(at::parse_quote(attest_bytes).extra_data == nonce);
+
+  // Every truncation and a wrong size field or tag of that response are refused.
+  for (size_t n = 0; n < resp.size(); ++n) {
+    Bytes cut(resp.begin(), resp.begin() + long(n));
+    cut.resize(n);
+    if (n >= 6) {  // keep the size field consistent so the inner length checks are reached
+      cut[2] = uint8_t(n >> 24), cut[3] = uint8_t(n >> 16), cut[4] = uint8_t(n >> 8), cut[5] = uint8_t(n);
+    }
+    INFO("cut at " << n);
+    CHECK(!mt::parse_quote(cut.data(), cut.size(), attest, signature).ok());
+  }
+  Bytes bad = resp;
+  bad[5] ^= 1;
+  CHECK(mt::parse_quote(bad.data(), bad.size(), attest, signature).error() == sk::Error::bad_size);
+  bad = resp;
+  bad[1] = 0xC4;
+  CHECK(mt::parse_quote(bad.data(), bad.size(), attest, signature).error() == sk::Error::bad_magic);
+
+  // An object sealed to PolicyPCR(sha256: PCR 10 as it is now), persistent at 0x81000100.
+  Bytes policy_input(32, 0);
+  for (uint8_t b : {0x00, 0x00, 0x01, 0x7F, 0x00, 0x00, 0x00, 0x01, 0x00, 0x0B, 0x03, 0x00, 0x04, 0x00}) {
+    policy_input.push_back(b);  // TPM_CC_PolicyPCR, TPML_PCR_SELECTION {sha256: PCR 10}
+  }
+  const Bytes pcr_hash = at::hash(at::k_sha256, pcr10);
+  policy_input.insert(policy_input.end(), pcr_hash.begin(), pcr_hash.end());
+  const Bytes secret = {'k', 'e', 'y'};
+  raw_tpm.reset();
+  {
+    bh::tpm::Context esys(tpm.tpm->tcti());
+    bh::tpm::Key srk = bh::tpm::create_storage_primary(esys);
+    bh::tpm::Key sealed = bh::tpm::create_sealed(esys, srk, secret, at::hash(at::k_sha256, policy_input));
+    bh::tpm::persist(esys, sealed, 0x81000100, true);
+  }
+  raw_tpm = std::make_unique<Raw_tpm>(tpm.tpm->tcti());
+  raw_ptr = raw_tpm.get();
+  auto unseal = [&](Bytes& out) -> uint32_t {
+    const uint8_t nonce_caller[16] = {9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9};
+    Bytes r = send(mt::build_start_policy_session(cmd, sizeof cmd, nonce_caller, 16), cmd);
+    auto session = mt::parse_start_auth_session(r.data(), r.size());
+    REQUIRE(session.ok());
+    r = send(mt::build_policy_pcr(cmd, sizeof cmd, session.value(), mt::k_alg_sha256, 1u << 10), cmd);
+    REQUIRE(mt::parse_empty(r.data(), r.size()).ok());
+    r = send(mt::build_unseal(cmd, sizeof cmd, 0x81000100, session.value()), cmd);
+    mt::Span data{};
+    if (mt::parse_unseal(r.data(), r.size(), data).ok()) {
+      out.assign(data.bytes, data.bytes + data.size);
+      return 0;
+    }
+    // A failed policy command does not flush its session: the kernel must.
+    Bytes f = send(mt::build_flush_context(cmd, sizeof cmd, session.value()), cmd);
+    REQUIRE(mt::parse_empty(f.data(), f.size()).ok());
+    return code_of(r);
+  };
+  Bytes got;
+  CHECK(unseal(got) == 0);
+  CHECK(got == secret);
+  resp = send(mt::build_pcr_extend(cmd, sizeof cmd, 10, &digest, 1), cmd);  // the configuration changes
+  REQUIRE(mt::parse_empty(resp.data(), resp.size()).ok());
+  got.clear();
+  CHECK((unseal(got) & 0xFF) == 0x9d);  // TPM_RC_POLICY_FAIL (session 1)
+  CHECK(got.empty());
+  // No session is left in the TPM.
+  raw_tpm.reset();
+  bh::tpm::Context esys(tpm.tpm->tcti());
+  TPMI_YES_NO more = TPM2_NO;
+  TPMS_CAPABILITY_DATA* caps = nullptr;
+  bh::tpm::check(Esys_GetCapability(esys.get(), ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_HANDLES,
+                                    TPM2_LOADED_SESSION_FIRST, 16, &more, &caps),
+                 "GetCapability");
+  CHECK(caps->data.handles.count == 0);
+  Esys_Free(caps);
+}
