@@ -8,7 +8,7 @@ RUNS=${BULKHEAD_FUZZ_RUNS:-50000}
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$(nproc)" >/dev/null
 OUT=build/fuzz/out
-rm -rf "$OUT" && mkdir -p "$OUT"/{toml,image,sealed,eventlog,quote}
+rm -rf "$OUT" && mkdir -p "$OUT"/{toml,image,sealed,eventlog,quote,tpm}
 
 # Seeds: every policy source in the tree; compiled images of the valid ones.
 cp policies/*.toml tests/policy/fixtures/*.toml "$OUT/toml/"
@@ -24,6 +24,8 @@ printf '\0\0\0\0\3\0\0\0' > "$OUT/eventlog/seed"
 printf '\0\377TCG\200\030\0\0' > "$OUT/quote/attest"
 printf '\1{"format":"bulkhead-evidence","version":1,"nonce":"00","quote":{"attest":"","signature":""},"event_log":""}' \
   > "$OUT/quote/evidence"
+# A TPM response header with sessions (tag 0x8002, size 10, success).
+printf '\200\002\0\0\0\012\0\0\0\0' > "$OUT/tpm/seed"
 
 status=0
 run() {  # target corpus
@@ -39,4 +41,5 @@ run policy_image_fuzz "$OUT/image"
 run sealed_key_fuzz "$OUT/sealed"
 run event_log_fuzz "$OUT/eventlog"
 run quote_fuzz "$OUT/quote"
+run tpm_response_fuzz "$OUT/tpm"
 exit $status

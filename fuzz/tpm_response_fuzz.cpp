@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: Apache-2.0
+// Fuzzes the kernel's TPM response parsers (sk/tpm_marshal.hpp): a TPM, or whatever sits on the
+// bus, may answer anything. Every span handed out must lie inside the response.
+#include <cstddef>
+#include <cstdint>
+
+#include "sk/tpm_marshal.hpp"
+
+namespace {
+void inside(const sk::tpm::Span& s, const uint8_t* data, size_t size) {
+  if (s.bytes < data || s.bytes + s.size > data + size) __builtin_trap();
+}
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  sk::tpm::Span a{}, b{};
+  if (sk::tpm::parse_quote(data, size, a, b).ok()) {
+    inside(a, data, size);
+    inside(b, data, size);
+  }
+  if (sk::tpm::parse_unseal(data, size, a).ok()) inside(a, data, size);
+  (void)sk::tpm::parse_start_auth_session(data, size);
+  (void)sk::tpm::parse_empty(data, size);
+  return 0;
+}
