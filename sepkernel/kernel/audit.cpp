@@ -4,6 +4,7 @@
 
 #include "kernel/kernel.hpp"
 #include "kernel/log.hpp"
+#include "kernel/spinlock.hpp"
 #include "kernel/timer.hpp"
 
 namespace sk::kernel {
@@ -11,6 +12,9 @@ namespace {
 
 audit::Ring<256> g_ring;
 uint64_t g_per_partition[policy::k_max_partitions];
+// Both CPUs audit: the ring and its serial line are written under one lock, so sequence numbers
+// appear on serial in order and no record is torn.
+Spinlock g_audit_lock;
 
 }  // namespace
 
@@ -20,6 +24,7 @@ void audit(uint16_t part, audit::Event event, const char* fmt, ...) {
   va_start(ap, fmt);
   log::vformat(detail, sizeof detail, fmt, ap);
   va_end(ap);
+  Lock_guard guard(g_audit_lock);
   const audit::Record& r = g_ring.push(timer::now_us(), part, event, detail);
   char name[policy::k_name_len + 1] = "kernel";
   if (part < policy().partition_count && part < policy::k_max_partitions) {

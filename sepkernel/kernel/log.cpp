@@ -5,9 +5,13 @@
 #include <stdint.h>
 
 #include "drivers/serial.hpp"
+#include "kernel/spinlock.hpp"
 
 namespace sk::log {
 namespace {
+
+// Both CPUs print; one lock keeps each line whole on the serial console.
+kernel::Spinlock g_serial_lock;
 
 struct Out {
   char* buf;
@@ -81,7 +85,17 @@ void print(const char* fmt, ...) {
   va_start(ap, fmt);
   size_t n = vformat(buf, sizeof buf, fmt, ap);
   va_end(ap);
+  kernel::Lock_guard guard(g_serial_lock);
   serial::write(buf, n);
+}
+
+void panic_write(const char* prefix, const char* text) {
+  // Bounded: the other CPU may have been stopped (NMI) while holding the lock.
+  bool locked = g_serial_lock.try_lock(1000000);
+  serial::write(prefix);
+  serial::write(text);
+  serial::write("\n");
+  if (locked) g_serial_lock.unlock();
 }
 
 }  // namespace sk::log

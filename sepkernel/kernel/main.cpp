@@ -112,6 +112,9 @@ SK_INIT void boot(uint32_t magic, uint32_t info) {
   log::print("svm: enabled, %u ASIDs, nested paging\n", arch::svm::asid_count());
   multiboot::read(info, g_boot);
   load_policy();
+  // Every CPU the policy names must be up before any partition is built: a machine that cannot
+  // keep the schedule is refused at boot (the APs wait for release_application_processors).
+  smp::start_application_processors(g_policy.platform.cpu_count);
   const uint8_t* images[policy::k_max_partitions] = {};
   uint64_t sizes[policy::k_max_partitions] = {};
   for (uint32_t i = 0; i < g_policy.partition_count; ++i) {
@@ -122,7 +125,6 @@ SK_INIT void boot(uint32_t magic, uint32_t info) {
   }
   build_partitions(images, sizes);
   console::start();
-  smp::start_application_processors(g_policy.platform.cpu_count);
 }
 
 }  // namespace
@@ -150,6 +152,7 @@ extern "C" [[noreturn]] void sk_kernel_main(uint32_t magic, uint32_t info) {
   uint64_t init_bytes = uint64_t(sk_init_end - sk_init_start);
   sk::kernel::drop_init_sections();
   sk::log::print("boot: dropped %lu bytes of boot-only code and data\n", init_bytes);
+  sk::smp::release_application_processors();
   sk::kernel::audit(sk::audit::k_kernel, sk::audit::Event::boot, "schedule starting on cpu 0 at t=%lu us",
                     sk::timer::now_us());
   sk::kernel::run_schedule(0);

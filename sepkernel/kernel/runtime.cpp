@@ -6,6 +6,8 @@
 
 #include "arch/x86_64/cpu.hpp"
 #include "drivers/serial.hpp"
+#include "kernel/log.hpp"
+#include "kernel/smp.hpp"
 #include "sk/panic.hpp"
 
 // The loops below must not be turned back into calls to themselves.
@@ -61,9 +63,8 @@ namespace sk {
 
 [[noreturn]] void panic(const char* reason) {
   arch::cli();
-  serial::write("PANIC: ");
-  serial::write(reason);
-  serial::write("\n");
+  smp::stop_other_cpus();
+  log::panic_write("PANIC: ", reason);
   arch::halt_forever();
 }
 

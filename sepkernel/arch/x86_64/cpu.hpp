@@ -32,6 +32,8 @@ inline uint64_t rdtsc() {
   asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
   return (uint64_t(hi) << 32) | lo;
 }
+// Spin-wait hint (PAUSE): not privileged, kept here with the other inline assembly.
+inline void cpu_relax() { asm volatile("pause" ::: "memory"); }
 inline void cli() { asm volatile("cli" ::: "memory"); }
 inline void sti() { asm volatile("sti" ::: "memory"); }
 inline void clgi() { asm volatile("clgi" ::: "memory"); }

@@ -5,6 +5,7 @@
 
 #include "arch/x86_64/cpu.hpp"
 #include "kernel/log.hpp"
+#include "kernel/smp.hpp"
 #include "kernel/timer.hpp"
 #include "sk/panic.hpp"
 #include "sk/policy.hpp"
@@ -94,6 +95,8 @@ extern "C" void sk_interrupt(sk::arch::Interrupt_frame* f) {
     return;
   }
   if (f->vector == sk::arch::k_spurious_vector) return;
+  // Another CPU panicked and stopped this one (smp::stop_other_cpus): halt without a word.
+  if (f->vector == 2 && sk::smp::panicking()) sk::arch::halt_forever();
   sk::log::print("EXCEPTION vector=%lu error=0x%lx rip=0x%lx rsp=0x%lx\n", f->vector, f->error_code, f->rip, f->rsp);
   uint64_t cr2;
   asm volatile("mov %%cr2, %0" : "=r"(cr2));
