@@ -1,16 +1,30 @@
 // SPDX-License-Identifier: Apache-2.0
-// The kernel's side of the trusted path, as far as it is wired today: the physical screen shows
-// the indicator row of the focused console partition (its number, name, label, colours from the
-// policy, and whether it runs, was refused or was stopped). Virtual screens and the keyboard are
-// not wired yet (docs/trusted-path.md).
+// The kernel's side of the trusted path. The kernel owns the physical VGA text screen and i8042
+// (SK-DEV-2). Each console partition gets a virtual screen (the page at guest-physical 0xB8000 of
+// its own memory) and a virtual i8042 (ports 0x60/0x64, plus the CRTC index/data ports
+// 0x3D4/0x3D5, emulated; IRQ 1 injected as vector 0x21). The physical screen shows the indicator
+// row (focused console's number, name, label, colours, state) above rows 1..24 of the focused
+// console's screen; physical keys go through sk::tp::Keyboard_router, which handles the secure
+// attention key (Ctrl+Alt+Del). Focus changes only there; each change is audited.
 #pragma once
 #include <stdint.h>
 
 namespace sk::kernel::console {
 
-// Chooses the first console partition as the focus and draws the screen.
+// After the partitions are built: numbers the consoles, focuses the first, draws the screen and
+// unmasks the keyboard interrupt.
 void start();
-// Redraws the screen (call after a partition's state changed).
+// Redraws the indicator and the focused console's screen (after a state change).
 void redraw();
+// CPU 0, once per minor frame: copies the focused console's screen to the physical screen.
+void tick();
+// The keyboard interrupt (CPU 0, taken only at the kernel's explicit interrupt windows, where
+// no lock is held): drains the physical controller through the router.
+void on_keyboard_interrupt();
+// An intercepted I/O instruction of partition part. Returns true if it was a virtual-console
+// port and was emulated (guest RAX and RIP updated), false if it is a violation.
+bool emulate_io(uint16_t part, uint64_t exit_info1, uint64_t next_rip);
+// Before each VMRUN of part: raises the guest's virtual IRQ 1 if a key is waiting for it.
+void before_vmrun(uint16_t part);
 
 }  // namespace sk::kernel::console

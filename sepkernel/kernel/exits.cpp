@@ -2,6 +2,7 @@
 // #VMEXIT handling: filtered CPUID, HLT, VMMCALL, interrupts, and every violation (NPF outside
 // the grants, denied port or MSR, SVM instructions, shutdown) -> audit + stop or inject #GP.
 #include "arch/x86_64/cpu.hpp"
+#include "kernel/console.hpp"
 #include "kernel/guest_memory.hpp"
 #include "kernel/kernel.hpp"
 #include "kernel/log.hpp"
@@ -94,6 +95,7 @@ bool handle_exit(uint16_t part) {
       if (!skip(part, insn::Skipped::vmmcall)) return violation(part, audit::Event::instruction_violation, false, "vmmcall not decodable");
       return handle_hypercall(part);
     case svm::k_exit_ioio:
+      if (console::emulate_io(part, info1, info2)) return true;  // virtual i8042 / CRTC
       log::format(detail, sizeof detail, "port=0x%x %s size=%u", unsigned(info1 >> 16), (info1 & 1) ? "in" : "out",
                   unsigned((info1 >> 4) & 7));  // SZ8/SZ16/SZ32 bits: 1, 2 or 4 bytes
       return violation(part, audit::Event::io_violation, true, detail);

@@ -3,6 +3,7 @@
 // to its partition alone; time it does not use (yield, halt, wait, stopped) idles the CPU and
 // is never lent to another partition (no timing channel through the scheduler).
 #include "arch/x86_64/cpu.hpp"
+#include "kernel/console.hpp"
 #include "kernel/cpu_local.hpp"
 #include "kernel/kernel.hpp"
 #include "kernel/timer.hpp"
@@ -26,6 +27,7 @@ void run_frame(uint16_t part) {
   uint64_t vmcb_pa = reinterpret_cast<uint64_t>(&vmcb(part));
   uint64_t host_pa = cpu::local().vmsave_pa;
   while (ready(rt) && !timer::fired()) {
+    console::before_vmrun(part);
     sk_svm_run(vmcb_pa, &rt.regs, host_pa);
     if (!handle_exit(part)) break;
   }
@@ -44,6 +46,7 @@ void run_frame(uint16_t part) {
       timer::arm(frame.duration_us);
       if (frame.partition != policy::k_idle && frame.partition < policy().partition_count) run_frame(frame.partition);
       while (!timer::fired()) arch::wait_for_interrupt();
+      if (cpu == 0) console::tick();  // the focused console's screen, once per minor frame
     }
   }
 }

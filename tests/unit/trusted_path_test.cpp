@@ -206,3 +206,22 @@ TEST_CASE("the virtual i8042 answers a guest driver's commands and raises IRQ 1"
   CHECK(kbd.read_data() == 0x1E);
   CHECK_FALSE(kbd.read_status() & Virtual_i8042::k_status_output_full);
 }
+
+TEST_CASE("the virtual i8042 refuses commands that would reach beyond it, and swallows their data", "[trusted-path]") {
+  Virtual_i8042 kbd;
+  CHECK(kbd.write_command(0xAA));
+  CHECK(kbd.read_data() == 0x55);
+  // 0xD2 "write keyboard output buffer" would fake a keystroke on real hardware.
+  CHECK_FALSE(kbd.write_command(0xD2));
+  kbd.write_data(0x1E);
+  CHECK_FALSE(kbd.read_status() & Virtual_i8042::k_status_output_full);  // no fake key, no ack
+  for (uint8_t cmd : {uint8_t(0xD1), uint8_t(0xD3), uint8_t(0xD4)}) {
+    CHECK_FALSE(kbd.write_command(cmd));
+    kbd.write_data(0x00);
+    CHECK_FALSE(kbd.read_status() & Virtual_i8042::k_status_output_full);
+  }
+  CHECK_FALSE(kbd.write_command(0xFE));  // reset pulse
+  // After a refused command the next data byte is a keyboard command again.
+  kbd.write_data(0xF2);
+  CHECK(kbd.read_data() == 0xFA);
+}

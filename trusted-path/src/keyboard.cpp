@@ -12,9 +12,6 @@ constexpr uint32_t k_digit_1 = 0x02;      // 1 .. 8 are 0x02 .. 0x09
 constexpr uint32_t k_digit_8 = 0x09;
 }  // namespace
 
-Keyboard_router::Keyboard_router(uint32_t console_count)
-    : count_(console_count == 0 ? 1 : (console_count > k_max_consoles ? k_max_consoles : console_count)) {}
-
 bool Keyboard_router::pressed(uint32_t console, uint32_t key) const {
   return (pressed_[console][key / 32] >> (key % 32)) & 1;
 }

@@ -29,8 +29,9 @@ uint8_t Virtual_i8042::read_status() const {
                               (last_was_command_ ? k_status_command : 0));
 }
 
-void Virtual_i8042::write_command(uint8_t byte) {
+bool Virtual_i8042::write_command(uint8_t byte) {
   last_was_command_ = true;
+  pending_ = 0;
   switch (byte) {
     case 0x20: reply(command_byte_); break;     // read command byte
     case 0x60: pending_ = 0x60; break;          // write command byte: data follows on 0x60
@@ -40,8 +41,12 @@ void Virtual_i8042::write_command(uint8_t byte) {
     case 0xAE: keyboard_disabled_ = false; break;
     case 0xA7: case 0xA8: break;                // no auxiliary device: accepted, no effect
     case 0xA9: reply(0xFF); break;              // auxiliary interface test: absent
-    default: break;                             // anything else (e.g. 0xFE reset) is ignored
+    case 0xD1: case 0xD2: case 0xD3: case 0xD4:
+      pending_ = byte;                          // its data byte is swallowed
+      return false;
+    default: return false;                      // anything else (e.g. 0xFE reset) is ignored
   }
+  return true;
 }
 
 void Virtual_i8042::write_data(uint8_t byte) {
@@ -49,6 +54,10 @@ void Virtual_i8042::write_data(uint8_t byte) {
   if (pending_ == 0x60) {
     pending_ = 0;
     command_byte_ = static_cast<uint8_t>(byte & 0x67);  // no aux bits beyond what exists
+    return;
+  }
+  if (pending_ != 0) {  // the data byte of a refused 0xD1..0xD4: goes nowhere
+    pending_ = 0;
     return;
   }
   if (expect_led_) {

@@ -4,13 +4,15 @@
 #include "arch/x86_64/descriptors.hpp"
 
 #include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/pic.hpp"
+#include "kernel/console.hpp"
 #include "kernel/log.hpp"
 #include "kernel/smp.hpp"
 #include "kernel/timer.hpp"
 #include "sk/panic.hpp"
 #include "sk/policy.hpp"
 
-extern "C" const uint64_t sk_isr_table[34];
+extern "C" const uint64_t sk_isr_table[36];
 
 namespace sk::arch {
 namespace {
@@ -67,6 +69,8 @@ void load_descriptors(uint32_t cpu) {
     for (int v = 0; v < 32; ++v) set_gate(uint8_t(v), sk_isr_table[v], (v == 2 || v == 8) ? 1 : 0);
     set_gate(k_timer_vector, sk_isr_table[32], 0);
     set_gate(k_spurious_vector, sk_isr_table[33], 0);
+    set_gate(pic::k_keyboard_vector, sk_isr_table[34], 0);
+    set_gate(pic::k_spurious_master, sk_isr_table[35], 0);
   }
   Table_pointer gdtr{sizeof(g_gdt[cpu]) - 1, reinterpret_cast<uint64_t>(gdt)};
   Table_pointer idtr{sizeof(g_idt) - 1, reinterpret_cast<uint64_t>(g_idt)};
@@ -94,7 +98,12 @@ extern "C" void sk_interrupt(sk::arch::Interrupt_frame* f) {
     sk::timer::on_interrupt();
     return;
   }
-  if (f->vector == sk::arch::k_spurious_vector) return;
+  if (f->vector == sk::arch::k_spurious_vector || f->vector == sk::arch::pic::k_spurious_master) return;
+  if (f->vector == sk::arch::pic::k_keyboard_vector) {
+    sk::kernel::console::on_keyboard_interrupt();
+    sk::arch::pic::end_of_interrupt();
+    return;
+  }
   // Another CPU panicked and stopped this one (smp::stop_other_cpus): halt without a word.
   if (f->vector == 2 && sk::smp::panicking()) sk::arch::halt_forever();
   sk::log::print("EXCEPTION vector=%lu error=0x%lx rip=0x%lx rsp=0x%lx\n", f->vector, f->error_code, f->rip, f->rsp);

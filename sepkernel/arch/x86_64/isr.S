@@ -48,6 +48,8 @@ STUB 29,1
 STUB 30,1
 STUB 31,0
 STUB 32,0
+STUB 241,0
+STUB 247,0
 STUB 255,0
 
 sk_isr_common:
@@ -98,3 +100,5 @@ sk_isr_table:
   .endr
   .quad sk_isr_32
   .quad sk_isr_255
+  .quad sk_isr_241          /* [34] keyboard, master PIC IRQ 1 */
+  .quad sk_isr_247          /* [35] master PIC spurious IRQ 7 */

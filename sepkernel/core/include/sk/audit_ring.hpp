@@ -21,7 +21,9 @@ namespace sk::audit {
   X(instruction_violation, "instruction_violation") /* SVM instr. etc. */    \
   X(fault_injected, "fault_injected")      /* on_violation = inject_fault */ \
   X(hypercall_refused, "hypercall_refused") /* bad number or argument */     \
-  X(invalid_state, "invalid_state")        /* VMRUN refused the VMCB */
+  X(invalid_state, "invalid_state")        /* VMRUN refused the VMCB */    \
+  X(focus_changed, "focus_changed")        /* secure attention key moved the focus */ \
+  X(device_refused, "device_refused")      /* virtual-device command without effect */
 
 enum class Event : uint8_t {
 #define SK_AUDIT_ENUM(name, text) name,

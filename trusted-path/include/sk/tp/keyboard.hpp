@@ -36,7 +36,9 @@ class Keyboard_sink {
 class Keyboard_router {
  public:
   // console_count: 1 .. k_max_consoles. The focus starts on console 0.
-  explicit Keyboard_router(uint32_t console_count);
+  // constexpr: the kernel holds one in static storage and runs no global constructors.
+  explicit constexpr Keyboard_router(uint32_t console_count)
+      : count_(console_count == 0 ? 1 : (console_count > k_max_consoles ? k_max_consoles : console_count)) {}
   void feed(uint8_t byte, Keyboard_sink& sink);
   uint32_t focus() const { return focus_; }
 

@@ -21,7 +21,10 @@ class Virtual_i8042 {
   uint8_t read_data();           // IN 0x60
   uint8_t read_status() const;   // IN 0x64
   void write_data(uint8_t byte); // OUT 0x60
-  void write_command(uint8_t byte);  // OUT 0x64
+  // OUT 0x64. Returns false for a command that on real hardware would reach beyond this
+  // controller (output port 0xD1, fake keyboard/auxiliary input 0xD2/0xD3, auxiliary device
+  // 0xD4, pulsing the reset line 0xF0-0xFF, ...): it has no effect here, and the kernel audits it.
+  bool write_command(uint8_t byte);
   uint8_t command_byte() const { return command_byte_; }
 
  private:
