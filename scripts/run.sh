@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Boots the default two-domain system (policies/default.toml) on QEMU with TCG and AMD SVM:
 # installs what is missing, builds, compiles the policy, boots. The serial console is this
-# terminal; quit with Ctrl-A then X. BULKHEAD_RUN_SECONDS=N stops it after N seconds.
+# terminal; quit with Ctrl-A then X. BULKHEAD_SCREEN=curses shows the machine's screen instead
+# (trusted-path indicator and the focused domain). BULKHEAD_RUN_SECONDS=N stops it after N seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
@@ -11,9 +12,18 @@ cmake --build --preset host -j "$(nproc)" >/dev/null
 BUILD=build/host
 "$BUILD/tools/bulkhead/bulkhead" policy compile policies/default.toml --image-dir "$BUILD/guests" \
   -o "$BUILD/default.policy"
-QEMU=(qemu-system-x86_64 -accel tcg -cpu EPYC -m 512 -nographic -no-reboot
+QEMU=(qemu-system-x86_64 -accel tcg -cpu EPYC -m 512 -no-reboot
   -kernel "$BUILD/sepkernel/bulkhead.elf"
   -initrd "$BUILD/default.policy policy,$BUILD/guests/classified.elf classified.elf,$BUILD/guests/open.elf open.elf")
+if [[ "${BULKHEAD_SCREEN:-}" == curses ]]; then
+  # The machine's screen (indicator row + focused domain) in this terminal; serial to a file.
+  # Alt-2 opens QEMU's monitor (`sendkey ctrl-alt-delete` = the secure attention key), Alt-1 returns.
+  echo "serial log: $BUILD/run-serial.log"
+  QEMU+=(-display curses -serial "file:$BUILD/run-serial.log")
+else
+  # Serial console and QEMU monitor in this terminal: Ctrl-A C, then `sendkey ctrl-alt-delete`.
+  QEMU+=(-nographic)
+fi
 if [[ -n "${BULKHEAD_RUN_SECONDS:-}" ]]; then
   QEMU=(timeout --foreground "$BULKHEAD_RUN_SECONDS" "${QEMU[@]}")
 fi

@@ -7,7 +7,7 @@
 
 extern "C" void guest_main() {
   auto* channel = reinterpret_cast<volatile const uint32_t*>(guest::k_channel_base);
-  demo::Terminal term("CLASSIFIED workstation (Bulkhead demo guest)", 0x4F);
+  demo::Terminal term("CLASSIFIED workstation (Bulkhead demo guest)", 0x07);
   guest::log("started");
   uint32_t seen_events = 0, last = 0;
   uint64_t next = guest::now_us();

@@ -7,7 +7,7 @@
 
 extern "C" void guest_main() {
   auto* channel = reinterpret_cast<volatile uint32_t*>(guest::k_channel_base);
-  demo::Terminal term("OPEN workstation (Bulkhead demo guest)", 0x20);
+  demo::Terminal term("OPEN workstation (Bulkhead demo guest)", 0x07);
   guest::log("started");
   uint64_t next = guest::now_us();
   for (uint32_t beat = 1;;) {

@@ -7,5 +7,7 @@ namespace sk::vga {
 
 // Copies 80x25 cells (character | attribute << 8) to the screen.
 void show(const uint16_t* cells);
+// Turns the hardware cursor off (the firmware leaves it blinking somewhere on the screen).
+void hide_cursor();
 
 }  // namespace sk::vga

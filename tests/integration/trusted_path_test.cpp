@@ -223,3 +223,21 @@ TEST_CASE("trusted path: probing the keyboard controller and VGA ports is virtua
   CHECK(count(*q, "Bulkhead separation kernel") == 1);
   CHECK(count(*q, "ESCAPED") == 0);
 }
+
+TEST_CASE("trusted path: a guest driver that waits for IRQ 1 gets its keys by interrupt", "[kernel][trusted-path]") {
+  harness::Work_dir dir("tp-irq");
+  fs::path image = policy_with_open(dir, "tp_irq.elf");
+  auto q = boot(dir, image, guest("classified.elf"), guest("tp_irq.elf"));
+  q->wait_for_serial(std::regex("^\\[open\\] waiting for keyboard interrupts"), k_deadline, false);
+  q->send_key({"ctrl", "alt", "delete"});
+  q->wait_for_serial(std::regex("event=focus_changed detail=\"from=classified to=open"), k_deadline, false);
+  q->type_text("irq");
+  q->wait_for_serial(std::regex("^\\[open\\] irq scancode 0x90$"), k_deadline, false);  // q released
+  std::string got;
+  for (const auto& line : q->serial_lines(std::regex("^\\[open\\] irq scancode 0x[0-9a-f]+$"))) {
+    unsigned b = unsigned(std::stoul(line.substr(line.find("0x") + 2), nullptr, 16));
+    if (b < 0x80 && key_char(b)) got += key_char(b);
+  }
+  CHECK(got == "irq");
+  CHECK(count(*q, "part=open event=(shutdown|partition_stopped)") == 0);
+}
