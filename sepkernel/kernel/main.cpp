@@ -10,6 +10,7 @@
 #include "kernel/init.hpp"
 #include "kernel/kernel.hpp"
 #include "kernel/log.hpp"
+#include "kernel/measure.hpp"
 #include "kernel/multiboot.hpp"
 #include "kernel/smp.hpp"
 #include "kernel/timer.hpp"
@@ -123,6 +124,8 @@ SK_INIT void boot(uint32_t magic, uint32_t info) {
       sizes[i] = m->size;
     }
   }
+  const multiboot::Module* policy_module = multiboot::find(g_boot, "policy");
+  measure::boot_measurements(policy_module->data, policy_module->size, images, sizes);
   build_partitions(images, sizes);
   console::start();
 }

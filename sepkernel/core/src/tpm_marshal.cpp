@@ -234,6 +234,46 @@ Result<uint32_t> parse_start_auth_session(const uint8_t* in, size_t size) {
   return handle;
 }
 
+Result<size_t> build_startup_clear(uint8_t* out, size_t capacity) {
+  Out o(out, capacity);
+  o.header(k_st_no_sessions, k_cc_startup);
+  o.u16(0x0000);  // TPM_SU_CLEAR
+  return o.finish();
+}
+
+Result<size_t> build_pcr_read(uint8_t* out, size_t capacity, uint16_t bank, uint32_t pcr) {
+  if (pcr > 23 || digest_size(bank) == 0) return Error::bad_argument;
+  Out o(out, capacity);
+  o.header(k_st_no_sessions, k_cc_pcr_read);
+  o.pcr_selection(bank, 1u << pcr);
+  return o.finish();
+}
+
+Status parse_pcr_read(const uint8_t* in, size_t size, uint16_t bank, uint32_t pcr, Span& digest) {
+  Response r{};
+  if (auto s = parse_response(in, size, r); !s) return s;
+  if (r.code != 0) return Error::denied;
+  if (r.tag != k_st_no_sessions) return Error::bad_magic;
+  In body(r.body, r.body_size);
+  uint32_t update_counter = 0, selections = 0, digests = 0;
+  uint16_t got_bank = 0;
+  if (!body.u32(update_counter) || !body.u32(selections)) return Error::truncated;
+  if (selections != 1) return Error::out_of_range;
+  uint8_t select_size = 0;
+  if (!body.u16(got_bank) || body.left() < 1) return Error::truncated;
+  select_size = r.body[body.at()];
+  if (!body.skip(1) || select_size != 3 || body.left() < 3) return Error::truncated;
+  uint32_t mask = uint32_t(r.body[body.at()]) | uint32_t(r.body[body.at() + 1]) << 8 |
+                  uint32_t(r.body[body.at() + 2]) << 16;
+  if (!body.skip(3)) return Error::truncated;
+  if (got_bank != bank || mask != (1u << pcr)) return Error::out_of_range;
+  if (!body.u32(digests)) return Error::truncated;
+  if (digests != 1) return Error::out_of_range;
+  if (!body.tpm2b(digest)) return Error::truncated;
+  if (digest.size != digest_size(bank)) return Error::bad_size;
+  return body.left() == 0 ? Status{} : Status{Error::bad_size};
+}
+
 Status parse_empty(const uint8_t* in, size_t size) {
   Response r{};
   if (auto s = parse_response(in, size, r); !s) return s;

@@ -20,6 +20,9 @@ inline constexpr uint32_t k_cc_start_auth_session = 0x00000176;
 inline constexpr uint32_t k_cc_policy_pcr = 0x0000017F;
 inline constexpr uint32_t k_cc_unseal = 0x0000015E;
 inline constexpr uint32_t k_cc_flush_context = 0x00000165;
+inline constexpr uint32_t k_cc_startup = 0x00000144;
+inline constexpr uint32_t k_cc_pcr_read = 0x0000017E;
+inline constexpr uint32_t k_rc_initialize = 0x00000100;  // TPM2_Startup has not been run
 inline constexpr uint32_t k_rs_pw = 0x40000009;   // password authorisation pseudo-session
 inline constexpr uint32_t k_rh_null = 0x40000007;
 inline constexpr uint16_t k_alg_null = 0x0010;
@@ -48,6 +51,10 @@ Result<size_t> build_policy_pcr(uint8_t* out, size_t capacity, uint32_t session,
 // clear), so nothing leaks whether the unseal succeeds or not.
 Result<size_t> build_unseal(uint8_t* out, size_t capacity, uint32_t item, uint32_t session);
 Result<size_t> build_flush_context(uint8_t* out, size_t capacity, uint32_t handle);
+// Startup(CLEAR), for a TPM the firmware left unstarted.
+Result<size_t> build_startup_clear(uint8_t* out, size_t capacity);
+// PCR_Read of exactly one PCR of one bank.
+Result<size_t> build_pcr_read(uint8_t* out, size_t capacity, uint16_t bank, uint32_t pcr);
 
 // A checked response. code is the TPM's response code; 0 means success.
 struct Response {
@@ -72,6 +79,9 @@ struct Span {
 };
 // Quote: the TPM2B_ATTEST contents (the signed bytes) and the TPMT_SIGNATURE bytes (marshalled).
 Status parse_quote(const uint8_t* in, size_t size, Span& attest, Span& signature);
+// PCR_Read of one PCR: checks that the TPM returned exactly that bank and PCR and one digest of
+// the bank's size; digest points into in.
+Status parse_pcr_read(const uint8_t* in, size_t size, uint16_t bank, uint32_t pcr, Span& digest);
 // Unseal: the sealed data.
 Status parse_unseal(const uint8_t* in, size_t size, Span& data);
 

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+// Boot measurements through the kernel's TIS driver (see measure.hpp).
+#include "kernel/measure.hpp"
+
+#include "drivers/tpm_tis.hpp"
+#include "kernel/init.hpp"
+#include "kernel/kernel.hpp"
+#include "kernel/log.hpp"
+#include "sk/event_log.hpp"
+#include "sk/panic.hpp"
+#include "sk/sha256.hpp"
+#include "sk/tpm_marshal.hpp"
+
+namespace sk::kernel::measure {
+namespace {
+
+namespace el = event_log;
+
+uint8_t g_log[16384];
+size_t g_log_size;
+bool g_measured;
+uint8_t g_command[512];
+uint8_t g_response[1024];
+
+[[noreturn]] void refuse(const char* what, Error e) {
+  char line[128];
+  log::format(line, sizeof line, "tpm: %s failed (%s): boot refused", what, error_name(e));
+  panic(line);
+}
+
+// One command whose response has no parameters; the TPM's response code is checked.
+SK_INIT uint32_t run(size_t length, const char* what) {
+  Result<size_t> n = drivers::tis::transact(g_command, length, g_response, sizeof g_response);
+  if (!n) refuse(what, n.error());
+  tpm::Response r{};
+  if (Status s = tpm::parse_response(g_response, n.value(), r); !s) refuse(what, s.error());
+  return r.code;
+}
+
+SK_INIT void extend(uint32_t pcr, const uint8_t digest[32], const char* description, el::Writer& writer) {
+  tpm::Bank_digest d{tpm::k_alg_sha256, digest};
+  Result<size_t> n = tpm::build_pcr_extend(g_command, sizeof g_command, pcr, &d, 1);
+  if (!n) refuse("PCR_Extend (build)", n.error());
+  Result<size_t> got = drivers::tis::transact(g_command, n.value(), g_response, sizeof g_response);
+  if (!got) refuse("PCR_Extend", got.error());
+  if (Status s = tpm::parse_empty(g_response, got.value()); !s) refuse("PCR_Extend", s.error());
+  el::Digest ed{el::k_alg_sha256, digest};
+  size_t length = 0;
+  while (description[length]) ++length;
+  if (Status s = writer.append(pcr, el::k_ev_ipl, &ed, 1, description, uint32_t(length)); !s) refuse("event log", s.error());
+}
+
+SK_INIT void print_pcr(uint32_t pcr) {
+  Result<size_t> n = tpm::build_pcr_read(g_command, sizeof g_command, tpm::k_alg_sha256, pcr);
+  if (!n) refuse("PCR_Read (build)", n.error());
+  Result<size_t> got = drivers::tis::transact(g_command, n.value(), g_response, sizeof g_response);
+  if (!got) refuse("PCR_Read", got.error());
+  tpm::Span digest{};
+  if (Status s = tpm::parse_pcr_read(g_response, got.value(), tpm::k_alg_sha256, pcr, digest); !s) refuse("PCR_Read", s.error());
+  char hex[65];
+  for (size_t i = 0; i < 32; ++i) {
+    hex[2 * i] = "0123456789abcdef"[digest.bytes[i] >> 4];
+    hex[2 * i + 1] = "0123456789abcdef"[digest.bytes[i] & 15];
+  }
+  hex[64] = '\0';
+  log::print("measure: PCR %u sha256 = %s\n", pcr, hex);
+}
+
+}  // namespace
+
+SK_INIT void boot_measurements(const uint8_t* policy_image, uint64_t policy_size, const uint8_t* const* images,
+                               const uint64_t* sizes) {
+  Status s = drivers::tis::init();
+  if (!s) {
+    audit(audit::k_kernel, audit::Event::boot, "tpm: none at 0xfed40000 (%s): nothing measured, no quote, no disk keys",
+          error_name(s.error()));
+    return;
+  }
+  // A TPM nobody started (no firmware measured anything): start it; PCRs are then all zero.
+  Result<size_t> n = tpm::build_startup_clear(g_command, sizeof g_command);
+  if (!n) refuse("Startup (build)", n.error());
+  uint32_t code = run(n.value(), "Startup");
+  const bool started_by_us = code == 0;
+  if (code != 0 && code != 0x100) {  // TPM_RC_INITIALIZE (0x100): already started by firmware
+    char what[48];
+    log::format(what, sizeof what, "Startup (response code 0x%x)", code);
+    refuse(what, Error::denied);
+  }
+  audit(audit::k_kernel, audit::Event::boot, "tpm: TIS locality 0, DID_VID 0x%x, %s", drivers::tis::did_vid(),
+        started_by_us ? "started by the kernel (firmware did not)" : "started by firmware");
+
+  el::Writer writer(g_log, sizeof g_log);
+  const uint16_t banks[] = {el::k_alg_sha256};
+  if (Status b = writer.begin(banks, 1); !b) refuse("event log", b.error());
+  char text[160];
+  uint8_t digest[32];
+  Sha256::digest(policy_image, policy_size, digest);
+  el::describe_policy(text, sizeof text);
+  extend(el::k_pcr_policy, digest, text, writer);
+  const policy::Policy& p = policy();
+  for (uint32_t i = 0; i < p.partition_count; ++i) {
+    if (!images[i]) continue;  // refused later as missing; PCR 9 then differs from any manifest
+    Sha256::digest(images[i], sizes[i], digest);
+    el::describe_partition(p.partitions[i].name.text, p.partitions[i].image.text, text, sizeof text);
+    extend(el::k_pcr_partitions, digest, text, writer);
+  }
+  g_log_size = writer.size();
+  g_measured = true;
+  print_pcr(el::k_pcr_policy);
+  print_pcr(el::k_pcr_partitions);
+  audit(audit::k_kernel, audit::Event::boot,
+        "measured: policy into PCR 8, %u partition images into PCR 9, event log %lu bytes (the kernel itself is "
+        "not measured on this path)",
+        p.partition_count, g_log_size);
+}
+
+const uint8_t* log_data() { return g_log; }
+size_t log_size() { return g_log_size; }
+bool measured() { return g_measured; }
+
+}  // namespace sk::kernel::measure

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: Apache-2.0
+// The kernel's measurements on the multiboot path: before any partition runs, the policy image
+// into PCR 8 and each partition image into PCR 9 (docs/attestation.md, PCR map), each with a
+// TCG crypto-agile EV_IPL event in the kernel's own event log. Nothing measured the kernel itself
+// on this path (no firmware measured it): the log says so and so does the boot line.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+namespace sk::kernel::measure {
+
+// Starts the TPM (TIS, locality 0) if there is one, then measures. images[i]/sizes[i]: partition
+// i's module or nullptr. A missing TPM is audited once and nothing is measured; a TPM that
+// refuses a command is a boot panic (PCRs that do not match the log would mislead a verifier).
+void boot_measurements(const uint8_t* policy_image, uint64_t policy_size, const uint8_t* const* images,
+                       const uint64_t* sizes);
+// The event log written so far (empty without a TPM).
+const uint8_t* log_data();
+size_t log_size();
+bool measured();
+
+}  // namespace sk::kernel::measure
