@@ -13,7 +13,10 @@ extern "C" void guest_main() {
   uint32_t e5 = guest::hypercall_raw(uint32_t(Number::channel_signal), 7, 0);       // no such channel
   uint32_t e6 = guest::hypercall_raw(uint32_t(Number::channel_wait), 0xFFFFFFFFu, 0);
   uint32_t e7 = guest::hypercall_raw(uint32_t(Number::channel_wait), 0, 0);         // writer waits
-  guest::log("attack: hypercall errors %u %u %u %u %u %u %u", e1, e2, e3, e4, e5, e6, e7);
+  // Without the attestation capability (SK-CAP-1): a quote and the event log are refused.
+  uint32_t e8 = guest::hypercall_raw(uint32_t(Number::tpm_quote), 0x200000, 4096);
+  uint32_t e9 = guest::hypercall_raw(uint32_t(Number::event_log_read), 0, 0x200000);
+  guest::log("attack: hypercall errors %u %u %u %u %u %u %u %u %u", e1, e2, e3, e4, e5, e6, e7, e8, e9);
   for (uint32_t beat = 1;; ++beat) {
     guest::log("heartbeat %u", beat);
     guest::sleep_us(200000);

@@ -108,4 +108,14 @@ Result<size_t> transact(const uint8_t* cmd, size_t cmd_len, uint8_t* rsp, size_t
   return total;
 }
 
+Result<size_t> transact_retrying(const uint8_t* cmd, size_t cmd_len, uint8_t* rsp, size_t rsp_capacity) {
+  for (int attempt = 0;; ++attempt) {
+    Result<size_t> n = transact(cmd, cmd_len, rsp, rsp_capacity);
+    if (!n) return n;
+    const uint32_t code = uint32_t(rsp[6]) << 24 | uint32_t(rsp[7]) << 16 | uint32_t(rsp[8]) << 8 | rsp[9];
+    const bool busy = code == 0x922 || code == 0x908 || code == 0x90A;  // RETRY, YIELDED, TESTING
+    if (!busy || attempt == 99) return n;
+  }
+}
+
 }  // namespace sk::drivers::tis

@@ -19,6 +19,10 @@ bool present();
 // size field is checked against what was read and against rsp_capacity (no_space). On any error
 // the TPM is told to abort (commandReady) and an error is returned.
 [[nodiscard]] Result<size_t> transact(const uint8_t* cmd, size_t cmd_len, uint8_t* rsp, size_t rsp_capacity);
+// transact(), repeated (up to 100 times) while the TPM answers TPM_RC_RETRY, TPM_RC_YIELDED or
+// TPM_RC_TESTING (warnings meaning "not now", e.g. while it tests itself after start-up).
+[[nodiscard]] Result<size_t> transact_retrying(const uint8_t* cmd, size_t cmd_len, uint8_t* rsp,
+                                               size_t rsp_capacity);
 // The DID_VID register read by init() (vendor in the low 16 bits).
 uint32_t did_vid();
 

@@ -26,4 +26,15 @@ Status read_guest(uint16_t part, uint64_t gpa, void* out, size_t n, bool own_mem
   return {};
 }
 
+Status write_guest(uint16_t part, uint64_t gpa, const void* in, size_t n) {
+  const policy::Policy& p = policy();
+  if (part >= p.partition_count) return Error::bad_argument;
+  if (gpa + n < gpa) return Error::out_of_range;
+  if (gpa + n > p.partitions[part].memory.size) return Error::denied;  // own RAM only, never a channel
+  const auto* src = static_cast<const uint8_t*>(in);
+  auto* dst = reinterpret_cast<uint8_t*>(p.partitions[part].memory.base + gpa);
+  for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+  return {};
+}
+
 }  // namespace sk::kernel

@@ -13,4 +13,7 @@ namespace sk::kernel {
 // and MMIO windows (the byte must lie in [0, memory.size)).
 [[nodiscard]] Status read_guest(uint16_t part, uint64_t gpa, void* out, size_t n, bool own_memory_only);
 
+// Copies n bytes into [gpa, gpa + n) of partition part, which must lie in its own RAM.
+[[nodiscard]] Status write_guest(uint16_t part, uint64_t gpa, const void* in, size_t n);
+
 }  // namespace sk::kernel

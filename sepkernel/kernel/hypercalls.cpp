@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The VMMCALL ABI (docs/hypercalls.md, sk/hypercall_abi.hpp). Every argument is checked; a
 // bad call gets an error code in EAX and an audit record, never a kernel fault.
+#include "kernel/attest.hpp"
 #include "kernel/guest_memory.hpp"
 #include "kernel/kernel.hpp"
 #include "kernel/log.hpp"
@@ -93,6 +94,14 @@ bool handle_hypercall(uint16_t part) {
       rt.regs.rdx = uint32_t(rt.exits);
       set_result(part, Error::none);
       return true;
+    case Number::tpm_quote:
+    case Number::event_log_read: {
+      Error e = number == uint32_t(Number::tpm_quote) ? attest::quote(part, a0, a1)
+                                                      : attest::read_log(part, a0, a1, uint32_t(rt.regs.rdx));
+      if (e != Error::none) return refuse(part, number, e, "attestation call refused");
+      set_result(part, Error::none);
+      return true;
+    }
     default:
       return refuse(part, number, Error::bad_argument, "unknown hypercall number");
   }

@@ -107,7 +107,8 @@ SK_INIT void boot(uint32_t magic, uint32_t info) {
   log::print("\nBulkhead separation kernel 0.1\n");
   arch::load_descriptors(0);
   if (magic != multiboot::k_loader_magic) panic("not started by a multiboot loader");
-  log::print("boot: multiboot path: UNMEASURED (nothing measured this kernel, the policy or the images)\n");
+  log::print("boot: multiboot path: this kernel is UNMEASURED (no firmware measured it); the policy and the images "
+             "are measured into PCR 8 and 9 only if a TPM answers\n");
   timer::init_bsp();
   start_svm(0);
   log::print("svm: enabled, %u ASIDs, nested paging\n", arch::svm::asid_count());

@@ -3,6 +3,7 @@
 #include "kernel/measure.hpp"
 
 #include "drivers/tpm_tis.hpp"
+#include "kernel/acpi.hpp"
 #include "kernel/init.hpp"
 #include "kernel/kernel.hpp"
 #include "kernel/log.hpp"
@@ -16,7 +17,8 @@ namespace {
 
 namespace el = event_log;
 
-uint8_t g_log[16384];
+uint8_t g_log[32768];
+constexpr size_t k_room_for_ours = 4096;  // the kernel's own events after the firmware's
 size_t g_log_size;
 bool g_measured;
 uint8_t g_command[512];
@@ -30,30 +32,29 @@ uint8_t g_response[1024];
 
 // One command whose response has no parameters; the TPM's response code is checked.
 SK_INIT uint32_t run(size_t length, const char* what) {
-  Result<size_t> n = drivers::tis::transact(g_command, length, g_response, sizeof g_response);
+  Result<size_t> n = drivers::tis::transact_retrying(g_command, length, g_response, sizeof g_response);
   if (!n) refuse(what, n.error());
   tpm::Response r{};
   if (Status s = tpm::parse_response(g_response, n.value(), r); !s) refuse(what, s.error());
   return r.code;
 }
 
-SK_INIT void extend(uint32_t pcr, const uint8_t digest[32], const char* description, el::Writer& writer) {
+SK_INIT void extend(uint32_t pcr, const uint8_t digest[32], const char* description, size_t length,
+                    el::Writer& writer) {
   tpm::Bank_digest d{tpm::k_alg_sha256, digest};
   Result<size_t> n = tpm::build_pcr_extend(g_command, sizeof g_command, pcr, &d, 1);
   if (!n) refuse("PCR_Extend (build)", n.error());
-  Result<size_t> got = drivers::tis::transact(g_command, n.value(), g_response, sizeof g_response);
+  Result<size_t> got = drivers::tis::transact_retrying(g_command, n.value(), g_response, sizeof g_response);
   if (!got) refuse("PCR_Extend", got.error());
   if (Status s = tpm::parse_empty(g_response, got.value()); !s) refuse("PCR_Extend", s.error());
   el::Digest ed{el::k_alg_sha256, digest};
-  size_t length = 0;
-  while (description[length]) ++length;
   if (Status s = writer.append(pcr, el::k_ev_ipl, &ed, 1, description, uint32_t(length)); !s) refuse("event log", s.error());
 }
 
 SK_INIT void print_pcr(uint32_t pcr) {
   Result<size_t> n = tpm::build_pcr_read(g_command, sizeof g_command, tpm::k_alg_sha256, pcr);
   if (!n) refuse("PCR_Read (build)", n.error());
-  Result<size_t> got = drivers::tis::transact(g_command, n.value(), g_response, sizeof g_response);
+  Result<size_t> got = drivers::tis::transact_retrying(g_command, n.value(), g_response, sizeof g_response);
   if (!got) refuse("PCR_Read", got.error());
   tpm::Span digest{};
   if (Status s = tpm::parse_pcr_read(g_response, got.value(), tpm::k_alg_sha256, pcr, digest); !s) refuse("PCR_Read", s.error());
@@ -89,20 +90,41 @@ SK_INIT void boot_measurements(const uint8_t* policy_image, uint64_t policy_size
   audit(audit::k_kernel, audit::Event::boot, "tpm: TIS locality 0, DID_VID 0x%x, %s", drivers::tis::did_vid(),
         started_by_us ? "started by the kernel (firmware did not)" : "started by firmware");
 
+  // Keep the firmware's log (its events for PCRs 0-7) and append ours to it, so a verifier can
+  // replay every quoted PCR; without one, start a log of our own.
   el::Writer writer(g_log, sizeof g_log);
-  const uint16_t banks[] = {el::k_alg_sha256};
-  if (Status b = writer.begin(banks, 1); !b) refuse("event log", b.error());
+  acpi::Area area = acpi::tpm2_log_area();
+  bool firmware_log = false;
+  if (area.address && area.length >= 32 && area.address + area.length <= (1ull << 32)) {
+    // The area is larger than its events (QEMU reserves 64 KiB); resume() finds where they end.
+    // A log longer than the copy is cut at its last whole event and the verifier will say so.
+    size_t copy = area.length < sizeof g_log - k_room_for_ours ? area.length : sizeof g_log - k_room_for_ours;
+    const auto* src = reinterpret_cast<const uint8_t*>(area.address);
+    for (size_t i = 0; i < copy; ++i) g_log[i] = src[i];
+    firmware_log = bool(writer.resume(copy));
+  }
+  if (firmware_log && (writer.bank_count() != 1 || writer.bank(0) != el::k_alg_sha256)) {
+    // The firmware logs banks the kernel cannot hash (only SHA-256 is implemented): say so.
+    refuse("event log (firmware allocated PCR banks other than SHA-256 alone)", Error::bad_argument);
+  }
+  if (!firmware_log) {
+    writer = el::Writer(g_log, sizeof g_log);
+    const uint16_t banks[] = {el::k_alg_sha256};
+    if (Status b = writer.begin(banks, 1); !b) refuse("event log", b.error());
+  }
+  log::print("measure: firmware event log %s (%lu bytes kept)\n", firmware_log ? "found in ACPI TPM2" : "absent",
+             firmware_log ? writer.size() : 0ul);
   char text[160];
   uint8_t digest[32];
   Sha256::digest(policy_image, policy_size, digest);
-  el::describe_policy(text, sizeof text);
-  extend(el::k_pcr_policy, digest, text, writer);
+  size_t length = el::describe_policy(text, sizeof text);
+  extend(el::k_pcr_policy, digest, text, length, writer);
   const policy::Policy& p = policy();
   for (uint32_t i = 0; i < p.partition_count; ++i) {
     if (!images[i]) continue;  // refused later as missing; PCR 9 then differs from any manifest
     Sha256::digest(images[i], sizes[i], digest);
-    el::describe_partition(p.partitions[i].name.text, p.partitions[i].image.text, text, sizeof text);
-    extend(el::k_pcr_partitions, digest, text, writer);
+    length = el::describe_partition(p.partitions[i].name.text, p.partitions[i].image.text, text, sizeof text);
+    extend(el::k_pcr_partitions, digest, text, length, writer);
   }
   g_log_size = writer.size();
   g_measured = true;

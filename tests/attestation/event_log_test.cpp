@@ -181,3 +181,36 @@ TEST_CASE("eventlog show refuses a damaged log with one line", "[attestation][cl
                    "): truncated\n");
   std::remove(file.c_str());
 }
+
+TEST_CASE("event log: a writer resumes a firmware log in a zero-filled area and appends after its last event",
+          "[attestation][event-log]") {
+  // A "firmware" log of two SHA-256 events, as the ACPI log area holds it: followed by zeros.
+  std::vector<uint8_t> area(8192, 0);
+  el::Writer fw(area.data(), area.size());
+  const uint16_t banks[] = {el::k_alg_sha256};
+  REQUIRE(fw.begin(banks, 1));
+  uint8_t d1[32] = {1}, d2[32] = {2}, d3[32] = {3};
+  el::Digest e1{el::k_alg_sha256, d1}, e2{el::k_alg_sha256, d2}, e3{el::k_alg_sha256, d3};
+  REQUIRE(fw.append(0, 8, &e1, 1, "crtm", 4));
+  REQUIRE(fw.append(4, 13, &e2, 1, "boot", 4));
+  const size_t firmware_size = fw.size();
+
+  el::Writer w(area.data(), area.size());
+  REQUIRE(w.resume(area.size()));
+  CHECK(w.size() == firmware_size);  // the zeros after the last event are not events
+  CHECK(w.bank_count() == 1);
+  CHECK(w.bank(0) == el::k_alg_sha256);
+  REQUIRE(w.append(9, el::k_ev_ipl, &e3, 1, "ours", 4));
+
+  el::Reader r;
+  REQUIRE(r.open(area.data(), w.size()));
+  el::Event e{};
+  std::vector<uint32_t> pcrs;
+  while (r.next(e)) pcrs.push_back(e.pcr);
+  CHECK(pcrs == std::vector<uint32_t>{0, 4, 9});
+
+  // Not a log at all: refused, nothing adopted.
+  std::vector<uint8_t> junk(256, 0xAB);
+  el::Writer bad(junk.data(), junk.size());
+  CHECK_FALSE(bad.resume(junk.size()));
+}

@@ -2,12 +2,14 @@
 // `bulkhead attest verify` checks saved evidence against a reference manifest with the AK's
 // public key; `bulkhead attest quote` collects evidence from a TPM the host can reach (what the
 // agent partition does on a running system).
+#include <botan/auto_rng.h>
 #include <botan/pk_keys.h>
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
 #include <sstream>
 
+#include "bh/attest/agent.hpp"
 #include "bh/attest/evidence.hpp"
 #include "bh/attest/quote.hpp"
 #include "bh/tpm/keys.hpp"
@@ -29,10 +31,39 @@ std::string text_of(const std::string& path, const std::string& what) {
   return {b.begin(), b.end()};
 }
 
+struct Connect_options {
+  std::string agent, out;
+  unsigned timeout_s = 60;
+};
+
+int verify_evidence(const at::Evidence& ev, const at::Bytes& nonce, const Verify_options& o);
+
 int run_verify(const Verify_options& o) {
   const at::Bytes nonce = at::from_hex(o.nonce, "--nonce");
   if (nonce.empty()) throw at::Input_error("--nonce: empty");
   const at::Evidence ev = at::evidence_from_json(text_of(o.evidence, "the evidence"), o.evidence);
+  return verify_evidence(ev, nonce, o);
+}
+
+// Asks a running system's agent for evidence over a fresh (or given) nonce, optionally saves it,
+// and verifies it exactly as `attest verify` does.
+int run_connect(const Connect_options& c, const Verify_options& o) {
+  at::Bytes nonce;
+  if (o.nonce.empty()) {
+    nonce.resize(32);
+    Botan::AutoSeeded_RNG rng;
+    rng.randomize(nonce.data(), nonce.size());
+  } else {
+    nonce = at::from_hex(o.nonce, "--nonce");
+    if (nonce.empty() || nonce.size() > 64) throw at::Input_error("--nonce: 1 to 64 bytes of hex");
+  }
+  const std::string answer = at::ask_agent(c.agent, nonce, std::chrono::seconds(c.timeout_s));
+  const at::Evidence ev = at::evidence_from_agent(answer, nonce);
+  if (!c.out.empty()) at::write_text(c.out, at::evidence_to_json(ev));
+  return verify_evidence(ev, nonce, o);
+}
+
+int verify_evidence(const at::Evidence& ev, const at::Bytes& nonce, const Verify_options& o) {
   const at::Manifest m = at::manifest_from_json(text_of(o.manifest, "the manifest"), o.manifest);
   const auto ak = at::load_ak_public(at::read_file(o.ak, "the AK public key"), o.ak);
   const at::Verdict v = at::verify(ev, m, *ak, nonce);
@@ -108,6 +139,24 @@ void add_attest_commands(CLI::App& app) {
   verify->callback([v] {
     int code = 0;
     one_line_errors([&] { code = run_verify(*v); });
+    if (code != 0) throw Exit{code};
+  });
+
+  auto cv = std::make_shared<Verify_options>();
+  auto co = std::make_shared<Connect_options>();
+  CLI::App* connect = a->add_subcommand("connect", "ask a running system's agent for evidence and verify it");
+  connect->add_option("--agent", co->agent, "the agent's serial line: unix:PATH (QEMU -chardev socket)")->required();
+  connect->add_option("--manifest", cv->manifest, "reference manifest JSON (bulkhead manifest build)")->required();
+  connect->add_option("--ak", cv->ak, "AK public key: PEM or TPM2B_PUBLIC (bulkhead tpm provision)")->required();
+  connect->add_option("--nonce", cv->nonce, "nonce to send (hex, 1..64 bytes; default: 32 random bytes)");
+  connect->add_option("-o,--out", co->out, "also save the evidence JSON here");
+  connect->add_option("--timeout", co->timeout_s, "seconds to wait for the agent's answer (default 60)");
+  connect->add_option("--record-firmware", cv->record_firmware,
+                      "on success, write the replayed firmware PCRs 0-7 here (for manifest build --firmware-pcrs)");
+  connect->add_flag("--json", cv->json, "print the verdict as JSON");
+  connect->callback([cv, co] {
+    int code = 0;
+    one_line_errors([&] { code = run_connect(*co, *cv); });
     if (code != 0) throw Exit{code};
   });
 

@@ -120,6 +120,19 @@ Status Writer::append(uint32_t pcr, uint32_t type, const Digest* digests, uint32
   return {};
 }
 
+Status Writer::resume(size_t existing_size) {
+  if (size_ != 0 || existing_size > capacity_) return Error::bad_argument;
+  Reader r;
+  if (Status s = r.open(buffer_, existing_size); !s) return s;
+  Event e{};
+  size_t end = r.offset();
+  while (r.next(e)) end = r.offset();
+  bank_count_ = r.bank_count();
+  for (uint32_t i = 0; i < bank_count_; ++i) algs_[i] = r.bank(i);
+  size_ = end;
+  return {};
+}
+
 Status Reader::open(const uint8_t* log, size_t size) {
   log_ = log;
   size_ = size;

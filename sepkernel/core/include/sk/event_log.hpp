@@ -71,6 +71,11 @@ class Writer {
   Writer(uint8_t* buffer, size_t capacity) : buffer_(buffer), capacity_(capacity) {}
   // Writes the header for these banks (1 to k_max_banks known algorithms, no repeats).
   Status begin(const uint16_t* algs, uint32_t count);
+  // Continues a log already in the buffer (e.g. the firmware's, copied there): reads its header
+  // and walks its events; size becomes the end of the last whole event. Errors as Reader's.
+  Status resume(size_t existing_size);
+  uint32_t bank_count() const { return bank_count_; }
+  uint16_t bank(uint32_t i) const { return algs_[i]; }
   // Appends one event. digests: one per bank, in the header's order.
   Status append(uint32_t pcr, uint32_t type, const Digest* digests, uint32_t count, const void* data,
                 uint32_t data_size);

@@ -17,6 +17,12 @@ enum class Number : uint32_t {
                        // only, needs debug_log = true in the policy
   read_status = 5,     // -> EBX = own partition index, ECX = own refused hypercalls,
                        //    EDX = own exits so far
+  tpm_quote = 6,       // EBX = guest-physical buffer, ECX = its size; needs attestation_agent.
+                       //    In: u32 nonce size (1..64), nonce. Out: u32 attest size, TPMS_ATTEST,
+                       //    u32 signature size, TPMT_SIGNATURE -> EBX = bytes written
+  // 7 and 8 are reserved for the paravirtual block device (issue 6).
+  event_log_read = 9,  // EBX = offset, ECX = guest-physical buffer, EDX = length; needs
+                       //    attestation_agent -> EBX = bytes copied, ECX = the log's total size
   count
 };
 
