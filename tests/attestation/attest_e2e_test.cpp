@@ -321,3 +321,26 @@ TEST_CASE("attest: firmware PCRs recorded on a first boot are held to on later b
   CHECK(bad.status == 1);
   CHECK(bad.output.rfind("mismatch: PCR 4 (sha256): expected " + at::to_hex(pcr4), 0) == 0);
 }
+
+TEST_CASE("tpm provision: a second run without --force is refused and leaves the AK; a bad TCTI exits 2",
+          "[attestation][swtpm]") {
+  bh::harness::Work_dir dir("tpm-provision-twice");
+  Provisioned_tpm first(dir, "keys");
+  const std::string ak = slurp(first.keys / "ak.pub.pem");
+  REQUIRE_FALSE(ak.empty());
+  auto again = bulkhead({"tpm", "provision", "--tcti", first.tpm->tcti(), "--out", first.keys.string()});
+  INFO(again.output);
+  CHECK(again.status == 1);
+  CHECK(again.output.find("already provisioned") != std::string::npos);
+  CHECK(slurp(first.keys / "ak.pub.pem") == ak);  // nothing replaced on disk
+  // The TPM still holds the same AK: evidence quoted now verifies with the first AK's file.
+  auto forced = bulkhead({"tpm", "provision", "--tcti", first.tpm->tcti(), "--out", (dir / "forced").string(),
+                          "--force"});
+  CHECK(forced.status == 0);
+  CHECK(slurp(dir / "forced" / "ak.pub.pem") != ak);  // --force makes a new AK
+
+  auto bad = bulkhead({"tpm", "provision", "--tcti", "swtpm:host=127.0.0.1,port=1", "--out", (dir / "bad").string()});
+  CHECK(bad.status == 2);
+  CHECK(bad.output.find("cannot reach the TPM") != std::string::npos);
+  CHECK(std::count(bad.output.begin(), bad.output.end(), '\n') == 1);  // one line, not TSS2's log
+}

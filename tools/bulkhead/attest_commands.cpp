@@ -115,6 +115,9 @@ void one_line_errors(F&& f) {
   } catch (const at::Input_error& e) {
     fmt::print(stderr, "bulkhead: {}\n", e.what());
     throw Exit{2};
+  } catch (const bh::tpm::Unreachable_tpm& e) {
+    fmt::print(stderr, "bulkhead: {}\n", e.what());
+    throw Exit{2};
   } catch (const bh::tpm::Tpm_error& e) {
     fmt::print(stderr, "bulkhead: {}\n", e.what());
     throw Exit{1};

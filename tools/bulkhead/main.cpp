@@ -4,12 +4,16 @@
 // usage error.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 
 #include "bh/storage/disk_cli.hpp"
 #include "commands.hpp"
 
 int main(int argc, char** argv) {
+  // TPM2-TSS logs its own errors to stderr line by line; every failure here is reported as one
+  // line of ours instead. TSS2_LOG set by the user still wins (for debugging).
+  setenv("TSS2_LOG", "all+none", 0);
   CLI::App app{"bulkhead: separation-kernel policy, image, TPM and disk tool"};
   app.require_subcommand(1);
   bh::cli::add_policy_commands(app);

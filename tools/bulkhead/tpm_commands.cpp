@@ -106,6 +106,9 @@ void add_tpm_commands(CLI::App& app) {
     } catch (const at::Input_error& e) {
       fmt::print(stderr, "bulkhead: {}\n", e.what());
       throw Exit{1};
+    } catch (const tpm::Unreachable_tpm& e) {
+      fmt::print(stderr, "bulkhead: {}\n", e.what());
+      throw Exit{2};
     } catch (const tpm::Tpm_error& e) {
       fmt::print(stderr, "bulkhead: {}\n", e.what());
       throw Exit{1};

@@ -25,7 +25,7 @@ void check(TSS2_RC rc, const std::string& what) {
 
 Context::Context(const std::string& tcti) : tcti_name_(tcti) {
   TSS2_RC rc = Tss2_TctiLdr_Initialize(tcti.c_str(), &tcti_);
-  if (rc != TSS2_RC_SUCCESS) throw Tpm_error("--tcti " + tcti + ": cannot reach the TPM (" + rc_text(rc) + ")", rc);
+  if (rc != TSS2_RC_SUCCESS) throw Unreachable_tpm("--tcti " + tcti + ": cannot reach the TPM (" + rc_text(rc) + ")", rc);
   rc = Esys_Initialize(&ctx_, tcti_, nullptr);
   if (rc != TSS2_RC_SUCCESS) {
     Tss2_TctiLdr_Finalize(&tcti_);

@@ -24,6 +24,12 @@ class Tpm_error : public std::runtime_error {
   TSS2_RC rc_;
 };
 
+// The TCTI named no reachable TPM (a usage error: the CLI exits 2, not 1).
+class Unreachable_tpm : public Tpm_error {
+ public:
+  using Tpm_error::Tpm_error;
+};
+
 // "0x902 tpm:warn(2.0): out of memory for object contexts".
 std::string rc_text(TSS2_RC rc);
 
