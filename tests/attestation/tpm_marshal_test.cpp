@@ -10,9 +10,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fstream>
+
 #include "attest_fixture.hpp"
 #include "bh/attest/quote.hpp"
 #include "bh/tpm/keys.hpp"
+#include "sk/sealed_key.hpp"
 #include "sk/tpm_marshal.hpp"
 
 using namespace bh::attest_test;
@@ -174,4 +177,96 @@ TEST_CASE("tpm marshal: extend, quote, policy unseal against swtpm", "[attestati
                  "GetCapability");
   CHECK(caps->data.handles.count == 0);
   Esys_Free(caps);
+}
+
+TEST_CASE("tpm marshal: the kernel's unseal sequence opens a disk sealed by bulkhead disk seal, not after PCR 9 moves",
+          "[attestation][tpm-marshal][swtpm][storage]") {
+  namespace fs = std::filesystem;
+  bh::harness::Work_dir dir("tpm-marshal-disk");
+  // A policy whose classified partition has a disk, its images beside it.
+  std::ifstream src(std::string(BH_SOURCE_DIR) + "/policies/default.toml");
+  std::string text((std::istreambuf_iterator<char>(src)), std::istreambuf_iterator<char>());
+  const std::string anchor = "image = \"classified.elf\"\n";
+  REQUIRE(text.find(anchor) != std::string::npos);
+  text.insert(text.find(anchor) + anchor.size(), "disk = \"classified.disk\"\n");
+  std::ofstream(dir / "policy.toml") << text;
+  for (const char* g : {"classified.elf", "open.elf"}) fs::copy(bh::harness::build_path(std::string("guests/") + g), dir / g);
+  std::ofstream(dir / "pass") << "correct horse battery staple\n";
+  const std::string disk = (dir / "classified.disk").string();
+  auto run = [&](std::vector<std::string> args) {
+    auto r = bulkhead(args);
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+  };
+  run({"disk", "create", "--policy", (dir / "policy.toml").string(), "--partition", "classified", "--size", "1M", "-o",
+       disk, "--recovery-passphrase-file", (dir / "pass").string()});
+  run({"policy", "compile", (dir / "policy.toml").string(), "-o", (dir / "policy.img").string(), "--image-dir",
+       dir.path().string()});
+  run({"manifest", "build", "--policy-image", (dir / "policy.img").string(), "--image-dir", dir.path().string(), "-o",
+       (dir / "manifest.json").string()});
+  Provisioned_tpm tpm(dir, "keys");
+  run({"disk", "seal", "--disk", disk, "--manifest", (dir / "manifest.json").string(), "--partition", "classified",
+       "--tcti", tpm.tpm->tcti(), "--passphrase-file", (dir / "pass").string()});
+  run({"disk", "recover", "--disk", disk, "--passphrase-file", (dir / "pass").string(), "--export-key",
+       (dir / "volume.key").string()});
+  const std::string volume_key = slurp(dir / "volume.key");
+  // The measured boot the disk was sealed to.
+  const at::Manifest m = at::manifest_from_json(slurp(dir / "manifest.json"), "manifest");
+  simulate_boot(tpm.tpm->tcti(), m.events);
+
+  // What the kernel reads from the disk: the LUKS2 header and the sealed-key area.
+  std::ifstream image(disk, std::ios::binary);
+  Bytes header(16384), area(sk::storage::k_sealed_area_size);
+  image.read(reinterpret_cast<char*>(header.data()), std::streamsize(header.size()));
+  image.seekg(std::streamoff(sk::storage::k_sealed_area_offset));
+  image.read(reinterpret_cast<char*>(area.data()), std::streamsize(area.size()));
+  static sk::storage::Sealed_key k;
+  REQUIRE(sk::storage::read_sealed_key(area.data(), area.size(), k).ok());
+  REQUIRE(sk::storage::check_disk_binding(header.data(), header.size(), k).ok());
+
+  auto raw = std::make_unique<Raw_tpm>(tpm.tpm->tcti());
+  uint8_t cmd[4096];
+  auto unseal = [&](Bytes& out) -> uint32_t {
+    Bytes r = raw->send(mt::build_create_primary_storage(cmd, sizeof cmd), cmd);
+    uint32_t primary = 0, object = 0;
+    mt::Span name{};
+    REQUIRE(mt::parse_object_created(r.data(), r.size(), primary, name).ok());
+    // The primary's name is the one the disk was sealed under: same TPM, same owner seed.
+    CHECK(Bytes(name.bytes, name.bytes + name.size) == Bytes(k.parent_name.data, k.parent_name.data + k.parent_name.size));
+    r = raw->send(mt::build_load(cmd, sizeof cmd, primary, k.sealed_private.data, k.sealed_private.size,
+                                 k.sealed_public.data, k.sealed_public.size),
+                  cmd);
+    REQUIRE(mt::parse_object_created(r.data(), r.size(), object, name).ok());
+    const uint8_t nonce_caller[16] = {7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7};
+    r = raw->send(mt::build_start_policy_session(cmd, sizeof cmd, nonce_caller, 16), cmd);
+    auto session = mt::parse_start_auth_session(r.data(), r.size());
+    REQUIRE(session.ok());
+    r = raw->send(mt::build_policy_pcr(cmd, sizeof cmd, session.value(), k.pcr_hash_alg, k.pcr_mask), cmd);
+    REQUIRE(mt::parse_empty(r.data(), r.size()).ok());
+    r = raw->send(mt::build_unseal(cmd, sizeof cmd, object, session.value()), cmd);
+    uint32_t code = code_of(r);
+    mt::Span data{};
+    if (mt::parse_unseal(r.data(), r.size(), data).ok()) {
+      out.assign(data.bytes, data.bytes + data.size);
+    } else {
+      CHECK(mt::parse_empty(raw->send(mt::build_flush_context(cmd, sizeof cmd, session.value()), cmd).data(), 10).ok());
+    }
+    for (uint32_t h : {object, primary}) {
+      Bytes f = raw->send(mt::build_flush_context(cmd, sizeof cmd, h), cmd);
+      CHECK(mt::parse_empty(f.data(), f.size()).ok());
+    }
+    return code;
+  };
+  Bytes key;
+  REQUIRE(unseal(key) == 0);
+  CHECK(std::string(key.begin(), key.end()) == volume_key);
+
+  // PCR 9 moves (another image measured): the same sequence is refused by the TPM.
+  const uint8_t other[32] = {0xBA, 0xD};
+  mt::Bank_digest d{mt::k_alg_sha256, other};
+  Bytes r = raw->send(mt::build_pcr_extend(cmd, sizeof cmd, 9, &d, 1), cmd);
+  REQUIRE(mt::parse_empty(r.data(), r.size()).ok());
+  Bytes none;
+  CHECK((unseal(none) & 0xFF) == 0x9d);  // TPM_RC_POLICY_FAIL
+  CHECK(none.empty());
 }

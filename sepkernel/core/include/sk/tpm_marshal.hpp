@@ -22,6 +22,9 @@ inline constexpr uint32_t k_cc_unseal = 0x0000015E;
 inline constexpr uint32_t k_cc_flush_context = 0x00000165;
 inline constexpr uint32_t k_cc_startup = 0x00000144;
 inline constexpr uint32_t k_cc_pcr_read = 0x0000017E;
+inline constexpr uint32_t k_cc_create_primary = 0x00000131;
+inline constexpr uint32_t k_cc_load = 0x00000157;
+inline constexpr uint32_t k_rh_owner = 0x40000001;
 inline constexpr uint32_t k_rc_initialize = 0x00000100;  // TPM2_Startup has not been run
 inline constexpr uint32_t k_rs_pw = 0x40000009;   // password authorisation pseudo-session
 inline constexpr uint32_t k_rh_null = 0x40000007;
@@ -51,6 +54,14 @@ Result<size_t> build_policy_pcr(uint8_t* out, size_t capacity, uint32_t session,
 // clear), so nothing leaks whether the unseal succeeds or not.
 Result<size_t> build_unseal(uint8_t* out, size_t capacity, uint32_t item, uint32_t session);
 Result<size_t> build_flush_context(uint8_t* out, size_t capacity, uint32_t handle);
+// CreatePrimary in the owner hierarchy with the storage-primary template crypto-storage seals
+// under (ECC P-256, AES-128-CFB, restricted decrypt, fixedTPM/fixedParent, userWithAuth, noDA,
+// empty unique): every reader derives the same key, and its name identifies the TPM.
+Result<size_t> build_create_primary_storage(uint8_t* out, size_t capacity);
+// Load of a sealed object under parent: private_blob and public_blob are marshalled TPM2B_PRIVATE
+// and TPM2B_PUBLIC (size fields included), as crypto-storage stores them.
+Result<size_t> build_load(uint8_t* out, size_t capacity, uint32_t parent, const uint8_t* private_blob,
+                          size_t private_size, const uint8_t* public_blob, size_t public_size);
 // Startup(CLEAR), for a TPM the firmware left unstarted.
 Result<size_t> build_startup_clear(uint8_t* out, size_t capacity);
 // PCR_Read of exactly one PCR of one bank.
@@ -82,6 +93,8 @@ Status parse_quote(const uint8_t* in, size_t size, Span& attest, Span& signature
 // PCR_Read of one PCR: checks that the TPM returned exactly that bank and PCR and one digest of
 // the bank's size; digest points into in.
 Status parse_pcr_read(const uint8_t* in, size_t size, uint16_t bank, uint32_t pcr, Span& digest);
+// CreatePrimary / Load: the new object's handle and its name (TPM2B_NAME contents).
+Status parse_object_created(const uint8_t* in, size_t size, uint32_t& handle, Span& name);
 // Unseal: the sealed data.
 Status parse_unseal(const uint8_t* in, size_t size, Span& data);
 
