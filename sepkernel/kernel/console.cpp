@@ -64,7 +64,10 @@ void draw_locked() {
   tp::Indicator ind{g_focus + 1, pp.name.text, p.labels[pp.label].name.text, static_cast<uint8_t>(pp.colour_fg),
                     static_cast<uint8_t>(pp.colour_bg), tp::Domain_state::running, nullptr};
   switch (partition(part).state) {
-    case Run_state::absent: ind.state = tp::Domain_state::locked; ind.reason = "image refused"; break;
+    case Run_state::absent:
+      ind.state = tp::Domain_state::locked;
+      ind.reason = locked_reason(part) ? locked_reason(part) : "image refused";
+      break;
     case Run_state::stopped: ind.state = tp::Domain_state::stopped; ind.reason = "violation (see audit log)"; break;
     default: break;
   }

@@ -42,6 +42,12 @@ uint64_t audit_count(uint16_t partition);
 // Stops a partition for good (SK: a violation stops only the violator).
 void stop(uint16_t partition, const char* why);
 
+// Marks a partition as locked before build_partitions: it is not built or started, and the
+// indicator shows `LOCKED: reason` (reason: a static string).
+void lock_partition(uint16_t partition, const char* reason);
+// The reason a partition is locked, or null.
+const char* locked_reason(uint16_t partition);
+
 // Builds every partition (memory, image, NPT, permission maps, VMCB) from the policy.
 // images[i]/sizes[i]: the module holding partition i's image, or nullptr if missing.
 void build_partitions(const uint8_t* const* images, const uint64_t* sizes);

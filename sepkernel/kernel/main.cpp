@@ -6,6 +6,7 @@
 #include "arch/x86_64/svm.hpp"
 #include "drivers/serial.hpp"
 #include "kernel/console.hpp"
+#include "kernel/disk_keys.hpp"
 #include "kernel/cpu_local.hpp"
 #include "kernel/init.hpp"
 #include "kernel/kernel.hpp"
@@ -127,6 +128,7 @@ SK_INIT void boot(uint32_t magic, uint32_t info) {
   }
   const multiboot::Module* policy_module = multiboot::find(g_boot, "policy");
   measure::boot_measurements(policy_module->data, policy_module->size, images, sizes);
+  disk_keys::unlock_all();
   build_partitions(images, sizes);
   console::start();
 }

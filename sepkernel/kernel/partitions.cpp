@@ -43,6 +43,7 @@ struct Pool {
   uint64_t* table(uint64_t physical) { return reinterpret_cast<uint64_t*>(physical); }
 };
 Pool g_npt_pool;
+const char* g_locked[policy::k_max_partitions];
 
 void zero(uint64_t base, uint64_t size) {
   uint64_t words = size / 8;
@@ -119,10 +120,17 @@ SK_INIT void build_partitions(const uint8_t* const* images, const uint64_t* size
   for (uint16_t i = 0; i < pol.partition_count; ++i) {
     g_runtime[i].index = i;
     g_runtime[i].state = Run_state::absent;
+    if (g_locked[i]) continue;  // its disk key did not unseal: never built, never run
     (void)build_one(i, images[i], sizes[i]);
   }
   log::print("npt: %u of %u pool pages used\n", g_npt_pool.used, k_pool_pages);
 }
+
+void lock_partition(uint16_t part, const char* reason) {
+  if (part < policy::k_max_partitions) g_locked[part] = reason;
+}
+
+const char* locked_reason(uint16_t part) { return part < policy::k_max_partitions ? g_locked[part] : nullptr; }
 
 void stop(uint16_t part, const char* why) {
   Partition_runtime& rt = g_runtime[part];

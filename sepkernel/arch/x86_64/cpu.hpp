@@ -11,6 +11,12 @@ inline uint8_t inb(uint16_t port) {
   asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
   return v;
 }
+inline void outw(uint16_t port, uint16_t v) { asm volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
+inline uint16_t inw(uint16_t port) {
+  uint16_t v;
+  asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+  return v;
+}
 inline uint64_t rdmsr(uint32_t msr) {
   uint32_t lo, hi;
   asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));

@@ -23,7 +23,9 @@ namespace sk::audit {
   X(hypercall_refused, "hypercall_refused") /* bad number or argument */     \
   X(invalid_state, "invalid_state")        /* VMRUN refused the VMCB */    \
   X(focus_changed, "focus_changed")        /* secure attention key moved the focus */ \
-  X(device_refused, "device_refused")      /* virtual-device command without effect */
+  X(device_refused, "device_refused")      /* virtual-device command without effect */ \
+  X(disk_unlocked, "disk_unlocked")        /* a partition's disk key was unsealed */  \
+  X(disk_locked, "disk_locked")            /* a disk key did not unseal: not started */
 
 enum class Event : uint8_t {
 #define SK_AUDIT_ENUM(name, text) name,

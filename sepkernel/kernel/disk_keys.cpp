@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: Apache-2.0
+// Unsealing each partition's disk key at boot (see disk_keys.hpp, docs/storage.md).
+#include "kernel/disk_keys.hpp"
+
+#include "drivers/ata.hpp"
+#include "drivers/tpm_tis.hpp"
+#include "kernel/init.hpp"
+#include "kernel/kernel.hpp"
+#include "kernel/log.hpp"
+#include "sk/sealed_key.hpp"
+#include "sk/tpm_marshal.hpp"
+
+namespace sk::kernel::disk_keys {
+namespace {
+
+namespace st = storage;
+
+constexpr uint32_t k_header_bytes = 16384;
+constexpr uint32_t k_key_bytes = 64;  // AES-256-XTS: two 256-bit keys
+
+struct Key {
+  bool present;
+  uint8_t bytes[k_key_bytes];
+};
+
+Key g_keys[policy::k_max_partitions];
+uint8_t g_header[k_header_bytes];
+uint8_t g_area[st::k_sealed_area_size];
+st::Sealed_key g_sealed;
+uint8_t g_command[4096];
+uint8_t g_response[4096];
+
+// One TPM command; the response stays in g_response. Returns its length, 0 on transport failure.
+SK_INIT size_t call(Result<size_t> built) {
+  if (!built) return 0;
+  Result<size_t> n = drivers::tis::transact_retrying(g_command, built.value(), g_response, sizeof g_response);
+  return n ? n.value() : 0;
+}
+
+SK_INIT void flush(uint32_t handle) {
+  size_t n = call(tpm::build_flush_context(g_command, sizeof g_command, handle));
+  (void)n;  // best effort: a handle the TPM already dropped is no error here
+}
+
+// The whole sequence for one partition; returns null on success, else the reason it is locked.
+SK_INIT const char* unlock(uint16_t part, uint32_t disk, Key& key) {
+  const policy::Partition& p = policy().partitions[part];
+  uint64_t sectors = 0;
+  if (!drivers::ata::identify(disk, sectors)) return "disk not attached";
+  if (sectors * drivers::ata::k_sector < st::k_data_offset) return "disk too small";
+  for (uint32_t s = 0; s < k_header_bytes / drivers::ata::k_sector; s += 32) {
+    if (!drivers::ata::read(disk, s, 32, g_header + s * drivers::ata::k_sector)) return "disk read error";
+  }
+  const uint64_t area_lba = st::k_sealed_area_offset / drivers::ata::k_sector;
+  if (!drivers::ata::read(disk, area_lba, 128, g_area)) return "disk read error";
+  if (!st::read_sealed_key(g_area, sizeof g_area, g_sealed)) return "sealed key missing or damaged";
+  if (!st::check_disk_binding(g_header, sizeof g_header, g_sealed)) return "sealed key belongs to another disk";
+  for (uint32_t i = 0; i < policy::k_name_len; ++i) {
+    if (g_sealed.partition[i] != p.name.text[i]) return "disk sealed for another partition";
+    if (p.name.text[i] == '\0') break;
+  }
+  if (g_sealed.mode != st::Seal_mode::pcr) return "PolicyAuthorize sealing is not unsealed by the kernel yet";
+  if (!drivers::tis::present()) return "no TPM";
+
+  size_t n = call(tpm::build_create_primary_storage(g_command, sizeof g_command));
+  uint32_t primary = 0, object = 0;
+  tpm::Span name{};
+  if (!n || !tpm::parse_object_created(g_response, n, primary, name)) return "TPM refused the storage primary";
+  bool same = name.size == g_sealed.parent_name.size;
+  for (size_t i = 0; same && i < name.size; ++i) same = name.bytes[i] == g_sealed.parent_name.data[i];
+  if (!same) {
+    flush(primary);
+    return "wrong TPM (storage primary differs)";
+  }
+  n = call(tpm::build_load(g_command, sizeof g_command, primary, g_sealed.sealed_private.data,
+                           g_sealed.sealed_private.size, g_sealed.sealed_public.data, g_sealed.sealed_public.size));
+  if (!n || !tpm::parse_object_created(g_response, n, object, name)) {
+    flush(primary);
+    return "TPM refused the sealed key";
+  }
+  uint8_t nonce[16];
+  for (uint32_t i = 0; i < sizeof nonce; ++i) nonce[i] = uint8_t(i * 37 + part);  // unsalted session: no secret
+  n = call(tpm::build_start_policy_session(g_command, sizeof g_command, nonce, sizeof nonce));
+  Result<uint32_t> session = n ? tpm::parse_start_auth_session(g_response, n) : Result<uint32_t>(Error::denied);
+  const char* why = nullptr;
+  if (!session) {
+    why = "TPM refused a policy session";
+  } else {
+    n = call(tpm::build_policy_pcr(g_command, sizeof g_command, session.value(), g_sealed.pcr_hash_alg,
+                                   g_sealed.pcr_mask));
+    if (!n || !tpm::parse_empty(g_response, n)) {
+      why = "TPM refused PolicyPCR";
+      flush(session.value());
+    } else {
+      n = call(tpm::build_unseal(g_command, sizeof g_command, object, session.value()));
+      tpm::Span data{};
+      if (!n || !tpm::parse_unseal(g_response, n, data)) {
+        why = "measured boot differs from the sealed one";  // PCR policy failed
+        flush(session.value());  // a failed Unseal leaves the session
+      } else if (data.size != k_key_bytes) {
+        why = "sealed key has the wrong size";
+      } else {
+        for (uint32_t i = 0; i < k_key_bytes; ++i) key.bytes[i] = data.bytes[i];
+        key.present = true;
+      }
+    }
+  }
+  flush(object);
+  flush(primary);
+  for (auto& b : g_response) b = 0;  // the key passed through here
+  return why;
+}
+
+}  // namespace
+
+SK_INIT void unlock_all() {
+  const policy::Policy& pol = policy();
+  uint32_t disk = 0;
+  for (uint16_t i = 0; i < pol.partition_count; ++i) {
+    const policy::Partition& p = pol.partitions[i];
+    if (p.disk.text[0] == '\0') continue;
+    const uint32_t this_disk = disk++;
+    if (this_disk >= drivers::ata::k_max_disks) {
+      lock_partition(i, "more disks than IDE positions");
+      continue;
+    }
+    const char* why = unlock(i, this_disk, g_keys[i]);
+    if (why) {
+      audit(i, audit::Event::disk_locked, "disk %s (ide %u): %s", p.disk.text, this_disk, why);
+      lock_partition(i, why);
+    } else {
+      audit(i, audit::Event::disk_unlocked, "disk %s (ide %u): key unsealed, PCR mask 0x%x, data at %lu", p.disk.text,
+            this_disk, g_sealed.pcr_mask, g_sealed.data_offset);
+    }
+  }
+}
+
+bool unlocked(uint16_t part) { return part < policy::k_max_partitions && g_keys[part].present; }
+
+}  // namespace sk::kernel::disk_keys
