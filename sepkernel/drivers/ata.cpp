@@ -73,4 +73,26 @@ Status read(uint32_t disk, uint64_t lba, uint32_t count, uint8_t* out) {
   return {};
 }
 
+Status write(uint32_t disk, uint64_t lba, uint32_t count, const uint8_t* in) {
+  if (disk >= k_max_disks || count == 0 || count > 256 || lba + count > (1ull << 28)) return Error::bad_argument;
+  const Channel& c = k_channels[disk / 2];
+  select(c, disk, lba);
+  if (!wait_ready(c, false)) return Error::denied;
+  arch::outb(uint16_t(c.base + 2), uint8_t(count));
+  arch::outb(uint16_t(c.base + 3), uint8_t(lba));
+  arch::outb(uint16_t(c.base + 4), uint8_t(lba >> 8));
+  arch::outb(uint16_t(c.base + 5), uint8_t(lba >> 16));
+  arch::outb(uint16_t(c.base + 7), 0x30);  // WRITE SECTORS
+  for (uint32_t s = 0; s < count; ++s) {
+    if (!wait_ready(c, true)) return Error::denied;
+    for (uint32_t i = 0; i < k_sector / 2; ++i) {
+      const uint8_t* p = in + s * k_sector + 2 * i;
+      arch::outw(c.base, uint16_t(p[0] | p[1] << 8));
+    }
+  }
+  if (!wait_ready(c, false)) return Error::denied;
+  arch::outb(uint16_t(c.base + 7), 0xE7);  // FLUSH CACHE
+  return wait_ready(c, false) ? Status{} : Status{Error::denied};
+}
+
 }  // namespace sk::drivers::ata

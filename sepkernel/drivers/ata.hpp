@@ -17,5 +17,8 @@ inline constexpr uint32_t k_max_disks = 4;
 [[nodiscard]] Status identify(uint32_t disk, uint64_t& sectors);
 // Reads count (1..256) sectors from lba into out (count * 512 bytes).
 [[nodiscard]] Status read(uint32_t disk, uint64_t lba, uint32_t count, uint8_t* out);
+// Writes count (1..256) sectors and then flushes the device's write cache (FLUSH CACHE): success
+// means the data reached the medium as far as the device can say.
+[[nodiscard]] Status write(uint32_t disk, uint64_t lba, uint32_t count, const uint8_t* in);
 
 }  // namespace sk::drivers::ata

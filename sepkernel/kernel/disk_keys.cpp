@@ -24,6 +24,7 @@ struct Key {
 };
 
 Key g_keys[policy::k_max_partitions];
+Disk g_disks[policy::k_max_partitions];
 uint8_t g_header[k_header_bytes];
 uint8_t g_area[st::k_sealed_area_size];
 st::Sealed_key g_sealed;
@@ -128,13 +129,23 @@ SK_INIT void unlock_all() {
     if (why) {
       audit(i, audit::Event::disk_locked, "disk %s (ide %u): %s", p.disk.text, this_disk, why);
       lock_partition(i, why);
+    } else if (!g_disks[i].xts.set_key(g_keys[i].bytes)) {
+      audit(i, audit::Event::disk_locked, "disk %s (ide %u): key rejected by the cipher", p.disk.text, this_disk);
+      lock_partition(i, "key rejected by the cipher");
+      g_keys[i].present = false;
     } else {
+      g_disks[i].ata = this_disk;
+      g_disks[i].data_offset = g_sealed.data_offset;
+      g_disks[i].data_size = g_sealed.data_size;
+      for (auto& b : g_keys[i].bytes) b = 0;  // the cipher holds the schedule; no raw key stays
       audit(i, audit::Event::disk_unlocked, "disk %s (ide %u): key unsealed, PCR mask 0x%x, data at %lu", p.disk.text,
             this_disk, g_sealed.pcr_mask, g_sealed.data_offset);
     }
   }
 }
 
-bool unlocked(uint16_t part) { return part < policy::k_max_partitions && g_keys[part].present; }
+const Disk* disk(uint16_t part) {
+  return part < policy::k_max_partitions && g_keys[part].present ? &g_disks[part] : nullptr;
+}
 
 }  // namespace sk::kernel::disk_keys

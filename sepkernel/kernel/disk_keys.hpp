@@ -8,11 +8,21 @@
 #pragma once
 #include <stdint.h>
 
+#include "sk/xts.hpp"
+
 namespace sk::kernel::disk_keys {
 
 // Call after measure::boot_measurements and before build_partitions.
 void unlock_all();
-// True if part's disk key was unsealed (its disk is usable by the kernel).
-bool unlocked(uint16_t part);
+// A partition's unlocked disk: ATA position, data segment, and the cipher keyed with its volume
+// key (the raw key bytes are wiped once the cipher has its schedule).
+struct Disk {
+  uint32_t ata;
+  uint64_t data_offset;
+  uint64_t data_size;
+  crypto::Xts_aes256 xts;
+};
+// part's disk if its key unsealed, else null.
+const Disk* disk(uint16_t part);
 
 }  // namespace sk::kernel::disk_keys

@@ -2,6 +2,7 @@
 // The VMMCALL ABI (docs/hypercalls.md, sk/hypercall_abi.hpp). Every argument is checked; a
 // bad call gets an error code in EAX and an audit record, never a kernel fault.
 #include "kernel/attest.hpp"
+#include "kernel/block.hpp"
 #include "kernel/guest_memory.hpp"
 #include "kernel/kernel.hpp"
 #include "kernel/log.hpp"
@@ -94,6 +95,13 @@ bool handle_hypercall(uint16_t part) {
       rt.regs.rdx = uint32_t(rt.exits);
       set_result(part, Error::none);
       return true;
+    case Number::block_info:
+    case Number::block_doorbell: {
+      Error e = number == uint32_t(Number::block_info) ? block::info(part, a0) : block::doorbell(part);
+      if (e != Error::none) return refuse(part, number, e, "block device call refused");
+      set_result(part, Error::none);
+      return true;
+    }
     case Number::tpm_quote:
     case Number::event_log_read: {
       Error e = number == uint32_t(Number::tpm_quote) ? attest::quote(part, a0, a1)
