@@ -223,3 +223,32 @@ TEST_CASE("disk: a partition without a disk gets no block device and cannot reac
   CHECK(q->serial_lines(std::regex("ESCAPED")).empty());
   CHECK(q->serial_lines(std::regex("part=open event=hypercall_refused")).size() == 2);
 }
+
+TEST_CASE("disk: after an intended image update the disk is locked until re-sealed, then opens", "[kernel][disk]") {
+  harness::Work_dir dir("kernel-disk-reseal");
+  Sealed_system s(dir);  // sealed to the build with classified.elf
+  // The update: a new classified image under the same name, a recompiled policy, a new manifest.
+  fs::copy(guest("disk_demo.elf"), dir / "classified.elf", fs::copy_options::overwrite_existing);
+  run({"policy", "compile", (dir / "policy.toml").string(), "-o", s.policy_image.string(), "--image-dir",
+       dir.path().string()});
+  run({"manifest", "build", "--policy-image", s.policy_image.string(), "--image-dir", dir.path().string(), "-o",
+       (dir / "manifest-v2.json").string()});
+  std::unique_ptr<harness::Swtpm> tpm = harness::Swtpm::start_for_qemu(dir, true);
+  {
+    auto q = boot_disk(dir, s, tpm.get(), dir / "classified.elf");
+    q->wait_for_serial(std::regex("part=classified event=disk_locked detail=\"disk classified.disk \\(ide 0\\): measured "
+                                  "boot differs from the sealed one"),
+                       k_deadline, false);
+    wait_heartbeat(*q, "open", 1, k_deadline);
+  }
+  tpm.reset();
+  {
+    auto socket = harness::Swtpm::start_socket(dir, true);
+    run({"disk", "reseal", "--disk", s.disk.string(), "--manifest", (dir / "manifest-v2.json").string(), "--partition",
+         "classified", "--tcti", socket->tcti(), "--passphrase-file", (dir / "pass").string()});
+  }
+  tpm = harness::Swtpm::start_for_qemu(dir, true);
+  auto q = boot_disk(dir, s, tpm.get(), dir / "classified.elf");
+  q->wait_for_serial(std::regex("part=classified event=disk_unlocked"), k_deadline, false);
+  q->wait_for_serial(std::regex("^\\[classified\\] disk: boot count 1 \\(read back\\)"), k_deadline, false);
+}

@@ -75,9 +75,9 @@ void wait_until(const std::function<bool()>& ready, Process& p, const std::strin
 
 }  // namespace
 
-std::unique_ptr<Swtpm> Swtpm::start_socket(const Work_dir& dir) {
+std::unique_ptr<Swtpm> Swtpm::start_socket(const Work_dir& dir, bool keep_state) {
   auto t = std::unique_ptr<Swtpm>(new Swtpm);
-  t->state_ = manufacture(dir, false);
+  t->state_ = manufacture(dir, keep_state);
   uint16_t port = free_port_pair();
   t->process_ = std::make_unique<Process>(
       std::vector<std::string>{"swtpm", "socket", "--tpm2", "--tpmstate", "dir=" + t->state_.string(), "--server",

@@ -81,7 +81,8 @@ Command_result run_command(const std::vector<std::string>& argv, Millis deadline
 class Swtpm {
  public:
   // TCP socket mode for host tools (TPM2-TSS): tcti() is "swtpm:host=127.0.0.1,port=P".
-  static std::unique_ptr<Swtpm> start_socket(const Work_dir& dir);
+  // keep_state: reuse the TPM state already in dir (e.g. one QEMU used) instead of a fresh one.
+  static std::unique_ptr<Swtpm> start_socket(const Work_dir& dir, bool keep_state = false);
   // Control-socket mode for QEMU's tpm-tis; qemu_args() are the -chardev/-tpmdev/-device args.
   // The state directory persists across QEMU runs of the same Swtpm object only if the caller
   // starts a new one on the same dir with keep_state = true.
