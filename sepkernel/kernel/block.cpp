@@ -29,13 +29,13 @@ hc::Block_status serve(uint16_t part, const disk_keys::Disk& d, const hc::Block_
   Lock_guard guard(g_io_lock);
   if (r.op == uint32_t(hc::Block_op::read)) {
     if (!drivers::ata::read(d.ata, lba, k_lbas, g_sector)) return hc::Block_status::io_error;
-    if (!d.xts.decrypt(tweak, g_sector, sizeof g_sector)) return hc::Block_status::io_error;
+    if (!d.decrypt(tweak, g_sector, sizeof g_sector)) return hc::Block_status::io_error;
     Status s = write_guest(part, r.buffer, g_sector, sizeof g_sector);
     for (auto& b : g_sector) b = 0;
     return s ? hc::Block_status::ok : hc::Block_status::bad_request;
   }
   if (!read_guest(part, r.buffer, g_sector, sizeof g_sector, true)) return hc::Block_status::bad_request;
-  if (!d.xts.encrypt(tweak, g_sector, sizeof g_sector)) return hc::Block_status::io_error;
+  if (!d.encrypt(tweak, g_sector, sizeof g_sector)) return hc::Block_status::io_error;
   return drivers::ata::write(d.ata, lba, k_lbas, g_sector) ? hc::Block_status::ok : hc::Block_status::io_error;
 }
 

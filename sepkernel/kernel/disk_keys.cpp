@@ -135,11 +135,12 @@ SK_INIT void unlock_all() {
       g_keys[i].present = false;
     } else {
       g_disks[i].ata = this_disk;
+      g_disks[i].use_aesni = bool(g_disks[i].aesni.set_key(g_keys[i].bytes));
       g_disks[i].data_offset = g_sealed.data_offset;
       g_disks[i].data_size = g_sealed.data_size;
       for (auto& b : g_keys[i].bytes) b = 0;  // the cipher holds the schedule; no raw key stays
-      audit(i, audit::Event::disk_unlocked, "disk %s (ide %u): key unsealed, PCR mask 0x%x, data at %lu", p.disk.text,
-            this_disk, g_sealed.pcr_mask, g_sealed.data_offset);
+      audit(i, audit::Event::disk_unlocked, "disk %s (ide %u): key unsealed, PCR mask 0x%x, data at %lu, %s", p.disk.text,
+            this_disk, g_sealed.pcr_mask, g_sealed.data_offset, g_disks[i].use_aesni ? "AES-NI" : "portable AES");
     }
   }
 }

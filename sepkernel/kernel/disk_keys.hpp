@@ -8,6 +8,7 @@
 #pragma once
 #include <stdint.h>
 
+#include "arch/x86_64/aes_ni.hpp"
 #include "sk/xts.hpp"
 
 namespace sk::kernel::disk_keys {
@@ -20,7 +21,15 @@ struct Disk {
   uint32_t ata;
   uint64_t data_offset;
   uint64_t data_size;
+  bool use_aesni;               // AES-NI when the CPU has it (constant-time), else the core's
+  arch::Aesni_xts aesni;
   crypto::Xts_aes256 xts;
+  Status encrypt(uint64_t tweak, uint8_t* data, size_t size) const {
+    return use_aesni ? aesni.encrypt(tweak, data, size) : xts.encrypt(tweak, data, size);
+  }
+  Status decrypt(uint64_t tweak, uint8_t* data, size_t size) const {
+    return use_aesni ? aesni.decrypt(tweak, data, size) : xts.decrypt(tweak, data, size);
+  }
 };
 // part's disk if its key unsealed, else null.
 const Disk* disk(uint16_t part);

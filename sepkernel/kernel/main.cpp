@@ -107,6 +107,7 @@ SK_INIT void boot(uint32_t magic, uint32_t info) {
   serial::init();
   log::print("\nBulkhead separation kernel 0.1\n");
   arch::load_descriptors(0);
+  arch::enable_sse();
   if (magic != multiboot::k_loader_magic) panic("not started by a multiboot loader");
   log::print("boot: multiboot path: this kernel is UNMEASURED (no firmware measured it); the policy and the images "
              "are measured into PCR 8 and 9 only if a TPM answers\n");

@@ -84,7 +84,7 @@ TEST_CASE("disk keys: the kernel unseals a disk sealed to the measured configura
   auto tpm = harness::Swtpm::start_for_qemu(dir, true);
   auto q = boot_disk(dir, s, tpm.get(), guest("classified.elf"));
   q->wait_for_serial(std::regex("part=classified event=disk_unlocked detail=\"disk classified.disk \\(ide 0\\): key "
-                                "unsealed, PCR mask 0x300"),
+                                "unsealed, PCR mask 0x300, data at [0-9]+, AES-NI"),
                      k_deadline, false);
   wait_heartbeat(*q, "classified", 2, k_deadline);
   wait_heartbeat(*q, "open", 2, k_deadline);
