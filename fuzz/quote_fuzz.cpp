@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 
+#include "bh/attest/agent.hpp"
 #include "bh/attest/evidence.hpp"
 #include "bh/attest/quote.hpp"
 
@@ -63,6 +64,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   try {
     (void)at::evidence_from_json(std::string(all.begin(), all.end()), "fuzz");
+  } catch (const at::Input_error&) {
+  }
+  try {  // the agent's answer on its serial line (bulkhead attest connect)
+    (void)at::evidence_from_agent(std::string(all.begin(), all.end()), all);
   } catch (const at::Input_error&) {
   }
   // Evidence: u16 attest length, u16 signature length, attest, signature, event log.

@@ -21,5 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (sk::tpm::parse_unseal(data, size, a).ok()) inside(a, data, size);
   (void)sk::tpm::parse_start_auth_session(data, size);
   (void)sk::tpm::parse_empty(data, size);
+  uint32_t handle = 0;
+  if (sk::tpm::parse_object_created(data, size, handle, a).ok()) inside(a, data, size);
+  if (sk::tpm::parse_pcr_read(data, size, sk::tpm::k_alg_sha256, size % 24, a).ok()) inside(a, data, size);
   return 0;
 }
