@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Boots the default two-domain system (policies/default.toml) on QEMU with TCG and AMD SVM:
-# installs what is missing, builds, compiles the policy, boots. The serial console is this
+# Boots the default two-domain system on QEMU with TCG and AMD SVM, with a software TPM (swtpm)
+# and an encrypted disk for the classified domain (policies/default-disk.toml): installs what is
+# missing, builds, compiles the policy, and on the first run creates the disk and seals its key
+# to this build's measured configuration (state in build/host/run/). The kernel measures the
+# policy and the images, unseals the key and serves the disk; the classified guest counts its
+# boots there, so each run shows the data survived the previous one.
 # In an interactive terminal it shows the machine's screen (trusted-path indicator and the focused
 # domain; serial goes to build/host/run-serial.log); otherwise the serial console. Choose with
 # BULKHEAD_SCREEN=curses|serial. BULKHEAD_RUN_SECONDS=N stops it after N seconds.
@@ -11,11 +15,57 @@ scripts/bootstrap.sh
 cmake --preset host >/dev/null
 cmake --build --preset host -j "$(nproc)" >/dev/null
 BUILD=build/host
-"$BUILD/tools/bulkhead/bulkhead" policy compile policies/default.toml --image-dir "$BUILD/guests" \
-  -o "$BUILD/default.policy"
+BH="$BUILD/tools/bulkhead/bulkhead"
+RUN="$BUILD/run"
+mkdir -p "$RUN/tpm"
+cp policies/default-disk.toml "$RUN/policy.toml"
+cp "$BUILD/guests/classified.elf" "$BUILD/guests/open.elf" "$RUN/"
+
+SWTPM_PID=
+cleanup() { [[ -n "$SWTPM_PID" ]] && kill "$SWTPM_PID" 2>/dev/null || true; }
+trap cleanup EXIT
+# swtpm on TCP for the administrator's tools (sealing), for the duration of one command.
+with_socket_tpm() {
+  local port=$((20000 + RANDOM % 20000))
+  swtpm socket --tpm2 --tpmstate "dir=$RUN/tpm" --server "type=tcp,port=$port,bindaddr=127.0.0.1" \
+    --ctrl "type=tcp,port=$((port + 1)),bindaddr=127.0.0.1" --flags not-need-init,startup-clear &
+  SWTPM_PID=$!
+  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+  "$@" --tcti "swtpm:host=127.0.0.1,port=$port"
+  kill "$SWTPM_PID"; wait "$SWTPM_PID" 2>/dev/null || true; SWTPM_PID=
+}
+
+if [[ ! -f "$RUN/tpm/tpm2-00.permall" ]]; then
+  echo "run: first run: a software TPM in $RUN/tpm"
+  swtpm_setup --tpm2 --tpmstate "$RUN/tpm" --createek --overwrite >/dev/null
+fi
+if [[ ! -f "$RUN/classified.disk" ]]; then
+  echo "run: creating the classified domain's encrypted disk ($RUN/classified.disk, LUKS2)"
+  head -c 24 /dev/urandom | base64 > "$RUN/recovery-passphrase"  # demo only: kept beside the disk
+  "$BH" disk create --policy "$RUN/policy.toml" --partition classified --size 4M -o "$RUN/classified.disk" \
+    --recovery-passphrase-file "$RUN/recovery-passphrase" >/dev/null
+fi
+"$BH" policy compile "$RUN/policy.toml" --image-dir "$RUN" -o "$RUN/policy.img" >/dev/null
+"$BH" manifest build --policy-image "$RUN/policy.img" --image-dir "$RUN" -o "$RUN/manifest.json" >/dev/null
+# Seal on the first run; after a rebuild changed the images, re-seal with the recovery passphrase
+# (the administrator's step for an intended update) so the new build opens the disk.
+if [[ ! -f "$RUN/sealed-manifest.json" ]] || ! cmp -s "$RUN/manifest.json" "$RUN/sealed-manifest.json"; then
+  verb=seal; [[ -f "$RUN/sealed-manifest.json" ]] && verb=reseal
+  echo "run: ${verb}ing the disk key to this build's measured configuration (PCRs 8 and 9)"
+  with_socket_tpm "$BH" disk "$verb" --disk "$RUN/classified.disk" --manifest "$RUN/manifest.json" \
+    --partition classified --passphrase-file "$RUN/recovery-passphrase" >/dev/null
+  cp "$RUN/manifest.json" "$RUN/sealed-manifest.json"
+fi
+
+rm -f "$RUN/swtpm.sock"
+swtpm socket --tpm2 --tpmstate "dir=$RUN/tpm" --ctrl "type=unixio,path=$RUN/swtpm.sock" --terminate &
+SWTPM_PID=$!
+for _ in $(seq 100); do [[ -S "$RUN/swtpm.sock" ]] && break; sleep 0.1; done
 QEMU=(qemu-system-x86_64 -accel tcg -cpu EPYC -m 512 -no-reboot
   -kernel "$BUILD/sepkernel/bulkhead.elf"
-  -initrd "$BUILD/default.policy policy,$BUILD/guests/classified.elf classified.elf,$BUILD/guests/open.elf open.elf")
+  -initrd "$RUN/policy.img policy,$RUN/classified.elf classified.elf,$RUN/open.elf open.elf"
+  -chardev "socket,id=chrtpm,path=$RUN/swtpm.sock" -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0
+  -drive "file=$RUN/classified.disk,format=raw,if=ide,index=0")
 # The machine's screen when this is an interactive terminal, the serial console otherwise;
 # BULKHEAD_SCREEN=curses|serial chooses.
 SCREEN="${BULKHEAD_SCREEN:-}"

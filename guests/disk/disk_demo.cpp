@@ -5,6 +5,7 @@
 // sequence number) and reports how far it is intact, writes the new counter, then writes a new
 // stream of records, logging `ACK n` after the kernel acknowledged record n (the power-cut test
 // kills the machine somewhere in that stream). It also checks that out-of-range requests fail.
+#include "block.hpp"
 #include "console.hpp"
 #include "guest.hpp"
 
@@ -12,7 +13,6 @@ namespace {
 
 namespace hc = sk::hypercall;
 
-alignas(4096) hc::Block_ring g_ring;
 alignas(4096) uint8_t g_buffer[hc::k_block_sector];
 constexpr char k_magic[8] = {'B', 'H', 'R', 'E', 'C', '0', '0', '1'};
 constexpr uint32_t k_stream = 200;
@@ -36,15 +36,7 @@ uint32_t checksum(const Record& r) {
 }
 
 uint32_t request(hc::Block_op op, uint64_t sector, uint32_t buffer) {
-  hc::Block_request& r = g_ring.requests[g_ring.head % hc::k_block_ring_entries];
-  r.op = uint32_t(op);
-  r.status = 0;
-  r.sector = sector;
-  r.buffer = buffer;
-  ++g_ring.head;
-  guest::Hypercall_result d = guest::hypercall(hc::Number::block_doorbell);
-  if (d.error) return 0xFFFFu + d.error;
-  return r.status;
+  return guest::block::request(op, sector, reinterpret_cast<void*>(uintptr_t(buffer)));
 }
 
 bool read_record(uint64_t sector, Record& out) {
@@ -72,12 +64,12 @@ bool write_record(uint64_t sector, uint32_t boot, uint32_t seq, const char* text
 }  // namespace
 
 extern "C" void guest_main() {
-  guest::Hypercall_result info = guest::hypercall(hc::Number::block_info, uint32_t(reinterpret_cast<uintptr_t>(&g_ring)));
-  if (info.error) {
-    guest::log("disk: no block device (error %u)", info.error);
+  uint32_t error = 0;
+  const uint32_t sectors = guest::block::open(&error);
+  if (!sectors) {
+    guest::log("disk: no block device (error %u)", error);
     for (;;) guest::yield();
   }
-  const uint32_t sectors = info.ebx;
   Record r{};
   const uint32_t boot = read_record(0, r) ? r.boot + 1 : 1;
   // The previous boot's stream: how many records, from sector 1 on, are whole and in order.
