@@ -24,5 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint32_t handle = 0;
   if (sk::tpm::parse_object_created(data, size, handle, a).ok()) inside(a, data, size);
   if (sk::tpm::parse_pcr_read(data, size, sk::tpm::k_alg_sha256, size % 24, a).ok()) inside(a, data, size);
+  if (sk::tpm::parse_load_external(data, size, handle, a).ok()) inside(a, data, size);
+  if (sk::tpm::parse_verify_signature(data, size, a).ok()) inside(a, data, size);
   return 0;
 }

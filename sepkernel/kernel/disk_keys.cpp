@@ -8,6 +8,7 @@
 #include "kernel/kernel.hpp"
 #include "kernel/log.hpp"
 #include "sk/sealed_key.hpp"
+#include "sk/sha256.hpp"
 #include "sk/tpm_marshal.hpp"
 
 namespace sk::kernel::disk_keys {
@@ -28,6 +29,8 @@ Disk g_disks[policy::k_max_partitions];
 uint8_t g_header[k_header_bytes];
 uint8_t g_area[st::k_sealed_area_size];
 st::Sealed_key g_sealed;
+st::Signed_policy g_signed;
+Module_finder g_find_module;
 uint8_t g_command[4096];
 uint8_t g_response[4096];
 
@@ -41,6 +44,51 @@ SK_INIT size_t call(Result<size_t> built) {
 SK_INIT void flush(uint32_t handle) {
   size_t n = call(tpm::build_flush_context(g_command, sizeof g_command, handle));
   (void)n;  // best effort: a handle the TPM already dropped is no error here
+}
+
+bool same_bytes(const uint8_t* a, size_t a_size, const uint8_t* b, size_t b_size) {
+  if (a_size != b_size) return false;
+  for (size_t i = 0; i < a_size; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+// Authorize mode, after PolicyPCR: the administrator's signature over the approved PolicyPCR
+// digest, checked by the TPM (LoadExternal, VerifySignature), then PolicyAuthorize. Returns null
+// on success, else the reason.
+SK_INIT const char* authorize(uint32_t session) {
+  size_t n = call(tpm::build_load_external(g_command, sizeof g_command, g_sealed.admin_public.data,
+                                           g_sealed.admin_public.size, tpm::k_rh_owner));
+  uint32_t key = 0;
+  tpm::Span name{};
+  if (!n || !tpm::parse_load_external(g_response, n, key, name)) return "TPM refused the administrator's key";
+  const char* why = nullptr;
+  uint8_t name_copy[st::k_max_name];
+  const size_t name_size = name.size;
+  for (size_t i = 0; i < name_size && i < sizeof name_copy; ++i) name_copy[i] = name.bytes[i];
+  if (!same_bytes(name_copy, name_size, g_sealed.admin_key_name.data, g_sealed.admin_key_name.size) ||
+      !same_bytes(name_copy, name_size, g_signed.key_name.data, g_signed.key_name.size)) {
+    why = "signed policy is not from the disk's administrator";
+  } else {
+    uint8_t digest[32];
+    Sha256::digest(g_signed.approved_policy, sizeof g_signed.approved_policy, digest);  // policyRef empty
+    n = call(tpm::build_verify_signature_ecdsa(g_command, sizeof g_command, key, digest, g_signed.signature_r,
+                                               g_signed.signature_s));
+    tpm::Span ticket{};
+    if (!n || !tpm::parse_verify_signature(g_response, n, ticket)) {
+      why = "administrator's signature does not verify";
+    } else {
+      uint8_t ticket_copy[128];
+      const size_t ticket_size = ticket.size <= sizeof ticket_copy ? ticket.size : 0;
+      for (size_t i = 0; i < ticket_size; ++i) ticket_copy[i] = ticket.bytes[i];
+      n = call(tpm::build_policy_authorize(g_command, sizeof g_command, session, g_signed.approved_policy, name_copy,
+                                           name_size, ticket_copy, ticket_size));
+      if (!n || !tpm::parse_empty(g_response, n)) why = "measured boot differs from the approved one";
+    }
+  }
+  flush(key);
+  return why;
 }
 
 // The whole sequence for one partition; returns null on success, else the reason it is locked.
@@ -60,7 +108,20 @@ SK_INIT const char* unlock(uint16_t part, uint32_t disk, Key& key) {
     if (g_sealed.partition[i] != p.name.text[i]) return "disk sealed for another partition";
     if (p.name.text[i] == '\0') break;
   }
-  if (g_sealed.mode != st::Seal_mode::pcr) return "PolicyAuthorize sealing is not unsealed by the kernel yet";
+  // Authorize mode: the boot image carries the administrator's signed PCR policy as a module
+  // named "<disk>.sig" (bulkhead disk sign-policy).
+  const bool authorize_mode = g_sealed.mode == st::Seal_mode::authorize;
+  if (authorize_mode) {
+    char module[policy::k_path_len + 8];
+    uint32_t k = 0;
+    for (; p.disk.text[k] && k < policy::k_path_len; ++k) module[k] = p.disk.text[k];
+    for (const char* s = ".sig"; *s; ++s) module[k++] = *s;
+    module[k] = '\0';
+    uint64_t size = 0;
+    const uint8_t* blob = g_find_module ? g_find_module(module, &size) : nullptr;
+    if (!blob) return "no signed policy for this disk";
+    if (!st::read_signed_policy(blob, size, g_signed)) return "signed policy damaged";
+  }
   if (!drivers::tis::present()) return "no TPM";
 
   size_t n = call(tpm::build_create_primary_storage(g_command, sizeof g_command));
@@ -87,10 +148,14 @@ SK_INIT const char* unlock(uint16_t part, uint32_t disk, Key& key) {
   if (!session) {
     why = "TPM refused a policy session";
   } else {
-    n = call(tpm::build_policy_pcr(g_command, sizeof g_command, session.value(), g_sealed.pcr_hash_alg,
-                                   g_sealed.pcr_mask));
+    // The PCR selection: the blob's, or in authorize mode the one the administrator approved.
+    const uint16_t bank = authorize_mode ? g_signed.pcr_hash_alg : g_sealed.pcr_hash_alg;
+    const uint32_t mask = authorize_mode ? g_signed.pcr_mask : g_sealed.pcr_mask;
+    n = call(tpm::build_policy_pcr(g_command, sizeof g_command, session.value(), bank, mask));
     if (!n || !tpm::parse_empty(g_response, n)) {
       why = "TPM refused PolicyPCR";
+      flush(session.value());
+    } else if (authorize_mode && (why = authorize(session.value())) != nullptr) {
       flush(session.value());
     } else {
       n = call(tpm::build_unseal(g_command, sizeof g_command, object, session.value()));
@@ -114,7 +179,8 @@ SK_INIT const char* unlock(uint16_t part, uint32_t disk, Key& key) {
 
 }  // namespace
 
-SK_INIT void unlock_all() {
+SK_INIT void unlock_all(Module_finder find) {
+  g_find_module = find;
   const policy::Policy& pol = policy();
   uint32_t disk = 0;
   for (uint16_t i = 0; i < pol.partition_count; ++i) {

@@ -13,8 +13,10 @@
 
 namespace sk::kernel::disk_keys {
 
+// Finds a boot module by name: its bytes and size, or null.
+using Module_finder = const uint8_t* (*)(const char* name, uint64_t* size);
 // Call after measure::boot_measurements and before build_partitions.
-void unlock_all();
+void unlock_all(Module_finder find);
 // A partition's unlocked disk: ATA position, data segment, and the cipher keyed with its volume
 // key (the raw key bytes are wiped once the cipher has its schedule).
 struct Disk {

@@ -129,7 +129,12 @@ SK_INIT void boot(uint32_t magic, uint32_t info) {
   }
   const multiboot::Module* policy_module = multiboot::find(g_boot, "policy");
   measure::boot_measurements(policy_module->data, policy_module->size, images, sizes);
-  disk_keys::unlock_all();
+  disk_keys::unlock_all([](const char* name, uint64_t* size) -> const uint8_t* {
+    const multiboot::Module* m = multiboot::find(g_boot, name);
+    if (!m) return nullptr;
+    *size = m->size;
+    return m->data;
+  });
   build_partitions(images, sizes);
   console::start();
 }

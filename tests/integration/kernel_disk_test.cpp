@@ -38,7 +38,7 @@ struct Sealed_system {
   std::string classified_image, open_image;
   // classified runs classified_image (with the disk), open runs open_image.
   explicit Sealed_system(const harness::Work_dir& dir, std::string classified = "classified.elf",
-                         std::string open = "open.elf")
+                         std::string open = "open.elf", bool authorize = false)
       : classified_image(classified), open_image(open) {
     std::ifstream src(harness::source_path("policies/default.toml"));
     std::string text((std::istreambuf_iterator<char>(src)), std::istreambuf_iterator<char>());
@@ -60,16 +60,24 @@ struct Sealed_system {
     run({"manifest", "build", "--policy-image", policy_image.string(), "--image-dir", dir.path().string(), "-o",
          (dir / "manifest.json").string()});
     auto tpm = harness::Swtpm::start_socket(dir);
-    run({"disk", "seal", "--disk", disk.string(), "--manifest", (dir / "manifest.json").string(), "--partition",
-         "classified", "--tcti", tpm->tcti(), "--passphrase-file", (dir / "pass").string()});
+    std::vector<std::string> seal = {"disk", "seal", "--disk", disk.string(), "--manifest",
+                                     (dir / "manifest.json").string(), "--partition", "classified", "--tcti",
+                                     tpm->tcti(), "--passphrase-file", (dir / "pass").string()};
+    if (authorize) {  // update-survivable: sealed to the administrator's key (PolicyAuthorize)
+      run({"disk", "admin-key", "-o", (dir / "admin.pem").string(), "--public", (dir / "admin.pub.pem").string()});
+      seal.insert(seal.end(), {"--authorize-key", (dir / "admin.pub.pem").string()});
+    }
+    run(seal);
   }
 };
 
 std::unique_ptr<harness::Qemu> boot_disk(const harness::Work_dir& dir, const Sealed_system& s, const harness::Swtpm* tpm,
-                                         const fs::path& classified, bool attach_disk = true) {
+                                         const fs::path& classified, bool attach_disk = true,
+                                         const fs::path& signed_policy = {}) {
   harness::Qemu_options o;
   o.kernel = harness::build_path("sepkernel/bulkhead.elf");
   o.modules = {{s.policy_image, "policy"}, {classified, s.classified_image}, {guest(s.open_image), s.open_image}};
+  if (!signed_policy.empty()) o.modules.push_back({signed_policy, "classified.disk.sig"});
   o.tpm = tpm;
   if (attach_disk) o.extra = {"-drive", "file=" + s.disk.string() + ",format=raw,if=ide,index=0"};
   o.lifetime = Millis(120000);
@@ -249,6 +257,52 @@ TEST_CASE("disk: after an intended image update the disk is locked until re-seal
   }
   tpm = harness::Swtpm::start_for_qemu(dir, true);
   auto q = boot_disk(dir, s, tpm.get(), dir / "classified.elf");
+  q->wait_for_serial(std::regex("part=classified event=disk_unlocked"), k_deadline, false);
+  q->wait_for_serial(std::regex("^\\[classified\\] disk: boot count 1 \\(read back\\)"), k_deadline, false);
+}
+
+TEST_CASE("disk: PolicyAuthorize: a newly signed policy opens the disk after an update, without re-sealing",
+          "[kernel][disk]") {
+  harness::Work_dir dir("kernel-disk-authorize");
+  Sealed_system s(dir, "classified.elf", "open.elf", true);
+  auto sign = [&](const std::string& manifest, const std::string& out) {
+    run({"disk", "sign-policy", "--key", (dir / "admin.pem").string(), "--manifest", (dir / manifest).string(),
+         "--partition", "classified", "-o", (dir / out).string()});
+  };
+  sign("manifest.json", "v1.sig");
+  std::unique_ptr<harness::Swtpm> tpm = harness::Swtpm::start_for_qemu(dir, true);
+  auto boot = [&](const fs::path& sig) {
+    tpm.reset();
+    tpm = harness::Swtpm::start_for_qemu(dir, true);
+    return boot_disk(dir, s, tpm.get(), dir / "classified.elf", true, sig);
+  };
+  {
+    auto q = boot(dir / "v1.sig");
+    q->wait_for_serial(std::regex("part=classified event=disk_unlocked"), k_deadline, false);
+    wait_heartbeat(*q, "classified", 1, k_deadline);
+  }
+  {
+    auto q = boot({});  // the disk needs the administrator's approval, which the boot lacks
+    q->wait_for_serial(std::regex("part=classified event=disk_locked detail=.*: no signed policy for this disk"),
+                       k_deadline, false);
+  }
+  // The update: new image, recompiled policy, new manifest; the administrator signs it. The disk
+  // is not touched.
+  fs::copy(guest("disk_demo.elf"), dir / "classified.elf", fs::copy_options::overwrite_existing);
+  run({"policy", "compile", (dir / "policy.toml").string(), "-o", s.policy_image.string(), "--image-dir",
+       dir.path().string()});
+  run({"manifest", "build", "--policy-image", s.policy_image.string(), "--image-dir", dir.path().string(), "-o",
+       (dir / "manifest-v2.json").string()});
+  const std::string disk_before = slurp(s.disk);
+  {
+    auto q = boot(dir / "v1.sig");  // the old approval does not cover the new build
+    q->wait_for_serial(
+        std::regex("part=classified event=disk_locked detail=.*: measured boot differs from the approved one"),
+        k_deadline, false);
+  }
+  CHECK(slurp(s.disk) == disk_before);
+  sign("manifest-v2.json", "v2.sig");
+  auto q = boot(dir / "v2.sig");
   q->wait_for_serial(std::regex("part=classified event=disk_unlocked"), k_deadline, false);
   q->wait_for_serial(std::regex("^\\[classified\\] disk: boot count 1 \\(read back\\)"), k_deadline, false);
 }

@@ -25,6 +25,9 @@ inline constexpr uint32_t k_cc_pcr_read = 0x0000017E;
 inline constexpr uint32_t k_cc_create_primary = 0x00000131;
 inline constexpr uint32_t k_cc_load = 0x00000157;
 inline constexpr uint32_t k_rh_owner = 0x40000001;
+inline constexpr uint32_t k_cc_load_external = 0x00000167;
+inline constexpr uint32_t k_cc_verify_signature = 0x00000177;
+inline constexpr uint32_t k_cc_policy_authorize = 0x0000016A;
 inline constexpr uint32_t k_rc_initialize = 0x00000100;  // TPM2_Startup has not been run
 inline constexpr uint32_t k_rs_pw = 0x40000009;   // password authorisation pseudo-session
 inline constexpr uint32_t k_rh_null = 0x40000007;
@@ -62,6 +65,18 @@ Result<size_t> build_create_primary_storage(uint8_t* out, size_t capacity);
 // and TPM2B_PUBLIC (size fields included), as crypto-storage stores them.
 Result<size_t> build_load(uint8_t* out, size_t capacity, uint32_t parent, const uint8_t* private_blob,
                           size_t private_size, const uint8_t* public_blob, size_t public_size);
+// LoadExternal of a public key only (no sensitive part) into hierarchy; public_blob is a marshalled
+// TPM2B_PUBLIC (size field included).
+Result<size_t> build_load_external(uint8_t* out, size_t capacity, const uint8_t* public_blob, size_t public_size,
+                                   uint32_t hierarchy);
+// VerifySignature of an ECDSA P-256 / SHA-256 signature (r, s: 32 bytes each) over digest.
+Result<size_t> build_verify_signature_ecdsa(uint8_t* out, size_t capacity, uint32_t key, const uint8_t digest[32],
+                                            const uint8_t r[32], const uint8_t s[32]);
+// PolicyAuthorize with an empty policyRef: approved (32 bytes), the signing key's name, and the
+// TPMT_TK_VERIFIED ticket bytes VerifySignature returned.
+Result<size_t> build_policy_authorize(uint8_t* out, size_t capacity, uint32_t session, const uint8_t approved[32],
+                                      const uint8_t* key_name, size_t key_name_size, const uint8_t* ticket,
+                                      size_t ticket_size);
 // Startup(CLEAR), for a TPM the firmware left unstarted.
 Result<size_t> build_startup_clear(uint8_t* out, size_t capacity);
 // PCR_Read of exactly one PCR of one bank.
@@ -95,6 +110,10 @@ Status parse_quote(const uint8_t* in, size_t size, Span& attest, Span& signature
 Status parse_pcr_read(const uint8_t* in, size_t size, uint16_t bank, uint32_t pcr, Span& digest);
 // CreatePrimary / Load: the new object's handle and its name (TPM2B_NAME contents).
 Status parse_object_created(const uint8_t* in, size_t size, uint32_t& handle, Span& name);
+// LoadExternal: the handle and the key's name.
+Status parse_load_external(const uint8_t* in, size_t size, uint32_t& handle, Span& name);
+// VerifySignature: the whole TPMT_TK_VERIFIED (tag 0x8022 checked), as PolicyAuthorize wants it.
+Status parse_verify_signature(const uint8_t* in, size_t size, Span& ticket);
 // Unseal: the sealed data.
 Status parse_unseal(const uint8_t* in, size_t size, Span& data);
 
