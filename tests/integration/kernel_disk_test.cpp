@@ -306,3 +306,30 @@ TEST_CASE("disk: PolicyAuthorize: a newly signed policy opens the disk after an 
   q->wait_for_serial(std::regex("part=classified event=disk_unlocked"), k_deadline, false);
   q->wait_for_serial(std::regex("^\\[classified\\] disk: boot count 1 \\(read back\\)"), k_deadline, false);
 }
+
+TEST_CASE("disk keys: a damaged sealed-key blob locks the partition with the reason", "[kernel][disk]") {
+  harness::Work_dir dir("kernel-disk-damaged");
+  Sealed_system s(dir);
+  {
+    // One byte inside the sealed-key area (the kernel's copy of the blob) flipped on the host.
+    std::fstream f(s.disk, std::ios::in | std::ios::out | std::ios::binary);
+    const std::streamoff at = std::streamoff(16 * 1024 * 1024 - 64 * 1024 + 100);
+    f.seekg(at);
+    char c = 0;
+    f.read(&c, 1);
+    c = char(c ^ 0x40);
+    f.seekp(at);
+    f.write(&c, 1);
+  }
+  const std::string damaged = slurp(s.disk);
+  auto tpm = harness::Swtpm::start_for_qemu(dir, true);
+  auto q = boot_disk(dir, s, tpm.get(), guest("classified.elf"));
+  q->wait_for_serial(std::regex("part=classified event=disk_locked detail=\"disk classified.disk \\(ide 0\\): sealed "
+                                "key missing or damaged\""),
+                     k_deadline, false);
+  wait_heartbeat(*q, "open", 2, k_deadline);
+  CHECK(harness::Qemu::row_text(q->read_vga_text()[0]) ==
+        " [1] classified | classified | LOCKED: sealed key missing or damaged");
+  q.reset();
+  CHECK(slurp(s.disk) == damaged);  // nothing repaired or written
+}
