@@ -66,17 +66,9 @@ int hex_value(char c) {
 }
 
 void error(uint32_t code, const char* what) {
-  put("ERROR ");
-  char digits[12];
-  int k = 0;
-  do {
-    digits[k++] = char('0' + code % 10);
-    code /= 10;
-  } while (code);
-  while (k) put(digits[--k]);
-  put(" ");
-  put(what);
-  put("\n");
+  char line[96];
+  guest::format(line, sizeof line, "ERROR %u %s\n", code, what);
+  put(line);
 }
 
 void serve(const char* line) {

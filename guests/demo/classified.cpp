@@ -35,16 +35,8 @@ extern "C" void guest_main() {
   demo::Terminal term("CLASSIFIED workstation (Bulkhead demo guest)", 0x07);
   guest::log("started");
   if (uint32_t boots = count_boot()) {
-    char line[64] = "encrypted disk: boot count ";
-    uint32_t n = 27, v = boots;
-    char digits[12];
-    int k = 0;
-    do {
-      digits[k++] = char('0' + v % 10);
-      v /= 10;
-    } while (v);
-    while (k) line[n++] = digits[--k];
-    line[n] = '\0';
+    char line[64];
+    guest::format(line, sizeof line, "encrypted disk: boot count %u", boots);
     guest::screen_write(6, 2, line, 0x07);
     guest::log("disk: boot count %u", boots);
   }

@@ -29,16 +29,8 @@ class Terminal {
     }
   }
   void heartbeat(uint32_t beat) {
-    char text[24] = "heartbeat ";
-    uint32_t n = 10;
-    char digits[12];
-    int k = 0;
-    do {
-      digits[k++] = char('0' + beat % 10);
-      beat /= 10;
-    } while (beat);
-    while (k) text[n++] = digits[--k];
-    text[n] = '\0';
+    char text[24];
+    guest::format(text, sizeof text, "heartbeat %u", beat);
     guest::screen_write(2, 2, text, attr_);
   }
 

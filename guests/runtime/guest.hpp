@@ -32,7 +32,9 @@ inline void yield() { hypercall(sk::hypercall::Number::yield); }
 uint64_t now_us();
 // Gives up frames until at least us microseconds have passed.
 void sleep_us(uint64_t us);
-// Formats (%s %u %d %x %c) and writes one line to the partition's debug log.
+// Formats (%s %u %d %x %c) into out (always NUL-terminated); returns the length.
+uint32_t format(char* out, uint32_t capacity, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
+// Formats as format() and writes one line to the partition's debug log.
 void log(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
 inline constexpr uint32_t k_channel_base = 0x80000000u;  // guest_address of channel 0 in the policies

@@ -32,10 +32,11 @@ void sleep_us(uint64_t us) {
 
 namespace {
 struct Out {
-  char buf[sk::hypercall::k_max_log];
+  char* buf;
+  uint32_t capacity;
   uint32_t n = 0;
   void put(char c) {
-    if (n < sizeof buf) buf[n++] = c;
+    if (n < capacity) buf[n++] = c;
   }
   void number(uint32_t v, uint32_t base, bool negative) {
     char tmp[12];
@@ -48,12 +49,8 @@ struct Out {
     while (k) put(tmp[--k]);
   }
 };
-}  // namespace
 
-void log(const char* fmt, ...) {
-  Out o;
-  va_list ap;
-  va_start(ap, fmt);
+void vformat(Out& o, const char* fmt, va_list ap) {
   for (; *fmt; ++fmt) {
     if (*fmt != '%') {
       o.put(*fmt);
@@ -73,6 +70,26 @@ void log(const char* fmt, ...) {
       default: o.put('%'); o.put(*fmt); break;
     }
   }
+}
+}  // namespace
+
+uint32_t format(char* out, uint32_t capacity, const char* fmt, ...) {
+  if (capacity == 0) return 0;
+  Out o{out, capacity - 1};
+  va_list ap;
+  va_start(ap, fmt);
+  vformat(o, fmt, ap);
+  va_end(ap);
+  out[o.n] = '\0';
+  return o.n;
+}
+
+void log(const char* fmt, ...) {
+  char buf[sk::hypercall::k_max_log];
+  Out o{buf, sizeof buf};
+  va_list ap;
+  va_start(ap, fmt);
+  vformat(o, fmt, ap);
   va_end(ap);
   hypercall(sk::hypercall::Number::debug_log, uint32_t(reinterpret_cast<uintptr_t>(o.buf)), o.n);
 }

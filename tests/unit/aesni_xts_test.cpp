@@ -9,17 +9,10 @@
 #include <vector>
 
 #include "arch/x86_64/aes_ni.hpp"
+#include "hex.hpp"
 #include "sk/xts.hpp"
 
-namespace {
-
-std::vector<uint8_t> unhex(const std::string& s) {
-  std::vector<uint8_t> out;
-  for (size_t i = 0; i + 1 < s.size(); i += 2) out.push_back(uint8_t(std::stoul(s.substr(i, 2), nullptr, 16)));
-  return out;
-}
-
-}  // namespace
+using bh::test::unhex;
 
 TEST_CASE("AES-NI XTS matches IEEE 1619 vector 10 and decrypts it back", "[core][crypto][aesni]") {
   REQUIRE(sk::arch::aesni_available());  // every x86-64 this project builds on has AES-NI

@@ -8,15 +8,10 @@
 #include <vector>
 
 #include "sk/aes.hpp"
+#include "hex.hpp"
 #include "sk/xts.hpp"
 
-namespace {
-std::vector<uint8_t> unhex(const std::string& s) {
-  std::vector<uint8_t> out;
-  for (size_t i = 0; i + 1 < s.size(); i += 2) out.push_back(uint8_t(std::stoul(s.substr(i, 2), nullptr, 16)));
-  return out;
-}
-}  // namespace
+using bh::test::unhex;
 
 TEST_CASE("AES-256 matches FIPS-197 appendix C.3", "[core][crypto]") {
   auto key = unhex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
