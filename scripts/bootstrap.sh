@@ -7,7 +7,7 @@ PACKAGES=(
   # build
   cmake ninja-build g++ pkg-config binutils
   # fuzzing (libFuzzer runtime)
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev lld
   # libraries
   catch2 libbotan-2-dev libtss2-dev libtomlplusplus-dev libcli11-dev libfmt-dev
   nlohmann-json3-dev libcryptsetup-dev cryptsetup-bin

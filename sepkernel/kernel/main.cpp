@@ -109,12 +109,19 @@ SK_INIT void boot(uint32_t magic, uint32_t info) {
   arch::load_descriptors(0);
   arch::enable_sse();
   if (magic != multiboot::k_loader_magic) panic("not started by a multiboot loader");
-  log::print("boot: multiboot path: this kernel is UNMEASURED (no firmware measured it); the policy and the images "
-             "are measured into PCR 8 and 9 only if a TPM answers\n");
+
   timer::init_bsp();
   start_svm(0);
   log::print("svm: enabled, %u ASIDs, nested paging\n", arch::svm::asid_count());
   multiboot::read(info, g_boot);
+  const multiboot::Module* boot_log = multiboot::find(g_boot, "eventlog");
+  if (boot_log) {
+    log::print("boot: UEFI path: MEASURED (firmware measured the boot stage, the boot stage this kernel into PCR 4, "
+               "the policy and the images into PCR 8 and 9)\n");
+  } else {
+    log::print("boot: multiboot path: this kernel is UNMEASURED (no firmware measured it); the policy and the images "
+               "are measured into PCR 8 and 9 only if a TPM answers\n");
+  }
   load_policy();
   // Every CPU the policy names must be up before any partition is built: a machine that cannot
   // keep the schedule is refused at boot (the APs wait for release_application_processors).
@@ -128,7 +135,8 @@ SK_INIT void boot(uint32_t magic, uint32_t info) {
     }
   }
   const multiboot::Module* policy_module = multiboot::find(g_boot, "policy");
-  measure::boot_measurements(policy_module->data, policy_module->size, images, sizes);
+  measure::boot_measurements(policy_module->data, policy_module->size, images, sizes,
+                             boot_log ? boot_log->data : nullptr, boot_log ? boot_log->size : 0);
   disk_keys::unlock_all([](const char* name, uint64_t* size) -> const uint8_t* {
     const multiboot::Module* m = multiboot::find(g_boot, name);
     if (!m) return nullptr;

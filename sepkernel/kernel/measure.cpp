@@ -17,7 +17,7 @@ namespace {
 
 namespace el = event_log;
 
-uint8_t g_log[32768];
+uint8_t g_log[65536];
 constexpr size_t k_room_for_ours = 4096;  // the kernel's own events after the firmware's
 size_t g_log_size;
 bool g_measured;
@@ -70,8 +70,21 @@ SK_INIT void print_pcr(uint32_t pcr) {
 }  // namespace
 
 SK_INIT void boot_measurements(const uint8_t* policy_image, uint64_t policy_size, const uint8_t* const* images,
-                               const uint64_t* sizes) {
+                               const uint64_t* sizes, const uint8_t* boot_log, uint64_t boot_log_size) {
   Status s = drivers::tis::init();
+  if (boot_log) {
+    // UEFI path: the firmware measured the boot stage (PCR 4), the boot stage the kernel (PCR 4),
+    // the policy (PCR 8) and the images (PCR 9); its log is the whole story. Nothing to extend.
+    if (!s) panic("UEFI boot stage measured this boot but the kernel finds no TPM");
+    if (boot_log_size > sizeof g_log) panic("the boot stage's event log is larger than the kernel's copy");
+    for (uint64_t i = 0; i < boot_log_size; ++i) g_log[i] = boot_log[i];
+    g_log_size = boot_log_size;
+    g_measured = true;
+    print_pcr(el::k_pcr_policy);
+    print_pcr(el::k_pcr_partitions);
+    audit(audit::k_kernel, audit::Event::boot, "measured by the UEFI boot stage: event log %lu bytes", g_log_size);
+    return;
+  }
   if (!s) {
     audit(audit::k_kernel, audit::Event::boot, "tpm: none at 0xfed40000 (%s): nothing measured, no quote, no disk keys",
           error_name(s.error()));

@@ -12,8 +12,10 @@ namespace sk::kernel::measure {
 // Starts the TPM (TIS, locality 0) if there is one, then measures. images[i]/sizes[i]: partition
 // i's module or nullptr. A missing TPM is audited once and nothing is measured; a TPM that
 // refuses a command is a boot panic (PCRs that do not match the log would mislead a verifier).
+// boot_log: the "eventlog" module of the UEFI boot stage, which already measured everything
+// (then the kernel extends nothing and keeps that log), or null on the multiboot path.
 void boot_measurements(const uint8_t* policy_image, uint64_t policy_size, const uint8_t* const* images,
-                       const uint64_t* sizes);
+                       const uint64_t* sizes, const uint8_t* boot_log, uint64_t boot_log_size);
 // The event log written so far (empty without a TPM).
 const uint8_t* log_data();
 size_t log_size();

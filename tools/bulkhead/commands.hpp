@@ -22,6 +22,7 @@ void add_eventlog_commands(CLI::App& app);
 void add_tpm_commands(CLI::App& app);
 void add_attest_commands(CLI::App& app);
 void add_manifest_commands(CLI::App& app);
+void add_image_commands(CLI::App& app);
 
 // The check the `disk` commands run on a policy file: throws bh::storage::Storage_error with one line
 // if the policy is invalid or declares no partition `partition` with a disk.

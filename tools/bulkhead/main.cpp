@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   bh::cli::add_tpm_commands(app);
   bh::cli::add_attest_commands(app);
   bh::cli::add_manifest_commands(app);
+  bh::cli::add_image_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

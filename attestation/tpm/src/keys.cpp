@@ -111,8 +111,10 @@ Key create_ak(Context& c, const Key& ek) {
   TPMT_PUBLIC& t = in.publicArea;
   t.type = TPM2_ALG_ECC;
   t.nameAlg = TPM2_ALG_SHA256;
+  // noDA: the AK's authValue is empty, so dictionary-attack protection guards nothing; without
+  // it, a TPM put into lockout by unorderly shutdowns (a machine switched off) refuses quotes.
   t.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN |
-                       TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_SIGN_ENCRYPT;
+                       TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_NODA;
   auto& p = t.parameters.eccDetail;
   p.symmetric.algorithm = TPM2_ALG_NULL;
   p.scheme.scheme = TPM2_ALG_ECDSA;

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: Apache-2.0
+// `bulkhead image build`: the boot image of the measured UEFI path, a FAT EFI system partition
+// made with mtools (no root, no loop device): EFI/BOOT/BOOTX64.EFI (the boot stage), BOOT.LST (what
+// it loads and measures, in policy order), the kernel, the compiled policy image and every
+// partition image the policy names (checked against the digests the policy records).
+#include <fmt/core.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "bh/attest/manifest.hpp"
+#include "commands.hpp"
+
+extern char** environ;
+
+namespace bh::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using bh::attest::Input_error;
+
+struct Image_options {
+  std::string policy_image, image_dir = ".", kernel, boot_stage, out;
+  unsigned size_mib = 64;
+};
+
+// Runs an mtools command (no shell); its output goes to a log that is shown if it fails.
+void run_tool(const std::vector<std::string>& argv, const fs::path& log) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = 0;
+  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw Input_error(argv[0] + ": cannot run it (install mtools: scripts/bootstrap.sh)");
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::ifstream in(log);
+    std::string last, line;
+    while (std::getline(in, line)) last = line;
+    throw Input_error(argv[0] + " failed: " + last);
+  }
+}
+
+void run_image_build(const Image_options& o) {
+  // The policy and its images, with the digests checked (refusals name the file).
+  const bh::attest::Build_inputs in = bh::attest::load_inputs(o.policy_image, o.image_dir, "");
+  for (const auto& f : {o.kernel, o.boot_stage}) {
+    if (!fs::is_regular_file(f)) throw Input_error(f + ": not found");
+  }
+  const fs::path work = fs::path(o.out).parent_path() / (fs::path(o.out).filename().string() + ".work");
+  fs::remove_all(work);
+  fs::create_directories(work);
+  const fs::path list = work / "BOOT.LST", log = work / "mtools.log", tmp = work / "esp.img";
+  {
+    std::ofstream l(list);
+    l << "kernel bulkhead.elf\npolicy policy.img\n";
+    for (const auto& p : in.partitions) l << "image " << p.image << " " << p.name << "\n";
+  }
+  const std::string img = tmp.string();
+  // A FAT image of size_mib MiB (heads/sectors only describe its geometry to mformat).
+  run_tool({"mformat", "-i", img, "-C", "-T", std::to_string(o.size_mib * 2048), "-h", "64", "-s", "32", "::"}, log);
+  run_tool({"mmd", "-i", img, "::/EFI", "::/EFI/BOOT"}, log);
+  run_tool({"mcopy", "-i", img, o.boot_stage, "::/EFI/BOOT/BOOTX64.EFI"}, log);
+  run_tool({"mcopy", "-i", img, list.string(), "::/BOOT.LST"}, log);
+  run_tool({"mcopy", "-i", img, o.kernel, "::/bulkhead.elf"}, log);
+  run_tool({"mcopy", "-i", img, o.policy_image, "::/policy.img"}, log);
+  for (const auto& p : in.partitions) {
+    run_tool({"mcopy", "-i", img, (fs::path(o.image_dir) / p.image).string(), "::/" + p.image}, log);
+  }
+  fs::rename(tmp, o.out);  // atomic: the ESP appears whole or not at all
+  fs::remove_all(work);
+  fmt::print("image build: wrote {} (boot stage, kernel, policy, {} partition images)\n", o.out,
+             in.partitions.size());
+}
+
+}  // namespace
+
+void add_image_commands(CLI::App& app) {
+  auto o = std::make_shared<Image_options>();
+  CLI::App* i = app.add_subcommand("image", "boot images for the measured UEFI path");
+  i->require_subcommand(1);
+  CLI::App* b = i->add_subcommand("build", "make the EFI system partition image (FAT, mtools)");
+  b->add_option("--policy-image", o->policy_image, "compiled policy image (bulkhead policy compile)")->required();
+  b->add_option("--image-dir", o->image_dir, "directory holding the partition images (default .)");
+  b->add_option("--kernel", o->kernel, "the kernel (build/host/sepkernel/bulkhead.elf)")->required();
+  b->add_option("--boot-stage", o->boot_stage, "the UEFI boot stage (build/host/sepkernel/BOOTX64.EFI)")->required();
+  b->add_option("--size", o->size_mib, "ESP size in MiB (default 64)");
+  b->add_option("-o,--out", o->out, "ESP image to write")->required();
+  b->callback([o] {
+    try {
+      run_image_build(*o);
+    } catch (const Input_error& e) {
+      fmt::print(stderr, "bulkhead: {}\n", e.what());
+      throw Exit{2};
+    } catch (const std::filesystem::filesystem_error& e) {
+      fmt::print(stderr, "bulkhead: {}\n", e.what());
+      throw Exit{2};
+    }
+  });
+}
+
+}  // namespace bh::cli
