@@ -3,10 +3,13 @@
 // measures the boot stage (PCR 4); the boot stage measures the kernel (PCR 4), the policy (PCR 8)
 // and the images (PCR 9) and hands the firmware's log to the kernel, whose PCR read-back equals
 // the manifest's prediction; the live system attests (first boot recorded, second verified, a
-// changed image refused by name); a missing file on the ESP is refused before the kernel runs.
+// changed image refused by name); a missing file on the ESP is refused before the kernel runs;
+// with four PCR banks, one live boot's evidence fails each of issue 5's attacks by name.
 #include <fstream>
 
+#include "bh/attest/evidence.hpp"
 #include "kernel_fixture.hpp"
+#include "sk/event_log.hpp"
 
 using namespace bh::kernel_test;
 namespace harness = bh::harness;
@@ -27,13 +30,15 @@ void ok(const harness::Command_result& r) {
   REQUIRE(r.status == 0);
 }
 
-// An ESP for policies/attested.toml with `classified_image` as the classified partition's file.
-fs::path build_esp(const harness::Work_dir& dir, const std::string& name, const fs::path& classified_image) {
+// An ESP for `policy` (default policies/attested.toml) with `classified_image` as the classified
+// partition's file.
+fs::path build_esp(const harness::Work_dir& dir, const std::string& name, const fs::path& classified_image,
+                   fs::path policy = harness::source_path("policies/attested.toml")) {
   fs::path images = dir / (name + "-images");
   fs::create_directories(images);
   fs::copy(classified_image, images / "classified.elf");
   for (const char* g : {"open.elf", "agent.elf"}) fs::copy(guest(g), images / g);
-  ok(cli({"policy", "compile", harness::source_path("policies/attested.toml").string(), "-o",
+  ok(cli({"policy", "compile", policy.string(), "-o",
           (dir / (name + ".policy")).string(), "--image-dir", images.string()}));
   ok(cli({"manifest", "build", "--policy-image", (dir / (name + ".policy")).string(), "--image-dir", images.string(),
           "-o", (dir / (name + ".manifest.json")).string()}));
@@ -67,8 +72,8 @@ Uefi_system boot_uefi(const harness::Work_dir& dir, const fs::path& esp) {
   return s;
 }
 
-void provision(const harness::Work_dir& dir) {
-  auto tpm = harness::Swtpm::start_socket(dir);
+void provision(const harness::Work_dir& dir, const std::string& pcr_banks = "") {
+  auto tpm = harness::Swtpm::start_socket(dir, false, pcr_banks);
   ok(cli({"tpm", "provision", "--tcti", tpm->tcti(), "--out", (dir / "provision").string()}));
 }
 
@@ -149,4 +154,166 @@ TEST_CASE("uefi: a file missing from the ESP is refused before the kernel runs; 
   CHECK(bad.status == 2);
   CHECK(bad.output.find("no-such-kernel: not found") != std::string::npos);
   CHECK_FALSE(fs::exists(dir / "bad.esp"));
+}
+
+namespace {
+
+namespace at = bh::attest;
+namespace el = sk::event_log;
+
+// Where, in `log`, the `nth` event extended into `pcr` starts, and where its digest for `alg`
+// starts (walked with the core reader; TCG_PCR_EVENT2: PCR, type, count, then {alg, digest}...).
+struct Event_place {
+  size_t start = 0;
+  size_t digest = 0;
+};
+Event_place find_event(const at::Bytes& log, uint32_t pcr, int nth, uint16_t alg) {
+  el::Reader r;
+  REQUIRE(r.open(log.data(), log.size()).ok());
+  el::Event e{};
+  for (;;) {
+    const size_t start = r.offset();
+    REQUIRE(r.next(e).ok());
+    if (e.pcr != pcr || nth-- > 0) continue;
+    size_t at = start + 12;
+    for (uint32_t b = 0; b < e.digest_count; ++b) {
+      if (e.digests[b].alg == alg) return {start, at + 2};
+      at += 2 + at::bank_size(e.digests[b].alg);
+    }
+    FAIL("event has no digest for bank " << alg);
+  }
+}
+
+}  // namespace
+
+// Every check of issue 5's list, on evidence from a live measured boot rather than a simulated
+// one, with a TPM that has four banks allocated: the firmware and the boot stage log each event
+// in all four; the verifier holds every bank to the manifest (only sha256 is quoted, so only the
+// manifest comparison catches an edit in the others).
+TEST_CASE("uefi: four PCR banks logged and held to the manifest; live evidence fails each attack by name",
+          "[kernel][uefi]") {
+  harness::Work_dir dir("kernel-uefi-banks");
+  provision(dir, "sha1,sha256,sha384,sha512");
+  fs::path esp = build_esp(dir, "v1", guest("classified.elf"));
+  const fs::path manifest = dir / "v1.manifest.json";
+  const std::string nonce = "5eed0f" + std::string(34, '1');
+  const fs::path evidence = dir / "ev.json";
+  {
+    Uefi_system s = boot_uefi(dir, esp);
+    s.qemu->wait_for_serial(std::regex("^\\[agent\\] agent ready on COM2"), k_deadline, false);
+    harness::Command_result r = attest(dir, s, manifest, {"--nonce", nonce, "-o", evidence.string()});
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    CHECK(r.output.find("attestation: PASS") != std::string::npos);
+  }
+  const std::string good = [&] {
+    std::ifstream in(evidence);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }();
+  const at::Evidence live = at::evidence_from_json(good, evidence.string());
+  {
+    el::Reader r;
+    REQUIRE(r.open(live.event_log.data(), live.event_log.size()).ok());
+    REQUIRE(r.bank_count() == 4);
+    CHECK(r.bank(0) == el::k_alg_sha1);
+    CHECK(r.bank(1) == el::k_alg_sha256);
+    CHECK(r.bank(2) == el::k_alg_sha384);
+    CHECK(r.bank(3) == el::k_alg_sha512);
+  }
+  // Verifies the saved evidence after `f` edits it.
+  auto verify = [&](auto&& f, const std::string& with_nonce, const fs::path& ak) {
+    at::Evidence e = live;
+    f(e);
+    const fs::path path = dir / "edited.json";
+    at::write_text(path.string(), at::evidence_to_json(e));
+    return cli({"attest", "verify", "--evidence", path.string(), "--manifest", manifest.string(), "--ak", ak.string(),
+                "--nonce", with_nonce});
+  };
+  const fs::path ak = dir / "provision" / "ak.pub.pem";
+  auto unchanged = [](at::Evidence&) {};
+
+  {  // the saved evidence verifies again
+    harness::Command_result r = verify(unchanged, nonce, ak);
+    INFO(r.output);
+    CHECK(r.status == 0);
+  }
+  for (uint16_t bank : {el::k_alg_sha1, el::k_alg_sha384, el::k_alg_sha512}) {
+    // an edited digest in a bank no quote covers fails on the manifest
+    const std::string name = at::bank_name(bank);
+    harness::Command_result r = verify(
+        [bank](at::Evidence& e) { e.event_log[find_event(e.event_log, 8, 0, bank).digest] ^= 0x01; }, nonce, ak);
+    INFO(r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.find("(PCR 8): " + name + " digest expected") != std::string::npos);
+    CHECK(r.output.find("mismatch: PCR 8 (" + name + "): expected") != std::string::npos);
+    CHECK(r.output.find("PCR digest") == std::string::npos);  // the sha256 quote still matches
+  }
+  {  // an edited sha256 digest no longer matches the quote
+    harness::Command_result r = verify(
+        [](at::Evidence& e) { e.event_log[find_event(e.event_log, 9, 1, el::k_alg_sha256).digest] ^= 0x01; }, nonce,
+        ak);
+    INFO(r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.find("mismatch: PCR digest: the quote's ") != std::string::npos);
+    CHECK(r.output.find("(PCR 9): sha256 digest expected") != std::string::npos);
+  }
+  {  // a relabelled event type is exactly one mismatch
+    harness::Command_result r = verify(
+        [](at::Evidence& e) { e.event_log[find_event(e.event_log, 9, 0, el::k_alg_sha256).start + 4] = 0x05; }, nonce,
+        ak);
+    INFO(r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.find("(PCR 9): type expected EV_IPL found EV_ACTION") != std::string::npos);
+    CHECK(r.output.find("attestation: FAIL: 1 mismatch (") != std::string::npos);
+  }
+  {  // a replayed nonce
+    const std::string fresh = "5eed0f" + std::string(34, '2');
+    harness::Command_result r = verify(unchanged, fresh, ak);
+    INFO(r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.find("mismatch: nonce: expected " + fresh + " found " + nonce) != std::string::npos);
+    CHECK(r.output.find("attestation: FAIL: 1 mismatch (") != std::string::npos);
+  }
+  {  // another TPM's AK
+    harness::Work_dir other("kernel-uefi-other-tpm");
+    provision(other);
+    harness::Command_result r = verify(unchanged, nonce, other / "provision" / "ak.pub.pem");
+    INFO(r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.find("mismatch: quote signature: does not verify with the AK") != std::string::npos);
+    CHECK(r.output.find("attestation: FAIL: 1 mismatch (") != std::string::npos);
+  }
+  {  // a log cut before the last partition image
+    harness::Command_result r = verify(
+        [](at::Evidence& e) { e.event_log.resize(find_event(e.event_log, 9, 2, el::k_alg_sha256).start + 9); }, nonce,
+        ak);
+    INFO(r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.find("mismatch: event missing: PCR 9 EV_IPL \"bulkhead partition agent image agent.elf\"") !=
+          std::string::npos);
+    CHECK(r.output.find("mismatch: PCR digest") != std::string::npos);
+  }
+  {  // a changed policy (same images, another schedule) fails on PCR 8 and not PCR 9
+    std::ifstream in(harness::source_path("policies/attested.toml"));
+    std::string text(std::istreambuf_iterator<char>(in), {});
+    const std::string from = "{ partition = \"open\", us = 8000 }";
+    REQUIRE(text.find(from) != std::string::npos);
+    text.replace(text.find(from), from.size(), "{ partition = \"open\", us = 7000 }");
+    const std::string from2 = "{ partition = \"classified\", us = 8000 }";
+    REQUIRE(text.find(from2) != std::string::npos);
+    text.replace(text.find(from2), from2.size(), "{ partition = \"classified\", us = 9000 }");
+    const fs::path changed_toml = dir / "changed.toml";
+    std::ofstream(changed_toml) << text;
+    fs::path changed = build_esp(dir, "v2", guest("classified.elf"), changed_toml);
+    Uefi_system s = boot_uefi(dir, changed);
+    s.qemu->wait_for_serial(std::regex("^\\[agent\\] agent ready on COM2"), k_deadline, false);
+    harness::Command_result r = attest(dir, s, manifest);
+    INFO(r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.find("(PCR 8): sha256 digest expected") != std::string::npos);
+    CHECK(r.output.find("(PCR 8): sha384 digest expected") != std::string::npos);
+    CHECK(r.output.find("mismatch: PCR 8 (sha1)") != std::string::npos);
+    CHECK(r.output.find("mismatch: PCR 8 (sha512)") != std::string::npos);
+    CHECK(r.output.find("PCR 9") == std::string::npos);
+  }
 }

@@ -17,15 +17,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Creates the state with an EK, using config files inside the work directory only.
-fs::path manufacture(const Work_dir& dir, bool keep_state) {
+// Creates the state with an EK, using config files inside the work directory only. pcr_banks
+// empty: swtpm_setup's default allocation (sha256 alone in 0.7).
+fs::path manufacture(const Work_dir& dir, bool keep_state, const std::string& pcr_banks = "") {
   fs::path state = dir / "tpm-state";
   if (keep_state && fs::exists(state / "tpm2-00.permall")) return state;
   fs::create_directories(state);
   std::ofstream(dir / "swtpm_setup.conf") << "# bulkhead test TPM: no certificates\n";
-  auto r = run_command({"swtpm_setup", "--tpm2", "--tpmstate", state.string(), "--config",
-                        (dir / "swtpm_setup.conf").string(), "--createek", "--overwrite"},
-                       Millis(60000));
+  std::vector<std::string> argv = {"swtpm_setup", "--tpm2", "--tpmstate", state.string(), "--config",
+                                   (dir / "swtpm_setup.conf").string(), "--createek", "--overwrite"};
+  if (!pcr_banks.empty()) argv.insert(argv.end(), {"--pcr-banks", pcr_banks});
+  auto r = run_command(argv, Millis(60000));
   if (r.status != 0) throw Harness_error("swtpm_setup failed: " + r.output);
   return state;
 }
@@ -75,9 +77,9 @@ void wait_until(const std::function<bool()>& ready, Process& p, const std::strin
 
 }  // namespace
 
-std::unique_ptr<Swtpm> Swtpm::start_socket(const Work_dir& dir, bool keep_state) {
+std::unique_ptr<Swtpm> Swtpm::start_socket(const Work_dir& dir, bool keep_state, const std::string& pcr_banks) {
   auto t = std::unique_ptr<Swtpm>(new Swtpm);
-  t->state_ = manufacture(dir, keep_state);
+  t->state_ = manufacture(dir, keep_state, pcr_banks);
   uint16_t port = free_port_pair();
   t->process_ = std::make_unique<Process>(
       std::vector<std::string>{"swtpm", "socket", "--tpm2", "--tpmstate", "dir=" + t->state_.string(), "--server",

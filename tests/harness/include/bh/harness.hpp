@@ -82,7 +82,10 @@ class Swtpm {
  public:
   // TCP socket mode for host tools (TPM2-TSS): tcti() is "swtpm:host=127.0.0.1,port=P".
   // keep_state: reuse the TPM state already in dir (e.g. one QEMU used) instead of a fresh one.
-  static std::unique_ptr<Swtpm> start_socket(const Work_dir& dir, bool keep_state = false);
+  // pcr_banks: for a fresh state, the banks to allocate ("sha1,sha256,sha384"); empty: swtpm's
+  // default (sha256 alone).
+  static std::unique_ptr<Swtpm> start_socket(const Work_dir& dir, bool keep_state = false,
+                                             const std::string& pcr_banks = "");
   // Control-socket mode for QEMU's tpm-tis; qemu_args() are the -chardev/-tpmdev/-device args.
   // The state directory persists across QEMU runs of the same Swtpm object only if the caller
   // starts a new one on the same dir with keep_state = true.
