@@ -21,23 +21,14 @@ mkdir -p "$RUN/tpm"
 cp policies/default-disk.toml "$RUN/policy.toml"
 cp "$BUILD/guests/classified.elf" "$BUILD/guests/open.elf" "$RUN/"
 
+source scripts/lib.sh
 SWTPM_PID=
 cleanup() { [[ -n "$SWTPM_PID" ]] && kill "$SWTPM_PID" 2>/dev/null || true; }
 trap cleanup EXIT
-# swtpm on TCP for the administrator's tools (sealing), for the duration of one command.
-with_socket_tpm() {
-  local port=$((20000 + RANDOM % 20000))
-  swtpm socket --tpm2 --tpmstate "dir=$RUN/tpm" --server "type=tcp,port=$port,bindaddr=127.0.0.1" \
-    --ctrl "type=tcp,port=$((port + 1)),bindaddr=127.0.0.1" --flags not-need-init,startup-clear &
-  SWTPM_PID=$!
-  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-  "$@" --tcti "swtpm:host=127.0.0.1,port=$port"
-  kill "$SWTPM_PID"; wait "$SWTPM_PID" 2>/dev/null || true; SWTPM_PID=
-}
 
 if [[ ! -f "$RUN/tpm/tpm2-00.permall" ]]; then
   echo "run: first run: a software TPM in $RUN/tpm"
-  swtpm_setup --tpm2 --tpmstate "$RUN/tpm" --createek --overwrite >/dev/null
+  make_tpm_state "$RUN/tpm"
 fi
 if [[ ! -f "$RUN/classified.disk" ]]; then
   echo "run: creating the classified domain's encrypted disk ($RUN/classified.disk, LUKS2)"
@@ -52,7 +43,7 @@ fi
 if [[ ! -f "$RUN/sealed-manifest.json" ]] || ! cmp -s "$RUN/manifest.json" "$RUN/sealed-manifest.json"; then
   verb=seal; [[ -f "$RUN/sealed-manifest.json" ]] && verb=reseal
   echo "run: ${verb}ing the disk key to this build's measured configuration (PCRs 8 and 9)"
-  with_socket_tpm "$BH" disk "$verb" --disk "$RUN/classified.disk" --manifest "$RUN/manifest.json" \
+  with_socket_tpm "$RUN/tpm" "$BH" disk "$verb" --disk "$RUN/classified.disk" --manifest "$RUN/manifest.json" \
     --partition classified --passphrase-file "$RUN/recovery-passphrase" >/dev/null
   cp "$RUN/manifest.json" "$RUN/sealed-manifest.json"
 fi
@@ -84,5 +75,4 @@ fi
 if [[ -n "${BULKHEAD_RUN_SECONDS:-}" ]]; then
   QEMU=(timeout --foreground "$BULKHEAD_RUN_SECONDS" "${QEMU[@]}")
 fi
-# TCG lists the EPYC features it does not emulate (none that Bulkhead uses): keep them quiet.
-"${QEMU[@]}" 2> >(grep -v "TCG doesn't support requested feature" >&2) || [[ $? -eq 124 ]]
+"${QEMU[@]}" 2> >(quiet_tcg) || [[ $? -eq 124 ]]

@@ -317,3 +317,48 @@ TEST_CASE("uefi: four PCR banks logged and held to the manifest; live evidence f
     CHECK(r.output.find("PCR 9") == std::string::npos);
   }
 }
+
+// scripts/attest.sh, the README's way for a tester to attest the measured system the build
+// produced: the first run provisions a TPM, verifies and records the firmware PCRs; the second
+// holds to that record; a record that no longer matches (another boot application in PCR 4)
+// fails naming PCR 4.
+TEST_CASE("uefi: scripts/attest.sh attests the build's measured system and holds to its first-boot record",
+          "[kernel][uefi]") {
+  harness::Work_dir dir("kernel-uefi-script");
+  const fs::path state = dir / "state";
+  auto run = [&] {
+    return harness::run_command({"env", "BULKHEAD_NO_BUILD=1", "BULKHEAD_BUILD_DIR=" + harness::build_path("").string(),
+                                 "BULKHEAD_ATTEST_STATE=" + state.string(),
+                                 harness::source_path("scripts/attest.sh").string()},
+                                Millis(240000));
+  };
+  {
+    harness::Command_result r = run();
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    CHECK(r.output.find("attest: first run") != std::string::npos);
+    CHECK(r.output.find("attestation: PASS") != std::string::npos);
+    CHECK(r.output.find("firmware PCRs 0-7 of this boot recorded") != std::string::npos);
+  }
+  {
+    harness::Command_result r = run();
+    INFO(r.output);
+    CHECK(r.status == 0);
+    CHECK(r.output.find("attestation: PASS") != std::string::npos);
+    CHECK(r.output.find("warning") == std::string::npos);
+    CHECK(r.output.find("first run") == std::string::npos);
+  }
+  {
+    const fs::path record = state / "firmware.json";
+    nlohmann::json j = nlohmann::json::parse(std::ifstream(record));
+    std::string pcr4 = j.at("sha256").at("4");
+    pcr4[0] = pcr4[0] == '0' ? '1' : '0';
+    j["sha256"]["4"] = pcr4;
+    std::ofstream(record) << j.dump(2) << "\n";
+    harness::Command_result r = run();
+    INFO(r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.find("mismatch: PCR 4 (sha256): expected " + pcr4) != std::string::npos);
+    CHECK(r.output.find("attestation: FAIL: 1 mismatch") != std::string::npos);
+  }
+}
