@@ -220,6 +220,31 @@ TEST_CASE("uefi: four PCR banks logged and held to the manifest; live evidence f
     CHECK(r.bank(2) == el::k_alg_sha384);
     CHECK(r.bank(3) == el::k_alg_sha512);
   }
+  {
+    // Interop on the live evidence: tpm2_eventlog reads the four-bank firmware + boot stage log
+    // and replays PCRs 8 and 9 in every bank to the manifest's values; tpm2_checkquote accepts
+    // the quote's signature and nonce.
+    at::write_file((dir / "eventlog.bin").string(), live.event_log);
+    at::write_file((dir / "quote.msg").string(), live.attest);
+    at::write_file((dir / "quote.sig").string(), live.signature);
+    std::ifstream in(manifest);
+    const at::Manifest m = at::manifest_from_json(std::string(std::istreambuf_iterator<char>(in), {}), "manifest");
+    harness::Command_result events = harness::run_command({"tpm2_eventlog", (dir / "eventlog.bin").string()}, Millis(30000));
+    REQUIRE(events.status == 0);
+    for (uint16_t bank : {el::k_alg_sha1, el::k_alg_sha256, el::k_alg_sha384, el::k_alg_sha512}) {
+      for (uint32_t pcr : {8u, 9u}) {
+        INFO(at::bank_name(bank) << " PCR " << pcr);
+        CHECK(events.output.find("    " + std::to_string(pcr) + "  : 0x" + at::to_hex(m.pcrs.at(bank).at(pcr))) !=
+              std::string::npos);
+      }
+    }
+    harness::Command_result check = harness::run_command(
+        {"tpm2_checkquote", "-u", (dir / "provision" / "ak.pub.pem").string(), "-m", (dir / "quote.msg").string(),
+         "-s", (dir / "quote.sig").string(), "-g", "sha256", "-q", nonce},
+        Millis(30000));
+    INFO(check.output);
+    CHECK(check.status == 0);
+  }
   // Verifies the saved evidence after `f` edits it.
   auto verify = [&](auto&& f, const std::string& with_nonce, const fs::path& ak) {
     at::Evidence e = live;
