@@ -6,6 +6,7 @@
 // changed image refused by name); a missing file on the ESP is refused before the kernel runs;
 // with four PCR banks, one live boot's evidence fails each of issue 5's attacks by name.
 #include <fstream>
+#include <functional>
 
 #include "bh/attest/evidence.hpp"
 #include "kernel_fixture.hpp"
@@ -245,78 +246,63 @@ TEST_CASE("uefi: four PCR banks logged and held to the manifest; live evidence f
     INFO(check.output);
     CHECK(check.status == 0);
   }
-  // Verifies the saved evidence after `f` edits it.
-  auto verify = [&](auto&& f, const std::string& with_nonce, const fs::path& ak) {
-    at::Evidence e = live;
-    f(e);
-    const fs::path path = dir / "edited.json";
-    at::write_text(path.string(), at::evidence_to_json(e));
-    return cli({"attest", "verify", "--evidence", path.string(), "--manifest", manifest.string(), "--ak", ak.string(),
-                "--nonce", with_nonce});
+  // Each attack: an edit of the saved evidence, the nonce and AK the verifier uses, the lines
+  // its verdict must contain and must not contain.
+  struct Attack {
+    std::string what;
+    std::function<void(at::Evidence&)> edit;
+    std::string nonce;
+    fs::path ak;
+    std::vector<std::string> found;
+    std::vector<std::string> absent;
   };
   const fs::path ak = dir / "provision" / "ak.pub.pem";
-  auto unchanged = [](at::Evidence&) {};
-
-  {  // the saved evidence verifies again
-    harness::Command_result r = verify(unchanged, nonce, ak);
-    INFO(r.output);
+  const std::string fresh = "5eed0f" + std::string(34, '2');
+  harness::Work_dir other("kernel-uefi-other-tpm");
+  provision(other);
+  std::vector<Attack> attacks = {
+      {"an edited sha256 digest no longer matches the quote",
+       [](at::Evidence& e) { e.event_log[find_event(e.event_log, 9, 1, el::k_alg_sha256).digest] ^= 0x01; }, nonce, ak,
+       {"mismatch: PCR digest: the quote's ", "(PCR 9): sha256 digest expected"}, {}},
+      {"a relabelled event type is exactly one mismatch",
+       [](at::Evidence& e) { e.event_log[find_event(e.event_log, 9, 0, el::k_alg_sha256).start + 4] = 0x05; }, nonce,
+       ak, {"(PCR 9): type expected EV_IPL found EV_ACTION", "attestation: FAIL: 1 mismatch ("}, {}},
+      {"a replayed nonce", [](at::Evidence&) {}, fresh, ak,
+       {"mismatch: nonce: expected " + fresh + " found " + nonce, "attestation: FAIL: 1 mismatch ("}, {}},
+      {"another TPM's AK", [](at::Evidence&) {}, nonce, other / "provision" / "ak.pub.pem",
+       {"mismatch: quote signature: does not verify with the AK", "attestation: FAIL: 1 mismatch ("}, {}},
+      {"a log cut inside the last partition image's event",
+       [](at::Evidence& e) { e.event_log.resize(find_event(e.event_log, 9, 2, el::k_alg_sha256).start + 9); }, nonce,
+       ak, {"mismatch: event missing: PCR 9 EV_IPL \"bulkhead partition agent image agent.elf\"", "mismatch: PCR digest"},
+       {}},
+  };
+  for (uint16_t bank : {el::k_alg_sha1, el::k_alg_sha384, el::k_alg_sha512}) {
+    // An edited digest in a bank no quote covers fails on the manifest; the sha256 quote matches.
+    const std::string name = at::bank_name(bank);
+    attacks.push_back({"an edited " + name + " digest",
+                       [bank](at::Evidence& e) { e.event_log[find_event(e.event_log, 8, 0, bank).digest] ^= 0x01; },
+                       nonce, ak, {"(PCR 8): " + name + " digest expected", "mismatch: PCR 8 (" + name + "): expected"},
+                       {"PCR digest"}});
+  }
+  {
+    const fs::path path = dir / "edited.json";
+    at::write_text(path.string(), at::evidence_to_json(live));
+    harness::Command_result r = cli({"attest", "verify", "--evidence", path.string(), "--manifest", manifest.string(),
+                                     "--ak", ak.string(), "--nonce", nonce});
+    INFO("the saved evidence verifies again\n" << r.output);
     CHECK(r.status == 0);
   }
-  for (uint16_t bank : {el::k_alg_sha1, el::k_alg_sha384, el::k_alg_sha512}) {
-    // an edited digest in a bank no quote covers fails on the manifest
-    const std::string name = at::bank_name(bank);
-    harness::Command_result r = verify(
-        [bank](at::Evidence& e) { e.event_log[find_event(e.event_log, 8, 0, bank).digest] ^= 0x01; }, nonce, ak);
-    INFO(r.output);
+  for (const Attack& a : attacks) {
+    at::Evidence e = live;
+    a.edit(e);
+    const fs::path path = dir / "edited.json";
+    at::write_text(path.string(), at::evidence_to_json(e));
+    harness::Command_result r = cli({"attest", "verify", "--evidence", path.string(), "--manifest", manifest.string(),
+                                     "--ak", a.ak.string(), "--nonce", a.nonce});
+    INFO(a.what << "\n" << r.output);
     CHECK(r.status == 1);
-    CHECK(r.output.find("(PCR 8): " + name + " digest expected") != std::string::npos);
-    CHECK(r.output.find("mismatch: PCR 8 (" + name + "): expected") != std::string::npos);
-    CHECK(r.output.find("PCR digest") == std::string::npos);  // the sha256 quote still matches
-  }
-  {  // an edited sha256 digest no longer matches the quote
-    harness::Command_result r = verify(
-        [](at::Evidence& e) { e.event_log[find_event(e.event_log, 9, 1, el::k_alg_sha256).digest] ^= 0x01; }, nonce,
-        ak);
-    INFO(r.output);
-    CHECK(r.status == 1);
-    CHECK(r.output.find("mismatch: PCR digest: the quote's ") != std::string::npos);
-    CHECK(r.output.find("(PCR 9): sha256 digest expected") != std::string::npos);
-  }
-  {  // a relabelled event type is exactly one mismatch
-    harness::Command_result r = verify(
-        [](at::Evidence& e) { e.event_log[find_event(e.event_log, 9, 0, el::k_alg_sha256).start + 4] = 0x05; }, nonce,
-        ak);
-    INFO(r.output);
-    CHECK(r.status == 1);
-    CHECK(r.output.find("(PCR 9): type expected EV_IPL found EV_ACTION") != std::string::npos);
-    CHECK(r.output.find("attestation: FAIL: 1 mismatch (") != std::string::npos);
-  }
-  {  // a replayed nonce
-    const std::string fresh = "5eed0f" + std::string(34, '2');
-    harness::Command_result r = verify(unchanged, fresh, ak);
-    INFO(r.output);
-    CHECK(r.status == 1);
-    CHECK(r.output.find("mismatch: nonce: expected " + fresh + " found " + nonce) != std::string::npos);
-    CHECK(r.output.find("attestation: FAIL: 1 mismatch (") != std::string::npos);
-  }
-  {  // another TPM's AK
-    harness::Work_dir other("kernel-uefi-other-tpm");
-    provision(other);
-    harness::Command_result r = verify(unchanged, nonce, other / "provision" / "ak.pub.pem");
-    INFO(r.output);
-    CHECK(r.status == 1);
-    CHECK(r.output.find("mismatch: quote signature: does not verify with the AK") != std::string::npos);
-    CHECK(r.output.find("attestation: FAIL: 1 mismatch (") != std::string::npos);
-  }
-  {  // a log cut before the last partition image
-    harness::Command_result r = verify(
-        [](at::Evidence& e) { e.event_log.resize(find_event(e.event_log, 9, 2, el::k_alg_sha256).start + 9); }, nonce,
-        ak);
-    INFO(r.output);
-    CHECK(r.status == 1);
-    CHECK(r.output.find("mismatch: event missing: PCR 9 EV_IPL \"bulkhead partition agent image agent.elf\"") !=
-          std::string::npos);
-    CHECK(r.output.find("mismatch: PCR digest") != std::string::npos);
+    for (const std::string& s : a.found) CHECK(r.output.find(s) != std::string::npos);
+    for (const std::string& s : a.absent) CHECK(r.output.find(s) == std::string::npos);
   }
   {  // a changed policy (same images, another schedule) fails on PCR 8 and not PCR 9
     std::ifstream in(harness::source_path("policies/attested.toml"));
