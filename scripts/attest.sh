@@ -41,10 +41,8 @@ cleanup() {
   true
 }
 trap cleanup EXIT
-rm -f "$STATE/swtpm.sock" "$STATE/agent.sock" "$STATE/serial.log"
-swtpm socket --tpm2 --tpmstate "dir=$STATE/tpm" --ctrl "type=unixio,path=$STATE/swtpm.sock" --terminate &
-SWTPM_PID=$!
-for _ in $(seq 100); do [[ -S "$STATE/swtpm.sock" ]] && break; sleep 0.1; done
+rm -f "$STATE/agent.sock" "$STATE/serial.log"
+start_qemu_tpm "$STATE/tpm" "$STATE/swtpm.sock"
 # Fresh firmware variables each boot, so the firmware's measurements repeat.
 cp /usr/share/OVMF/OVMF_VARS_4M.fd "$STATE/vars.fd"
 echo "attest: booting $SYSTEM/attested.esp (OVMF, swtpm; serial: $STATE/serial.log)" >&2

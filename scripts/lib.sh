@@ -22,6 +22,17 @@ with_socket_tpm() {
   return $status
 }
 
+# swtpm for QEMU's tpm-tis: TPM state in directory $1, control socket $2; sets SWTPM_PID (the
+# caller stops it). swtpm ends by itself when QEMU closes the socket (--terminate).
+start_qemu_tpm() {
+  rm -f "$2"
+  swtpm socket --tpm2 --tpmstate "dir=$1" --ctrl "type=unixio,path=$2" --terminate &
+  SWTPM_PID=$!
+  for _ in $(seq 100); do [[ -S "$2" ]] && return 0; sleep 0.1; done
+  echo "error: swtpm made no control socket $2 within 10 s" >&2
+  return 2
+}
+
 # A fresh software TPM 2.0 with an EK in directory $1, unless one is there already.
 make_tpm_state() {
   [[ -f "$1/tpm2-00.permall" ]] && return 0

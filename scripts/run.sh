@@ -48,10 +48,7 @@ if [[ ! -f "$RUN/sealed-manifest.json" ]] || ! cmp -s "$RUN/manifest.json" "$RUN
   cp "$RUN/manifest.json" "$RUN/sealed-manifest.json"
 fi
 
-rm -f "$RUN/swtpm.sock"
-swtpm socket --tpm2 --tpmstate "dir=$RUN/tpm" --ctrl "type=unixio,path=$RUN/swtpm.sock" --terminate &
-SWTPM_PID=$!
-for _ in $(seq 100); do [[ -S "$RUN/swtpm.sock" ]] && break; sleep 0.1; done
+start_qemu_tpm "$RUN/tpm" "$RUN/swtpm.sock"
 QEMU=(qemu-system-x86_64 -accel tcg -cpu EPYC -m 512 -no-reboot
   -kernel "$BUILD/sepkernel/bulkhead.elf"
   -initrd "$RUN/policy.img policy,$RUN/classified.elf classified.elf,$RUN/open.elf open.elf"

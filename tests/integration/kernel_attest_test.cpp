@@ -53,11 +53,6 @@ System boot_attested(const harness::Work_dir& dir, const fs::path& policy_image,
   return s;
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 fs::path manifest(const harness::Work_dir& dir, const fs::path& policy_image) {
   fs::path out = dir / "manifest.json";
   harness::Command_result r =

@@ -26,11 +26,6 @@ void run(const std::vector<std::string>& args) {
   REQUIRE(r.status == 0);
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 // The default policy with a disk for classified, its images beside it, the disk created and
 // sealed (to PCRs 8 and 9 as the manifest predicts them) in a TPM whose state QEMU then uses.
 struct Sealed_system {
