@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Device rules SK-DEV-1 .. SK-DEV-3: ranges well-formed, at most one owner for every port,
-// MMIO page and IRQ, and nothing of the kernel's (trusted path, TPM, timers) owned at all.
+// Device rules SK-DEV-1 .. SK-DEV-3: ranges well-formed (MMIO between RAM and 4 GiB), at most one
+// owner for every port, MMIO page and IRQ, and nothing the kernel drives or needs owned at all.
 #include "validate_rules.hpp"
 
 namespace sk::policy::rules {
@@ -46,6 +46,9 @@ void check_wellformed(const Policy& p, Reporter& r, uint32_t i, bool io_ok[], bo
       // A pass-through window over RAM would hand out memory behind SK-MEM-3's back; it would
       // also collide with the guest's own RAM, which starts at guest-physical 0.
       prefix(report().text()).str(" lies inside RAM ").range(0, p.platform.ram_size);
+    } else if (mm.base + mm.size > k_kernel_map_end) {
+      // The kernel maps [0, 4 GiB) and builds nothing above it; a window there is unreachable.
+      prefix(report().text()).str(" reaches past the kernel's identity map ").range(0, k_kernel_map_end);
     } else {
       mmio_ok[k] = true;
     }
@@ -68,7 +71,7 @@ void check_wellformed(const Policy& p, Reporter& r, uint32_t i, bool io_ok[], bo
   }
 }
 
-// SK-DEV-2: nothing of the kernel's.
+// SK-DEV-2: nothing of the kernel's: each grant against the whole reserved list of its kind.
 void check_reserved(const Policy& p, Reporter& r, uint32_t i, const bool io_ok[], const bool mmio_ok[]) {
   const Partition& part = p.partitions[i];
   for (uint32_t k = 0; k < part.io_count; ++k) {
@@ -83,12 +86,12 @@ void check_reserved(const Policy& p, Reporter& r, uint32_t i, const bool io_ok[]
   }
   for (uint32_t k = 0; k < part.mmio_count; ++k) {
     if (!mmio_ok[k]) continue;
-    for (size_t d = 0; d < k_reserved_mmio_count; ++d) {
-      if (!overlaps(part.mmio[k], k_reserved_mmio[d].range)) continue;
+    for (size_t d = 0; d < k_reserved_memory_count; ++d) {
+      const Reserved_memory& res = k_reserved_memory[d];
+      if (!overlaps(part.mmio[k], res.range)) continue;
       r.report(Rule::dev_reserved, Subject::partition, i, k, "mmio").str("partition ").quoted(part.name)
           .str(" mmio ").range(part.mmio[k].base, part.mmio[k].size).str(" overlaps the kernel's ")
-          .str(k_reserved_mmio[d].what).str(" ").range(k_reserved_mmio[d].range.base,
-                                                        k_reserved_mmio[d].range.size);
+          .str(res.what).str(" ").range(res.range.base, res.range.size);
     }
   }
   for (uint32_t k = 0; k < part.irq_count; ++k) {

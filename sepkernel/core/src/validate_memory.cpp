@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Memory rules SK-MEM-1 .. SK-MEM-6: host-physical regions well-formed, inside RAM, disjoint,
-// clear of the kernel; channel pages private to the channel; guest windows non-overlapping.
+// Memory rules SK-MEM-1 .. SK-MEM-6: host-physical regions well-formed, inside RAM and the kernel's
+// map, disjoint, clear of the kernel and its devices; channel pages private to the channel; guest
+// windows non-overlapping.
 #include "validate_rules.hpp"
 
 namespace sk::policy::rules {
@@ -20,8 +21,8 @@ Text& describe(Text& t, const Region& g) {
   return t.range(g.range.base, g.range.size);
 }
 
-// SK-MEM-1, SK-MEM-2, SK-MEM-4 for one region. Returns true if it is well-formed and in RAM,
-// so the pairwise rules can trust it.
+// SK-MEM-1, SK-MEM-2, SK-MEM-4 for one region (partition or channel memory alike). Returns true
+// if it is well-formed, in RAM and in the kernel's map, so the pairwise rules can trust it.
 bool check_region(const Policy& p, Reporter& r, const Region& g) {
   const Range& m = g.range;
   if (m.size == 0 || !page_aligned(m.base) || !page_aligned(m.size)) {
@@ -34,10 +35,24 @@ bool check_region(const Policy& p, Reporter& r, const Region& g) {
     describe(msg, g).str(" lies outside RAM ").range(0, p.platform.ram_size);
     return false;
   }
+  if (end_of(m.base, m.size) > k_kernel_map_end) {
+    // The kernel loads images and zeroes pages through its identity map, which ends at 4 GiB.
+    Message msg = r.report(Rule::mem_in_ram, g.subject, g.index, 0, "memory");
+    describe(msg, g).str(" reaches past the kernel's identity map ").range(0, k_kernel_map_end);
+    return false;
+  }
   const Range& k = p.platform.kernel_reserved;
   if (overlaps(m, k)) {
     Message msg = r.report(Rule::mem_kernel, g.subject, g.index, 0, "memory");
     describe(msg, g).str(" overlaps kernel-reserved memory ").range(k.base, k.size);
+  }
+  // Whatever kernel_reserved says: the devices and low pages the kernel drives or reads.
+  for (size_t d = 0; d < k_reserved_memory_count; ++d) {
+    const Reserved_memory& res = k_reserved_memory[d];
+    if (!overlaps(m, res.range)) continue;
+    Message msg = r.report(Rule::mem_kernel, g.subject, g.index, 0, "memory");
+    describe(msg, g).str(" overlaps the kernel's ").str(res.what).str(" ")
+        .range(res.range.base, res.range.size);
   }
   return true;
 }
@@ -55,6 +70,9 @@ void check_platform(const Policy& p, Reporter& r) {
   } else if (end_of(k.base, k.size) > pf.ram_size || k.base + k.size < k.base) {
     r.report(Rule::mem_in_ram, Subject::platform, 0, 0, "kernel_reserved").str("kernel_reserved ")
         .range(k.base, k.size).str(" lies outside RAM ").range(0, pf.ram_size);
+  } else if (end_of(k.base, k.size) > k_kernel_map_end) {
+    r.report(Rule::mem_in_ram, Subject::platform, 0, 0, "kernel_reserved").str("kernel_reserved ")
+        .range(k.base, k.size).str(" reaches past the kernel's identity map ").range(0, k_kernel_map_end);
   }
 }
 

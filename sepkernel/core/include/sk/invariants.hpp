@@ -8,20 +8,30 @@
 
 namespace sk {
 
+// Kernel invariants: enforced by the kernel itself (no policy rule can break them), tested by
+// the integration tests named in docs/kernel.md, not yet in the Coq model (proofs/CAVEATS.md).
+//   SK-CPU-1   every switch between partitions on a CPU saves and loads all of the state in
+//              docs/kernel.md's world-switch table, or that state is intercepted or constant.
+//   SK-TIME-1  minor frames start at absolute deadlines (start + durations, no drift); work the
+//              kernel does for a partition runs in that partition's own time or is deferred to
+//              its next frame; the kernel's own work runs in the guard at each frame's end.
+//   SK-TIME-2  what a partition can read of the kernel's counters counts only its own actions:
+//              no interrupt, and no key typed into any domain, is counted for or seen by it.
+
 #define SK_RULES(X)                                                                                \
   X(syn_parse, "SK-SYN-1", "the policy source is well-formed TOML")                                \
   X(syn_unknown_key, "SK-SYN-2", "no key outside the documented schema")                           \
   X(syn_type, "SK-SYN-3", "every field has its documented type and every required field is set")  \
   X(name_unique, "SK-NAME-1", "names of labels, partitions and channels are unique and valid")     \
   X(mem_aligned, "SK-MEM-1", "memory regions are non-empty and page-aligned")                      \
-  X(mem_in_ram, "SK-MEM-2", "memory regions lie inside the platform's RAM")                        \
+  X(mem_in_ram, "SK-MEM-2", "memory regions lie inside the platform's RAM, below 4 GiB")           \
   X(mem_disjoint, "SK-MEM-3", "no two partitions' memory regions overlap")                         \
-  X(mem_kernel, "SK-MEM-4", "no region touches kernel-reserved memory")                            \
+  X(mem_kernel, "SK-MEM-4", "no region touches kernel-reserved memory, devices or pages")          \
   X(mem_channel, "SK-MEM-5", "channel pages overlap no partition memory and no other channel")     \
   X(mem_guest_layout, "SK-MEM-6", "a channel's guest window lies outside guest RAM and windows")   \
   X(dev_exclusive, "SK-DEV-1", "every port range, MMIO range and IRQ has at most one owner")       \
-  X(dev_reserved, "SK-DEV-2", "keyboard, display, TPM and the kernel's own devices have no owner") \
-  X(dev_wellformed, "SK-DEV-3", "port ranges, MMIO ranges and IRQs are well-formed")              \
+  X(dev_reserved, "SK-DEV-2", "no grant touches a port, MMIO range or IRQ the kernel uses")        \
+  X(dev_wellformed, "SK-DEV-3", "port and MMIO ranges and IRQs are well-formed, MMIO below 4 GiB") \
   X(flow_order, "SK-FLOW-1", "no channel flows from a higher label to a lower one")                \
   X(flow_endpoints, "SK-FLOW-2", "a channel joins two existing, distinct partitions")              \
   X(label_known, "SK-LABEL-1", "every partition names a declared label")                           \

@@ -94,6 +94,12 @@ struct Channel {
   bool operator==(const Channel&) const = default;  // field by field (tests, round trips)
 };
 
+// SK-TIME-1: the kernel keeps the last k_frame_guard_us of every minor frame for its own work
+// (trusted-path poll, log output, the end of work it did for the partition), so that the next
+// frame starts at its deadline; a frame lasts at least k_min_frame_us (SK-SCHED-1).
+inline constexpr uint32_t k_frame_guard_us = 1000;
+inline constexpr uint32_t k_min_frame_us = 2000;
+
 struct Frame {
   uint16_t partition;        // partition index, or k_idle
   uint32_t duration_us;
@@ -126,12 +132,19 @@ struct Policy {
   bool operator==(const Policy&) const = default;  // field by field (tests, round trips)
 };
 
-// Devices that belong to the kernel and that no partition may own (SK-DEV-2).
+// What the kernel drives or needs, which no partition may be granted. One list per address
+// space, and every grant into that space is checked against the whole list:
+//   k_reserved_io      against `io` grants (SK-DEV-2);
+//   k_reserved_memory  against `mmio` grants (SK-DEV-2) and against partition and channel
+//                      `memory` (SK-MEM-4), whatever platform.kernel_reserved covers;
+//   k_reserved_irqs    against `irqs` grants (SK-DEV-2).
+// A device or page the kernel starts to use goes into its list here; the validator, the docs
+// table (docs/policy.md) and the table-driven test (tests/policy/reserved_test.cpp) follow it.
 struct Reserved_io {
   const char* what;
   Io_range ports;
 };
-struct Reserved_mmio {
+struct Reserved_memory {  // host-physical: device MMIO or RAM pages the kernel itself uses
   const char* what;
   Range range;
 };
@@ -141,10 +154,17 @@ struct Reserved_irq {
 };
 extern const Reserved_io k_reserved_io[];
 extern const size_t k_reserved_io_count;
-extern const Reserved_mmio k_reserved_mmio[];
-extern const size_t k_reserved_mmio_count;
+extern const Reserved_memory k_reserved_memory[];
+extern const size_t k_reserved_memory_count;
 extern const Reserved_irq k_reserved_irqs[];
 extern const size_t k_reserved_irq_count;
+
+// The kernel identity-maps host-physical [0, 4 GiB) and nothing above (boot/multiboot.S): no
+// partition memory, channel or MMIO grant may reach past it (SK-MEM-2, SK-DEV-3).
+inline constexpr uint64_t k_kernel_map_end = uint64_t{1} << 32;
+// The page the bootstrap CPU copies the AP start-up code to (kernel/smp.cpp k_ap_trampoline,
+// TRAMP in arch/x86_64/ap_trampoline.S): reserved in k_reserved_memory.
+inline constexpr uint64_t k_ap_trampoline_page = 0x7000;
 
 // Helpers.
 bool name_equals(const Name& n, const char* s);
