@@ -28,4 +28,16 @@ uint32_t request(hc::Block_op op, uint64_t sector, void* buffer) {
   return r.status;
 }
 
+uint32_t submit_ring(uint32_t sectors, uint8_t (*buffers)[4096], uint32_t count) {
+  for (uint32_t i = 0; i < hc::k_block_ring_entries; ++i) {
+    hc::Block_request& r = g_ring.requests[g_ring.head % hc::k_block_ring_entries];
+    r.op = uint32_t(i % 2 ? hc::Block_op::read : hc::Block_op::write);
+    r.status = 0;
+    r.sector = sectors - 1 - (i % 8) % sectors;
+    r.buffer = uint32_t(reinterpret_cast<uintptr_t>(buffers[i % count]));
+    ++g_ring.head;
+  }
+  return hypercall(hc::Number::block_doorbell).ebx;
+}
+
 }  // namespace guest::block

@@ -7,6 +7,7 @@
 #include "kernel/guest_memory.hpp"
 #include "kernel/kernel.hpp"
 #include "kernel/spinlock.hpp"
+#include "kernel/timer.hpp"
 #include "sk/hypercall_abi.hpp"
 #include "sk/sealed_key.hpp"
 
@@ -19,6 +20,7 @@ constexpr uint32_t k_lbas = hc::k_block_sector / drivers::ata::k_sector;
 uint32_t g_ring[policy::k_max_partitions];  // GPA of each partition's ring, 0: none yet
 Spinlock g_io_lock;                          // one ATA transfer at a time, whichever CPU asks
 uint8_t g_sector[hc::k_block_sector];
+Work_cost g_request_cost{500};  // one 4 KiB request: ATA PIO + AES-XTS; raised to the worst seen
 
 hc::Block_status serve(uint16_t part, const disk_keys::Disk& d, const hc::Block_request& r) {
   if (r.op != uint32_t(hc::Block_op::read) && r.op != uint32_t(hc::Block_op::write)) return hc::Block_status::bad_request;
@@ -53,7 +55,7 @@ Error info(uint16_t part, uint32_t ring_gpa) {
   return Error::none;
 }
 
-Error doorbell(uint16_t part) {
+Error doorbell(uint16_t part, bool& deferred) {
   const disk_keys::Disk* d = disk_keys::disk(part);
   if (!d) return Error::not_found;
   const uint32_t ring = g_ring[part];
@@ -63,6 +65,11 @@ Error doorbell(uint16_t part) {
   uint32_t head = indices[0], tail = indices[1], done = 0;
   // At most one ring's worth per doorbell: a guest cannot keep the kernel busy indefinitely.
   while (tail != head && done < hc::k_block_ring_entries) {
+    if (!g_request_cost.fits()) {  // the rest runs at the caller's next frame (SK-TIME-1)
+      deferred = true;
+      break;
+    }
+    const uint64_t t0 = timer::now_us();
     const uint32_t slot = tail % hc::k_block_ring_entries;
     const uint64_t at = ring + 8 + uint64_t(slot) * sizeof(hc::Block_request);
     hc::Block_request r{};  // a private copy: the guest may change the ring meanwhile
@@ -71,6 +78,7 @@ Error doorbell(uint16_t part) {
     if (!write_guest(part, at + 4, &status, sizeof status)) return Error::denied;
     ++tail;
     ++done;
+    g_request_cost.record(timer::now_us() - t0);
   }
   if (!write_guest(part, ring + 4, &tail, sizeof tail)) return Error::denied;
   partition(part).regs.rbx = done;

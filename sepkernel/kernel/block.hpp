@@ -12,6 +12,6 @@
 namespace sk::kernel::block {
 
 Error info(uint16_t part, uint32_t ring_gpa);
-Error doorbell(uint16_t part);
+Error doorbell(uint16_t part, bool& deferred);
 
 }  // namespace sk::kernel::block

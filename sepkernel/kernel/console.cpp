@@ -6,7 +6,6 @@
 #include "kernel/console.hpp"
 
 #include "arch/x86_64/cpu.hpp"
-#include "arch/x86_64/pic.hpp"
 #include "drivers/i8042.hpp"
 #include "drivers/vga_text.hpp"
 #include "kernel/kernel.hpp"
@@ -121,7 +120,6 @@ void start() {
   }
   g_started = true;
   i8042::flush();
-  arch::pic::unmask(1);
   audit(audit::k_kernel, audit::Event::boot, "trusted path: %u consoles, focus on %s, secure attention key Ctrl+Alt+Del",
         g_count, name_of(0));
 }
@@ -132,21 +130,17 @@ void redraw() {
   draw_locked();
 }
 
-void tick() { redraw(); }
-
-void on_keyboard_interrupt() {
-  if (!g_started) {
-    i8042::flush();
-    return;
-  }
+void tick() {
+  if (!g_started) return;
   const uint64_t t0 = arch::rdtsc();
   Lock_guard guard(g_screen_lock);
   Sink sink;
   uint8_t byte;
   while (i8042::read_keyboard_byte(byte)) g_router.feed(byte, sink);
+  draw_locked();
 #ifdef SK_BENCH_FLOOR
-  // Benchmark kernel only: the kernel cycles of a focus switch, i.e. the interrupt that moved
-  // the focus (router, redraw, audit) plus the one that delivered the new owner's first key.
+  // Benchmark kernel only: the kernel cycles of a focus switch, i.e. the poll that moved the
+  // focus (router, redraw, audit) plus the one that delivered the new owner's first key.
   static uint64_t switch_cycles;
   static bool awaiting_first_key;
   const uint64_t cycles = arch::rdtsc() - t0;

@@ -11,16 +11,16 @@
 
 namespace sk::kernel::console {
 
-// After the partitions are built: numbers the consoles, focuses the first, draws the screen and
-// unmasks the keyboard interrupt.
+// After the partitions are built: numbers the consoles, focuses the first and draws the screen.
+// The keyboard interrupt stays masked: keys are polled (SK-TIME-2, below).
 void start();
 // Redraws the indicator and the focused console's screen (after a state change).
 void redraw();
-// CPU 0, once per minor frame: copies the focused console's screen to the physical screen.
+// CPU 0, in the kernel's window at the end of every minor frame (never in a partition's time):
+// drains the physical keyboard through the router, then copies the focused console's screen to
+// the physical screen (only the cells that changed). Polling rather than IRQ 1 means a key never
+// interrupts a running partition, so no partition can count or time another domain's keys.
 void tick();
-// The keyboard interrupt (CPU 0, taken only at the kernel's explicit interrupt windows, where
-// no lock is held): drains the physical controller through the router.
-void on_keyboard_interrupt();
 // An intercepted I/O instruction of partition part. Returns true if it was a virtual-console
 // port and was emulated (guest RAX and RIP updated), false if it is a violation.
 bool emulate_io(uint16_t part, uint64_t exit_info1, uint64_t next_rip);

@@ -18,16 +18,26 @@ namespace svm = arch::svm;
 // (no NRIP save under TCG). Returns false if the bytes are not that instruction.
 bool skip(uint16_t part, insn::Skipped what) {
   svm::Vmcb& v = vmcb(part);
-  uint64_t rip = v.at<uint64_t>(svm::k_rip);
-  uint64_t linear = v.at<uint64_t>(svm::k_cs + 8) + rip;  // paging off: linear = guest-physical
+  const uint64_t rip = v.at<uint64_t>(svm::k_rip);
+  const insn::Code_segment cs{v.at<uint64_t>(svm::k_cs + 8), v.at<uint16_t>(svm::k_cs + 2)};
+  const bool long_mode = v.at<uint64_t>(svm::k_efer) & (1u << 10);  // EFER.LMA
+  if (v.at<uint64_t>(svm::k_cr0) & (1ull << 31)) return false;  // paging on: no guest page walk yet
   uint8_t bytes[insn::k_max_length];
   size_t n = 0;
   for (; n < sizeof bytes; ++n) {
-    if (!read_guest(part, linear + n, &bytes[n], 1, false)) break;
+    // Byte by byte, as the CPU fetches: EIP wraps at 4 GiB, IP at 64 KiB. Paging off: linear = guest-physical.
+    const uint64_t at = insn::linear_rip(cs, long_mode, insn::advance_rip(cs, long_mode, rip, uint8_t(n)));
+    if (!read_guest(part, at, &bytes[n], 1, false)) break;
   }
   Result<uint8_t> length = insn::decode_length(bytes, n, what);
   if (!length) return false;
-  v.at<uint64_t>(svm::k_rip) = uint32_t(rip + length.value());  // 32-bit guest: EIP wraps
+  v.at<uint64_t>(svm::k_rip) = insn::advance_rip(cs, long_mode, rip, length.value());
+  return true;
+}
+
+// #GP(0) for an instruction the CPU itself would fault (RIP stays on it): emulation, not a violation.
+bool inject_gp(uint16_t part) {
+  vmcb(part).at<uint64_t>(svm::k_event_inject) = 13u | (3u << 8) | (1u << 11) | (1u << 31);
   return true;
 }
 
@@ -37,12 +47,27 @@ bool violation(uint16_t part, audit::Event event, bool can_inject, const char* d
   audit(part, event, "%s", detail);
   if (can_inject && policy().partitions[part].on_violation == policy::On_violation::inject_fault) {
     // #GP(0): vector 13, type 3 (exception), error code valid, valid.
-    vmcb(part).at<uint64_t>(svm::k_event_inject) = 13u | (3u << 8) | (1u << 11) | (1u << 31);
+    inject_gp(part);
     audit(part, audit::Event::fault_injected, "#GP(0) at rip=0x%lx", vmcb(part).at<uint64_t>(svm::k_rip));
     return true;
   }
   stop(part, audit::event_name(event));
   return false;
+}
+
+// XSETBV is intercepted so that XCR0 is the partition's own (cpu_context().xcr0) and always one
+// this CPU accepts; the world switch loads it with the rest of the partition's state.
+bool emulate_xsetbv(uint16_t part) {
+  svm::Vmcb& v = vmcb(part);
+  Partition_runtime& rt = partition(part);
+  const uint64_t value = (uint64_t(uint32_t(rt.regs.rdx)) << 32) | uint32_t(v.at<uint64_t>(svm::k_rax));
+  if (v.at<uint8_t>(svm::k_cpl) != 0 || uint32_t(rt.regs.rcx) != 0 || !arch::context::xcr0_valid(value)) {
+    return inject_gp(part);
+  }
+  if (!skip(part, insn::Skipped::xsetbv)) return violation(part, audit::Event::instruction_violation, false, "xsetbv not decodable");
+  cpu_context(part).xcr0 = value;
+  arch::context::set_xcr0(value);
+  return true;
 }
 
 void filtered_cpuid(uint16_t part) {
@@ -55,11 +80,17 @@ void filtered_cpuid(uint16_t part) {
     r = {0x40000000, 0x6B6C7542 /* "Bulk" */, 0x64616568 /* "head" */, 0x00004B53 /* "SK" */};
   } else if (leaf >> 28 != 4) {
     r = arch::cpuid(leaf, sub);
+    // Features that would reach shared or kernel-owned state are hidden (and intercepted).
     if (leaf == 1) {
-      r.ecx |= 1u << 31;      // hypervisor present
-      r.ecx &= ~(1u << 5);    // no VMX
+      r.ecx |= 1u << 31;                          // hypervisor present
+      r.ecx &= ~((1u << 3) | (1u << 5) | (1u << 15) | (1u << 21) | (1u << 24));  // MONITOR, VMX, PDCM, x2APIC, TSC-deadline
+      r.edx &= ~(1u << 9);                        // no local APIC: the LAPIC is the kernel's
+      r.ecx &= ~(1u << 27);                       // OSXSAVE mirrors the partition's own CR4
+      if (v.at<uint64_t>(svm::k_cr4) & (1u << 18)) r.ecx |= 1u << 27;
     }
-    if (leaf == 0x80000001) r.ecx &= ~(1u << 2);  // no SVM: partitions cannot nest
+    if (leaf == 6 || leaf == 0xA) r = {0, 0, 0, 0};  // power and performance monitoring
+    if (leaf == 0x80000001) r.ecx &= ~((1u << 2) | (1u << 23) | (1u << 24) | (1u << 28));  // SVM, perf counters
+    if (leaf == 0x80000008) r.ebx &= ~(1u << 4);  // RDPRU (APERF/MPERF count across partitions)
     if (leaf == 0x8000000A) r = {0, 0, 0, 0};
   }
   v.at<uint64_t>(svm::k_rax) = r.eax;
@@ -74,16 +105,23 @@ bool handle_exit(uint16_t part) {
   svm::Vmcb& v = vmcb(part);
   Partition_runtime& rt = partition(part);
   v.at<uint8_t>(svm::k_tlb_control) = 0;  // flushed once, on the first VMRUN
-  ++rt.exits;
   uint64_t code = v.at<uint64_t>(svm::k_exit_code);
+  // An event whose delivery the exit interrupted is the partition's own: delivered on its next VMRUN.
+  const uint64_t pending = v.at<uint64_t>(svm::k_exit_int_info);
+  if (pending & (1ull << 31)) v.at<uint64_t>(svm::k_event_inject) = pending;
   uint64_t info1 = v.at<uint64_t>(svm::k_exit_info1);
   uint64_t info2 = v.at<uint64_t>(svm::k_exit_info2);
   char detail[audit::k_detail_len];
   switch (code) {
     case svm::k_exit_intr:
     case svm::k_exit_nmi:
-      arch::take_pending_interrupts();
+      arch::take_pending_interrupts();  // not counted: interrupts belong to the kernel (SK-TIME-2)
       return !timer::fired();
+    default:
+      break;
+  }
+  ++rt.exits;  // only what the partition itself did
+  switch (code) {
     case svm::k_exit_cpuid:
       if (!skip(part, insn::Skipped::cpuid)) return violation(part, audit::Event::instruction_violation, false, "cpuid not decodable");
       filtered_cpuid(part);
@@ -92,8 +130,17 @@ bool handle_exit(uint16_t part) {
       if (!skip(part, insn::Skipped::hlt)) return violation(part, audit::Event::instruction_violation, false, "hlt not decodable");
       return false;  // the rest of the frame idles
     case svm::k_exit_vmmcall:
+      rt.call_rip = v.at<uint64_t>(svm::k_rip);
       if (!skip(part, insn::Skipped::vmmcall)) return violation(part, audit::Event::instruction_violation, false, "vmmcall not decodable");
       return handle_hypercall(part);
+    case svm::k_exit_xsetbv:
+      return emulate_xsetbv(part);
+    case svm::k_exit_wbinvd:  // a no-op: NPT memory is write-back and coherent; no global flush for a guest
+      if (skip(part, insn::Skipped::wbinvd)) return true;
+      // QEMU 7.2 reports INVD with this exit code too (hardware uses 0x76): a violation either way.
+      log::format(detail, sizeof detail, "exit=0x%lx info1=0x%lx rip=0x%lx (not WBINVD)", code, info1,
+                  v.at<uint64_t>(svm::k_rip));
+      return violation(part, audit::Event::instruction_violation, true, detail);
     case svm::k_exit_ioio:
       if (console::emulate_io(part, info1, info2)) return true;  // virtual i8042 / CRTC
       log::format(detail, sizeof detail, "port=0x%x %s size=%u", unsigned(info1 >> 16), (info1 & 1) ? "in" : "out",

@@ -16,6 +16,9 @@ Status read_guest(uint16_t part, uint64_t gpa, void* out, size_t n, bool own_mem
   for (size_t i = 0; i < n;) {
     policy::Page_grant g = policy::guest_page(p, part, gpa + i);
     if (g.access == policy::Access::none) return Error::denied;
+    // RAM and channel pages only: a granted MMIO page is a device (reads have side effects) and
+    // may lie where the kernel maps nothing.
+    if (g.host_address >= p.platform.ram_size) return Error::denied;
     uint64_t offset = (gpa + i) & (policy::k_page_size - 1);
     size_t chunk = policy::k_page_size - offset;
     if (chunk > n - i) chunk = n - i;

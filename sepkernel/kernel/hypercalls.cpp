@@ -15,7 +15,15 @@ namespace {
 namespace svm = arch::svm;
 using hypercall::Number;
 
+Work_cost g_quote_cost{2000};  // a TPM2_Quote through the TIS FIFO; raised to the worst seen
+
 void set_result(uint16_t part, Error e) { vmcb(part).at<uint64_t>(svm::k_rax) = uint32_t(e); }
+
+// The call does not fit in the caller's own time left: it runs again at its next frame.
+bool defer(uint16_t part) {
+  vmcb(part).at<uint64_t>(svm::k_rip) = partition(part).call_rip;
+  return false;
+}
 
 // Refuses the call: error in EAX, counted and audited. The partition continues.
 bool refuse(uint16_t part, uint32_t number, Error e, const char* why) {
@@ -97,15 +105,20 @@ bool handle_hypercall(uint16_t part) {
       return true;
     case Number::block_info:
     case Number::block_doorbell: {
-      Error e = number == uint32_t(Number::block_info) ? block::info(part, a0) : block::doorbell(part);
+      bool deferred = false;
+      Error e = number == uint32_t(Number::block_info) ? block::info(part, a0) : block::doorbell(part, deferred);
+      if (deferred) return defer(part);
       if (e != Error::none) return refuse(part, number, e, "block device call refused");
       set_result(part, Error::none);
       return true;
     }
     case Number::tpm_quote:
     case Number::event_log_read: {
+      if (number == uint32_t(Number::tpm_quote) && !g_quote_cost.fits()) return defer(part);
+      const uint64_t t0 = timer::now_us();
       Error e = number == uint32_t(Number::tpm_quote) ? attest::quote(part, a0, a1)
                                                       : attest::read_log(part, a0, a1, uint32_t(rt.regs.rdx));
+      if (number == uint32_t(Number::tpm_quote)) g_quote_cost.record(timer::now_us() - t0);
       if (e != Error::none) return refuse(part, number, e, "attestation call refused");
       set_result(part, Error::none);
       return true;

@@ -6,12 +6,29 @@
 
 #include "drivers/serial.hpp"
 #include "kernel/spinlock.hpp"
+#include "kernel/timer.hpp"
 
 namespace sk::log {
 namespace {
 
 // Both CPUs print; one lock keeps each line whole on the serial console.
 kernel::Spinlock g_serial_lock;
+
+// The output buffer (a byte ring) and its drain lock; lines enter whole or not at all.
+constexpr size_t k_buffer = 32768;
+char g_buffer[k_buffer];
+size_t g_head, g_tail;  // g_head - g_tail bytes pending; indices grow, wrap by modulo
+uint64_t g_dropped;
+bool g_buffering;
+kernel::Spinlock g_drain_lock;
+
+// Caller holds g_serial_lock.
+bool append(const char* s, size_t n) {
+  if (k_buffer - (g_head - g_tail) < n) return false;
+  for (size_t i = 0; i < n; ++i) g_buffer[(g_head + i) % k_buffer] = s[i];
+  g_head += n;
+  return true;
+}
 
 struct Out {
   char* buf;
@@ -86,12 +103,47 @@ void print(const char* fmt, ...) {
   size_t n = vformat(buf, sizeof buf, fmt, ap);
   va_end(ap);
   kernel::Lock_guard guard(g_serial_lock);
-  serial::write(buf, n);
+  if (!g_buffering) {
+    serial::write(buf, n);
+    return;
+  }
+  if (g_dropped) {
+    char note[64];
+    size_t m = format(note, sizeof note, "log: %lu lines dropped\n", g_dropped);
+    if (!append(note, m)) {
+      ++g_dropped;
+      return;
+    }
+    g_dropped = 0;
+  }
+  if (!append(buf, n)) ++g_dropped;
+}
+
+void start_buffering() {
+  kernel::Lock_guard guard(g_serial_lock);
+  g_buffering = true;
+}
+
+void drain(uint64_t until_us) {
+  if (!g_drain_lock.try_lock(1)) return;  // the other CPU is draining
+  char chunk[16];
+  for (;;) {
+    if (timer::now_us() >= until_us) break;
+    size_t n = 0;
+    {
+      kernel::Lock_guard guard(g_serial_lock);
+      while (n < sizeof chunk && g_tail != g_head) chunk[n++] = g_buffer[g_tail++ % k_buffer];
+    }
+    if (n == 0) break;
+    serial::write(chunk, n);
+  }
+  g_drain_lock.unlock();
 }
 
 void panic_write(const char* prefix, const char* text) {
   // Bounded: the other CPU may have been stopped (NMI) while holding the lock.
   bool locked = g_serial_lock.try_lock(1000000);
+  while (g_tail != g_head) serial::put(g_buffer[g_tail++ % k_buffer]);  // what was still buffered
   serial::write(prefix);
   serial::write(text);
   serial::write("\n");

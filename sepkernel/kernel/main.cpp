@@ -2,6 +2,7 @@
 // Boot sequence of the bootstrap CPU: serial, descriptors, timer, SVM, then the policy image
 // (read_image + validate before anything runs), the partitions, and the schedule.
 #include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/cpu_context.hpp"
 #include "arch/x86_64/descriptors.hpp"
 #include "arch/x86_64/svm.hpp"
 #include "drivers/serial.hpp"
@@ -96,23 +97,27 @@ SK_INIT void load_policy() {
 SK_INIT void start_svm(uint32_t cpu) {
   cpu::Local& l = g_cpus[cpu];
   l.index = cpu;
+  l.context_owner = cpu::k_no_owner;
   l.host_save_pa = reinterpret_cast<uint64_t>(g_host_save[cpu][0]);
   l.vmsave_pa = reinterpret_cast<uint64_t>(g_host_save[cpu][1]);
   Status s = arch::svm::enable(l.host_save_pa);
   if (s.error() == Error::not_found) panic("CPU lacks AMD SVM with nested paging (use -cpu EPYC)");
   if (!s) panic("SVM disabled by firmware (VM_CR.SVMDIS)");
+  // x87/SSE/AVX for the world switch (and the kernel's AES-NI): XSAVE over every component.
+  if (!arch::context::init_cpu()) panic("CPU needs a larger XSAVE area than the kernel reserves per partition");
 }
 
 SK_INIT void boot(uint32_t magic, uint32_t info) {
   serial::init();
   log::print("\nBulkhead separation kernel 0.1\n");
   arch::load_descriptors(0);
-  arch::enable_sse();
   if (magic != multiboot::k_loader_magic) panic("not started by a multiboot loader");
 
   timer::init_bsp();
   start_svm(0);
   log::print("svm: enabled, %u ASIDs, nested paging\n", arch::svm::asid_count());
+  log::print("cpu: per-partition state: XSAVE components 0x%lx (%u bytes), XCR0 and DR0-DR3\n",
+             arch::context::supported_xcr0(), arch::context::area_size());
   multiboot::read(info, g_boot);
   const multiboot::Module* boot_log = multiboot::find(g_boot, "eventlog");
   if (boot_log) {

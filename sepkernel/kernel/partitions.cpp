@@ -30,6 +30,7 @@ alignas(4096) svm::Vmcb g_vmcb[k_parts];
 alignas(4096) uint8_t g_iopm[k_parts][permission::k_iopm_size];
 alignas(4096) uint8_t g_msrpm[k_parts][permission::k_msrpm_size];
 Partition_runtime g_runtime[k_parts];
+arch::context::Extended g_context[k_parts];
 Channel_runtime g_channels[policy::k_max_channels];
 
 struct Pool {
@@ -82,11 +83,14 @@ SK_INIT bool build_one(uint16_t i, const uint8_t* image, uint64_t size) {
   svm::Vmcb& v = g_vmcb[i];
   for (auto& b : v.bytes) b = 0;
   svm::init_guest_flat32(v, plan.value().entry, 0);
-  v.at<uint32_t>(svm::k_intercept_misc1) = svm::k_i1_intr | svm::k_i1_nmi | svm::k_i1_cpuid | svm::k_i1_hlt |
-                                           svm::k_i1_invd | svm::k_i1_ioio | svm::k_i1_msr |
-                                           svm::k_i1_task_switch | svm::k_i1_shutdown;
+  // docs/kernel.md, "The world switch": what is intercepted and why.
+  v.at<uint32_t>(svm::k_intercept_misc1) = svm::k_i1_intr | svm::k_i1_nmi | svm::k_i1_rdpmc | svm::k_i1_cpuid |
+                                           svm::k_i1_invd | svm::k_i1_hlt | svm::k_i1_invlpga | svm::k_i1_ioio |
+                                           svm::k_i1_msr | svm::k_i1_task_switch | svm::k_i1_shutdown;
   v.at<uint32_t>(svm::k_intercept_misc2) = svm::k_i2_vmrun | svm::k_i2_vmmcall | svm::k_i2_vmload |
-                                           svm::k_i2_vmsave | svm::k_i2_stgi | svm::k_i2_clgi | svm::k_i2_skinit;
+                                           svm::k_i2_vmsave | svm::k_i2_stgi | svm::k_i2_clgi | svm::k_i2_skinit |
+                                           svm::k_i2_wbinvd | svm::k_i2_monitor | svm::k_i2_mwait |
+                                           svm::k_i2_mwait_armed | svm::k_i2_xsetbv | svm::k_i2_rdpru;
   v.at<uint64_t>(svm::k_iopm_pa) = reinterpret_cast<uint64_t>(g_iopm[i]);
   v.at<uint64_t>(svm::k_msrpm_pa) = reinterpret_cast<uint64_t>(g_msrpm[i]);
   v.at<uint32_t>(svm::k_asid) = i + 1u;        // one ASID per partition, never reused
@@ -98,6 +102,7 @@ SK_INIT bool build_one(uint16_t i, const uint8_t* image, uint64_t size) {
   rt.asid = i + 1u;
   rt.npt_root = root.value();
   rt.regs = {};
+  arch::context::reset(g_context[i]);  // as after RESET: nothing of the boot or another partition
   rt.state = Run_state::runnable;
   audit(i, audit::Event::partition_started, "entry=0x%x memory=0x%lx+0x%lx asid=%u cpu=%u", plan.value().entry,
         p.memory.base, p.memory.size, rt.asid, p.cpu);
@@ -109,6 +114,7 @@ SK_INIT bool build_one(uint16_t i, const uint8_t* image, uint64_t size) {
 Partition_runtime& partition(uint16_t index) { return g_runtime[index]; }
 svm::Vmcb& vmcb(uint16_t index) { return g_vmcb[index]; }
 Channel_runtime& channel(uint16_t index) { return g_channels[index]; }
+arch::context::Extended& cpu_context(uint16_t index) { return g_context[index]; }
 
 SK_INIT void build_partitions(const uint8_t* const* images, const uint64_t* sizes) {
   const policy::Policy& pol = policy();
@@ -136,8 +142,7 @@ void stop(uint16_t part, const char* why) {
   Partition_runtime& rt = g_runtime[part];
   if (rt.state == Run_state::stopped) return;
   rt.state = Run_state::stopped;
-  audit(part, audit::Event::partition_stopped, "%s", why);
-  console::redraw();
+  audit(part, audit::Event::partition_stopped, "%s", why);  // the indicator shows it at the next frame end
 }
 
 }  // namespace sk::kernel

@@ -1,15 +1,37 @@
 // SPDX-License-Identifier: Apache-2.0
-// The static cyclic schedule: each CPU walks its plan's minor frames forever. A frame belongs
-// to its partition alone; time it does not use (yield, halt, wait, stopped) idles the CPU and
-// is never lent to another partition (no timing channel through the scheduler).
+// The static cyclic schedule: each CPU walks its plan's minor frames forever, each starting at
+// its absolute deadline (SK-TIME-1). A frame belongs to its partition alone; time it does not
+// use (yield, halt, wait, stopped) idles the CPU and is never lent to another partition.
 #include "arch/x86_64/cpu.hpp"
 #include "kernel/console.hpp"
 #include "kernel/cpu_local.hpp"
 #include "kernel/kernel.hpp"
+#include "kernel/log.hpp"
 #include "kernel/timer.hpp"
 
 namespace sk::kernel {
 namespace {
+
+// SK-TIME-1: the last k_guard_us of every minor frame belong to the kernel. The partition's
+// timer fires at frame end - guard; whatever the kernel still does for it (an exit in flight,
+// bounded by the checks in own_time_left_us's callers), the trusted-path poll and the log
+// drain fit in the guard, and the next frame starts at its absolute deadline regardless.
+constexpr uint32_t k_guard_us = policy::k_frame_guard_us;
+constexpr uint32_t k_drain_margin_us = 200;   // the drain stops this long before the deadline
+constexpr uint32_t k_idle_frame_us = 10000;   // a CPU without frames still keeps the kernel's windows
+constexpr uint64_t k_report_after = 256;      // major frames before the one schedule report line
+
+struct Frame_clock {
+  uint64_t own_start_us;     // start of the running partition's own time in this frame
+  uint64_t own_end_us;       // end of it: the frame's end less the guard
+  uint64_t worst_window_us;  // longest kernel window so far (the report line; bench/)
+};
+Frame_clock g_clock[policy::k_max_cpus];
+
+void wait_until(uint64_t deadline_us) {
+  timer::arm_at(deadline_us);
+  while (!timer::fired()) arch::wait_for_interrupt();
+}
 
 // Wakes a waiting partition whose channel has moved on.
 bool ready(Partition_runtime& rt) {
@@ -22,8 +44,20 @@ bool ready(Partition_runtime& rt) {
   return rt.state == Run_state::runnable;
 }
 
+// The world switch's second half (docs/kernel.md): the registers VMRUN and VMLOAD do not load.
+// Saved and loaded only when another partition last ran on this CPU.
+void switch_context(uint16_t part) {
+  cpu::Local& l = cpu::local();
+  if (l.context_owner == part) return;
+  if (l.context_owner != cpu::k_no_owner) arch::context::save(cpu_context(l.context_owner));
+  arch::context::load(cpu_context(part));
+  l.context_owner = part;
+}
+
 void run_frame(uint16_t part) {
   Partition_runtime& rt = partition(part);
+  if (!ready(rt)) return;
+  switch_context(part);
   uint64_t vmcb_pa = reinterpret_cast<uint64_t>(&vmcb(part));
   uint64_t host_pa = cpu::local().vmsave_pa;
   while (ready(rt) && !timer::fired()) {
@@ -36,19 +70,48 @@ void run_frame(uint16_t part) {
 }  // namespace
 
 [[noreturn]] void run_schedule(uint32_t cpu) {
+  static const policy::Frame k_idle_frame{policy::k_idle, k_idle_frame_us};
   const policy::Cpu_plan& plan = policy().cpus[cpu];
-  if (plan.frame_count == 0) {
-    for (;;) arch::wait_for_interrupt();
-  }
-  for (;;) {
-    for (uint32_t f = 0; f < plan.frame_count; ++f) {
-      const policy::Frame& frame = plan.frames[f];
-      timer::arm(frame.duration_us);
-      if (frame.partition != policy::k_idle && frame.partition < policy().partition_count) run_frame(frame.partition);
+  const policy::Frame* frames = plan.frame_count ? plan.frames : &k_idle_frame;
+  const uint32_t count = plan.frame_count ? plan.frame_count : 1;
+  if (cpu == 0) log::start_buffering();
+  Frame_clock& clock = g_clock[cpu];
+  // Frame k starts at start + the durations of frames 0..k-1: additions only, no drift.
+  uint64_t start = timer::now_us() + k_guard_us;
+  for (uint64_t major = 0;; ++major) {
+    for (uint32_t f = 0; f < count; ++f) {
+      const uint64_t end = start + frames[f].duration_us;
+      wait_until(start);
+      clock.own_start_us = start;
+      clock.own_end_us = end - k_guard_us;
+      timer::arm_at(clock.own_end_us);
+      const uint16_t part = frames[f].partition;
+      if (part != policy::k_idle && part < policy().partition_count) run_frame(part);
       while (!timer::fired()) arch::wait_for_interrupt();
-      if (cpu == 0) console::tick();  // the focused console's screen, once per minor frame
+      // The kernel's window: work for nobody in particular, bounded, done before `end`.
+      const uint64_t window = timer::now_us();
+      if (cpu == 0) console::tick();
+      log::drain(end - k_drain_margin_us);
+      const uint64_t used = timer::now_us() - window;
+      if (used > clock.worst_window_us) clock.worst_window_us = used;
+      start = end;
+    }
+    if (major + 1 == k_report_after) {
+      log::print("schedule: cpu %u: %u frames from absolute deadlines, guard %u us, worst kernel window %lu us\n", cpu,
+                 count, k_guard_us, clock.worst_window_us);
     }
   }
+}
+
+uint64_t own_time_left_us() {
+  const uint64_t now = timer::now_us(), end = g_clock[cpu::local().index].own_end_us;
+  return end > now ? end - now : 0;
+}
+
+bool Work_cost::fits() const {
+  const Frame_clock& c = g_clock[cpu::local().index];
+  const uint64_t left = own_time_left_us();
+  return left >= worst_us || left >= (c.own_end_us - c.own_start_us) * 3 / 4;
 }
 
 }  // namespace sk::kernel

@@ -96,7 +96,6 @@ extern "C" [[noreturn]] void sk_ap_main(uint32_t cpu) {
   using namespace sk;
   if (cpu >= policy::k_max_cpus || cpu != sk::cpu::index()) arch::halt_forever();
   arch::load_descriptors(cpu);
-  arch::enable_sse();
   timer::init_ap();
   kernel::start_cpu_svm(cpu);  // boot-only code: runs before the bootstrap CPU poisons it
   smp::g_ready[cpu] = true;

@@ -13,6 +13,9 @@ void init_ap();
 uint64_t now_us();
 // Arms this CPU's one-shot timer to fire after us microseconds and clears the fired flag.
 void arm(uint32_t us);
+// Arms the one-shot timer to fire at the absolute time deadline_us (at once if it has passed).
+// Deadlines computed from a fixed start by addition never drift (SK-TIME-1).
+void arm_at(uint64_t deadline_us);
 // True once the armed timer has fired on this CPU (set by the interrupt handler).
 bool fired();
 // Called by the interrupt path for the timer vector: records the expiry and sends EOI.

@@ -115,3 +115,30 @@ TEST_CASE("attack: an exit flood does not starve the other partition", "[kernel]
   unsigned beat = last_heartbeat(*q, "classified");
   wait_heartbeat(*q, "classified", beat + 3, Millis(30000));
 }
+
+// docs/kernel.md, "The world switch": instructions that reach state shared with other
+// partitions (performance counters, another ASID's TLB, the monitor hardware, the caches) are
+// intercepted: each is audited and answered with #GP; WBINVD is a no-op; XSETBV is emulated
+// per partition with the CPU's own checks (#GP for a value the CPU refuses, no audit). QEMU 7.2
+// reports INVD with WBINVD's exit code; the kernel tells them apart by the instruction's bytes.
+TEST_CASE("attack: RDPMC, INVLPGA, MONITOR, MWAIT and INVD are intercepted; WBINVD and XSETBV are emulated",
+          "[kernel][attack][state]") {
+  harness::Work_dir dir("kernel-attack_instructions");
+  fs::path image = compile_policy(dir, harness::source_path("tests/integration/policies/attack_instructions.toml"));
+  auto q = boot(dir, image, guest("classified.elf"), guest("attack_instructions.elf"));
+  q->wait_for_serial(std::regex("^\\[open\\] instr: xgetbv 0x3; done$"), Millis(30000), false);
+  const std::pair<const char*, const char*> intercepted[] = {
+      {"rdpmc", "0x6f "}, {"invlpga", "0x7a "}, {"monitor", "0x8a "}, {"mwait", "0x8b "}, {"invd", "(0x76 |0x89 .*not WBINVD)"}};
+  for (const auto& [name, exit_code] : intercepted) {
+    INFO(name);
+    CHECK(q->serial_lines(std::regex(std::string("^\\[open\\] instr: ") + name + " #GP$")).size() == 1);
+    CHECK(q->serial_lines(std::regex(std::string("part=open event=instruction_violation detail=\"exit=") + exit_code)).size() == 1);
+  }
+  CHECK(q->serial_lines(std::regex("^\\[open\\] instr: wbinvd ok$")).size() == 1);
+  CHECK(q->serial_lines(std::regex("^\\[open\\] instr: xsetbv 0x5 #GP$")).size() == 1);
+  CHECK(q->serial_lines(std::regex("^\\[open\\] instr: xsetbv 0x3 ok$")).size() == 1);
+  CHECK(q->serial_lines(std::regex("part=open event=fault_injected")).size() == 5);  // the five violations only
+  unsigned beat = last_heartbeat(*q, "classified");
+  wait_heartbeat(*q, "classified", beat + 2, Millis(30000));
+  CHECK(q->serial_lines(std::regex("part=(open|classified) event=(partition_stopped|shutdown)|PANIC")).empty());
+}

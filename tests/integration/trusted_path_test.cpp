@@ -241,3 +241,23 @@ TEST_CASE("trusted path: a guest driver that waits for IRQ 1 gets its keys by in
   CHECK(got == "irq");
   CHECK(count(*q, "part=open event=(shutdown|partition_stopped)") == 0);
 }
+
+// SK-TIME-2 (issue 12): the exit counter read_status returns used to count every interrupt that
+// arrived while its partition ran, keys typed into another domain included. Keys are now polled
+// in the kernel's own window and only a partition's own exits count: the watcher in "open" sees
+// its counters move by exactly its own calls while "classified" (focused) receives keys.
+TEST_CASE("trusted path: keys typed into one domain change nothing another partition can read",
+          "[kernel][trusted-path][time]") {
+  harness::Work_dir dir("tp-status-watch");
+  fs::path image = compile_policy(dir, harness::source_path("tests/integration/policies/status_watch.toml"));
+  auto q = boot(dir, image, guest("classified.elf"), guest("status_watch.elf"));
+  q->wait_for_serial(std::regex("^\\[open\\] status: calls=20000 "), k_deadline, false);
+  q->type_text("secretkey");
+  wait_typed(*q, "classified", 'y');
+  CHECK(typed(*q, "classified") == "secretkey");
+  const unsigned after = unsigned(q->serial_lines(std::regex("^\\[open\\] status: calls=")).size()) + 2;
+  q->wait_for_serial(std::regex("^\\[open\\] status: calls=" + std::to_string(after * 20000) + " "), k_deadline, false);
+  CHECK(q->serial_lines(std::regex("^\\[open\\] status: calls=[0-9]+ anomalies=0$")).size() >= after);
+  CHECK(q->serial_lines(std::regex("^\\[open\\] status: exits moved")).empty());
+  CHECK(scancodes(*q, "open").empty());
+}

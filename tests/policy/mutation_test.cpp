@@ -66,6 +66,8 @@ TEST_CASE("one-field mutations of the default policy are refused by their own ru
       {"channel guest window in RAM", "guest_address = 0x80000000", "guest_address = 0x1000", "SK-MEM-6"},
       {"channel guest window unaligned", "guest_address = 0x80000000", "guest_address = 0x80000010", "SK-MEM-1"},
       {"frame too long", "{ partition = \"open\", us = 10000 }", "{ partition = \"open\", us = 11000 }", "SK-SCHED-1"},
+      {"frame shorter than the kernel's guard allows (SK-TIME-1)", "{ partition = \"open\", us = 10000 } ]",
+       "{ partition = \"open\", us = 8500 }, { partition = \"idle\", us = 1500 } ]", "SK-SCHED-1"},
       {"frame names nobody", "{ partition = \"open\", us = 10000 }", "{ partition = \"ghost\", us = 10000 }",
        "SK-SCHED-1 SK-SCHED-2"},
       {"open never scheduled", "{ partition = \"open\", us = 10000 }", "{ partition = \"classified\", us = 10000 }",

@@ -32,10 +32,10 @@ inline sk::policy::Policy random_policy(std::mt19937_64& rng, bool with_devices 
   }
   p.partition_count = 2 + rng() % 3;
   p.cpus[0].frame_count = p.partition_count + rng() % 3;
-  p.cpus[0].major_frame_us = 1000 * p.cpus[0].frame_count;
+  p.cpus[0].major_frame_us = sp::k_min_frame_us * p.cpus[0].frame_count;
   for (uint32_t f = p.partition_count; f < p.cpus[0].frame_count; ++f) {
     uint32_t who = rng() % (p.partition_count + 1);
-    p.cpus[0].frames[f] = {who == p.partition_count ? sp::k_idle : static_cast<uint16_t>(who), 1000};
+    p.cpus[0].frames[f] = {who == p.partition_count ? sp::k_idle : static_cast<uint16_t>(who), sp::k_min_frame_us};
   }
   for (uint16_t i = 0; i < p.partition_count; ++i) {
     sp::Partition& q = p.partitions[i];
@@ -43,7 +43,7 @@ inline sk::policy::Policy random_policy(std::mt19937_64& rng, bool with_devices 
     q.label = static_cast<uint16_t>(rng() % 3);
     q.memory = {0x2000000 + i * 0x100000ull, (1 + rng() % 3) * k_page};
     q.image.text[0] = 'x';
-    p.cpus[0].frames[i] = {i, 1000};
+    p.cpus[0].frames[i] = {i, sp::k_min_frame_us};
     if (with_devices) {
       // Ports from 0x1000 + 0x100 * i, MMIO at 0xE0000000 + page i: disjoint between partitions.
       q.io_count = 1 + rng() % 3;

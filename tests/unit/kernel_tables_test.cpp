@@ -167,6 +167,10 @@ TEST_CASE("instruction lengths of every skipped instruction", "[kernel][insn]") 
       {{0xF4}, Skipped::hlt, 1},
       {{0x0F, 0x32}, Skipped::rdmsr, 2},
       {{0x0F, 0x30}, Skipped::wrmsr, 2},
+      {{0x0F, 0x01, 0xD1}, Skipped::xsetbv, 3},
+      {{0x0F, 0x09}, Skipped::wbinvd, 2},
+      {{0x0F, 0x08}, Skipped::wbinvd, 0},               // INVD is not WBINVD
+      {{0x0F, 0x01, 0xD0}, Skipped::xsetbv, 0},         // XGETBV is not XSETBV
       {{0x66, 0x0F, 0xA2}, Skipped::cpuid, 3},          // operand-size prefix
       {{0x2E, 0x3E, 0xF4}, Skipped::hlt, 3},            // segment prefixes
       {{0x0F, 0xA2}, Skipped::hlt, 0},                  // not the instruction the exit reports
@@ -187,4 +191,23 @@ TEST_CASE("instruction lengths of every skipped instruction", "[kernel][insn]") 
   std::vector<uint8_t> long_one(15, 0x66);
   long_one.push_back(0xF4);
   CHECK(decode_length(long_one.data(), long_one.size(), Skipped::hlt).error() == sk::Error::bad_argument);
+}
+
+TEST_CASE("guest instruction addresses are formed as the CPU forms them in each mode", "[kernel][insn]") {
+  using sk::insn::advance_rip;
+  using sk::insn::Code_segment;
+  using sk::insn::linear_rip;
+  const Code_segment flat32{0, 0xC9B};           // D set: 32-bit code
+  const Code_segment based32{0xFFFFF000, 0xC9B};  // base near the top: CS.base + EIP wraps at 4 GiB
+  const Code_segment real16{0xF0000, 0x9B};       // D clear: 16-bit code
+  const Code_segment long64{0x12345000, 0xA9B};   // L set: 64-bit code ignores CS.base
+  CHECK(linear_rip(flat32, false, 0x1000) == 0x1000);
+  CHECK(linear_rip(based32, false, 0x2000) == 0x1000);            // the wrap the reviewer found missing
+  CHECK(linear_rip(based32, false, 0x1'0000'2000) == 0x1000);     // only EIP counts in 32-bit code
+  CHECK(linear_rip(real16, false, 0x1'FFF0) == 0xFFFF0);          // IP is 16 bits
+  CHECK(linear_rip(long64, true, 0xFFFF'8000'0000'1000) == 0xFFFF'8000'0000'1000);
+  CHECK(linear_rip(long64, false, 0x1000) == 0x12346000);         // L without EFER.LMA: legacy code (D clear: 16-bit)
+  CHECK(advance_rip(flat32, false, 0xFFFFFFFE, 3) == 0x1);
+  CHECK(advance_rip(real16, false, 0xFFFF, 2) == 0x1);
+  CHECK(advance_rip(long64, true, 0xFFFFFFFE, 3) == 0x1'0000'0001);
 }

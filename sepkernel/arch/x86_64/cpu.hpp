@@ -55,15 +55,6 @@ inline uint64_t read_cr0() { uint64_t v; asm volatile("mov %%cr0, %0" : "=r"(v))
 inline uint64_t read_cr3() { uint64_t v; asm volatile("mov %%cr3, %0" : "=r"(v)); return v; }
 inline uint64_t read_cr4() { uint64_t v; asm volatile("mov %%cr4, %0" : "=r"(v)); return v; }
 
-// SSE for the kernel's AES-NI sector crypto only (CR4.OSFXSR, OSXMMEXCPT; CR0.EM clear, MP set).
-// The kernel is otherwise built without SSE; guests keep their own CR0/CR4 in their VMCBs.
-inline void enable_sse() {
-  uint64_t cr4 = read_cr4() | 0x600;
-  asm volatile("mov %0, %%cr4" ::"r"(cr4));
-  uint64_t cr0 = (read_cr0() & ~uint64_t(4)) | 2;
-  asm volatile("mov %0, %%cr0" ::"r"(cr0));
-}
-
 inline volatile uint32_t& mmio32(uint64_t address) { return *reinterpret_cast<volatile uint32_t*>(address); }
 
 inline constexpr uint32_t k_msr_efer = 0xC0000080;

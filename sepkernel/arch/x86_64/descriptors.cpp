@@ -5,7 +5,6 @@
 
 #include "arch/x86_64/cpu.hpp"
 #include "arch/x86_64/pic.hpp"
-#include "kernel/console.hpp"
 #include "kernel/log.hpp"
 #include "kernel/smp.hpp"
 #include "kernel/timer.hpp"
@@ -99,11 +98,6 @@ extern "C" void sk_interrupt(sk::arch::Interrupt_frame* f) {
     return;
   }
   if (f->vector == sk::arch::k_spurious_vector || f->vector == sk::arch::pic::k_spurious_master) return;
-  if (f->vector == sk::arch::pic::k_keyboard_vector) {
-    sk::kernel::console::on_keyboard_interrupt();
-    sk::arch::pic::end_of_interrupt();
-    return;
-  }
   // Another CPU panicked and stopped this one (smp::stop_other_cpus): halt without a word.
   if (f->vector == 2 && sk::smp::panicking()) sk::arch::halt_forever();
   sk::log::print("EXCEPTION vector=%lu error=0x%lx rip=0x%lx rsp=0x%lx\n", f->vector, f->error_code, f->rip, f->rsp);

@@ -18,21 +18,24 @@ inline constexpr uint32_t k_exit_int_info = 0x088, k_np_enable = 0x090, k_event_
 inline constexpr uint32_t k_es = 0x400, k_cs = 0x410, k_ss = 0x420, k_ds = 0x430, k_fs = 0x440, k_gs = 0x450;
 inline constexpr uint32_t k_gdtr = 0x460, k_ldtr = 0x470, k_idtr = 0x480, k_tr = 0x490;
 inline constexpr uint32_t k_cpl = 0x4CB, k_efer = 0x4D0, k_cr4 = 0x548, k_cr3 = 0x550, k_cr0 = 0x558;
-inline constexpr uint32_t k_dr7 = 0x560, k_dr6 = 0x568, k_rflags = 0x570, k_rip = 0x578, k_rsp = 0x5D8;
+inline constexpr uint32_t k_cr2 = 0x640, k_dr7 = 0x560, k_dr6 = 0x568, k_rflags = 0x570, k_rip = 0x578, k_rsp = 0x5D8;
 inline constexpr uint32_t k_rax = 0x5F8, k_g_pat = 0x668;
 
 // Intercept bits (misc1 at 0x00C, misc2 at 0x010).
 inline constexpr uint32_t k_i1_intr = 1u << 0, k_i1_nmi = 1u << 1, k_i1_cpuid = 1u << 18, k_i1_hlt = 1u << 24;
-inline constexpr uint32_t k_i1_invd = 1u << 22, k_i1_ioio = 1u << 27, k_i1_msr = 1u << 28;
+inline constexpr uint32_t k_i1_rdpmc = 1u << 15, k_i1_invd = 1u << 22, k_i1_invlpga = 1u << 26;
+inline constexpr uint32_t k_i1_ioio = 1u << 27, k_i1_msr = 1u << 28;
 inline constexpr uint32_t k_i1_task_switch = 1u << 29, k_i1_shutdown = 1u << 31;
 inline constexpr uint32_t k_i2_vmrun = 1u << 0, k_i2_vmmcall = 1u << 1, k_i2_vmload = 1u << 2;
 inline constexpr uint32_t k_i2_vmsave = 1u << 3, k_i2_stgi = 1u << 4, k_i2_clgi = 1u << 5, k_i2_skinit = 1u << 6;
-inline constexpr uint32_t k_i2_xsetbv = 1u << 13;
+inline constexpr uint32_t k_i2_wbinvd = 1u << 9, k_i2_monitor = 1u << 10, k_i2_mwait = 1u << 11;
+inline constexpr uint32_t k_i2_mwait_armed = 1u << 12, k_i2_xsetbv = 1u << 13, k_i2_rdpru = 1u << 14;
 
 // Exit codes.
 inline constexpr uint64_t k_exit_exception_base = 0x40, k_exit_intr = 0x60, k_exit_nmi = 0x61;
 inline constexpr uint64_t k_exit_cpuid = 0x72, k_exit_hlt = 0x78, k_exit_ioio = 0x7B, k_exit_msr = 0x7C;
 inline constexpr uint64_t k_exit_shutdown = 0x7F, k_exit_vmrun = 0x80, k_exit_vmmcall = 0x81;
+inline constexpr uint64_t k_exit_wbinvd = 0x89, k_exit_xsetbv = 0x8D;
 inline constexpr uint64_t k_exit_npf = 0x400, k_exit_invalid = 0xFFFFFFFFull;
 
 struct alignas(4096) Vmcb {

@@ -84,6 +84,11 @@ void arm(uint32_t us) {
   reg(k_reg_initial) = uint32_t(ticks);
 }
 
+void arm_at(uint64_t deadline_us) {
+  const uint64_t now = now_us();
+  arm(deadline_us > now ? uint32_t(deadline_us - now < 0xFFFFFFFF ? deadline_us - now : 0xFFFFFFFF) : 0);
+}
+
 bool fired() { return cpu::local().timer_fired; }
 
 void on_interrupt() {

@@ -27,6 +27,8 @@ Opcode opcode_of(Skipped s) {
     case Skipped::hlt: return {{0xF4, 0, 0}, 1};
     case Skipped::rdmsr: return {{0x0F, 0x32, 0}, 2};
     case Skipped::wrmsr: return {{0x0F, 0x30, 0}, 2};
+    case Skipped::xsetbv: return {{0x0F, 0x01, 0xD1}, 3};
+    case Skipped::wbinvd: return {{0x0F, 0x09, 0}, 2};
   }
   return {{0, 0, 0}, 0};
 }
@@ -44,6 +46,30 @@ Result<uint8_t> decode_length(const uint8_t* bytes, size_t available, Skipped ex
     if (bytes[i + k] != op.bytes[k]) return Error::bad_argument;
   }
   return static_cast<uint8_t>(i + op.length);
+}
+
+namespace {
+enum class Width : uint8_t { w16, w32, w64 };
+Width code_width(const Code_segment& cs, bool long_mode_active) {
+  if (long_mode_active && (cs.attributes & (1u << 9))) return Width::w64;
+  return (cs.attributes & (1u << 10)) ? Width::w32 : Width::w16;
+}
+}  // namespace
+
+uint64_t linear_rip(const Code_segment& cs, bool long_mode_active, uint64_t rip) {
+  switch (code_width(cs, long_mode_active)) {
+    case Width::w64: return rip;
+    case Width::w32: return uint32_t(cs.base + uint32_t(rip));
+    default: return uint32_t(cs.base + uint16_t(rip));
+  }
+}
+
+uint64_t advance_rip(const Code_segment& cs, bool long_mode_active, uint64_t rip, uint8_t length) {
+  switch (code_width(cs, long_mode_active)) {
+    case Width::w64: return rip + length;
+    case Width::w32: return uint32_t(rip + length);
+    default: return uint16_t(rip + length);
+  }
 }
 
 }  // namespace sk::insn

@@ -39,9 +39,10 @@ void check_schedule(const Policy& p, Reporter& r) {
     for (uint32_t f = 0; f < plan.frame_count; ++f) {
       const Frame& fr = plan.frames[f];
       total += fr.duration_us;
-      if (fr.duration_us == 0) {
+      if (fr.duration_us < k_min_frame_us) {
         r.report(Rule::sched_tiling, Subject::schedule, c, f, "frames").str("CPU ").dec(c)
-            .str(" frame ").dec(f).str(" lasts 0 us");
+            .str(" frame ").dec(f).str(" lasts ").dec(fr.duration_us).str(" us; a frame lasts at least ")
+            .dec(k_min_frame_us).str(" us (the kernel keeps the last ").dec(k_frame_guard_us).str(" us of each)");
         frames_ok = false;
       }
       if (fr.partition == k_idle) continue;
