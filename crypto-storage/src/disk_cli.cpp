@@ -23,6 +23,7 @@ struct Options {
   std::string authorize_key, signed_policy, export_key, key, public_key, input, pbkdf = "argon2id";
   uint64_t sector = 0, count = 1;
   uint32_t pbkdf2_iterations = 0;
+  uint64_t epoch = 0;  // sign-policy --epoch (0: not revocable)
   uint32_t sector_size = 4096;
 };
 
@@ -173,19 +174,38 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
     });
   });
 
+  CLI::App* epoch = disk->add_subcommand("epoch", "the approval epoch: revoke every approval signed before");
+  epoch->require_subcommand(1);
+  for (const char* action : {"init", "revoke", "show"}) {
+    CLI::App* a = epoch->add_subcommand(action, std::string(action) == "init"     ? "define the counter (epoch 1)"
+                                                : std::string(action) == "revoke" ? "count it up: older approvals stop"
+                                                                                  : "print the current epoch");
+    a->add_option("--tcti", o->tcti, "TPM")->required();
+    a->callback([o, action] {
+      guarded("epoch", [&] {
+        const std::string what = action;
+        const uint64_t value = what == "init" ? epoch_init(o->tcti) : what == "revoke" ? epoch_revoke(o->tcti)
+                                                                                      : epoch_read(o->tcti);
+        std::cout << "approval epoch " << value << "\n";
+      });
+    });
+  }
+
   CLI::App* admin = disk->add_subcommand("admin-key", "generate an administrator signing key (ECDSA P-256)");
   admin->add_option("-o,--output", o->key, "private key (PEM, created mode 0600)")->required();
   admin->add_option("--public", o->public_key, "public key (PEM)")->required();
   admin->callback([o] { guarded("admin-key", [&] { generate_admin_key(o->key, o->public_key); }); });
 
-  CLI::App* sign = disk->add_subcommand("sign-policy", "approve the PCR policy of a new manifest");
+  CLI::App* sign = disk->add_subcommand("sign-policy", "approve the PCR policy of a new manifest for one disk");
   sign->add_option("--key", o->key, "administrator private key (PEM)")->required();
   sign->add_option("--manifest", o->manifest, "new reference manifest")->required();
-  sign->add_option("--partition", o->partition, "partition name")->required();
+  sign->add_option("--disk", o->disk, "the disk the approval is for (its partition and identity)")->required();
   sign->add_option("-o,--output", o->output, "signed policy file")->required();
+  sign->add_option("--epoch", o->epoch, "revocable: valid while the TPM's approval epoch has this value");
   sign->callback([o] {
     guarded("sign-policy", [&] {
-      auto p = sign_policy(o->key, o->manifest, o->partition, o->output);
+      auto p = sign_policy(o->key, o->manifest, o->disk, o->output,
+                           o->epoch ? std::optional<uint64_t>(o->epoch) : std::nullopt);
       std::cout << "approved PolicyPCR " << hex(p.approved_policy, 32) << " -> " << o->output << "\n";
     });
   });

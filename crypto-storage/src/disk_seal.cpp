@@ -92,13 +92,16 @@ sk::storage::Sealed_key seal_disk(const Seal_request& request) {
     throw Storage_error(request.disk + ": LUKS2 UUID too long");
   std::memcpy(k.disk_uuid, info.uuid.data(), info.uuid.size());
   std::memcpy(k.partition, partition.c_str(), partition.size());
+  k.luks_digest = disk.volume_key_digest();
+  Digest identity{};
+  sk::storage::disk_identity(k.partition, k.disk_uuid, k.luks_digest, identity.data());
   k.pcr_hash_alg = sk::storage::k_tpm_alg_sha256;
   k.pcr_mask = pcr_mask(manifest.values);
   Digest pcr_policy = policy_pcr_digest(manifest.values);
   Digest auth_policy = pcr_policy;
   if (request.authorize_key) {
     Admin_public admin = load_admin_public(*request.authorize_key);
-    auth_policy = policy_authorize_digest(admin.name);
+    auth_policy = policy_authorize_digest(admin.name, identity);
     set_bytes(k.admin_key_name, admin.name, "administrator key name");
     set_bytes(k.admin_public, admin.tpm2b_public, "administrator public key");
   } else if (current && current->key.mode == sk::storage::Seal_mode::authorize) {
@@ -107,7 +110,7 @@ sk::storage::Sealed_key seal_disk(const Seal_request& request) {
     k.admin_key_name = current->key.admin_key_name;
     k.admin_public = current->key.admin_public;
     auth_policy = policy_authorize_digest(
-        std::vector<uint8_t>(k.admin_key_name.data, k.admin_key_name.data + k.admin_key_name.size));
+        std::vector<uint8_t>(k.admin_key_name.data, k.admin_key_name.data + k.admin_key_name.size), identity);
   }
   std::copy(pcr_policy.begin(), pcr_policy.end(), k.pcr_policy);
   std::copy(auth_policy.begin(), auth_policy.end(), k.auth_policy);
@@ -122,9 +125,12 @@ sk::storage::Sealed_key seal_disk(const Seal_request& request) {
                           ? recover_volume_key(disk, *request.passphrase_file)
                           : unseal_disk(request.disk, request.tcti, request.signed_policy);
 
+  // The TPM seals the key with the disk's identity: no one can pair it with another partition.
+  Secret secret = volume_key;
+  secret.insert(secret.end(), identity.begin(), identity.end());
   Sealed_object object;
   try {
-    object = tpm_seal(request.tcti, volume_key, auth_policy);
+    object = tpm_seal(request.tcti, secret, auth_policy);
   } catch (const Storage_error& e) {
     throw Storage_error(request.disk + ": " + e.what());
   }
@@ -168,6 +174,13 @@ Secret unseal_disk(const std::string& path, const std::string& tcti,
   } catch (const Storage_error& e) {
     throw Storage_error(path + ": " + e.what());
   }
+  Digest identity{};
+  sk::storage::disk_identity(seal->key.partition, seal->key.disk_uuid, disk.volume_key_digest(), identity.data());
+  if (key.size() != sk::storage::k_sealed_secret_size ||
+      !std::equal(identity.begin(), identity.end(), key.begin() + sk::storage::k_volume_key_size)) {
+    throw Storage_error(path + ": the TPM released a key sealed for another partition or disk (identity differs)");
+  }
+  key.resize(sk::storage::k_volume_key_size);
   if (!disk.verify_volume_key(key)) {
     throw Storage_error(path +
                         ": the TPM released a key that does not open this disk (blob from another disk?)");
@@ -176,13 +189,30 @@ Secret unseal_disk(const std::string& path, const std::string& tcti,
 }
 
 sk::storage::Signed_policy sign_policy(const std::string& private_key_pem, const std::string& manifest_path,
-                                       const std::string& partition, const std::string& output) {
+                                       const std::string& disk_path, const std::string& output,
+                                       std::optional<uint64_t> epoch) {
+  // The approval names the one disk it is for (policyRef = its identity, from its seal).
+  Luks_disk disk(disk_path);
+  auto seal = read_seal(disk);
+  if (!seal) throw Storage_error(disk_path + ": disk is not sealed: nothing to approve");
+  if (seal->key.mode != sk::storage::Seal_mode::authorize) {
+    throw Storage_error(disk_path + ": sealed to PCRs, not with PolicyAuthorize: re-seal it instead");
+  }
+  const std::string partition = seal->key.partition;
   Manifest_pcrs manifest = load_manifest_pcrs(manifest_path, partition);
   Digest approved = policy_pcr_digest(manifest.values);
+  if (epoch) approved = policy_nv_equals_digest(approved, *epoch);  // PolicyPCR, then PolicyNV
+  Digest identity{};
+  sk::storage::disk_identity(seal->key.partition, seal->key.disk_uuid, disk.volume_key_digest(), identity.data());
   Admin_public admin;
-  auto signature = sign_approval(private_key_pem, approved, &admin);
+  auto signature = sign_approval(private_key_pem, approved, identity, &admin);
   if (signature.size() != 64) throw Storage_error(private_key_pem + ": unexpected signature size");
   sk::storage::Signed_policy p{};
+  std::copy(identity.begin(), identity.end(), p.policy_ref);
+  if (epoch) {
+    p.epoch_index = sk::storage::k_approval_epoch_index;
+    p.epoch = *epoch;
+  }
   p.pcr_hash_alg = sk::storage::k_tpm_alg_sha256;
   p.pcr_mask = pcr_mask(manifest.values);
   std::copy(approved.begin(), approved.end(), p.approved_policy);

@@ -2,6 +2,7 @@
 // LUKS2 containers through libcryptsetup, with bulkhead's fixed layout and checks.
 #include "bh/storage/luks_disk.hpp"
 
+#include <botan/base64.h>
 #include <botan/cipher_mode.h>
 #include <fcntl.h>
 #include <libcryptsetup.h>
@@ -11,6 +12,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "sk/sealed_key.hpp"
 
@@ -112,13 +115,19 @@ void Luks_disk::create(const Format_options& options, const Secret& volume_key,
     if (options.pbkdf == Pbkdf::pbkdf2) {
       pbkdf.type = CRYPT_KDF_PBKDF2;
       pbkdf.hash = "sha256";
-      pbkdf.iterations = options.pbkdf2_iterations;
-      pbkdf.time_ms = 2000;
-      if (options.pbkdf2_iterations != 0) pbkdf.flags = CRYPT_PBKDF_NO_BENCHMARK;
+      pbkdf.iterations = options.pbkdf2_iterations ? options.pbkdf2_iterations : 600000;
     } else {
-      // libcryptsetup's LUKS2 default: Argon2id, 2 s, up to 1 GiB, up to 4 threads.
-      pbkdf = *crypt_get_pbkdf_default(CRYPT_LUKS2);
+      // Argon2id with fixed costs: 4 passes over 256 MiB, 2 lanes (about 1 s here).
+      pbkdf.type = CRYPT_KDF_ARGON2ID;
+      pbkdf.hash = "sha256";
+      pbkdf.iterations = 4;
+      pbkdf.max_memory_kb = 262144;
+      pbkdf.parallel_threads = 2;
     }
+    // Fixed costs, not a benchmark: the same disk on every machine, and the volume-key digest gets
+    // cryptsetup's minimum of 1000 PBKDF2 iterations, which the kernel checks at boot (a 512-bit
+    // random key needs no stretching).
+    pbkdf.flags = CRYPT_PBKDF_NO_BENCHMARK;
     if (crypt_set_pbkdf_type(cd, &pbkdf) < 0) fail("cannot set the PBKDF");
     crypt_params_luks2 params{};
     params.sector_size = options.sector_size;
@@ -211,6 +220,48 @@ Secret Luks_disk::volume_key_from_passphrase(const Secret& passphrase) {
 bool Luks_disk::verify_volume_key(const Secret& key) {
   if (key.size() != k_volume_key_size) return false;
   return crypt_volume_key_verify(cd_, reinterpret_cast<const char*>(key.data()), key.size()) == 0;
+}
+
+sk::storage::Luks_digest Luks_disk::volume_key_digest() {
+  // The primary header: its size (big-endian u64 at 8), then the JSON area from 4096 on.
+  std::ifstream in(path_, std::ios::binary);
+  std::vector<char> fixed(4096);
+  if (!in.read(fixed.data(), std::streamsize(fixed.size()))) throw Storage_error(path_ + ": LUKS2 header unreadable");
+  uint64_t header_size = 0;
+  for (int i = 8; i < 16; ++i) header_size = (header_size << 8) | uint8_t(fixed[size_t(i)]);
+  if (header_size <= 4096 || header_size > 4 * 1024 * 1024) throw Storage_error(path_ + ": LUKS2 header size invalid");
+  std::string json(size_t(header_size - 4096), '\0');
+  if (!in.read(json.data(), std::streamsize(json.size()))) throw Storage_error(path_ + ": LUKS2 JSON area unreadable");
+  json.resize(std::strlen(json.c_str()));
+  auto fail = [&](const std::string& what) -> sk::storage::Luks_digest {
+    throw Storage_error(path_ + ": LUKS2 volume-key digest: " + what);
+  };
+  nlohmann::json j = nlohmann::json::parse(json, nullptr, false);
+  if (j.is_discarded() || !j.contains("digests") || !j["digests"].is_object()) return fail("no digests in the header");
+  for (const auto& [id, d] : j["digests"].items()) {
+    if (!d.is_object() || !d.contains("segments") || !d["segments"].is_array()) continue;
+    bool covers_data = false;
+    for (const auto& s : d["segments"]) covers_data = covers_data || (s.is_string() && s.get<std::string>() == "0");
+    if (!covers_data) continue;
+    if (d.value("type", "") != "pbkdf2" || d.value("hash", "") != "sha256") return fail("not PBKDF2-SHA-256");
+    if (!d.contains("iterations") || !d["iterations"].is_number_unsigned()) return fail("no iteration count");
+    const uint64_t iterations = d["iterations"].get<uint64_t>();
+    if (iterations == 0 || iterations > sk::storage::k_max_luks_digest_iterations) {
+      return fail(std::to_string(iterations) + " iterations (the kernel checks at most " +
+                  std::to_string(sk::storage::k_max_luks_digest_iterations) + ")");
+    }
+    const Botan::secure_vector<uint8_t> salt = Botan::base64_decode(d.value("salt", ""));
+    const Botan::secure_vector<uint8_t> digest = Botan::base64_decode(d.value("digest", ""));
+    if (salt.size() != sk::storage::k_digest_size || digest.size() != sk::storage::k_digest_size) {
+      return fail("salt or digest is not 32 bytes");
+    }
+    sk::storage::Luks_digest out{};
+    out.iterations = uint32_t(iterations);
+    std::copy(salt.begin(), salt.end(), out.salt);
+    std::copy(digest.begin(), digest.end(), out.digest);
+    return out;
+  }
+  return fail("none covers the data segment");
 }
 
 std::optional<std::string> Luks_disk::token_json() {

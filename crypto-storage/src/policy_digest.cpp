@@ -88,16 +88,50 @@ Digest policy_pcr_digest(const Pcr_values& values, const Digest& old) {
   return sha256(concat(old, tail));
 }
 
-Digest policy_authorize_digest(const std::vector<uint8_t>& key_name) {
+std::vector<uint8_t> epoch_counter_name() {
+  TPMS_NV_PUBLIC pub{};
+  pub.nvIndex = sk::storage::k_approval_epoch_index;
+  pub.nameAlg = TPM2_ALG_SHA256;
+  pub.attributes = (TPM2_NT_COUNTER << TPMA_NV_TPM2_NT_SHIFT) | TPMA_NV_OWNERWRITE | TPMA_NV_AUTHREAD |
+                   TPMA_NV_NO_DA | TPMA_NV_WRITTEN;
+  pub.dataSize = 8;
+  std::vector<uint8_t> area(sizeof(TPMS_NV_PUBLIC));
+  size_t used = 0;
+  if (Tss2_MU_TPMS_NV_PUBLIC_Marshal(&pub, area.data(), area.size(), &used) != 0) {
+    throw Storage_error("epoch counter: cannot marshal TPMS_NV_PUBLIC");
+  }
+  area.resize(used);
+  Digest d = sha256(area);
+  std::vector<uint8_t> name = {0x00, 0x0B};
+  name.insert(name.end(), d.begin(), d.end());
+  return name;
+}
+
+Digest policy_nv_equals_digest(const Digest& old, uint64_t value) {
+  std::vector<uint8_t> args;
+  for (int shift = 56; shift >= 0; shift -= 8) args.push_back(uint8_t(value >> shift));
+  args.insert(args.end(), {0, 0, 0, 0});  // offset 0, TPM_EO_EQ
+  Digest args_hash = sha256(args);
+  std::vector<uint8_t> tail;
+  put_u32be(tail, 0x00000149);  // TPM_CC_PolicyNV
+  tail.insert(tail.end(), args_hash.begin(), args_hash.end());
+  auto name = epoch_counter_name();
+  tail.insert(tail.end(), name.begin(), name.end());
+  return sha256(concat(old, tail));
+}
+
+Digest policy_authorize_digest(const std::vector<uint8_t>& key_name, const Digest& policy_ref) {
   std::vector<uint8_t> tail;
   put_u32be(tail, k_cc_policy_authorize);
   tail.insert(tail.end(), key_name.begin(), key_name.end());
   Digest first = sha256(concat(Digest{}, tail));
-  return sha256(concat(first, {}));  // policyRef: empty
+  return sha256(concat(first, std::vector<uint8_t>(policy_ref.begin(), policy_ref.end())));
 }
 
-Digest approval_digest(const Digest& approved_policy) {
-  return sha256(std::vector<uint8_t>(approved_policy.begin(), approved_policy.end()));
+Digest approval_digest(const Digest& approved_policy, const Digest& policy_ref) {
+  std::vector<uint8_t> message(approved_policy.begin(), approved_policy.end());
+  message.insert(message.end(), policy_ref.begin(), policy_ref.end());
+  return sha256(message);
 }
 
 Admin_public admin_public_from_key(const Botan::ECDSA_PublicKey& key) {
@@ -163,7 +197,7 @@ Admin_public load_admin_public(const std::string& pem_path) {
 }
 
 std::vector<uint8_t> sign_approval(const std::string& private_pem_path, const Digest& approved_policy,
-                                   Admin_public* public_out) {
+                                   const Digest& policy_ref, Admin_public* public_out) {
   std::unique_ptr<Botan::Private_Key> key;
   try {
     Botan::DataSource_Stream source(private_pem_path);
@@ -175,9 +209,11 @@ std::vector<uint8_t> sign_approval(const std::string& private_pem_path, const Di
   if (ecdsa == nullptr) throw Storage_error(private_pem_path + ": not an ECDSA private key");
   if (public_out != nullptr) *public_out = admin_public_from_key(*ecdsa);
   Botan::AutoSeeded_RNG rng;
-  // EMSA1(SHA-256) hashes the message: the signature is over aHash = H(approvedPolicy || "").
+  // EMSA1(SHA-256) hashes the message: the signature is over aHash = H(approvedPolicy || policyRef).
   Botan::PK_Signer signer(*ecdsa, rng, "EMSA1(SHA-256)", Botan::IEEE_1363);
-  return signer.sign_message(approved_policy.data(), approved_policy.size(), rng);
+  std::vector<uint8_t> message(approved_policy.begin(), approved_policy.end());
+  message.insert(message.end(), policy_ref.begin(), policy_ref.end());
+  return signer.sign_message(message, rng);
 }
 
 void generate_admin_key(const std::string& private_pem_path, const std::string& public_pem_path) {

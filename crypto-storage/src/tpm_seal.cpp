@@ -245,7 +245,9 @@ Secret tpm_unseal(const std::string& tcti, const sk::storage::Sealed_key& k,
       throw Storage_error("TPM: no key name");
     Digest approved{};
     std::memcpy(approved.data(), approval->approved_policy, approved.size());
-    Digest a_hash = approval_digest(approved);
+    Digest identity{};
+    sk::storage::disk_identity(k.partition, k.disk_uuid, k.luks_digest, identity.data());
+    Digest a_hash = approval_digest(approved, identity);
     TPM2B_DIGEST digest{};
     digest.size = 32;
     std::memcpy(digest.buffer, a_hash.data(), 32);
@@ -265,10 +267,28 @@ Secret tpm_unseal(const std::string& tcti, const sk::storage::Sealed_key& k,
           "administrator key (" +
           rc_text(rc) + ")");
     }
+    if (approval->epoch_index != 0) {
+      // Revocable approval: it holds only while the epoch counter equals the value it was signed for.
+      ESYS_TR counter = ESYS_TR_NONE;
+      rc = Esys_TR_FromTPMPublic(s.ctx(), approval->epoch_index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &counter);
+      if (rc != TSS2_RC_SUCCESS) throw Storage_error("approval epoch counter missing in this TPM: " + rc_text(rc));
+      TPM2B_OPERAND operand{};
+      operand.size = 8;
+      for (int i = 0; i < 8; ++i) operand.buffer[i] = uint8_t(approval->epoch >> (56 - 8 * i));
+      rc = Esys_PolicyNV(s.ctx(), counter, counter, session, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &operand, 0,
+                         TPM2_EO_EQ);
+      Esys_TR_Close(s.ctx(), &counter);
+      if (rc != TSS2_RC_SUCCESS) {
+        throw Storage_error("approval revoked: signed for epoch " + std::to_string(approval->epoch) +
+                            ", the TPM's epoch counter has moved on (" + rc_text(rc) + ")");
+      }
+    }
     TPM2B_DIGEST approved_policy{};
     approved_policy.size = 32;
     std::memcpy(approved_policy.buffer, approved.data(), 32);
     TPM2B_NONCE policy_ref{};
+    policy_ref.size = 32;
+    std::memcpy(policy_ref.buffer, identity.data(), 32);
     rc = Esys_PolicyAuthorize(s.ctx(), session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &approved_policy,
                               &policy_ref, admin_name.p, ticket.p);
     if (rc != TSS2_RC_SUCCESS) {
@@ -293,6 +313,65 @@ Secret tpm_unseal(const std::string& tcti, const sk::storage::Sealed_key& k,
   Secret key(data.p->buffer, data.p->buffer + data.p->size);
   std::memset(data.p->buffer, 0, data.p->size);
   return key;
+}
+
+namespace {
+
+uint64_t read_counter(Esys_session& s, ESYS_TR counter) {
+  Esys_owned<TPM2B_MAX_NV_BUFFER> data;
+  TSS2_RC rc = Esys_NV_Read(s.ctx(), counter, counter, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, 8, 0, &data.p);
+  if (rc != TSS2_RC_SUCCESS || data.p->size != 8) throw Storage_error("TPM: cannot read the epoch counter: " + rc_text(rc));
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | data.p->buffer[i];
+  return v;
+}
+
+ESYS_TR open_counter(Esys_session& s) {
+  ESYS_TR counter = ESYS_TR_NONE;
+  TSS2_RC rc = Esys_TR_FromTPMPublic(s.ctx(), sk::storage::k_approval_epoch_index, ESYS_TR_NONE, ESYS_TR_NONE,
+                                     ESYS_TR_NONE, &counter);
+  if (rc != TSS2_RC_SUCCESS) throw Storage_error("no approval epoch counter in this TPM (run `disk epoch init`)");
+  return counter;
+}
+
+uint64_t increment(Esys_session& s, ESYS_TR counter) {
+  TSS2_RC rc = Esys_NV_Increment(s.ctx(), ESYS_TR_RH_OWNER, counter, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE);
+  if (rc != TSS2_RC_SUCCESS) throw Storage_error("TPM: cannot count the epoch up: " + rc_text(rc));
+  return read_counter(s, counter);
+}
+
+}  // namespace
+
+uint64_t epoch_init(const std::string& tcti) {
+  Esys_session s(tcti);
+  ESYS_TR existing = ESYS_TR_NONE;
+  if (Esys_TR_FromTPMPublic(s.ctx(), sk::storage::k_approval_epoch_index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                            &existing) == TSS2_RC_SUCCESS) {
+    throw Storage_error("the approval epoch counter exists already (epoch " + std::to_string(read_counter(s, existing)) +
+                        "): use `disk epoch revoke` to move it on");
+  }
+  TPM2B_NV_PUBLIC pub{};
+  pub.nvPublic.nvIndex = sk::storage::k_approval_epoch_index;
+  pub.nvPublic.nameAlg = TPM2_ALG_SHA256;
+  pub.nvPublic.attributes =
+      (TPM2_NT_COUNTER << TPMA_NV_TPM2_NT_SHIFT) | TPMA_NV_OWNERWRITE | TPMA_NV_AUTHREAD | TPMA_NV_NO_DA;
+  pub.nvPublic.dataSize = 8;
+  TPM2B_AUTH empty{};
+  ESYS_TR counter = ESYS_TR_NONE;
+  TSS2_RC rc = Esys_NV_DefineSpace(s.ctx(), ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &empty,
+                                   &pub, &counter);
+  if (rc != TSS2_RC_SUCCESS) throw Storage_error("TPM: cannot define the epoch counter: " + rc_text(rc));
+  return increment(s, counter);
+}
+
+uint64_t epoch_revoke(const std::string& tcti) {
+  Esys_session s(tcti);
+  return increment(s, open_counter(s));
+}
+
+uint64_t epoch_read(const std::string& tcti) {
+  Esys_session s(tcti);
+  return read_counter(s, open_counter(s));
 }
 
 }  // namespace bh::storage

@@ -28,7 +28,10 @@ extern "C" void guest_main() {
   uint64_t t0 = guest::now_us(), c0 = rdtsc();
   while (guest::now_us() < t0 + 40000) {
   }
-  g_per_ms = uint32_t(rdtsc() - c0) / (uint32_t(guest::now_us() - t0) / 1000);
+  // Ticks per ms = ticks * 1000 / elapsed us, in 32-bit steps (no 64-bit division in the guest;
+  // truncating elapsed to whole ms would misjudge every later deadline by up to a few percent).
+  const uint32_t ticks = uint32_t(rdtsc() - c0), elapsed = uint32_t(guest::now_us() - t0);
+  g_per_ms = (ticks / elapsed) * 1000 + (ticks % elapsed) * 1000 / elapsed;
   guest::log("time: victim starts (%u TSC ticks/ms)", g_per_ms);
   const uint64_t gap = g_per_ms, major = uint64_t(k_major_us / 1000) * g_per_ms;
   for (uint32_t window = 1;; ++window) {

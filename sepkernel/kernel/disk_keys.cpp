@@ -57,7 +57,7 @@ bool same_bytes(const uint8_t* a, size_t a_size, const uint8_t* b, size_t b_size
 // Authorize mode, after PolicyPCR: the administrator's signature over the approved PolicyPCR
 // digest, checked by the TPM (LoadExternal, VerifySignature), then PolicyAuthorize. Returns null
 // on success, else the reason.
-SK_INIT const char* authorize(uint32_t session) {
+SK_INIT const char* authorize(uint32_t session, const uint8_t identity[32]) {
   size_t n = call(tpm::build_load_external(g_command, sizeof g_command, g_sealed.admin_public.data,
                                            g_sealed.admin_public.size, tpm::k_rh_owner));
   uint32_t key = 0;
@@ -71,8 +71,13 @@ SK_INIT const char* authorize(uint32_t session) {
       !same_bytes(name_copy, name_size, g_signed.key_name.data, g_signed.key_name.size)) {
     why = "signed policy is not from the disk's administrator";
   } else {
+    // aHash = H(approvedPolicy || policyRef), policyRef = this disk's identity as the kernel
+    // computes it: an approval signed for another partition or disk does not verify.
     uint8_t digest[32];
-    Sha256::digest(g_signed.approved_policy, sizeof g_signed.approved_policy, digest);  // policyRef empty
+    Sha256 a_hash;
+    a_hash.update(g_signed.approved_policy, sizeof g_signed.approved_policy);
+    a_hash.update(identity, 32);
+    a_hash.finish(digest);
     n = call(tpm::build_verify_signature_ecdsa(g_command, sizeof g_command, key, digest, g_signed.signature_r,
                                                g_signed.signature_s));
     tpm::Span ticket{};
@@ -82,8 +87,8 @@ SK_INIT const char* authorize(uint32_t session) {
       uint8_t ticket_copy[128];
       const size_t ticket_size = ticket.size <= sizeof ticket_copy ? ticket.size : 0;
       for (size_t i = 0; i < ticket_size; ++i) ticket_copy[i] = ticket.bytes[i];
-      n = call(tpm::build_policy_authorize(g_command, sizeof g_command, session, g_signed.approved_policy, name_copy,
-                                           name_size, ticket_copy, ticket_size));
+      n = call(tpm::build_policy_authorize(g_command, sizeof g_command, session, g_signed.approved_policy, identity,
+                                           name_copy, name_size, ticket_copy, ticket_size));
       if (!n || !tpm::parse_empty(g_response, n)) why = "measured boot differs from the approved one";
     }
   }
@@ -108,6 +113,14 @@ SK_INIT const char* unlock(uint16_t part, uint32_t disk, Key& key) {
     if (g_sealed.partition[i] != p.name.text[i]) return "disk sealed for another partition";
     if (p.name.text[i] == '\0') break;
   }
+  // The identity this partition's disk must have (the TPM sealed it with the key): its name from
+  // the policy, the UUID of the disk actually attached, the LUKS2 digest the blob recorded.
+  uint8_t identity[st::k_digest_size];
+  char own_name[st::k_partition_name_size] = {};
+  for (uint32_t i = 0; i + 1 < st::k_partition_name_size && i < policy::k_name_len && p.name.text[i]; ++i) {
+    own_name[i] = p.name.text[i];
+  }
+  st::disk_identity(own_name, g_header + 168, g_sealed.luks_digest, identity);
   // Authorize mode: the boot image carries the administrator's signed PCR policy as a module
   // named "<disk>.sig" (bulkhead disk sign-policy).
   const bool authorize_mode = g_sealed.mode == st::Seal_mode::authorize;
@@ -155,7 +168,13 @@ SK_INIT const char* unlock(uint16_t part, uint32_t disk, Key& key) {
     if (!n || !tpm::parse_empty(g_response, n)) {
       why = "TPM refused PolicyPCR";
       flush(session.value());
-    } else if (authorize_mode && (why = authorize(session.value())) != nullptr) {
+    } else if (authorize_mode && g_signed.epoch_index != 0 &&
+               !((n = call(tpm::build_policy_nv_equals(g_command, sizeof g_command, g_signed.epoch_index,
+                                                       session.value(), g_signed.epoch))) &&
+                 tpm::parse_empty(g_response, n))) {
+      why = "approval revoked (epoch counter moved on)";  // or the counter is missing
+      flush(session.value());
+    } else if (authorize_mode && (why = authorize(session.value(), identity)) != nullptr) {
       flush(session.value());
     } else {
       n = call(tpm::build_unseal(g_command, sizeof g_command, object, session.value()));
@@ -163,8 +182,12 @@ SK_INIT const char* unlock(uint16_t part, uint32_t disk, Key& key) {
       if (!n || !tpm::parse_unseal(g_response, n, data)) {
         why = "measured boot differs from the sealed one";  // PCR policy failed
         flush(session.value());  // a failed Unseal leaves the session
-      } else if (data.size != k_key_bytes) {
+      } else if (data.size != st::k_sealed_secret_size) {
         why = "sealed key has the wrong size";
+      } else if (!same_bytes(data.bytes + st::k_volume_key_size, st::k_digest_size, identity, sizeof identity)) {
+        why = "disk identity differs (sealed in the TPM)";
+      } else if (!st::luks_digest_matches(g_sealed.luks_digest, data.bytes)) {
+        why = "unsealed key does not open this disk (LUKS2 digest)";
       } else {
         for (uint32_t i = 0; i < k_key_bytes; ++i) key.bytes[i] = data.bytes[i];
         key.present = true;

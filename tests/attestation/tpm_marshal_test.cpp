@@ -259,7 +259,13 @@ TEST_CASE("tpm marshal: the kernel's unseal sequence opens a disk sealed by bulk
   };
   Bytes key;
   REQUIRE(unseal(key) == 0);
-  CHECK(std::string(key.begin(), key.end()) == volume_key);
+  // What the TPM releases: the volume key, then the disk's identity as the kernel computes it.
+  REQUIRE(key.size() == sk::storage::k_sealed_secret_size);
+  CHECK(std::string(key.begin(), key.begin() + sk::storage::k_volume_key_size) == volume_key);
+  uint8_t identity[32];
+  sk::storage::disk_identity("classified", header.data() + 168, k.luks_digest, identity);
+  CHECK(std::equal(identity, identity + 32, key.begin() + sk::storage::k_volume_key_size));
+  CHECK(sk::storage::luks_digest_matches(k.luks_digest, key.data()));
 
   // PCR 9 moves (another image measured): the same sequence is refused by the TPM.
   const uint8_t other[32] = {0xBA, 0xD};

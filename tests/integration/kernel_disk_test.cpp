@@ -5,9 +5,11 @@
 // not start, the indicator says LOCKED with the reason, the audit log records it, the other
 // partition runs and the disk file is left as it was.
 #include <csignal>
+#include <cstring>
 #include <fstream>
 
 #include "kernel_fixture.hpp"
+#include "sk/sealed_key.hpp"
 
 using namespace bh::kernel_test;
 namespace harness = bh::harness;
@@ -262,7 +264,7 @@ TEST_CASE("disk: PolicyAuthorize: a newly signed policy opens the disk after an 
   Sealed_system s(dir, "classified.elf", "open.elf", true);
   auto sign = [&](const std::string& manifest, const std::string& out) {
     run({"disk", "sign-policy", "--key", (dir / "admin.pem").string(), "--manifest", (dir / manifest).string(),
-         "--partition", "classified", "-o", (dir / out).string()});
+         "--disk", s.disk.string(), "-o", (dir / out).string()});
   };
   sign("manifest.json", "v1.sig");
   std::unique_ptr<harness::Swtpm> tpm = harness::Swtpm::start_for_qemu(dir, true);
@@ -350,4 +352,219 @@ TEST_CASE("time: a partition flooding the kernel cannot delay or shorten the oth
   CHECK(share > 350);
   q->wait_for_serial(std::regex("^\\[classified\\] flood: round 6 "), k_deadline, false);  // the flood went on
   CHECK(q->serial_lines(std::regex("part=open event=(partition_stopped|.*_violation)|PANIC")).empty());
+}
+
+namespace {
+
+// Both partitions with a disk of their own, created and sealed (to the same PCRs: the attack
+// the TPM-bound identity closes) in one TPM.
+struct Two_disk_system {
+  fs::path policy_image, classified_disk, open_disk;
+  explicit Two_disk_system(const harness::Work_dir& dir, bool authorize = false) {
+    std::string text = slurp(harness::source_path("policies/default.toml"));
+    for (const std::string name : {"classified", "open"}) {
+      const std::string anchor = "image = \"" + name + ".elf\"\n";
+      REQUIRE(text.find(anchor) != std::string::npos);
+      text.replace(text.find(anchor), anchor.size(), anchor + "disk = \"" + name + ".disk\"\n");
+      fs::copy(guest(name + ".elf"), dir / (name + ".elf"));
+    }
+    std::ofstream(dir / "policy.toml") << text;
+    std::ofstream(dir / "pass") << "recovery passphrase for the test\n";
+    classified_disk = dir / "classified.disk";
+    open_disk = dir / "open.disk";
+    policy_image = dir / "policy.img";
+    const std::pair<const char*, fs::path> disks[] = {{"classified", classified_disk}, {"open", open_disk}};
+    for (const auto& [name, disk] : disks) {  // the disks first: the compiler checks they exist (SK-IMG-1)
+      run({"disk", "create", "--policy", (dir / "policy.toml").string(), "--partition", name, "--size", "1M", "-o",
+           disk.string(), "--recovery-passphrase-file", (dir / "pass").string()});
+    }
+    run({"policy", "compile", (dir / "policy.toml").string(), "-o", policy_image.string(), "--image-dir",
+         dir.path().string()});
+    run({"manifest", "build", "--policy-image", policy_image.string(), "--image-dir", dir.path().string(), "-o",
+         (dir / "manifest.json").string()});
+    if (authorize) {
+      run({"disk", "admin-key", "-o", (dir / "admin.pem").string(), "--public", (dir / "admin.pub.pem").string()});
+    }
+    auto tpm = harness::Swtpm::start_socket(dir);
+    for (const auto& [name, disk] : disks) {
+      std::vector<std::string> seal = {"disk", "seal", "--disk", disk.string(), "--manifest",
+                                       (dir / "manifest.json").string(), "--partition", name, "--tcti", tpm->tcti(),
+                                       "--passphrase-file", (dir / "pass").string()};
+      if (authorize) seal.insert(seal.end(), {"--authorize-key", (dir / "admin.pub.pem").string()});
+      run(seal);
+      if (authorize) {  // the administrator's approval of this manifest for this disk alone
+        run({"disk", "sign-policy", "--key", (dir / "admin.pem").string(), "--manifest",
+             (dir / "manifest.json").string(), "--disk", disk.string(), "-o", disk.string() + ".sig"});
+      }
+    }
+  }
+  // sigs: the approvals handed to the kernel as classified.disk.sig and open.disk.sig (authorize).
+  std::unique_ptr<harness::Qemu> boot(const harness::Work_dir& dir, const harness::Swtpm* tpm, const fs::path& ide0,
+                                      const fs::path& ide1, const std::vector<fs::path>& sigs = {}) const {
+    harness::Qemu_options o;
+    o.kernel = harness::build_path("sepkernel/bulkhead.elf");
+    o.modules = {{policy_image, "policy"}, {guest("classified.elf"), "classified.elf"}, {guest("open.elf"), "open.elf"}};
+    if (sigs.size() == 2) {
+      o.modules.push_back({sigs[0], "classified.disk.sig"});
+      o.modules.push_back({sigs[1], "open.disk.sig"});
+    }
+    o.tpm = tpm;
+    o.extra = {"-drive", "file=" + ide0.string() + ",format=raw,if=ide,index=0", "-drive",
+               "file=" + ide1.string() + ",format=raw,if=ide,index=1"};
+    o.lifetime = Millis(120000);
+    return harness::Qemu::start(dir, o);
+  }
+};
+
+// Rewrites the partition name in a disk's sealed-key blob (the kernel's copy) and its SHA-256:
+// what a host attacker can do, since the blob is not secret and not signed.
+void relabel(const fs::path& disk, const char* partition) {
+  std::fstream f(disk, std::ios::in | std::ios::out | std::ios::binary);
+  std::vector<uint8_t> area(sk::storage::k_sealed_area_size);
+  f.seekg(std::streamoff(sk::storage::k_sealed_area_offset));
+  f.read(reinterpret_cast<char*>(area.data()), std::streamsize(area.size()));
+  sk::storage::Sealed_key k{};
+  REQUIRE(sk::storage::read_sealed_key(area.data(), area.size(), k).ok());
+  std::memset(k.partition, 0, sizeof k.partition);
+  std::strcpy(k.partition, partition);
+  std::vector<uint8_t> blob(sk::storage::k_sealed_max_size);
+  auto size = sk::storage::write_sealed_key(k, blob.data(), blob.size());
+  REQUIRE(size.ok());
+  f.seekp(std::streamoff(sk::storage::k_sealed_area_offset));
+  f.write(reinterpret_cast<const char*>(blob.data()), std::streamsize(size.value()));
+}
+
+}  // namespace
+
+// Issue 12, class 5: which partition a disk belongs to is inside what the TPM seals (the key
+// together with the disk's identity: partition name, LUKS2 UUID, LUKS2 digest). Before, the
+// identity lived only in the blob, and swapping the disk files and relabelling the blobs made
+// the kernel unlock the classified disk for "open".
+TEST_CASE("disk identity: swapped, relabelled and transplanted disks stay locked, files unchanged",
+          "[kernel][disk][identity]") {
+  harness::Work_dir dir("kernel-disk-identity");
+  Two_disk_system s(dir);
+  std::unique_ptr<harness::Swtpm> tpm;
+  auto boot = [&](const fs::path& ide0, const fs::path& ide1) {
+    tpm.reset();  // the previous QEMU's swtpm ended with it; the state stays
+    tpm = harness::Swtpm::start_for_qemu(dir, true);
+    return s.boot(dir, tpm.get(), ide0, ide1);
+  };
+  const auto locked_line = [](const char* part, const char* disk, int ide, const std::string& why) {
+    return std::regex(std::string("part=") + part + " event=disk_locked detail=\"disk " + disk + " \\(ide " +
+                      std::to_string(ide) + "\\): " + why + "\"");
+  };
+  {  // As sealed: both open.
+    auto q = boot(s.classified_disk, s.open_disk);
+    q->wait_for_serial(std::regex("part=classified event=disk_unlocked"), k_deadline, false);
+    q->wait_for_serial(std::regex("part=open event=disk_unlocked"), k_deadline, false);
+  }
+  {  // Swapped on the host: each blob names the other partition.
+    const std::string c = slurp(s.classified_disk), o = slurp(s.open_disk);
+    auto q = boot(s.open_disk, s.classified_disk);
+    q->wait_for_serial(locked_line("classified", "classified.disk", 0, "disk sealed for another partition"), k_deadline,
+                       false);
+    q->wait_for_serial(locked_line("open", "open.disk", 1, "disk sealed for another partition"), k_deadline, false);
+    q.reset();
+    CHECK(slurp(s.classified_disk) == c);
+    CHECK(slurp(s.open_disk) == o);
+  }
+  {  // Swapped and relabelled: the blobs now agree, the TPM unseals, the identity inside does not.
+    relabel(s.classified_disk, "open");
+    relabel(s.open_disk, "classified");
+    const std::string c = slurp(s.classified_disk), o = slurp(s.open_disk);
+    auto q = boot(s.open_disk, s.classified_disk);
+    const std::string why = "disk identity differs \\(sealed in the TPM\\)";
+    q->wait_for_serial(locked_line("classified", "classified.disk", 0, why), k_deadline, false);
+    q->wait_for_serial(locked_line("open", "open.disk", 1, why), k_deadline, false);
+    CHECK(q->serial_lines(std::regex("event=disk_unlocked")).empty());
+    q.reset();
+    CHECK(slurp(s.classified_disk) == c);
+    CHECK(slurp(s.open_disk) == o);
+  }
+  {  // Transplanted: a disk created and sealed for "classified" on another machine (another TPM).
+    harness::Work_dir other("kernel-disk-identity-other");
+    Two_disk_system foreign(other);
+    auto q = boot(foreign.classified_disk, s.open_disk);
+    q->wait_for_serial(locked_line("classified", "classified.disk", 0, "wrong TPM \\(storage primary differs\\)"),
+                       k_deadline, false);
+  }
+}
+
+// PolicyAuthorize approvals name the disk they approve (policyRef = its identity): with both
+// disks sealed to one administrator key, the approval signed for "classified" does not open
+// "open"'s disk (and the other way round), while each disk's own approval opens it.
+TEST_CASE("disk identity: an approval for one partition's disk does not open another's", "[kernel][disk][identity]") {
+  harness::Work_dir dir("kernel-disk-approval");
+  Two_disk_system s(dir, true);
+  const fs::path c_sig = s.classified_disk.string() + ".sig", o_sig = s.open_disk.string() + ".sig";
+  std::unique_ptr<harness::Swtpm> tpm;
+  auto boot = [&](const std::vector<fs::path>& sigs) {
+    tpm.reset();
+    tpm = harness::Swtpm::start_for_qemu(dir, true);
+    return s.boot(dir, tpm.get(), s.classified_disk, s.open_disk, sigs);
+  };
+  {
+    auto q = boot({c_sig, o_sig});
+    q->wait_for_serial(std::regex("part=classified event=disk_unlocked"), k_deadline, false);
+    q->wait_for_serial(std::regex("part=open event=disk_unlocked"), k_deadline, false);
+  }
+  const std::string c = slurp(s.classified_disk), o = slurp(s.open_disk);
+  {
+    auto q = boot({o_sig, c_sig});  // each disk gets the other's approval
+    for (const char* part : {"classified", "open"}) {
+      q->wait_for_serial(std::regex(std::string("part=") + part +
+                                    " event=disk_locked detail=\"disk [a-z]+.disk \\(ide [01]\\): administrator's "
+                                    "signature does not verify\""),
+                         k_deadline, false);
+    }
+    CHECK(q->serial_lines(std::regex("event=disk_unlocked")).empty());
+  }
+  CHECK(slurp(s.classified_disk) == c);
+  CHECK(slurp(s.open_disk) == o);
+}
+
+// Issue 12, class 5: PolicyAuthorize approvals can be revoked. An approval signed with --epoch N
+// holds only while the TPM's approval-epoch counter (NV, `disk epoch`) equals N: after `disk
+// epoch revoke` the same approval no longer opens the disk; one signed for the new epoch does.
+TEST_CASE("disk keys: a revoked approval no longer opens the disk, one for the new epoch does",
+          "[kernel][disk][identity]") {
+  harness::Work_dir dir("kernel-disk-epoch");
+  Sealed_system s(dir, "classified.elf", "open.elf", true);
+  auto epoch = [&](const char* action) {
+    auto tpm = harness::Swtpm::start_socket(dir, true);  // the TPM the disk was sealed in
+    harness::Command_result r = harness::run_command({bulkhead(), "disk", "epoch", action, "--tcti", tpm->tcti()},
+                                                     Millis(60000));
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    return r.output;
+  };
+  auto sign = [&](const char* value, const std::string& out) {
+    run({"disk", "sign-policy", "--key", (dir / "admin.pem").string(), "--manifest", (dir / "manifest.json").string(),
+         "--disk", s.disk.string(), "--epoch", value, "-o", (dir / out).string()});
+  };
+  std::unique_ptr<harness::Swtpm> tpm;
+  auto boot = [&](const fs::path& sig) {
+    tpm.reset();
+    tpm = harness::Swtpm::start_for_qemu(dir, true);
+    return boot_disk(dir, s, tpm.get(), dir / "classified.elf", true, sig);
+  };
+  CHECK(epoch("init").find("approval epoch 1") != std::string::npos);
+  sign("1", "epoch1.sig");
+  {
+    auto q = boot(dir / "epoch1.sig");
+    q->wait_for_serial(std::regex("part=classified event=disk_unlocked"), k_deadline, false);
+  }
+  CHECK(epoch("revoke").find("approval epoch 2") != std::string::npos);
+  const std::string disk_before = slurp(s.disk);
+  {
+    auto q = boot(dir / "epoch1.sig");
+    q->wait_for_serial(std::regex("part=classified event=disk_locked detail=.*: approval revoked \\(epoch counter "
+                                  "moved on\\)"),
+                       k_deadline, false);
+  }
+  CHECK(slurp(s.disk) == disk_before);
+  sign("2", "epoch2.sig");
+  auto q = boot(dir / "epoch2.sig");
+  q->wait_for_serial(std::regex("part=classified event=disk_unlocked"), k_deadline, false);
 }

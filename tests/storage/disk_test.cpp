@@ -47,6 +47,7 @@ std::vector<uint8_t> plant_seal(Luks_disk& disk) {
   k.data_size = disk.info().data_size;
   std::memcpy(k.disk_uuid, disk.info().uuid.data(), disk.info().uuid.size());
   std::strcpy(k.partition, "open");
+  k.luks_digest = disk.volume_key_digest();
   k.pcr_hash_alg = sk::storage::k_tpm_alg_sha256;
   k.pcr_mask = 1u << 9;
   k.parent_name.size = 34;

@@ -63,26 +63,33 @@ TEST_CASE("an approval verifies under the administrator's key only", "[storage][
 
   Digest approved = policy_pcr_digest({{9, filled(0x42)}});
   Admin_public signer_public;
-  auto signature = sign_approval(dir.file("admin.pem"), approved, &signer_public);
+  const Digest identity = filled(0x17), other_identity = filled(0x18);  // two disks' policyRefs
+  auto signature = sign_approval(dir.file("admin.pem"), approved, identity, &signer_public);
   REQUIRE(signature.size() == 64);  // r || s, 32 bytes each
   Admin_public admin = load_admin_public(dir.file("admin.pub.pem"));
   Admin_public other = load_admin_public(dir.file("other.pub.pem"));
   CHECK(admin.name == signer_public.name);
   CHECK(admin.name.size() == 34);
   CHECK(admin.name != other.name);
-  CHECK(policy_authorize_digest(admin.name) != policy_authorize_digest(other.name));
+  CHECK(policy_authorize_digest(admin.name, identity) != policy_authorize_digest(other.name, identity));
+  // Two disks sealed to one administrator key have different authPolicies (policyRef).
+  CHECK(policy_authorize_digest(admin.name, identity) != policy_authorize_digest(admin.name, other_identity));
 
-  // The signature is over aHash = SHA-256(approvedPolicy): verify it as a raw digest.
+  // The signature is over aHash = SHA-256(approvedPolicy || policyRef): verify it as a raw digest.
   std::unique_ptr<Botan::Public_Key> admin_key(Botan::X509::load_key(dir.file("admin.pub.pem")));
   std::unique_ptr<Botan::Public_Key> other_key(Botan::X509::load_key(dir.file("other.pub.pem")));
-  Digest a_hash = approval_digest(approved);
+  Digest a_hash = approval_digest(approved, identity);
   Botan::PK_Verifier verify_admin(*admin_key, "Raw", Botan::IEEE_1363);
   CHECK(verify_admin.verify_message(a_hash.data(), a_hash.size(), signature.data(), signature.size()));
   Botan::PK_Verifier verify_other(*other_key, "Raw", Botan::IEEE_1363);
   CHECK_FALSE(verify_other.verify_message(a_hash.data(), a_hash.size(), signature.data(), signature.size()));
-  Digest other_hash = approval_digest(filled(0));
+  Digest other_hash = approval_digest(filled(0), identity);
   CHECK_FALSE(
       verify_admin.verify_message(other_hash.data(), other_hash.size(), signature.data(), signature.size()));
+  // The same approval for another disk (another policyRef) does not verify.
+  Digest other_disk = approval_digest(approved, other_identity);
+  CHECK_FALSE(
+      verify_admin.verify_message(other_disk.data(), other_disk.size(), signature.data(), signature.size()));
 
   test::write_file(dir.file("junk.pem"), "not a key\n");
   CHECK_THROWS_WITH(load_admin_public(dir.file("junk.pem")), Catch::Contains("junk.pem"));

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The sealed-key and signed-policy blobs: round trip, and every damaged blob is refused with
 // the error a reader (the kernel at boot) reports.
+#include <botan/mac.h>
+#include <botan/pbkdf.h>
+
+#include "sk/pbkdf2.hpp"
 #include "sk/sealed_key.hpp"
 
 #include <catch2/catch.hpp>
@@ -28,6 +32,8 @@ Sealed_key sample(Seal_mode mode) {
   k.data_size = 64ull << 20;
   std::memcpy(k.disk_uuid, "ccd2d056-fb61-4a60-bf4a-4add75fdd0a3", 36);
   std::strcpy(k.partition, "classified");
+  k.luks_digest.iterations = 1000;
+  for (int i = 0; i < 32; ++i) k.luks_digest.salt[i] = uint8_t(0x50 + i), k.luks_digest.digest[i] = uint8_t(0x90 + i);
   k.pcr_hash_alg = k_tpm_alg_sha256;
   k.pcr_mask = (1u << 4) | (1u << 9);
   for (int i = 0; i < 32; ++i) k.pcr_policy[i] = uint8_t(i);
@@ -69,6 +75,8 @@ TEST_CASE("a sealed-key blob round-trips in both modes", "[storage][format]") {
     CHECK(back.data_size == k.data_size);
     CHECK(std::memcmp(back.disk_uuid, k.disk_uuid, k_uuid_size) == 0);
     CHECK(std::string(back.partition) == "classified");
+    CHECK(back.luks_digest.iterations == 1000);
+    CHECK(std::memcmp(back.luks_digest.digest, k.luks_digest.digest, 32) == 0);
     CHECK(back.pcr_mask == k.pcr_mask);
     CHECK(std::memcmp(back.auth_policy, k.auth_policy, 32) == 0);
     CHECK(back.sealed_private.size == 222);
@@ -115,11 +123,11 @@ TEST_CASE("fields outside the format's rules are refused even with a valid diges
     size_t offset;
     uint8_t value;
   };
-  // Offsets inside the content: mode 0, cipher 4, sector size 8, data offset 12, pcr alg 100,
-  // pcr mask 102 (see sealed_key.cpp for the field order).
+  // Offsets inside the content: mode 0, cipher 4, sector size 8, data offset 12, LUKS2 digest
+  // iterations 100, pcr alg 168, pcr mask 170 (see sealed_key.cpp for the field order).
   for (Case t : {Case{"mode", c + 0, 7}, Case{"cipher", c + 4, 2}, Case{"sector size", c + 9, 0x03},
-                 Case{"data offset", c + 12, 0x01}, Case{"pcr bank", c + 100, 0x04},
-                 Case{"pcr mask above 23", c + 105, 0x01}}) {
+                 Case{"data offset", c + 12, 0x01}, Case{"LUKS2 digest iterations above the limit", c + 103, 0x7F},
+                 Case{"pcr bank", c + 168, 0x04}, Case{"pcr mask above 23", c + 173, 0x01}}) {
     auto damaged = blob;
     damaged[t.offset] = t.value;
     redigest(damaged);
@@ -144,6 +152,7 @@ TEST_CASE("a signed policy round-trips and its damage is refused", "[storage][fo
   p.pcr_hash_alg = k_tpm_alg_sha256;
   p.pcr_mask = 1u << 9;
   for (int i = 0; i < 32; ++i) {
+    p.policy_ref[i] = uint8_t(0xC0 + i);
     p.approved_policy[i] = uint8_t(i * 3);
     p.signature_r[i] = uint8_t(i + 1);
     p.signature_s[i] = uint8_t(i + 2);
@@ -158,6 +167,7 @@ TEST_CASE("a signed policy round-trips and its damage is refused", "[storage][fo
   Signed_policy back{};
   REQUIRE(read_signed_policy(blob.data(), blob.size(), back).ok());
   CHECK(std::memcmp(back.approved_policy, p.approved_policy, 32) == 0);
+  CHECK(std::memcmp(back.policy_ref, p.policy_ref, 32) == 0);
   CHECK(std::memcmp(back.signature_s, p.signature_s, 32) == 0);
   CHECK(back.key_name.size == 34);
   // A signed policy is a file of its own: extra bytes are refused.
@@ -179,4 +189,46 @@ TEST_CASE("the XTS tweak of a 4096-byte sector counts 512-byte units", "[storage
   CHECK(xts_tweak_for_sector(0, 4096) == 0);
   CHECK(xts_tweak_for_sector(1, 4096) == 8);
   CHECK(xts_tweak_for_sector(5, 512) == 5);
+}
+
+TEST_CASE("PBKDF2-HMAC-SHA-256 matches Botan, and a disk's identity names partition, UUID and digest",
+          "[storage][format]") {
+  const uint8_t key[64] = {1, 2, 3};
+  Luks_digest d{};
+  d.iterations = 1000;
+  for (int i = 0; i < 32; ++i) d.salt[i] = uint8_t(i);
+  auto pbkdf = Botan::PBKDF::create("PBKDF2(SHA-256)");
+  REQUIRE(pbkdf);
+  pbkdf->pbkdf_iterations(d.digest, 32, std::string(reinterpret_cast<const char*>(key), 64), d.salt, 32, 1000);
+  CHECK(luks_digest_matches(d, key));
+  uint8_t other_key[64] = {1, 2, 4};
+  CHECK_FALSE(luks_digest_matches(d, other_key));
+  d.iterations = 0;
+  CHECK_FALSE(luks_digest_matches(d, key));
+  d.iterations = k_max_luks_digest_iterations + 1;
+  CHECK_FALSE(luks_digest_matches(d, key));
+  uint8_t mac[32], expected[32];
+  sk::hmac_sha256(key, 64, d.salt, 32, mac);
+  auto hmac = Botan::MessageAuthenticationCode::create("HMAC(SHA-256)");
+  hmac->set_key(key, 64);
+  hmac->update(d.salt, 32);
+  hmac->final(expected);
+  CHECK(std::memcmp(mac, expected, 32) == 0);
+
+  d.iterations = 1000;
+  uint8_t uuid[k_uuid_size] = {}, a[32], b[32];
+  std::memcpy(uuid, "ccd2d056-fb61-4a60-bf4a-4add75fdd0a3", 36);
+  disk_identity("classified", uuid, d, a);
+  disk_identity("open", uuid, d, b);
+  CHECK(std::memcmp(a, b, 32) != 0);  // another partition
+  uuid[0] = 'd';
+  disk_identity("classified", uuid, d, b);
+  CHECK(std::memcmp(a, b, 32) != 0);  // another disk
+  uuid[0] = 'c';
+  d.digest[0] ^= 1;
+  disk_identity("classified", uuid, d, b);
+  CHECK(std::memcmp(a, b, 32) != 0);  // another LUKS2 digest
+  d.digest[0] ^= 1;
+  disk_identity("classified", uuid, d, b);
+  CHECK(std::memcmp(a, b, 32) == 0);
 }

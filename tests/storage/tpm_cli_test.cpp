@@ -61,10 +61,10 @@ TEST_CASE("bulkhead disk: seal with an administrator key, approve an update, uns
   auto before = sha256_of_file(dir.file("open.img"));
 
   REQUIRE(cli("disk sign-policy --key '" + dir.file("admin.pem") + "' --manifest '" + v1 +
-              "' --partition open -o '" + dir.file("v1.sig") + "'")
+              "' --disk " + disk + " -o '" + dir.file("v1.sig") + "'")
               .status == 0);
   REQUIRE(cli("disk sign-policy --key '" + dir.file("admin.pem") + "' --manifest '" + v2 +
-              "' --partition open -o '" + dir.file("v2.sig") + "'")
+              "' --disk " + disk + " -o '" + dir.file("v2.sig") + "'")
               .status == 0);
   boot(tpm, "open image v2");
   tcti = " --tcti '" + tpm.tcti() + "'";

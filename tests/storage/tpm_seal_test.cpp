@@ -152,9 +152,9 @@ TEST_CASE("PolicyAuthorize: a newly signed policy opens the disk without re-seal
   CHECK(k.mode == sk::storage::Seal_mode::authorize);
   auto sealed_disk = sha256_of_file(f.disk);  // from here on, nothing may write to the disk
 
-  (void)sign_policy(f.dir.file("admin.pem"), f.manifest_a, "classified", f.dir.file("a.sig"));
-  (void)sign_policy(f.dir.file("admin.pem"), f.manifest_b, "classified", f.dir.file("b.sig"));
-  (void)sign_policy(f.dir.file("rogue.pem"), f.manifest_b, "classified", f.dir.file("rogue.sig"));
+  (void)sign_policy(f.dir.file("admin.pem"), f.manifest_a, f.disk, f.dir.file("a.sig"));
+  (void)sign_policy(f.dir.file("admin.pem"), f.manifest_b, f.disk, f.dir.file("b.sig"));
+  (void)sign_policy(f.dir.file("rogue.pem"), f.manifest_b, f.disk, f.dir.file("rogue.sig"));
 
   k_build_a.boot(f.tpm);
   CHECK(unseal_disk(f.disk, f.tpm.tcti(), f.dir.file("a.sig")) == f.recovered());

@@ -2,6 +2,8 @@
 // Writer and checking reader of the sealed-key and signed-policy blobs (freestanding).
 #include "sk/sealed_key.hpp"
 
+#include "sk/pbkdf2.hpp"
+
 #include "sk/sha256.hpp"
 
 namespace sk::storage {
@@ -173,6 +175,7 @@ bool sealed_key_ok(const Sealed_key& k) {
   if (k.data_size == 0 || k.data_size % k.sector_size != 0) return false;
   if (k.data_offset + k.data_size < k.data_offset) return false;
   if (!name_ok(k.partition) || !pcr_selection_ok(k.pcr_hash_alg, k.pcr_mask)) return false;
+  if (k.luks_digest.iterations == 0 || k.luks_digest.iterations > k_max_luks_digest_iterations) return false;
   if (k.parent_name.size == 0 || k.parent_name.size > k_max_name) return false;
   if (k.sealed_public.size == 0 || k.sealed_public.size > k_max_tpm2b) return false;
   if (k.sealed_private.size == 0 || k.sealed_private.size > k_max_tpm2b) return false;
@@ -201,6 +204,9 @@ Result<size_t> write_sealed_key(const Sealed_key& k, uint8_t* out, size_t capaci
   w.u64(k.data_size);
   w.bytes(k.disk_uuid, k_uuid_size);
   w.bytes(k.partition, k_partition_name_size);
+  w.u32(k.luks_digest.iterations);
+  w.bytes(k.luks_digest.salt, k_digest_size);
+  w.bytes(k.luks_digest.digest, k_digest_size);
   w.u16(k.pcr_hash_alg);
   w.u32(k.pcr_mask);
   w.bytes(k.pcr_policy, k_digest_size);
@@ -226,6 +232,9 @@ Status read_sealed_key(const uint8_t* blob, size_t size, Sealed_key& out) {
   out.data_size = r.u64();
   r.bytes(out.disk_uuid, k_uuid_size);
   r.bytes(out.partition, k_partition_name_size);
+  out.luks_digest.iterations = r.u32();
+  r.bytes(out.luks_digest.salt, k_digest_size);
+  r.bytes(out.luks_digest.digest, k_digest_size);
   out.pcr_hash_alg = r.u16();
   out.pcr_mask = r.u32();
   r.bytes(out.pcr_policy, k_digest_size);
@@ -239,6 +248,7 @@ Status read_sealed_key(const uint8_t* blob, size_t size, Sealed_key& out) {
 
 Result<size_t> write_signed_policy(const Signed_policy& p, uint8_t* out, size_t capacity) {
   if (out == nullptr || !pcr_selection_ok(p.pcr_hash_alg, p.pcr_mask)) return Error::out_of_range;
+  if (p.epoch_index != 0 && p.epoch_index != k_approval_epoch_index) return Error::out_of_range;
   if (p.key_name.size == 0 || p.key_name.size > k_max_name) return Error::out_of_range;
   if (p.signature_alg != k_tpm_alg_ecdsa || p.signature_hash != k_tpm_alg_sha256) {
     return Error::out_of_range;
@@ -247,6 +257,9 @@ Result<size_t> write_signed_policy(const Signed_policy& p, uint8_t* out, size_t 
   Writer w(out, capacity);
   uint8_t zero_header[k_blob_header_size] = {};
   w.bytes(zero_header, sizeof zero_header);
+  w.bytes(p.policy_ref, k_digest_size);
+  w.u32(p.epoch_index);
+  w.u64(p.epoch);
   w.u16(p.pcr_hash_alg);
   w.u32(p.pcr_mask);
   w.bytes(p.approved_policy, k_digest_size);
@@ -265,6 +278,9 @@ Status read_signed_policy(const uint8_t* blob, size_t size, Signed_policy& out) 
                                true, &content_size);
   if (!header) return header;
   Reader r(blob + k_blob_header_size, content_size);
+  r.bytes(out.policy_ref, k_digest_size);
+  out.epoch_index = r.u32();
+  out.epoch = r.u64();
   out.pcr_hash_alg = r.u16();
   out.pcr_mask = r.u32();
   r.bytes(out.approved_policy, k_digest_size);
@@ -277,6 +293,7 @@ Status read_signed_policy(const uint8_t* blob, size_t size, Signed_policy& out) 
   if (r.short_read()) return Error::truncated;
   if (!name_fits || !r.at_end() || out.key_name.size == 0) return Error::out_of_range;
   if (!pcr_selection_ok(out.pcr_hash_alg, out.pcr_mask)) return Error::out_of_range;
+  if (out.epoch_index != 0 && out.epoch_index != k_approval_epoch_index) return Error::out_of_range;
   if (out.signature_alg != k_tpm_alg_ecdsa || out.signature_hash != k_tpm_alg_sha256) {
     return Error::out_of_range;
   }
@@ -303,6 +320,32 @@ Status check_disk_binding(const uint8_t* header, size_t size, const Sealed_key& 
   if (!equal(digest, header + 448, sizeof digest)) return Error::bad_digest;
   if (!equal(header + 168, k.disk_uuid, k_uuid_size)) return Error::denied;
   return {};
+}
+
+void disk_identity(const char* partition, const uint8_t uuid[k_uuid_size], const Luks_digest& d,
+                   uint8_t out[k_digest_size]) {
+  static const char k_tag[] = "bulkhead disk identity 2";
+  char name[k_partition_name_size] = {};
+  for (size_t i = 0; i + 1 < k_partition_name_size && partition[i]; ++i) name[i] = partition[i];
+  const uint8_t iterations[4] = {uint8_t(d.iterations), uint8_t(d.iterations >> 8), uint8_t(d.iterations >> 16),
+                                 uint8_t(d.iterations >> 24)};
+  Sha256 h;
+  h.update(k_tag, sizeof k_tag);  // with its NUL
+  h.update(name, sizeof name);
+  h.update(uuid, k_uuid_size);
+  h.update(iterations, sizeof iterations);
+  h.update(d.salt, k_digest_size);
+  h.update(d.digest, k_digest_size);
+  h.finish(out);
+}
+
+bool luks_digest_matches(const Luks_digest& d, const uint8_t volume_key[k_volume_key_size]) {
+  if (d.iterations == 0 || d.iterations > k_max_luks_digest_iterations) return false;
+  uint8_t computed[k_digest_size];
+  pbkdf2_sha256(volume_key, k_volume_key_size, d.salt, k_digest_size, d.iterations, computed, sizeof computed);
+  const bool same = equal(computed, d.digest, k_digest_size);
+  for (auto& b : computed) b = 0;
+  return same;
 }
 
 }  // namespace sk::storage

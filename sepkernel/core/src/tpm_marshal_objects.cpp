@@ -106,16 +106,32 @@ Result<size_t> build_verify_signature_ecdsa(uint8_t* out, size_t capacity, uint3
 }
 
 Result<size_t> build_policy_authorize(uint8_t* out, size_t capacity, uint32_t session, const uint8_t approved[32],
-                                      const uint8_t* key_name, size_t key_name_size, const uint8_t* ticket,
+                                      const uint8_t policy_ref[32], const uint8_t* key_name, size_t key_name_size, const uint8_t* ticket,
                                       size_t ticket_size) {
   if (key_name_size < 2 || key_name_size > 66 || ticket_size < 8) return Error::bad_argument;
   Out o(out, capacity);
   o.header(k_st_no_sessions, k_cc_policy_authorize);
   o.u32(session);
   o.tpm2b(approved, 32);
-  o.u16(0);  // policyRef: empty
+  o.tpm2b(policy_ref, 32);
   o.tpm2b(key_name, uint16_t(key_name_size));
   o.bytes(ticket, ticket_size);
+  return o.finish();
+}
+
+Result<size_t> build_policy_nv_equals(uint8_t* out, size_t capacity, uint32_t nv_index, uint32_t session,
+                                      uint64_t value) {
+  if ((nv_index >> 24) != 0x01) return Error::bad_argument;  // TPM_HT_NV_INDEX
+  Out o(out, capacity);
+  o.header(k_st_sessions, k_cc_policy_nv);
+  o.u32(nv_index);  // authHandle: the index itself (TPMA_NV_AUTHREAD, empty authValue)
+  o.u32(nv_index);
+  o.u32(session);
+  o.auth_area(k_rs_pw, 0);
+  o.u16(8);
+  for (int shift = 56; shift >= 0; shift -= 8) o.u8(uint8_t(value >> shift));
+  o.u16(0);  // offset
+  o.u16(k_eo_eq);
   return o.finish();
 }
 

@@ -51,9 +51,12 @@ sk::storage::Sealed_key seal_disk(const Seal_request& request);
 Secret unseal_disk(const std::string& disk, const std::string& tcti,
                    const std::optional<std::string>& signed_policy_file);
 
-// Writes the administrator's approval of the manifest's PolicyPCR digest for the partition.
+// Writes the administrator's approval of the manifest's PolicyPCR digest for the one disk given
+// (its partition from its seal; policyRef = the disk's identity: the approval opens no other).
+// epoch: make the approval revocable (valid while the TPM's epoch counter has this value).
 sk::storage::Signed_policy sign_policy(const std::string& private_key_pem, const std::string& manifest,
-                                       const std::string& partition, const std::string& output);
+                                       const std::string& disk, const std::string& output,
+                                       std::optional<uint64_t> epoch = std::nullopt);
 
 // A human-readable summary (LUKS2 layout, seal mode, PCRs, digests).
 std::string describe_disk(const std::string& disk);

@@ -4,6 +4,8 @@
 // the data segment (see sk/sealed_key.hpp and docs/storage.md).
 #pragma once
 
+#include "sk/sealed_key.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -73,6 +75,10 @@ class Luks_disk {
   Secret volume_key_from_passphrase(const Secret& passphrase);
   // True if key is this container's volume key (checked against the LUKS2 digest).
   bool verify_volume_key(const Secret& key);
+  // The LUKS2 digest of the volume key (the "digests" entry of segment 0), read from the primary
+  // header's JSON. Throws Storage_error unless it is PBKDF2-SHA-256 with a 32-byte salt and digest
+  // and at most sk::storage::k_max_luks_digest_iterations iterations.
+  sk::storage::Luks_digest volume_key_digest();
 
   // The bulkhead-tpm2 token's JSON text, if the disk has one.
   std::optional<std::string> token_json();

@@ -34,13 +34,21 @@ std::vector<uint8_t> marshal_pcr_selection(uint32_t mask);
 // With old = 0^32 this is the authPolicy of an object sealed to exactly these values.
 Digest policy_pcr_digest(const Pcr_values& values, const Digest& old = Digest{});
 
-// PolicyAuthorize(keyName, policyRef = empty) from a fresh session:
-// H(H(0^32 || TPM_CC_PolicyAuthorize || keyName) || policyRef).
-Digest policy_authorize_digest(const std::vector<uint8_t>& key_name);
+// The name of the approval-epoch NV counter (sk::storage::k_approval_epoch_index) as `disk epoch
+// init` defines it: NT_COUNTER, OWNERWRITE | AUTHREAD | NO_DA, written, 8 bytes, empty authPolicy.
+std::vector<uint8_t> epoch_counter_name();
+// H(old || TPM_CC_PolicyNV || H(operandB || offset || TPM_EO_EQ) || name of the epoch counter):
+// the policy extended by "the epoch counter equals value" (operandB: 8 big-endian bytes).
+Digest policy_nv_equals_digest(const Digest& old, uint64_t value);
+
+// PolicyAuthorize(keyName, policyRef) from a fresh session:
+// H(H(0^32 || TPM_CC_PolicyAuthorize || keyName) || policyRef). Bulkhead's policyRef is the
+// disk's identity (sk::storage::disk_identity), so an approval opens only the disk it names.
+Digest policy_authorize_digest(const std::vector<uint8_t>& key_name, const Digest& policy_ref);
 
 // aHash = H(approvedPolicy || policyRef): the digest the administrator signs and the TPM's
-// VerifySignature checks (policyRef is empty in bulkhead).
-Digest approval_digest(const Digest& approved_policy);
+// VerifySignature checks.
+Digest approval_digest(const Digest& approved_policy, const Digest& policy_ref);
 
 // The administrator's signing key as the TPM sees it after LoadExternal.
 struct Admin_public {
@@ -52,8 +60,9 @@ Admin_public admin_public_from_key(const Botan::ECDSA_PublicKey& key);
 // PEM files of the administrator's ECDSA P-256 key (PKCS#8 private, X.509 SubjectPublicKeyInfo
 // public). Throws Storage_error naming the file if it is missing or not a P-256 ECDSA key.
 Admin_public load_admin_public(const std::string& pem_path);
+// Signs aHash = H(approved_policy || policy_ref) with the administrator's key.
 std::vector<uint8_t> sign_approval(const std::string& private_pem_path, const Digest& approved_policy,
-                                   Admin_public* public_out);
+                                   const Digest& policy_ref, Admin_public* public_out);
 // Writes a fresh key pair (for `bulkhead disk admin-key`): private PEM mode 0600.
 void generate_admin_key(const std::string& private_pem_path, const std::string& public_pem_path);
 

@@ -34,4 +34,12 @@ Sealed_object tpm_seal(const std::string& tcti, const Secret& volume_key, const 
 Secret tpm_unseal(const std::string& tcti, const sk::storage::Sealed_key& k,
                   const sk::storage::Signed_policy* approval);
 
+// The approval epoch (docs/storage.md): an NV counter at sk::storage::k_approval_epoch_index that
+// approvals signed with --epoch check (PolicyNV, equal). init defines it and counts it to 1
+// (refused if it exists); revoke counts it up by one, so every approval signed for the old value
+// stops opening its disk; read returns the value. Each throws Storage_error with one line.
+uint64_t epoch_init(const std::string& tcti);
+uint64_t epoch_revoke(const std::string& tcti);
+uint64_t epoch_read(const std::string& tcti);
+
 }  // namespace bh::storage

@@ -27,8 +27,10 @@ namespace sk::storage {
 
 inline constexpr uint8_t k_sealed_magic[8] = {'B', 'K', 'S', 'E', 'A', 'L', 'E', 'D'};
 inline constexpr uint8_t k_signed_policy_magic[8] = {'B', 'K', 'S', 'I', 'G', 'P', 'O', 'L'};
-inline constexpr uint32_t k_sealed_revision = 1;
-inline constexpr uint32_t k_signed_policy_revision = 1;
+// Revision 2: the sealed secret carries the disk's identity, the blob the LUKS2 digest, the
+// signed policy its policyRef (issue 12, class 5). Revision 1 blobs are refused: re-seal.
+inline constexpr uint32_t k_sealed_revision = 2;
+inline constexpr uint32_t k_signed_policy_revision = 2;
 inline constexpr uint32_t k_blob_header_size = 56;
 
 // The disk layout bulkhead fixes inside a LUKS2 container (docs/storage.md).
@@ -42,6 +44,16 @@ inline constexpr size_t k_digest_size = 32;  // SHA-256: the only PCR bank and n
 inline constexpr size_t k_uuid_size = 40;    // as in the LUKS2 binary header: ASCII, NUL padded
 inline constexpr size_t k_partition_name_size = 32;
 inline constexpr size_t k_sealed_max_size = 4096;
+inline constexpr size_t k_volume_key_size = 64;  // AES-256-XTS: two 256-bit keys
+// What the TPM seals: the volume key, then the disk's identity (disk_identity below). The TPM
+// keeps both under one integrity check, so no one without the key can pair it with another
+// partition or disk.
+inline constexpr size_t k_sealed_secret_size = k_volume_key_size + k_digest_size;
+// The kernel checks an unsealed key against the LUKS2 digest; digests with more iterations than
+// this are refused (bulkhead disks use 1000, cryptsetup's minimum).
+inline constexpr uint32_t k_max_luks_digest_iterations = 4000000;
+// The NV counter `bulkhead disk epoch` keeps: approvals signed with --epoch check it (PolicyNV).
+inline constexpr uint32_t k_approval_epoch_index = 0x01B01000;
 
 inline constexpr uint16_t k_tpm_alg_sha256 = 0x000B;  // TPM_ALG_SHA256
 inline constexpr uint16_t k_tpm_alg_ecdsa = 0x0018;   // TPM_ALG_ECDSA
@@ -64,6 +76,13 @@ struct Bytes {
   uint8_t data[N];
 };
 
+// The LUKS2 volume-key digest (its "digests" entry): PBKDF2-HMAC-SHA-256 of the volume key.
+struct Luks_digest {
+  uint32_t iterations;
+  uint8_t salt[k_digest_size];
+  uint8_t digest[k_digest_size];
+};
+
 struct Sealed_key {
   Seal_mode mode;
   Cipher cipher;
@@ -72,6 +91,7 @@ struct Sealed_key {
   uint64_t data_size;                     // bytes of the data segment
   uint8_t disk_uuid[k_uuid_size];         // must equal the LUKS2 header's uuid field (offset 168)
   char partition[k_partition_name_size];  // NUL-terminated partition name from the policy
+  Luks_digest luks_digest;                // copied from the LUKS2 header at seal time
   uint16_t pcr_hash_alg;                  // PCR bank: k_tpm_alg_sha256
   uint32_t pcr_mask;                      // bit i set: PCR i is in the selection (PCRs 0..23)
   uint8_t pcr_policy[k_digest_size];      // PolicyPCR digest of the manifest sealed to / approved
@@ -85,6 +105,9 @@ struct Sealed_key {
 
 // An administrator's approval of one PolicyPCR digest (update-survivable sealing).
 struct Signed_policy {
+  uint8_t policy_ref[k_digest_size];       // the identity of the one disk it approves (disk_identity)
+  uint32_t epoch_index;                    // 0, or the NV counter the approval checks (revocable)
+  uint64_t epoch;                          // the counter value it is valid for (PolicyNV, EQ)
   uint16_t pcr_hash_alg;
   uint32_t pcr_mask;
   uint8_t approved_policy[k_digest_size];  // PolicyPCR digest the administrator approves
@@ -92,9 +115,19 @@ struct Signed_policy {
   Bytes<k_max_name> key_name;              // name of the signing key (must match the disk's)
   uint16_t signature_alg;                  // k_tpm_alg_ecdsa
   uint16_t signature_hash;                 // k_tpm_alg_sha256
-  uint8_t signature_r[32];                 // ECDSA P-256 over SHA-256(approved_policy || "")
+  uint8_t signature_r[32];                 // ECDSA P-256 over SHA-256(approved_policy || policy_ref)
   uint8_t signature_s[32];
 };
+
+// The identity a disk's key is sealed with, and the policyRef of its PolicyAuthorize approvals:
+// SHA-256("bulkhead disk identity 2" NUL || partition (k_partition_name_size bytes, NUL padded)
+// || LUKS2 UUID (k_uuid_size bytes) || the LUKS2 digest's iterations (u32 LE), salt and digest).
+// partition must be NUL-terminated within k_partition_name_size bytes.
+void disk_identity(const char* partition, const uint8_t uuid[k_uuid_size], const Luks_digest& digest,
+                   uint8_t out[k_digest_size]);
+// True if PBKDF2-HMAC-SHA-256(volume_key, salt, iterations) equals the digest (and iterations is
+// within 1 .. k_max_luks_digest_iterations).
+bool luks_digest_matches(const Luks_digest& digest, const uint8_t volume_key[k_volume_key_size]);
 
 // Serialises k into out (capacity bytes). Returns the blob size.
 // Errors: out_of_range (a field outside the format's limits), no_space.

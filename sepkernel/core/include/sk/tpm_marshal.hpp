@@ -28,6 +28,8 @@ inline constexpr uint32_t k_rh_owner = 0x40000001;
 inline constexpr uint32_t k_cc_load_external = 0x00000167;
 inline constexpr uint32_t k_cc_verify_signature = 0x00000177;
 inline constexpr uint32_t k_cc_policy_authorize = 0x0000016A;
+inline constexpr uint32_t k_cc_policy_nv = 0x00000149;
+inline constexpr uint16_t k_eo_eq = 0x0000;  // TPM_EO_EQ
 inline constexpr uint32_t k_rc_initialize = 0x00000100;  // TPM2_Startup has not been run
 inline constexpr uint32_t k_rs_pw = 0x40000009;   // password authorisation pseudo-session
 inline constexpr uint32_t k_rh_null = 0x40000007;
@@ -72,11 +74,16 @@ Result<size_t> build_load_external(uint8_t* out, size_t capacity, const uint8_t*
 // VerifySignature of an ECDSA P-256 / SHA-256 signature (r, s: 32 bytes each) over digest.
 Result<size_t> build_verify_signature_ecdsa(uint8_t* out, size_t capacity, uint32_t key, const uint8_t digest[32],
                                             const uint8_t r[32], const uint8_t s[32]);
-// PolicyAuthorize with an empty policyRef: approved (32 bytes), the signing key's name, and the
-// TPMT_TK_VERIFIED ticket bytes VerifySignature returned.
+// PolicyAuthorize: approved (32 bytes), policyRef (32 bytes: the disk's identity), the signing
+// key's name, and the TPMT_TK_VERIFIED ticket bytes VerifySignature returned.
 Result<size_t> build_policy_authorize(uint8_t* out, size_t capacity, uint32_t session, const uint8_t approved[32],
-                                      const uint8_t* key_name, size_t key_name_size, const uint8_t* ticket,
+                                      const uint8_t policy_ref[32], const uint8_t* key_name, size_t key_name_size, const uint8_t* ticket,
                                       size_t ticket_size);
+// PolicyNV(authHandle = nvIndex, nvIndex, session, operandB = value as 8 big-endian bytes,
+// offset 0, TPM_EO_EQ) with the index's own empty password: the session's policy holds only
+// while the NV counter equals value (the approval epoch, docs/storage.md).
+Result<size_t> build_policy_nv_equals(uint8_t* out, size_t capacity, uint32_t nv_index, uint32_t session,
+                                      uint64_t value);
 // Startup(CLEAR), for a TPM the firmware left unstarted.
 Result<size_t> build_startup_clear(uint8_t* out, size_t capacity);
 // PCR_Read of exactly one PCR of one bank.
