@@ -7,6 +7,7 @@
 #include "kernel/kernel.hpp"
 #include "kernel/log.hpp"
 #include "kernel/timer.hpp"
+#include "sk/guest_paging.hpp"
 #include "sk/insn_length.hpp"
 
 namespace sk::kernel {
@@ -21,13 +22,20 @@ bool skip(uint16_t part, insn::Skipped what) {
   const uint64_t rip = v.at<uint64_t>(svm::k_rip);
   const insn::Code_segment cs{v.at<uint64_t>(svm::k_cs + 8), v.at<uint16_t>(svm::k_cs + 2)};
   const bool long_mode = v.at<uint64_t>(svm::k_efer) & (1u << 10);  // EFER.LMA
-  if (v.at<uint64_t>(svm::k_cr0) & (1ull << 31)) return false;  // paging on: no guest page walk yet
+  const paging::Guest_mode mode{v.at<uint64_t>(svm::k_cr0), v.at<uint64_t>(svm::k_cr3), v.at<uint64_t>(svm::k_cr4),
+                                v.at<uint64_t>(svm::k_efer)};
+  auto read_entry = [part](uint64_t gpa, uint32_t size, uint64_t& out) {
+    out = 0;
+    return bool(read_guest(part, gpa, &out, size, false));
+  };
   uint8_t bytes[insn::k_max_length];
   size_t n = 0;
   for (; n < sizeof bytes; ++n) {
-    // Byte by byte, as the CPU fetches: EIP wraps at 4 GiB, IP at 64 KiB. Paging off: linear = guest-physical.
-    const uint64_t at = insn::linear_rip(cs, long_mode, insn::advance_rip(cs, long_mode, rip, uint8_t(n)));
-    if (!read_guest(part, at, &bytes[n], 1, false)) break;
+    // Byte by byte, as the CPU fetches: EIP wraps at 4 GiB, IP at 64 KiB, and each byte goes
+    // through the guest's own page tables (an instruction may cross a page).
+    const uint64_t linear = insn::linear_rip(cs, long_mode, insn::advance_rip(cs, long_mode, rip, uint8_t(n)));
+    Result<uint64_t> gpa = paging::translate(mode, linear, read_entry);
+    if (!gpa || !read_guest(part, gpa.value(), &bytes[n], 1, false)) break;
   }
   Result<uint8_t> length = insn::decode_length(bytes, n, what);
   if (!length) return false;

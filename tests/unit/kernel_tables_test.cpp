@@ -11,6 +11,7 @@
 
 #include "random_policy.hpp"
 #include "sk/access.hpp"
+#include "sk/guest_paging.hpp"
 #include "sk/insn_length.hpp"
 #include "sk/npt_builder.hpp"
 #include "sk/permission_maps.hpp"
@@ -210,4 +211,42 @@ TEST_CASE("guest instruction addresses are formed as the CPU forms them in each 
   CHECK(advance_rip(flat32, false, 0xFFFFFFFE, 3) == 0x1);
   CHECK(advance_rip(real16, false, 0xFFFF, 2) == 0x1);
   CHECK(advance_rip(long64, true, 0xFFFFFFFE, 3) == 0x1'0000'0001);
+}
+
+TEST_CASE("guest page walks translate as the CPU does in each paging mode", "[kernel][insn][paging]") {
+  using sk::paging::Guest_mode;
+  std::map<uint64_t, uint64_t> memory;  // guest-physical address -> table entry
+  auto read = [&](uint64_t gpa, uint32_t, uint64_t& out) {
+    auto it = memory.find(gpa);
+    if (it == memory.end()) return false;
+    out = it->second;
+    return true;
+  };
+  auto gpa = [&](const Guest_mode& m, uint64_t linear) {
+    auto r = sk::paging::translate(m, linear, read);
+    return r.ok() ? r.value() : ~uint64_t{0};
+  };
+  const uint64_t pg = 1ull << 31, pae = 1u << 5, pse = 1u << 4, lma = 1u << 10;
+  CHECK(gpa({0x11, 0, 0, 0}, 0x123456) == 0x123456);  // paging off
+  // 32-bit: PDE 1 -> table 0x3000, PTE 2 -> 0x7000; PDE 2 a 4 MiB page at 0x800000 (with PSE).
+  memory[0x2000 + 1 * 4] = 0x3000 | 1;
+  memory[0x3000 + 2 * 4] = 0x7000 | 1;
+  memory[0x2000 + 2 * 4] = 0x800000 | 0x80 | 1;
+  CHECK(gpa({pg | 1, 0x2000, 0, 0}, (1u << 22) | (2u << 12) | 0x34) == 0x7034);
+  CHECK(gpa({pg | 1, 0x2000, pse, 0}, (2u << 22) | 0x12345) == 0x812345);
+  CHECK(gpa({pg | 1, 0x2000, 0, 0}, 5u << 22) == ~uint64_t{0});  // not present
+  // PAE: PDPTE 1 -> PD 0x5000, PDE 3 a 2 MiB page at 0x1000000; PDE 4 -> PT 0x6000, PTE 5 -> 0x9000.
+  memory[0x4000 + 1 * 8] = 0x5000 | 1;
+  memory[0x5000 + 3 * 8] = 0x1000000 | 0x80 | 1;
+  memory[0x5000 + 4 * 8] = 0x6000 | 1;
+  memory[0x6000 + 5 * 8] = 0x9000 | 1;
+  CHECK(gpa({pg | 1, 0x4000, pae, 0}, (1ull << 30) | (3u << 21) | 0x1234) == 0x1001234);
+  CHECK(gpa({pg | 1, 0x4000, pae, 0}, (1ull << 30) | (4u << 21) | (5u << 12) | 0x10) == 0x9010);
+  // Long mode: PML4 0 -> PDPT 0xA000, PDPTE 2 a 1 GiB page at 0x40000000; PDPTE 1 -> PD 0x5000 (as above).
+  memory[0x8000] = 0xA000 | 1;
+  memory[0xA000 + 2 * 8] = 0x40000000 | 0x80 | 1;
+  memory[0xA000 + 1 * 8] = 0x5000 | 1;
+  CHECK(gpa({pg | 1, 0x8000, pae, lma}, (2ull << 30) | 0x123456) == 0x40123456);
+  CHECK(gpa({pg | 1, 0x8000, pae, lma}, (1ull << 30) | (4u << 21) | (5u << 12) | 0x10) == 0x9010);
+  CHECK(gpa({pg | 1, 0x8000, pae, lma}, 1ull << 39) == ~uint64_t{0});  // PML4 entry 1 absent
 }
