@@ -30,12 +30,20 @@ bool skip(uint16_t part, insn::Skipped what) {
   };
   uint8_t bytes[insn::k_max_length];
   size_t n = 0;
-  for (; n < sizeof bytes; ++n) {
-    // Byte by byte, as the CPU fetches: EIP wraps at 4 GiB, IP at 64 KiB, and each byte goes
-    // through the guest's own page tables (an instruction may cross a page).
+  while (n < sizeof bytes) {
+    // As the CPU fetches: EIP wraps at 4 GiB, IP at 64 KiB, and the bytes go through the guest's
+    // own page tables (an instruction may cross a page). One walk and one read per run of
+    // consecutive linear addresses inside one page.
     const uint64_t linear = insn::linear_rip(cs, long_mode, insn::advance_rip(cs, long_mode, rip, uint8_t(n)));
     Result<uint64_t> gpa = paging::translate(mode, linear, read_entry);
-    if (!gpa || !read_guest(part, gpa.value(), &bytes[n], 1, false)) break;
+    if (!gpa) break;
+    size_t run = 1;
+    while (n + run < sizeof bytes && ((linear + run) & 0xFFF) != 0 &&
+           insn::linear_rip(cs, long_mode, insn::advance_rip(cs, long_mode, rip, uint8_t(n + run))) == linear + run) {
+      ++run;
+    }
+    if (!read_guest(part, gpa.value(), &bytes[n], run, false)) break;
+    n += run;
   }
   Result<uint8_t> length = insn::decode_length(bytes, n, what);
   if (!length) return false;
