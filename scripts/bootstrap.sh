@@ -15,6 +15,8 @@ PACKAGES=(
   qemu-system-x86 qemu-utils swtpm swtpm-tools ovmf mtools tpm2-tools
   # proofs
   coq ocaml-nox ocaml-findlib
+  # the mutation gate (tests/mutation/mutants.py)
+  python3
 )
 
 missing=()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# The whole test suite: set-up, host build with kernel, unit + policy + integration tests,
-# the same unit tests under ASan/UBSan, then each fuzzer for a fixed number of runs.
+# The whole test suite: set-up, host build with kernel, unit + policy + integration tests, the
+# mutation gate, the same unit tests under ASan/UBSan, then each fuzzer for a fixed number of runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
@@ -19,6 +19,8 @@ build() { cmake --preset "$1" >/dev/null && cmake --build --preset "$1" -j "$JOB
 
 run_step "build host" build host
 run_step "test host" ctest --preset host -j "$JOBS"
+# The mutation gate: every mutant in tests/mutation/mutants.py must make its tests fail.
+run_step "mutants" /usr/bin/python3 tests/mutation/mutants.py build/host
 run_step "build asan" build asan
 run_step "test asan" ctest --preset asan -j "$JOBS"
 if [[ -x scripts/fuzz.sh ]]; then

@@ -139,6 +139,10 @@ TEST_CASE("typed words reach only the focused domain; the SAK reaches none", "[t
     for (size_t i = 0; i + 1 < r.bytes[c].size(); ++i) {
       CHECK_FALSE((r.bytes[c][i] == 0xE0 && (r.bytes[c][i + 1] & 0x7F) == 0x53));  // no Delete
     }
+    // Nor the digit that chose the console: neither the old owner nor the new one sees it.
+    for (uint8_t b : r.bytes[c]) {
+      CHECK_FALSE(((b & 0x7F) >= 0x02 && (b & 0x7F) <= 0x09));
+    }
     CHECK(r.down[c].empty());
   }
   CHECK(r.switches == std::vector<std::pair<uint32_t, uint32_t>>{{0, 1}, {1, 0}});

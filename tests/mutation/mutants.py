@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+# The mutation gate (DESIGN.md "Mutation"): each mutant below breaks one security rule in the
+# kernel, the validator or the trusted path's router; the named tests must then fail. The script
+# applies one mutant at a time to the source tree, rebuilds what it needs, runs the tests,
+# restores the file (also on interruption), and fails if a mutant no longer applies (the code it
+# targets moved: update the mutant) or survives (the tests no longer see the break).
+# Usage: tests/mutation/mutants.py BUILD_DIR [NAME ...]
+import os
+import pathlib
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+# name, file, text, replacement, build targets, test command (run in BUILD_DIR; must fail).
+INTEGRATION = "tests/integration/integration_tests"
+MUTANTS = [
+    ("FPU/SSE/AVX, XCR0 and DR0-DR3 not switched (SK-CPU-1)", "sepkernel/kernel/schedule.cpp",
+     "  if (l.context_owner == part) return;\n", "  return;\n",
+     ["bulkhead_kernel"], [INTEGRATION, "world switch: no CPU state crosses between partitions on one CPU"]),
+    ("frame armed from now instead of its deadline (SK-TIME-1)", "sepkernel/kernel/schedule.cpp",
+     "      start = end;\n", "      start = timer::now_us() + 600;\n",
+     ["bulkhead_kernel"], [INTEGRATION, "time: a partition flooding the kernel*"]),
+    ("kernel work for a partition never deferred (SK-TIME-1)", "sepkernel/kernel/schedule.cpp",
+     "  return left >= worst_us ||", "  return true || left >= worst_us ||",
+     ["bulkhead_kernel"], [INTEGRATION, "time: a partition flooding the kernel*"]),
+    ("foreign interrupts counted for the running partition (SK-TIME-2)", "sepkernel/kernel/exits.cpp",
+     "      arch::take_pending_interrupts();", "      ++rt.exits;\n      arch::take_pending_interrupts();",
+     ["bulkhead_kernel"], [INTEGRATION, "trusted path: keys typed into one domain change nothing*"]),
+    ("disk identity from the TPM not checked (issue 12, class 5)", "sepkernel/kernel/disk_keys.cpp",
+     "      } else if (!same_bytes(data.bytes + st::k_volume_key_size",
+     "      } else if (false && !same_bytes(data.bytes + st::k_volume_key_size",
+     ["bulkhead_kernel"], [INTEGRATION, "disk identity: swapped*"]),
+    ("reader's channel page writable (SK-FLOW-1)", "sepkernel/core/src/access.cpp",
+     "emit({ch.guest_address, ch.memory.base, ch.memory.size, Access::read});",
+     "emit({ch.guest_address, ch.memory.base, ch.memory.size, Access::read_write});",
+     ["bulkhead_kernel", "unit_tests"], [INTEGRATION, "attack: the reader writing its read-only channel page faults"]),
+    ("validator without the SK-MEM rules", "sepkernel/core/src/validate.cpp",
+     "  rules::check_memory(p, r);\n", "",
+     ["policy_tests"], ["tests/policy/policy_tests"]),
+    ("the kernel's ATA ports grantable (SK-DEV-2)", "sepkernel/core/src/policy.cpp",
+     "0x1F0", "0x9F0",
+     ["policy_tests"], ["tests/policy/policy_tests"]),
+    ("key releases broadcast to every console", "trusted-path/src/keyboard.cpp",
+     "  } else if (pressed(focus_, key)) {\n    send(focus_, key, false, sink);\n  }",
+     "  } else {\n    for (uint32_t c = 0; c < count_; ++c) send(c, key, false, sink);\n  }",
+     ["unit_tests"], ["tests/unit/unit_tests", "[trusted-path]"]),
+    ("the SAK's digit delivered to the old owner", "trusted-path/src/keyboard.cpp",
+     "    swallow_ = key;\n", "    send(focus_, key, true, sink);\n    swallow_ = key;\n",
+     ["unit_tests"], ["tests/unit/unit_tests", "[trusted-path]"]),
+]
+
+
+def run(cmd, cwd, log):
+    return subprocess.run(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT).returncode
+
+
+def main():
+    build = pathlib.Path(sys.argv[1]).resolve()
+    wanted = sys.argv[2:]
+    env_log = open(build / "mutants.log", "w")
+    failures = killed = 0
+    for name, path, text, replacement, targets, test in MUTANTS:
+        if wanted and not any(w in name for w in wanted):
+            continue
+        source = ROOT / path
+        original = source.read_text()
+        if original.count(text) != 1:
+            print(f"mutant does not apply ({path}: target text found {original.count(text)} times): {name}")
+            failures += 1
+            continue
+        started = time.monotonic()
+        try:
+            source.write_text(original.replace(text, replacement))
+            env_log.write(f"=== {name}\n")
+            env_log.flush()
+            if run(["cmake", "--build", str(build), "--target", *targets], ROOT, env_log) != 0:
+                print(f"mutant does not build (fix the mutant): {name}")
+                failures += 1
+                continue
+            status = run([str(build / test[0]), *test[1:]], build, env_log)
+        finally:
+            source.write_text(original)
+            os.utime(source)  # newer than the mutant's objects: the next build restores them
+        seconds = time.monotonic() - started
+        if status == 0:
+            print(f"SURVIVED ({seconds:.0f} s): {name}: {' '.join(test[1:]) or test[0]} still passes")
+            failures += 1
+        else:
+            print(f"killed ({seconds:.0f} s): {name}")
+            killed += 1
+    rebuilt = run(["cmake", "--build", str(build)], ROOT, env_log)
+    print(f"mutants: {killed} killed, {failures} survived or did not apply")
+    return 1 if failures or rebuilt != 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
