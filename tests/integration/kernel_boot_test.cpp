@@ -96,6 +96,28 @@ TEST_CASE("a well-formed image of an invalid policy is refused with the violated
   CHECK(q->serial_lines(std::regex("heartbeat|partition_started")).empty());
 }
 
+// Issue 12, class 4: an image that grants a partition the kernel's own devices (here the ATA
+// ports that carry the other partition's disk) is refused by the kernel too, not only by the
+// compiler: the kernel re-runs the same validator at boot.
+TEST_CASE("a well-formed image granting the kernel's disk controller ports is refused (SK-DEV-2)", "[kernel]") {
+  harness::Work_dir dir("kernel-reserved-io");
+  fs::path image = compile_policy(dir, harness::source_path("policies/default.toml"));
+  auto bytes = read_file(image);
+  sk::policy::Policy p{};
+  REQUIRE(sk::policy::read_image(bytes.data(), bytes.size(), p).ok());
+  p.partitions[1].io[0] = {0x1F0, 8};  // "open" gets the primary ATA command block
+  p.partitions[1].io_count = 1;
+  std::vector<uint8_t> out(sk::policy::k_image_max_size);
+  auto size = sk::policy::write_image(p, out.data(), out.size());
+  REQUIRE(size.ok());
+  out.resize(size.value());
+  write_file(image, out);
+  auto q = boot(dir, image, guest("classified.elf"), guest("open.elf"));
+  std::string line = q->wait_for_serial(std::regex("^PANIC: policy image rejected: .*SK-DEV-2"), Millis(30000));
+  INFO(line);
+  CHECK(q->serial_lines(std::regex("heartbeat|partition_started")).empty());
+}
+
 TEST_CASE("a partition image whose digest differs from the policy is refused; the other runs", "[kernel]") {
   harness::Work_dir dir("kernel-image-digest");
   fs::path image = compile_policy(dir, harness::source_path("policies/default.toml"));
