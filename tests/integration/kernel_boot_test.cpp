@@ -77,18 +77,30 @@ TEST_CASE("a policy image with a damaged byte is refused before anything runs", 
   CHECK(q->serial_lines(std::regex("heartbeat|partition_started")).empty());
 }
 
-TEST_CASE("a well-formed image of an invalid policy is refused with the violated rule", "[kernel]") {
-  harness::Work_dir dir("kernel-invalid");
+namespace {
+// The default policy compiled, then changed behind the compiler's back and written again as a
+// well-formed image (magic, sizes, digest right): what only the kernel's own validation can stop.
+template <typename Edit>
+fs::path invalid_default_image(const harness::Work_dir& dir, Edit edit) {
   fs::path image = compile_policy(dir, harness::source_path("policies/default.toml"));
   auto bytes = read_file(image);
   sk::policy::Policy p{};
   REQUIRE(sk::policy::read_image(bytes.data(), bytes.size(), p).ok());
-  p.partitions[1].memory.base = p.partitions[0].memory.base + 0x1000;  // open overlaps classified
+  edit(p);
   std::vector<uint8_t> out(sk::policy::k_image_max_size);
   auto size = sk::policy::write_image(p, out.data(), out.size());
   REQUIRE(size.ok());
   out.resize(size.value());
   write_file(image, out);
+  return image;
+}
+}  // namespace
+
+TEST_CASE("a well-formed image of an invalid policy is refused with the violated rule", "[kernel]") {
+  harness::Work_dir dir("kernel-invalid");
+  fs::path image = invalid_default_image(dir, [](sk::policy::Policy& p) {
+    p.partitions[1].memory.base = p.partitions[0].memory.base + 0x1000;  // open overlaps classified
+  });
   auto q = boot(dir, image, guest("classified.elf"), guest("open.elf"));
   std::string line = q->wait_for_serial(std::regex("^PANIC: policy image rejected: .*SK-MEM-3"), Millis(30000));
   INFO(line);
@@ -101,17 +113,10 @@ TEST_CASE("a well-formed image of an invalid policy is refused with the violated
 // compiler: the kernel re-runs the same validator at boot.
 TEST_CASE("a well-formed image granting the kernel's disk controller ports is refused (SK-DEV-2)", "[kernel]") {
   harness::Work_dir dir("kernel-reserved-io");
-  fs::path image = compile_policy(dir, harness::source_path("policies/default.toml"));
-  auto bytes = read_file(image);
-  sk::policy::Policy p{};
-  REQUIRE(sk::policy::read_image(bytes.data(), bytes.size(), p).ok());
-  p.partitions[1].io[0] = {0x1F0, 8};  // "open" gets the primary ATA command block
-  p.partitions[1].io_count = 1;
-  std::vector<uint8_t> out(sk::policy::k_image_max_size);
-  auto size = sk::policy::write_image(p, out.data(), out.size());
-  REQUIRE(size.ok());
-  out.resize(size.value());
-  write_file(image, out);
+  fs::path image = invalid_default_image(dir, [](sk::policy::Policy& p) {
+    p.partitions[1].io[0] = {0x1F0, 8};  // "open" gets the primary ATA command block
+    p.partitions[1].io_count = 1;
+  });
   auto q = boot(dir, image, guest("classified.elf"), guest("open.elf"));
   std::string line = q->wait_for_serial(std::regex("^PANIC: policy image rejected: .*SK-DEV-2"), Millis(30000));
   INFO(line);
