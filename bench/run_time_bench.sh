@@ -15,16 +15,20 @@ cmake --build --preset host -j "$(nproc)" >/dev/null
 B=build/host
 W=$(mktemp -d /tmp/bh-time-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-cli() { "$B/tools/bulkhead/bulkhead" "$@" >/dev/null; }
+cli() { "$B/tools/bulkhead/bulkhead" "$@" >/dev/null 2> >(grep -v "writing data area" >&2); }
 cp "$B"/guests/{classified,time_flood,time_victim}.elf "$W/"
 
 # The victim's third window: frames 200..300, after both partitions settled.
 victim_window() {  # policy image, classified image, extra QEMU arguments...
   local image=$1 classified=$2; shift 2
-  timeout 120 qemu-system-x86_64 -accel tcg -cpu EPYC -m 512 -display none -no-reboot -serial stdio "$@" \
+  local log="$W/serial-$classified.log"
+  timeout 120 qemu-system-x86_64 -accel tcg -cpu EPYC -m 512 -display none -no-reboot -serial "file:$log" "$@" \
     -kernel "$B/sepkernel/bulkhead.elf" \
-    -initrd "$image policy,$W/$classified $classified,$W/time_victim.elf time_victim.elf" \
-    2> >(quiet_tcg) | grep -m1 "\[open\] time: window=3 " || true
+    -initrd "$image policy,$W/$classified $classified,$W/time_victim.elf time_victim.elf" 2> >(quiet_tcg) &
+  local qemu=$!
+  wait_for_line "$log" "\[open\] time: window=3 " "PANIC" "$qemu" 110 || true
+  kill "$qemu" 2>/dev/null; wait "$qemu" 2>/dev/null || true
+  grep -m1 "\[open\] time: window=3 " "$log" || true
 }
 
 sed -e 's/image = "open.elf"/image = "time_victim.elf"/' policies/default.toml >"$W/idle.toml"
