@@ -32,7 +32,8 @@ if [[ ! -f "$RUN/tpm/tpm2-00.permall" ]]; then
 fi
 if [[ ! -f "$RUN/classified.disk" ]]; then
   echo "run: creating the classified domain's encrypted disk ($RUN/classified.disk, LUKS2)"
-  head -c 24 /dev/urandom | base64 > "$RUN/recovery-passphrase"  # demo only: kept beside the disk
+  # Demo only: kept beside the disk, readable by its owner alone (created 0600).
+  (umask 077 && head -c 24 /dev/urandom | base64 > "$RUN/recovery-passphrase")
   "$BH" disk create --policy "$RUN/policy.toml" --partition classified --size 4M -o "$RUN/classified.disk" \
     --recovery-passphrase-file "$RUN/recovery-passphrase" >/dev/null
 fi
