@@ -88,6 +88,24 @@ Digest policy_pcr_digest(const Pcr_values& values, const Digest& old) {
   return sha256(concat(old, tail));
 }
 
+namespace {
+// A TPM name with SHA-256: the algorithm ID 0x000B, then the digest of the marshalled public area
+// (TPMT_PUBLIC of a key, TPMS_NV_PUBLIC of an NV index), marshalled by libtss2-mu's marshal.
+template <typename T, typename Marshal>
+std::vector<uint8_t> sha256_name(const T& area_struct, Marshal marshal, const char* what) {
+  std::vector<uint8_t> area(sizeof(T));
+  size_t used = 0;
+  if (marshal(&area_struct, area.data(), area.size(), &used) != 0) {
+    throw Storage_error(std::string(what) + ": cannot marshal its public area");
+  }
+  area.resize(used);
+  Digest d = sha256(area);
+  std::vector<uint8_t> name = {0x00, 0x0B};
+  name.insert(name.end(), d.begin(), d.end());
+  return name;
+}
+}  // namespace
+
 std::vector<uint8_t> epoch_counter_name() {
   TPMS_NV_PUBLIC pub{};
   pub.nvIndex = sk::storage::k_approval_epoch_index;
@@ -95,16 +113,7 @@ std::vector<uint8_t> epoch_counter_name() {
   pub.attributes = (TPM2_NT_COUNTER << TPMA_NV_TPM2_NT_SHIFT) | TPMA_NV_OWNERWRITE | TPMA_NV_AUTHREAD |
                    TPMA_NV_NO_DA | TPMA_NV_WRITTEN;
   pub.dataSize = 8;
-  std::vector<uint8_t> area(sizeof(TPMS_NV_PUBLIC));
-  size_t used = 0;
-  if (Tss2_MU_TPMS_NV_PUBLIC_Marshal(&pub, area.data(), area.size(), &used) != 0) {
-    throw Storage_error("epoch counter: cannot marshal TPMS_NV_PUBLIC");
-  }
-  area.resize(used);
-  Digest d = sha256(area);
-  std::vector<uint8_t> name = {0x00, 0x0B};
-  name.insert(name.end(), d.begin(), d.end());
-  return name;
+  return sha256_name(pub, Tss2_MU_TPMS_NV_PUBLIC_Marshal, "epoch counter");
 }
 
 Digest policy_nv_equals_digest(const Digest& old, uint64_t value) {
@@ -156,17 +165,9 @@ Admin_public admin_public_from_key(const Botan::ECDSA_PublicKey& key) {
   std::copy(y.begin(), y.end(), t.unique.ecc.y.buffer);
 
   Admin_public out;
-  std::vector<uint8_t> area(sizeof(TPMT_PUBLIC));
-  size_t used = 0;
-  if (Tss2_MU_TPMT_PUBLIC_Marshal(&t, area.data(), area.size(), &used) != 0) {
-    throw Storage_error("administrator key: cannot marshal TPMT_PUBLIC");
-  }
-  area.resize(used);
-  Digest d = sha256(area);
-  out.name = {0x00, 0x0B};
-  out.name.insert(out.name.end(), d.begin(), d.end());
+  out.name = sha256_name(t, Tss2_MU_TPMT_PUBLIC_Marshal, "administrator key");
   out.tpm2b_public.resize(sizeof(TPM2B_PUBLIC));
-  used = 0;
+  size_t used = 0;
   if (Tss2_MU_TPM2B_PUBLIC_Marshal(&pub, out.tpm2b_public.data(), out.tpm2b_public.size(), &used) != 0) {
     throw Storage_error("administrator key: cannot marshal TPM2B_PUBLIC");
   }

@@ -26,25 +26,18 @@ void write_state(uint32_t frame) {
   for (uint32_t r = 0; r < 8; ++r) {
     for (uint32_t b = 0; b < 32; ++b) g_vectors[r][b] = uint8_t(0xA0 + r * 8 + b + frame % 3);
   }
+  // All eight vector registers in one statement: ymm (upper halves too) with AVX, else xmm.
+#define SK_LOAD8(op, reg)                                                                              \
+  asm volatile(op " 0(%0), %%" reg "0; " op " 32(%0), %%" reg "1; " op " 64(%0), %%" reg "2; "           \
+               op " 96(%0), %%" reg "3; " op " 128(%0), %%" reg "4; " op " 160(%0), %%" reg "5; "        \
+               op " 192(%0), %%" reg "6; " op " 224(%0), %%" reg "7" ::"r"(g_vectors)                    \
+               : "memory")
   if (g_avx) {
-    asm volatile("vmovdqu %0, %%ymm0" ::"m"(g_vectors[0]));
-    asm volatile("vmovdqu %0, %%ymm1" ::"m"(g_vectors[1]));
-    asm volatile("vmovdqu %0, %%ymm2" ::"m"(g_vectors[2]));
-    asm volatile("vmovdqu %0, %%ymm3" ::"m"(g_vectors[3]));
-    asm volatile("vmovdqu %0, %%ymm4" ::"m"(g_vectors[4]));
-    asm volatile("vmovdqu %0, %%ymm5" ::"m"(g_vectors[5]));
-    asm volatile("vmovdqu %0, %%ymm6" ::"m"(g_vectors[6]));
-    asm volatile("vmovdqu %0, %%ymm7" ::"m"(g_vectors[7]));
+    SK_LOAD8("vmovdqu", "ymm");
   } else {
-    asm volatile("movdqu %0, %%xmm0" ::"m"(g_vectors[0]));
-    asm volatile("movdqu %0, %%xmm1" ::"m"(g_vectors[1]));
-    asm volatile("movdqu %0, %%xmm2" ::"m"(g_vectors[2]));
-    asm volatile("movdqu %0, %%xmm3" ::"m"(g_vectors[3]));
-    asm volatile("movdqu %0, %%xmm4" ::"m"(g_vectors[4]));
-    asm volatile("movdqu %0, %%xmm5" ::"m"(g_vectors[5]));
-    asm volatile("movdqu %0, %%xmm6" ::"m"(g_vectors[6]));
-    asm volatile("movdqu %0, %%xmm7" ::"m"(g_vectors[7]));
+    SK_LOAD8("movdqu", "xmm");
   }
+#undef SK_LOAD8
   asm volatile("ldmxcsr %0" ::"m"(k_mxcsr));
   const uint32_t dr[4] = {0xDEAD0000 + frame % 5, 0xBEEF1110, 0xCAFE2220, 0xF00D3330};
   asm volatile("mov %0, %%dr0" ::"r"(dr[0]));

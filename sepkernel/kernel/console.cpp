@@ -124,12 +124,6 @@ void start() {
         g_count, name_of(0));
 }
 
-void redraw() {
-  if (!g_started) return;
-  Lock_guard guard(g_screen_lock);
-  draw_locked();
-}
-
 void tick() {
   if (!g_started) return;
   const uint64_t t0 = arch::rdtsc();

@@ -14,8 +14,6 @@ namespace sk::kernel::console {
 // After the partitions are built: numbers the consoles, focuses the first and draws the screen.
 // The keyboard interrupt stays masked: keys are polled (SK-TIME-2, below).
 void start();
-// Redraws the indicator and the focused console's screen (after a state change).
-void redraw();
 // CPU 0, in the kernel's window at the end of every minor frame (never in a partition's time):
 // drains the physical keyboard through the router, then copies the focused console's screen to
 // the physical screen (only the cells that changed). Polling rather than IRQ 1 means a key never

@@ -128,13 +128,9 @@ bool handle_exit(uint16_t part) {
   uint64_t info1 = v.at<uint64_t>(svm::k_exit_info1);
   uint64_t info2 = v.at<uint64_t>(svm::k_exit_info2);
   char detail[audit::k_detail_len];
-  switch (code) {
-    case svm::k_exit_intr:
-    case svm::k_exit_nmi:
-      arch::take_pending_interrupts();  // not counted: interrupts belong to the kernel (SK-TIME-2)
-      return !timer::fired();
-    default:
-      break;
+  if (code == svm::k_exit_intr || code == svm::k_exit_nmi) {
+    arch::take_pending_interrupts();  // not counted: interrupts belong to the kernel (SK-TIME-2)
+    return !timer::fired();
   }
   ++rt.exits;  // only what the partition itself did
   switch (code) {
