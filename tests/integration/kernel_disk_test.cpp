@@ -339,8 +339,9 @@ TEST_CASE("disk keys: a damaged sealed-key blob locks the partition with the rea
 // requests, refused hypercalls that each write an audit line, TPM quotes, maximal debug-log
 // lines, exit floods) while the other records its own frame starts and CPU share. The old kernel let the
 // flooder's kernel work run on into the victim's frames (periods of 53-423 ms instead of 20,
-// about 8% of the CPU instead of 50%); here every frame must start within 5 ms of its deadline
-// and the victim keep more than 35% of the CPU (50% less the kernel's 1 ms guard per frame).
+// about 8% of the CPU instead of 50%); here at least 75 of 100 frames must start within 1 ms of
+// their deadlines, none 25 ms late, and the victim keep more than 35% of the CPU (50% less the
+// kernel's 1 ms guard per frame).
 TEST_CASE("time: a partition flooding the kernel cannot delay or shorten the other's frames", "[kernel][time]") {
   harness::Work_dir dir("kernel-time-flood");
   Sealed_system s(dir, "time_flood.elf", "time_victim.elf", false, true);
@@ -352,8 +353,12 @@ TEST_CASE("time: a partition flooding the kernel cannot delay or shorten the oth
   const std::string line =
       q->wait_for_serial(std::regex("^\\[open\\] time: window=3 "), k_deadline, false);
   INFO(line);
-  const unsigned worst = number_after(line, "worst_start_us="), share = number_after(line, "share_permille=");
-  CHECK(worst < 5000);
+  const unsigned worst = number_after(line, "worst_start_us="), share = number_after(line, "share_permille="),
+                 late = number_after(line, "late_frames=");
+  // QEMU's own threads can be descheduled by the host for milliseconds (the victim reports that
+  // time as stolen_us); a few frames may start late for that, never most of them.
+  CHECK(late <= 25);      // frames starting more than 1 ms after their deadline, of 100
+  CHECK(worst < 25000);   // no frame a whole major frame late (the old kernel: 53-423 ms periods)
   CHECK(share > 350);
   q->wait_for_serial(std::regex("^\\[classified\\] flood: round 6 "), k_deadline, false);  // the flood went on
   CHECK(q->serial_lines(std::regex("part=open event=(partition_stopped|.*_violation)|PANIC")).empty());
