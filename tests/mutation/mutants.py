@@ -27,7 +27,7 @@ MUTANTS = [
      "  return left >= worst_us ||", "  return true || left >= worst_us ||",
      ["bulkhead_kernel"], [INTEGRATION, "time: a partition flooding the kernel*"]),
     ("foreign interrupts counted for the running partition (SK-TIME-2)", "sepkernel/kernel/exits.cpp",
-     "      arch::take_pending_interrupts();", "      ++rt.exits;\n      arch::take_pending_interrupts();",
+     "    arch::take_pending_interrupts();", "    ++rt.exits;\n    arch::take_pending_interrupts();",
      ["bulkhead_kernel"], [INTEGRATION, "trusted path: keys typed into one domain change nothing*"]),
     ("disk identity from the TPM not checked (issue 12, class 5)", "sepkernel/kernel/disk_keys.cpp",
      "      } else if (!same_bytes(data.bytes + st::k_volume_key_size",
