@@ -19,7 +19,7 @@ namespace {
 constexpr uint32_t k_guard_us = policy::k_frame_guard_us;
 constexpr uint32_t k_drain_margin_us = 200;   // the drain stops this long before the deadline
 constexpr uint32_t k_idle_frame_us = 10000;   // a CPU without frames still keeps the kernel's windows
-constexpr uint64_t k_report_after = 256;      // major frames before the one schedule report line
+constexpr uint64_t k_report_every = 256;      // major frames between schedule report lines
 
 struct Frame_clock {
   uint64_t own_start_us;     // start of the running partition's own time in this frame
@@ -120,9 +120,9 @@ void run_frame(uint16_t part) {
       if (used > clock.worst_window_us) clock.worst_window_us = used;
       start = end;
     }
-    if (major + 1 == k_report_after) {
+    if ((major + 1) % k_report_every == 0) {
       log::print("schedule: cpu %u: %u frames from absolute deadlines, guard %u us, worst kernel window %lu us, "
-                 "%lu frames overran their end (worst by %lu us)\n",
+                 "%lu frames overran their end (worst by %lu us) since start\n",
                  cpu, count, k_guard_us, clock.worst_window_us, clock.overruns, clock.worst_overrun_us);
     }
   }
