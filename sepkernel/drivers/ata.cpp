@@ -52,47 +52,79 @@ Status identify(uint32_t disk, uint64_t& sectors) {
   return sectors ? Status{} : Status{Error::not_found};
 }
 
-Status read(uint32_t disk, uint64_t lba, uint32_t count, uint8_t* out) {
-  if (disk >= k_max_disks || count == 0 || count > 256 || lba + count > (1ull << 28)) return Error::bad_argument;
-  const Channel& c = k_channels[disk / 2];
-  select(c, disk, lba);
-  if (!wait_ready(c, false)) return Error::denied;
-  arch::outb(uint16_t(c.base + 2), uint8_t(count));  // 256 is written as 0
-  arch::outb(uint16_t(c.base + 3), uint8_t(lba));
-  arch::outb(uint16_t(c.base + 4), uint8_t(lba >> 8));
-  arch::outb(uint16_t(c.base + 5), uint8_t(lba >> 16));
-  arch::outb(uint16_t(c.base + 7), 0x20);  // READ SECTORS
-  for (uint32_t s = 0; s < count; ++s) {
-    if (!wait_ready(c, true)) return Error::denied;
-    for (uint32_t i = 0; i < k_sector / 2; ++i) {
-      uint16_t w = arch::inw(c.base);
-      out[s * k_sector + 2 * i] = uint8_t(w);
-      out[s * k_sector + 2 * i + 1] = uint8_t(w >> 8);
+Progress run(Transfer& t, uint64_t until_us) {
+  if (t.disk >= k_max_disks || t.count == 0 || t.count > 256 || t.lba + t.count > (1ull << 28)) return Progress::failed;
+  const Channel& c = k_channels[t.disk / 2];
+  // Waits as wait_ready() does, but gives up at until_us (pending) and fails only after 2 s
+  // without progress since the wait began.
+  auto wait = [&](bool want_drq) {
+    for (;;) {
+      uint8_t s = arch::inb(uint16_t(c.base + 7));
+      if (s == 0xFF) return Progress::failed;
+      if (!(s & k_bsy)) {
+        if (s & (k_err | k_df)) return Progress::failed;
+        if (!want_drq || (s & k_drq)) return Progress::done;
+      }
+      const uint64_t now = timer::now_us();
+      if (now - t.waiting_us > k_deadline_us) return Progress::failed;
+      if (now >= until_us) return Progress::pending;
+      arch::cpu_relax();
+    }
+  };
+  for (;;) {
+    Progress p = Progress::done;
+    switch (t.phase) {
+      case 0:
+        t.waiting_us = timer::now_us();
+        t.sector = 0;
+        select(c, t.disk, t.lba);
+        if (!wait_ready(c, false)) return Progress::failed;  // idle before a command: no wait
+        arch::outb(uint16_t(c.base + 2), uint8_t(t.count));  // 256 is written as 0
+        arch::outb(uint16_t(c.base + 3), uint8_t(t.lba));
+        arch::outb(uint16_t(c.base + 4), uint8_t(t.lba >> 8));
+        arch::outb(uint16_t(c.base + 5), uint8_t(t.lba >> 16));
+        arch::outb(uint16_t(c.base + 7), t.write ? 0x30 : 0x20);  // WRITE SECTORS / READ SECTORS
+        t.phase = 1;
+        t.waiting_us = timer::now_us();
+        break;
+      case 1:
+        if ((p = wait(true)) != Progress::done) return p;
+        for (uint32_t i = 0; i < k_sector / 2; ++i) {
+          uint8_t* b = t.data + t.sector * k_sector + 2 * i;
+          if (t.write) {
+            arch::outw(c.base, uint16_t(b[0] | b[1] << 8));
+          } else {
+            const uint16_t w = arch::inw(c.base);
+            b[0] = uint8_t(w);
+            b[1] = uint8_t(w >> 8);
+          }
+        }
+        t.waiting_us = timer::now_us();
+        if (++t.sector == t.count) {
+          if (!t.write) return Progress::done;
+          t.phase = 2;
+        }
+        break;
+      case 2:
+        if ((p = wait(false)) != Progress::done) return p;
+        arch::outb(uint16_t(c.base + 7), 0xE7);  // FLUSH CACHE
+        t.phase = 3;
+        t.waiting_us = timer::now_us();
+        break;
+      default:
+        return wait(false);
     }
   }
-  return {};
+}
+
+Status read(uint32_t disk, uint64_t lba, uint32_t count, uint8_t* out) {
+  Transfer t{disk, lba, count, out, false, 0, 0, 0};
+  return run(t, ~uint64_t{0}) == Progress::done ? Status{} : Status{Error::denied};
 }
 
 Status write(uint32_t disk, uint64_t lba, uint32_t count, const uint8_t* in) {
-  if (disk >= k_max_disks || count == 0 || count > 256 || lba + count > (1ull << 28)) return Error::bad_argument;
-  const Channel& c = k_channels[disk / 2];
-  select(c, disk, lba);
-  if (!wait_ready(c, false)) return Error::denied;
-  arch::outb(uint16_t(c.base + 2), uint8_t(count));
-  arch::outb(uint16_t(c.base + 3), uint8_t(lba));
-  arch::outb(uint16_t(c.base + 4), uint8_t(lba >> 8));
-  arch::outb(uint16_t(c.base + 5), uint8_t(lba >> 16));
-  arch::outb(uint16_t(c.base + 7), 0x30);  // WRITE SECTORS
-  for (uint32_t s = 0; s < count; ++s) {
-    if (!wait_ready(c, true)) return Error::denied;
-    for (uint32_t i = 0; i < k_sector / 2; ++i) {
-      const uint8_t* p = in + s * k_sector + 2 * i;
-      arch::outw(c.base, uint16_t(p[0] | p[1] << 8));
-    }
-  }
-  if (!wait_ready(c, false)) return Error::denied;
-  arch::outb(uint16_t(c.base + 7), 0xE7);  // FLUSH CACHE
-  return wait_ready(c, false) ? Status{} : Status{Error::denied};
+  Transfer t{disk, lba, count, const_cast<uint8_t*>(in), true, 0, 0, 0};
+  return run(t, ~uint64_t{0}) == Progress::done ? Status{} : Status{Error::denied};
 }
 
 }  // namespace sk::drivers::ata

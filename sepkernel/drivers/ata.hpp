@@ -21,4 +21,24 @@ inline constexpr uint32_t k_max_disks = 4;
 // means the data reached the medium as far as the device can say.
 [[nodiscard]] Status write(uint32_t disk, uint64_t lba, uint32_t count, const uint8_t* in);
 
+// The same transfers in steps, for work done in a partition's own time (SK-TIME-1): run() drives
+// the device until the transfer is done or `until_us` passes while the device is still busy
+// (pending: the channel stays with this transfer; call run() again later). A device that makes
+// no progress for 2 s, or reports an error, fails the transfer. One transfer per channel at a
+// time: the caller owns the channel from the first run() to done or failed.
+struct Transfer {
+  uint32_t disk;
+  uint64_t lba;
+  uint32_t count;
+  uint8_t* data;  // count * 512 bytes: filled by a read, sent by a write
+  bool write;
+  uint8_t phase;        // 0 not started, 1 data, 2 flush to issue, 3 flushing
+  uint32_t sector;      // sectors moved so far
+  uint64_t waiting_us;  // when the current wait began
+};
+enum class Progress : uint8_t { done, pending, failed };
+[[nodiscard]] Progress run(Transfer& t, uint64_t until_us);
+// The channel (0 primary, 1 secondary) of a disk.
+inline constexpr uint32_t channel_of(uint32_t disk) { return disk / 2; }
+
 }  // namespace sk::drivers::ata

@@ -69,9 +69,9 @@ Status init() {
 bool present() { return g_present; }
 uint32_t did_vid() { return g_did_vid; }
 
-Result<size_t> transact(const uint8_t* cmd, size_t cmd_len, uint8_t* rsp, size_t rsp_capacity) {
+Status start(const uint8_t* cmd, size_t cmd_len) {
   if (!g_present) return Error::not_found;
-  if (cmd_len < 10 || rsp_capacity < 10) return Error::bad_argument;
+  if (cmd_len < 10) return Error::bad_argument;
   write_sts(k_sts_ready);
   if (!wait_sts(k_sts_ready, k_sts_ready, k_short_us)) return abort(Error::denied);
 
@@ -87,8 +87,15 @@ Result<size_t> transact(const uint8_t* cmd, size_t cmd_len, uint8_t* rsp, size_t
     if (sent == cmd_len && expect) return abort(Error::bad_size);  // the TPM wants more
   }
   write_sts(k_sts_go);
-  if (!wait_sts(k_sts_valid | k_sts_avail, k_sts_valid | k_sts_avail, k_command_us)) return abort(Error::denied);
+  return {};
+}
 
+bool done() { return (uint8_t(sts()) & (k_sts_valid | k_sts_avail)) == (k_sts_valid | k_sts_avail); }
+
+void cancel() { (void)abort(Error::denied); }
+
+Result<size_t> finish(uint8_t* rsp, size_t rsp_capacity) {
+  if (rsp_capacity < 10) return abort(Error::bad_argument);
   // Response: the header first (its size field says how much follows), then the rest.
   size_t got = 0, total = 10;
   while (got < total) {
@@ -108,13 +115,24 @@ Result<size_t> transact(const uint8_t* cmd, size_t cmd_len, uint8_t* rsp, size_t
   return total;
 }
 
+bool is_busy_code(const uint8_t* rsp, size_t size) {
+  if (size < 10) return false;
+  const uint32_t code = uint32_t(rsp[6]) << 24 | uint32_t(rsp[7]) << 16 | uint32_t(rsp[8]) << 8 | rsp[9];
+  return code == 0x922 || code == 0x908 || code == 0x90A;  // RETRY, YIELDED, TESTING
+}
+
+Result<size_t> transact(const uint8_t* cmd, size_t cmd_len, uint8_t* rsp, size_t rsp_capacity) {
+  if (rsp_capacity < 10) return Error::bad_argument;
+  if (Status s = start(cmd, cmd_len); !s) return s.error();
+  if (!wait_sts(k_sts_valid | k_sts_avail, k_sts_valid | k_sts_avail, k_command_us)) return abort(Error::denied);
+  return finish(rsp, rsp_capacity);
+}
+
 Result<size_t> transact_retrying(const uint8_t* cmd, size_t cmd_len, uint8_t* rsp, size_t rsp_capacity) {
   for (int attempt = 0;; ++attempt) {
     Result<size_t> n = transact(cmd, cmd_len, rsp, rsp_capacity);
     if (!n) return n;
-    const uint32_t code = uint32_t(rsp[6]) << 24 | uint32_t(rsp[7]) << 16 | uint32_t(rsp[8]) << 8 | rsp[9];
-    const bool busy = code == 0x922 || code == 0x908 || code == 0x90A;  // RETRY, YIELDED, TESTING
-    if (!busy || attempt == 99) return n;
+    if (!is_busy_code(rsp, n.value()) || attempt == 99) return n;
   }
 }
 

@@ -19,6 +19,16 @@ bool present();
 // size field is checked against what was read and against rsp_capacity (no_space). On any error
 // the TPM is told to abort (commandReady) and an error is returned.
 [[nodiscard]] Result<size_t> transact(const uint8_t* cmd, size_t cmd_len, uint8_t* rsp, size_t rsp_capacity);
+// The same in steps, so that the kernel never waits out a command's execution (milliseconds on
+// swtpm, up to hundreds on a discrete TPM) inside a partition's frame (SK-TIME-1): start() sends
+// the command and sets tpmGo; done() reads the status once (true: the response is ready);
+// finish() reads the response as transact() does; cancel() tells the TPM to drop the command.
+[[nodiscard]] Status start(const uint8_t* cmd, size_t cmd_len);
+bool done();
+[[nodiscard]] Result<size_t> finish(uint8_t* rsp, size_t rsp_capacity);
+void cancel();
+// True if the response code is TPM_RC_RETRY, TPM_RC_YIELDED or TPM_RC_TESTING.
+bool is_busy_code(const uint8_t* rsp, size_t size);
 // transact(), repeated (up to 100 times) while the TPM answers TPM_RC_RETRY, TPM_RC_YIELDED or
 // TPM_RC_TESTING (warnings meaning "not now", e.g. while it tests itself after start-up).
 [[nodiscard]] Result<size_t> transact_retrying(const uint8_t* cmd, size_t cmd_len, uint8_t* rsp,

@@ -7,6 +7,7 @@
 #include "kernel/kernel.hpp"
 #include "kernel/measure.hpp"
 #include "kernel/spinlock.hpp"
+#include "kernel/timer.hpp"
 #include "sk/tpm_marshal.hpp"
 
 namespace sk::kernel::attest {
@@ -17,6 +18,16 @@ constexpr uint32_t k_quote_pcrs = 0x3FF;      // PCRs 0-9, SHA-256 bank
 
 Spinlock g_tpm_lock;  // one command at a time, whichever CPU the agent runs on
 uint8_t g_command[256];
+// The quote the TPM is working on: its caller and nonce, and when it was sent. A call that
+// finds it busy for the same caller and nonce collects it; any other cancels it and starts its own.
+struct Job {
+  bool busy;
+  uint16_t owner;
+  uint8_t nonce[4 + 64];
+  uint64_t started_us;
+  uint32_t retries;
+} g_job;
+constexpr uint64_t k_quote_deadline_us = 30000000;  // as the TIS driver allows any command
 uint8_t g_response[2048];
 uint8_t g_out[2048];
 
@@ -29,7 +40,8 @@ void put32(uint8_t* p, uint32_t v) {
 
 }  // namespace
 
-Error quote(uint16_t part, uint32_t gpa, uint32_t capacity) {
+Error quote(uint16_t part, uint32_t gpa, uint32_t capacity, bool& pending) {
+  pending = false;
   if (!policy().partitions[part].attestation_agent) return Error::denied;  // SK-CAP-1
   if (!drivers::tis::present()) return Error::not_found;
   uint8_t request[4 + 64];
@@ -40,11 +52,46 @@ Error quote(uint16_t part, uint32_t gpa, uint32_t capacity) {
   if (nonce_size == 0 || nonce_size > 64) return Error::bad_argument;
 
   Lock_guard guard(g_tpm_lock);
-  Result<size_t> n = tpm::build_quote(g_command, sizeof g_command, k_ak_handle, request + 4, uint16_t(nonce_size),
-                                      tpm::k_alg_sha256, k_quote_pcrs);
-  if (!n) return n.error();
-  Result<size_t> got = drivers::tis::transact_retrying(g_command, n.value(), g_response, sizeof g_response);
+  bool same = g_job.busy && g_job.owner == part;
+  for (size_t i = 0; same && i < sizeof request; ++i) same = g_job.nonce[i] == request[i];
+  if (g_job.busy && !same) {
+    drivers::tis::cancel();
+    g_job.busy = false;
+  }
+  if (!g_job.busy) {
+    Result<size_t> n = tpm::build_quote(g_command, sizeof g_command, k_ak_handle, request + 4, uint16_t(nonce_size),
+                                        tpm::k_alg_sha256, k_quote_pcrs);
+    if (!n) return n.error();
+    if (Status st = drivers::tis::start(g_command, n.value()); !st) return st.error();
+    g_job = {true, part, {}, timer::now_us(), 0};
+    for (size_t i = 0; i < sizeof request; ++i) g_job.nonce[i] = request[i];
+    pending = true;
+    return Error::none;
+  }
+  if (!drivers::tis::done()) {
+    if (timer::now_us() - g_job.started_us > k_quote_deadline_us) {
+      drivers::tis::cancel();
+      g_job.busy = false;
+      return Error::denied;
+    }
+    pending = true;
+    return Error::none;
+  }
+  g_job.busy = false;
+  Result<size_t> got = drivers::tis::finish(g_response, sizeof g_response);
   if (!got) return got.error();
+  if (drivers::tis::is_busy_code(g_response, got.value()) && g_job.retries < 100) {  // RETRY, YIELDED, TESTING
+    const uint32_t retries = g_job.retries + 1;
+    Result<size_t> n = tpm::build_quote(g_command, sizeof g_command, k_ak_handle, request + 4, uint16_t(nonce_size),
+                                        tpm::k_alg_sha256, k_quote_pcrs);
+    if (!n) return n.error();
+    if (Status st = drivers::tis::start(g_command, n.value()); !st) return st.error();
+    g_job.busy = true;
+    g_job.started_us = timer::now_us();
+    g_job.retries = retries;
+    pending = true;
+    return Error::none;
+  }
   tpm::Span attest{}, signature{};
   if (Status s = tpm::parse_quote(g_response, got.value(), attest, signature); !s) {
     tpm::Response r{};

@@ -10,7 +10,10 @@
 namespace sk::kernel::attest {
 
 // Each returns the error for EAX (none on success) and sets the result registers of part.
-Error quote(uint16_t part, uint32_t gpa, uint32_t capacity);
+// quote() sends the command and returns with `pending` set; the TPM works on while partitions
+// run, and the call, made again (the kernel sets the caller's RIP back to it), collects the
+// response once the TPM has it. The kernel never waits out the TPM inside a frame (SK-TIME-1).
+Error quote(uint16_t part, uint32_t gpa, uint32_t capacity, bool& pending);
 Error read_log(uint16_t part, uint32_t offset, uint32_t gpa, uint32_t length);
 
 }  // namespace sk::kernel::attest

@@ -15,7 +15,7 @@ namespace {
 namespace svm = arch::svm;
 using hypercall::Number;
 
-Work_cost g_quote_cost{2000};  // a TPM2_Quote through the TIS FIFO; raised to the worst seen
+Work_cost g_quote_cost{500};  // sending a TPM2_Quote or reading its response; raised to the worst seen
 
 void set_result(uint16_t part, Error e) { vmcb(part).at<uint64_t>(svm::k_rax) = uint32_t(e); }
 
@@ -116,9 +116,12 @@ bool handle_hypercall(uint16_t part) {
     case Number::event_log_read: {
       if (number == uint32_t(Number::tpm_quote) && !g_quote_cost.fits()) return defer(part);
       const uint64_t t0 = timer::now_us();
-      Error e = number == uint32_t(Number::tpm_quote) ? attest::quote(part, a0, a1)
+      bool pending = false;
+      Error e = number == uint32_t(Number::tpm_quote) ? attest::quote(part, a0, a1, pending)
                                                       : attest::read_log(part, a0, a1, uint32_t(rt.regs.rdx));
       if (number == uint32_t(Number::tpm_quote)) g_quote_cost.record(timer::now_us() - t0);
+      // The TPM works on the quote while partitions run; the caller asks again in its next frame.
+      if (pending) return defer(part);
       if (e != Error::none) return refuse(part, number, e, "attestation call refused");
       set_result(part, Error::none);
       return true;

@@ -57,8 +57,14 @@ bool check_limits(const Policy& p, Reporter& r) {
   if (p.partition_count == 0) {
     r.report(Rule::limits, Subject::platform, 0, 0, "partition").str("the policy declares no partition");
   }
+  uint32_t disks = 0;
   for (uint32_t i = 0; i < p.partition_count && i < k_max_partitions; ++i) {
     const Partition& part = p.partitions[i];
+    if (part.disk.text[0] != '\0' && ++disks > k_max_disks) {
+      r.report(Rule::limits, Subject::partition, i, 0, "disk").str("partition ").quoted(part.name)
+          .str(" declares disk number ").dec(disks).str("; each disk has an IDE channel of its own and there are ")
+          .dec(k_max_disks);
+    }
     auto per = [&](const char* field, const char* noun, uint32_t n, uint32_t max) {
       if (n <= max) return;
       r.report(Rule::limits, Subject::partition, i, 0, field).str("partition ").quoted(part.name)

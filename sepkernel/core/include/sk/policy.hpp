@@ -13,6 +13,9 @@ inline constexpr uint32_t k_max_labels = 8;
 inline constexpr uint32_t k_max_partitions = 8;
 inline constexpr uint32_t k_max_channels = 16;
 inline constexpr uint32_t k_max_cpus = 2;
+// Partitions with a disk: each disk has an IDE channel of its own (the master of channel n), so
+// no partition's transfer ever waits for another's.
+inline constexpr uint32_t k_max_disks = 2;
 inline constexpr uint32_t k_max_frames_per_cpu = 16;
 inline constexpr uint32_t k_max_io_ranges = 8;   // per partition
 inline constexpr uint32_t k_max_mmio_ranges = 4; // per partition
