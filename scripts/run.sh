@@ -42,10 +42,10 @@ fi
 # Seal on the first run; after a rebuild changed the images, re-seal with the recovery passphrase
 # (the administrator's step for an intended update) so the new build opens the disk.
 if [[ ! -f "$RUN/sealed-manifest.json" ]] || ! cmp -s "$RUN/manifest.json" "$RUN/sealed-manifest.json"; then
-  # `disk seal` with the recovery passphrase (not `reseal`): it also replaces a seal an older
-  # Bulkhead wrote (sealed-key revision 1, without the disk's identity), which reseal cannot read.
+  # `disk seal --force` with the recovery passphrase (not `reseal`): it also replaces a seal an
+  # older Bulkhead wrote (sealed-key revision 1, without the disk's identity), which reseal cannot read.
   echo "run: sealing the disk key to this build's measured configuration (PCRs 8 and 9)"
-  with_socket_tpm "$RUN/tpm" "$BH" disk seal --disk "$RUN/classified.disk" --manifest "$RUN/manifest.json" \
+  with_socket_tpm "$RUN/tpm" "$BH" disk seal --force --disk "$RUN/classified.disk" --manifest "$RUN/manifest.json" \
     --partition classified --passphrase-file "$RUN/recovery-passphrase" >/dev/null
   cp "$RUN/manifest.json" "$RUN/sealed-manifest.json"
 fi

@@ -90,7 +90,7 @@ std::optional<Current_seal> read_seal(Luks_disk& disk) {
   if (!token_text) {
     if (area_empty) return std::nullopt;
     throw Storage_error(path + ": sealed-key area is set but the " + std::string(k_token_type) +
-                        " token is missing (interrupted seal?); re-seal with the recovery passphrase");
+                        " token is missing (interrupted seal?); `disk seal --force` with the recovery passphrase replaces it");
   }
   nlohmann::json token;
   std::vector<uint8_t> blob;
@@ -106,7 +106,7 @@ std::optional<Current_seal> read_seal(Luks_disk& disk) {
       !std::all_of(area.begin() + long(blob.size()), area.end(), [](uint8_t b) { return b == 0; })) {
     throw Storage_error(path +
                         ": sealed-key area differs from the LUKS2 token's copy (damaged or interrupted "
-                        "seal); re-seal with the recovery passphrase");
+                        "seal); `disk seal --force` with the recovery passphrase replaces it");
   }
   Current_seal seal;
   seal.blob = blob;

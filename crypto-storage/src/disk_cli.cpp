@@ -25,6 +25,7 @@ struct Options {
   uint32_t pbkdf2_iterations = 0;
   uint64_t epoch = 0;  // sign-policy --epoch (0: not revocable)
   uint32_t sector_size = 4096;
+  bool force = false;  // seal --force
 };
 
 // Runs one command; a Storage_error becomes one line on stderr and exit status 1.
@@ -108,7 +109,10 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
     c->add_option("--manifest", o->manifest, "reference manifest of the build")->required();
     auto* partition =
         c->add_option("--partition", o->partition, "partition name (reseal: default the sealed one)");
-    if (std::string(c->get_name()) == "seal") partition->required();
+    if (std::string(c->get_name()) == "seal") {
+      partition->required();
+      c->add_flag("--force", o->force, "replace the disk's existing seal");
+    }
     c->add_option("--tcti", o->tcti, "TPM, e.g. swtpm:host=127.0.0.1,port=2321")->required();
     c->add_option("--passphrase-file", o->passphrase_file, "recovery passphrase (source of the volume key)");
     c->add_option("--authorize-key", o->authorize_key,
@@ -126,7 +130,10 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
         if (!o->signed_policy.empty()) r.signed_policy = o->signed_policy;
         if (!o->authorize_key.empty()) r.authorize_key = o->authorize_key;
         r.reseal = std::string(name) == "reseal";
-        auto k = seal_disk(r);
+        r.force = o->force;
+        std::string replaced;
+        auto k = seal_disk(r, &replaced);
+        if (!replaced.empty()) std::cout << "replaced " << replaced << "\n";
         std::cout << "sealed " << o->disk << " for partition " << k.partition << " ("
                   << (k.mode == sk::storage::Seal_mode::pcr ? "PolicyPCR" : "PolicyAuthorize")
                   << ", authPolicy " << hex(k.auth_policy, 32) << ")\n";

@@ -65,17 +65,45 @@ nlohmann::json token_for(const sk::storage::Sealed_key& k, const std::vector<uin
 
 }  // namespace
 
-sk::storage::Sealed_key seal_disk(const Seal_request& request) {
+sk::storage::Sealed_key seal_disk(const Seal_request& request, std::string* replaced) {
   Luks_disk disk(request.disk);
   const Disk_info& info = disk.info();
   std::string partition = request.partition;
   std::optional<Current_seal> current;
-  if (request.reseal) {
+  std::string unreadable;  // a seal is there but cannot be read (damaged, or an older revision)
+  try {
     current = read_seal(disk);
+  } catch (const Storage_error& e) {
+    if (request.reseal) throw;
+    unreadable = e.what();
+  }
+  if (!unreadable.empty()) {
+    if (!request.force) throw Storage_error(unreadable);
+    if (replaced) *replaced = "a seal that could not be read";
+  }
+  if (request.reseal) {
     if (!current) throw Storage_error(request.disk + ": not sealed yet: use `disk seal`");
     if (partition.empty()) partition = current->key.partition;
   }
   if (partition.empty()) throw Storage_error("--partition: required");
+  if (!info.label.empty() && info.label != partition) {
+    throw Storage_error(request.disk + ": created for partition \"" + info.label + "\", not \"" + partition +
+                        "\" (its LUKS2 label); create a disk for \"" + partition + "\" instead");
+  }
+  const auto mode_name = [](const sk::storage::Sealed_key& k) {
+    return std::string(k.mode == sk::storage::Seal_mode::pcr ? "PolicyPCR" : "PolicyAuthorize");
+  };
+  if (current) {
+    const std::string sealed_for = current->key.partition;
+    if (sealed_for != partition) {
+      throw Storage_error(request.disk + ": sealed for partition \"" + sealed_for + "\", not \"" + partition + "\"");
+    }
+    if (!request.reseal && !request.force) {
+      throw Storage_error(request.disk + ": already sealed for partition \"" + sealed_for + "\" (" + mode_name(current->key) +
+                          "); `disk reseal` seals it again, `disk seal --force` replaces the seal");
+    }
+    if (replaced) *replaced = "the " + mode_name(current->key) + " seal for partition \"" + sealed_for + "\"";
+  }
   if (partition.size() >= sk::storage::k_partition_name_size) {
     throw Storage_error("--partition: name must be 1.." +
                         std::to_string(sk::storage::k_partition_name_size - 1) + " characters");

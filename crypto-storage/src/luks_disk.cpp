@@ -180,6 +180,7 @@ Luks_disk::Luks_disk(const std::string& path) : path_(path) {
     throw Storage_error(path + ": not a bulkhead disk: " + what);
   };
   info_.uuid = crypt_get_uuid(cd_) ? crypt_get_uuid(cd_) : "";
+  info_.label = crypt_get_label(cd_) ? crypt_get_label(cd_) : "";
   info_.data_offset = crypt_get_data_offset(cd_) * 512;
   info_.sector_size = uint32_t(crypt_get_sector_size(cd_));
   info_.cipher = std::string(crypt_get_cipher(cd_) ? crypt_get_cipher(cd_) : "") + "-" +

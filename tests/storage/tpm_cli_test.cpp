@@ -59,6 +59,20 @@ TEST_CASE("bulkhead disk: seal with an administrator key, approve an update, uns
   REQUIRE(sealed.status == 0);
   CHECK(sealed.output.find("PolicyAuthorize") != std::string::npos);
   auto before = sha256_of_file(dir.file("open.img"));
+  // The disk was created for "open" (its LUKS2 label) and is sealed: neither another partition
+  // nor a second seal passes silently; each refusal is one line and writes nothing.
+  for (const auto& [args, expected] : std::vector<std::pair<std::string, std::string>>{
+           {" --partition classified", "created for partition \"open\", not \"classified\" (its LUKS2 label)"},
+           {" --partition open", "already sealed for partition \"open\" (PolicyAuthorize); `disk reseal` seals it "
+                                 "again, `disk seal --force` replaces the seal"}}) {
+    auto again = cli("disk seal --disk " + disk + " --manifest '" + v1 + "'" + args + tcti + " --passphrase-file '" +
+                     dir.file("pass") + "'");
+    INFO(again.output);
+    CHECK(again.status == 1);
+    CHECK(again.output.find(expected) != std::string::npos);
+    CHECK(std::count(again.output.begin(), again.output.end(), '\n') == 1);
+  }
+  CHECK(sha256_of_file(dir.file("open.img")) == before);
 
   REQUIRE(cli("disk sign-policy --key '" + dir.file("admin.pem") + "' --manifest '" + v1 +
               "' --disk " + disk + " -o '" + dir.file("v1.sig") + "'")

@@ -116,6 +116,7 @@ TEST_CASE("sealed to manifest A: opens under A, not under B; re-sealed to B: ope
   CHECK(describe_disk(f.disk).find("mode pcr, sha256 PCRs 8 9") != std::string::npos);
   auto no_passphrase = f.seal_request(f.manifest_b);
   no_passphrase.passphrase_file.reset();
+  no_passphrase.force = true;
   refused(f.disk, "--passphrase-file is required", [&] { (void)seal_disk(no_passphrase); });
   auto dump = run("cryptsetup luksDump '" + f.disk + "'");
   CHECK(dump.output.find("bulkhead-tpm2") != std::string::npos);
@@ -129,7 +130,19 @@ TEST_CASE("sealed to manifest A: opens under A, not under B; re-sealed to B: ope
     refused(f.disk, "PCR policy not satisfied",
             [&] { (void)unseal_disk(f.disk, f.tpm.tcti(), std::nullopt); });
   }
-  auto b = seal_disk(f.seal_request(f.manifest_b));
+  // A second seal replaces the first only when asked to, and says what it replaced.
+  refused(f.disk, "already sealed for partition \"classified\" (PolicyPCR); `disk reseal` seals it again, "
+                  "`disk seal --force` replaces the seal",
+          [&] { (void)seal_disk(f.seal_request(f.manifest_b)); });
+  auto other = f.seal_request(f.manifest_b);
+  other.partition = "open";
+  other.force = true;
+  refused(f.disk, "sealed for partition \"classified\", not \"open\"", [&] { (void)seal_disk(other); });
+  auto forced = f.seal_request(f.manifest_b);
+  forced.force = true;
+  std::string replaced;
+  auto b = seal_disk(forced, &replaced);
+  CHECK(replaced == "the PolicyPCR seal for partition \"classified\"");
   CHECK(std::memcmp(b.pcr_policy, k.pcr_policy, 32) != 0);
   CHECK(unseal_disk(f.disk, f.tpm.tcti(), std::nullopt) == f.recovered());
 
@@ -191,8 +204,10 @@ TEST_CASE("another TPM is refused; the recovery passphrase still opens the disk"
   refused(f.disk, "wrong TPM", [&] { (void)unseal_disk(f.disk, f.tpm.tcti(), std::nullopt); });
   CHECK(f.recovered().size() == 64);
   CHECK(run("cryptsetup open --test-passphrase --key-file '" + f.pass + "' '" + f.disk + "'").status == 0);
-  // Recovery re-seals it to the new TPM.
-  (void)seal_disk(f.seal_request(f.manifest_a));
+  // Recovery re-seals it to the new TPM, replacing the seal the old TPM made.
+  auto recovery = f.seal_request(f.manifest_a);
+  recovery.force = true;
+  (void)seal_disk(recovery);
   CHECK(unseal_disk(f.disk, f.tpm.tcti(), std::nullopt) == f.recovered());
 }
 

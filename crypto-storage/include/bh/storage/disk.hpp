@@ -43,9 +43,12 @@ struct Seal_request {
   std::optional<std::string> signed_policy;    // for unsealing a current authorize-mode seal
   std::optional<std::string> authorize_key;    // administrator's public PEM: PolicyAuthorize
   bool reseal = false;  // partition and mode (with its administrator key) default to the current seal's
+  bool force = false;   // seal: replace an existing seal (reseal always replaces its own)
 };
-// Seals (or re-seals) the volume key; replaces any previous seal. Returns the blob written.
-sk::storage::Sealed_key seal_disk(const Seal_request& request);
+// Seals (or re-seals) the volume key. Refuses a partition other than the one the disk was
+// created for (its LUKS2 label) or already sealed for, and a `seal` of a sealed disk without
+// force. Returns the blob written; `replaced` names the seal it replaced, if any.
+sk::storage::Sealed_key seal_disk(const Seal_request& request, std::string* replaced = nullptr);
 
 // Unseals through the TPM and checks the key against the LUKS2 digest.
 Secret unseal_disk(const std::string& disk, const std::string& tcti,

@@ -49,6 +49,7 @@ struct Disk_info {
   uint64_t data_size = 0;    // bytes
   uint32_t sector_size = 0;
   std::string cipher;         // "aes-xts-plain64"
+  std::string label;          // LUKS2 label: the partition `disk create` made it for
   uint64_t keyslots_end = 0;  // first byte after the LUKS2 keyslot area
 };
 
