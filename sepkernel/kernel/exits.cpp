@@ -86,6 +86,36 @@ bool emulate_xsetbv(uint16_t part) {
   return true;
 }
 
+// EFER (SK-CPU-1): the partition's own, in its VMCB. A write may set only SCE, LME and NXE (what
+// the CPUID a partition sees offers; SVME and the rest are reserved to it), and may not change
+// LME while paging is on, as the CPU requires; anything else is an MSR violation. LMA stays the
+// CPU's (a write's LMA bit is ignored), SVME the kernel's (set for VMRUN, never shown). Returns
+// as handle_exit does.
+bool emulate_efer(uint16_t part, bool write) {
+  constexpr uint64_t k_sce = 1u << 0, k_lme = 1u << 8, k_lma = 1u << 10, k_nxe = 1u << 11, k_svme = 1u << 12;
+  svm::Vmcb& v = vmcb(part);
+  Partition_runtime& rt = partition(part);
+  const uint64_t current = v.at<uint64_t>(svm::k_efer);
+  if (!write) {
+    if (!skip(part, insn::Skipped::rdmsr)) return violation(part, audit::Event::instruction_violation, false, "rdmsr not decodable");
+    const uint64_t shown = current & ~k_svme;
+    v.at<uint64_t>(svm::k_rax) = uint32_t(shown);
+    rt.regs.rdx = uint32_t(shown >> 32);
+    return true;
+  }
+  const uint64_t value = (uint64_t(uint32_t(rt.regs.rdx)) << 32) | uint32_t(v.at<uint64_t>(svm::k_rax));
+  const bool paging = v.at<uint64_t>(svm::k_cr0) & (1u << 31);
+  // LMA is the CPU's: what a write says of it is ignored.
+  if ((value & ~(k_sce | k_lme | k_nxe | k_lma)) != 0 || (paging && (value & k_lme) != (current & k_lme))) {
+    char detail[96];
+    log::format(detail, sizeof detail, "msr=0x%x write value=0x%lx (EFER: SCE, LME, NXE only)", 0xC0000080u, value);
+    return violation(part, audit::Event::msr_violation, true, detail);
+  }
+  if (!skip(part, insn::Skipped::wrmsr)) return violation(part, audit::Event::instruction_violation, false, "wrmsr not decodable");
+  v.at<uint64_t>(svm::k_efer) = (value & ~k_lma) | (current & k_lma) | k_svme;
+  return true;
+}
+
 void filtered_cpuid(uint16_t part) {
   svm::Vmcb& v = vmcb(part);
   Partition_runtime& rt = partition(part);
@@ -159,6 +189,7 @@ bool handle_exit(uint16_t part) {
                   unsigned((info1 >> 4) & 7));  // SZ8/SZ16/SZ32 bits: 1, 2 or 4 bytes
       return violation(part, audit::Event::io_violation, true, detail);
     case svm::k_exit_msr:
+      if (uint32_t(rt.regs.rcx) == 0xC0000080u) return emulate_efer(part, info1 != 0);
       log::format(detail, sizeof detail, "msr=0x%x %s", unsigned(rt.regs.rcx), info1 ? "write" : "read");
       return violation(part, audit::Event::msr_violation, true, detail);
     case svm::k_exit_npf:

@@ -67,9 +67,14 @@ TEST_CASE("attack: with on_violation = inject_fault the denied port gets #GP", "
   CHECK(q->serial_lines(std::regex("part=open event=shutdown")).size() == 1);
 }
 
-TEST_CASE("attack: writing EFER is refused", "[kernel][attack]") {
+// SK-CPU-1: EFER is the partition's own (SCE, LME, NXE), SVME never shown nor settable.
+TEST_CASE("attack: EFER: the partition's own bits only, SVME refused", "[kernel][attack]") {
   harness::Work_dir dir("kernel-attack_msr_efer");
-  run_attack(dir, {"attack_msr_efer", "open", "classified", "part=open event=msr_violation detail=\"msr=0xc0000080 write\""});
+  auto q = run_attack(dir, {"attack_msr_efer", "open", "classified",
+                            "part=open event=msr_violation detail=\"msr=0xc0000080 write value=0x1000 \\(EFER: SCE, LME, "
+                            "NXE only\\)\""});
+  CHECK(q->serial_lines(std::regex("^\\[open\\] attack: EFER read 0x0, 0x801 after setting SCE and NXE, 0x0 after "
+                                   "clearing$")).size() == 1);
 }
 
 TEST_CASE("attack: writing the APIC base MSR is refused", "[kernel][attack]") {

@@ -17,6 +17,15 @@ void build_iopm(const policy::Policy& p, uint16_t part, uint8_t* iopm) {
 
 void build_msrpm(uint8_t* msrpm) {
   for (size_t i = 0; i < k_msrpm_size; ++i) msrpm[i] = 0xFF;
+  for (uint32_t msr : k_switched_msrs) {
+    uint32_t base = 0;  // the bit offset of the MSR's range, as msr_intercepted() computes it
+    if (msr >= 0xC0000000u) {
+      base = 0x800 * 8;
+      msr -= 0xC0000000u;
+    }
+    const uint32_t bit = base + msr * 2;  // read bit, then write bit
+    msrpm[bit / 8] &= uint8_t(~(3u << (bit % 8)));
+  }
 }
 
 bool io_intercepted(const uint8_t* iopm, uint16_t port, uint32_t size) {
