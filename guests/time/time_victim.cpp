@@ -5,7 +5,8 @@
 // median start offset within the major frame), how many were more than 1 ms off, its share of
 // the CPU (stalls of more than 200 us inside its own frames not counted as its own) and the time
 // those stalls took:
-//   time: window=W frames=100 worst_start_us=D late_frames=L share_permille=S stolen_us=T
+//   time: window=W frames=100 worst_start_us=D late_frames=L missed_frames=M share_permille=S stolen_us=T
+// (M: major frames in which it did not run at all).
 // major_frame_us comes from the policy it is built for (20 ms, its own frame 10 ms).
 #include "guest.hpp"
 
@@ -55,7 +56,7 @@ extern "C" void guest_main() {
     // more than 5 ms inside the victim's own frame) shifts the reference of all the others.
     static int32_t offset[k_window];
     uint64_t last = rdtsc(), start = 0;
-    uint32_t frames = 0, since_first_us = 0, run_us = 0, span_us = 0, stolen_us = 0;
+    uint32_t frames = 0, since_first_us = 0, run_us = 0, span_us = 0, stolen_us = 0, last_k = 0, missed = 0;
     while (frames <= k_window) {
       const uint64_t now = rdtsc();
       if (now - last > boundary) {  // descheduled from `last` to `now`: a new frame starts at `now`
@@ -65,6 +66,8 @@ extern "C" void guest_main() {
           span_us += step;
           since_first_us += step;
           const uint32_t k = (since_first_us + k_major_us / 2) / k_major_us;
+          if (k > last_k + 1) missed += k - last_k - 1;  // major frames in which it never ran
+          last_k = k;
           offset[frames - 1] = int32_t(since_first_us) - int32_t(k * k_major_us);
         }
         start = now;
@@ -88,7 +91,7 @@ extern "C" void guest_main() {
       if (dev > 1000) ++late;
     }
     run_us = run_us > stolen_us ? run_us - stolen_us : 0;
-    guest::log("time: window=%u frames=%u worst_start_us=%u late_frames=%u share_permille=%u stolen_us=%u", window,
-               k_window, worst, late, span_us ? run_us * 1000 / span_us : 0, stolen_us);
+    guest::log("time: window=%u frames=%u worst_start_us=%u late_frames=%u missed_frames=%u share_permille=%u stolen_us=%u",
+               window, k_window, worst, late, missed, span_us ? run_us * 1000 / span_us : 0, stolen_us);
   }
 }

@@ -360,7 +360,8 @@ TEST_CASE("time: a partition flooding the kernel cannot delay or shorten the oth
       q->wait_for_serial(std::regex("^\\[open\\] time: window=3 "), k_deadline, false);
   INFO(line);
   const unsigned worst = number_after(line, "worst_start_us="), share = number_after(line, "share_permille="),
-                 late = number_after(line, "late_frames=");
+                 late = number_after(line, "late_frames="), missed = number_after(line, "missed_frames=");
+  CHECK(missed == 0);    // major frames in which the victim did not run at all
   CHECK(late <= 3);      // frames starting more than 1 ms off the schedule, of 100
   CHECK(worst < 5000);   // none by a quarter of the other partition's frame
   CHECK(share > 420);
