@@ -6,6 +6,7 @@
 #include "kernel/guest_memory.hpp"
 #include "kernel/kernel.hpp"
 #include "kernel/log.hpp"
+#include "kernel/virtual_uart.hpp"
 #include "kernel/timer.hpp"
 #include "sk/guest_paging.hpp"
 #include "sk/insn_length.hpp"
@@ -185,6 +186,7 @@ bool handle_exit(uint16_t part) {
       return violation(part, audit::Event::instruction_violation, true, detail);
     case svm::k_exit_ioio:
       if (console::emulate_io(part, info1, info2)) return true;  // virtual i8042 / CRTC
+      if (uart::emulate_io(part, info1, info2)) return true;     // virtual 16550 at 0x3F8
       log::format(detail, sizeof detail, "port=0x%x %s size=%u", unsigned(info1 >> 16), (info1 & 1) ? "in" : "out",
                   unsigned((info1 >> 4) & 7));  // SZ8/SZ16/SZ32 bits: 1, 2 or 4 bytes
       return violation(part, audit::Event::io_violation, true, detail);
