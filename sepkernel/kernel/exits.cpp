@@ -117,6 +117,22 @@ bool emulate_efer(uint16_t part, bool write) {
   return true;
 }
 
+// A partition with `virtual_pc` sees a PC whose ports it does not own are empty, as on a real
+// board: a read returns all ones (a floating bus), a write goes nowhere. That is what a PC
+// operating system's probes expect (PCI configuration at 0xCF8, the RTC, port 0x80, ...), and
+// no other partition's or the kernel's device is behind any of them. String I/O stays a violation.
+bool absent_port(uint16_t part, uint64_t info1, uint64_t next_rip) {
+  if (!policy().partitions[part].virtual_pc || (info1 & 4)) return false;
+  svm::Vmcb& v = vmcb(part);
+  if (info1 & 1) {
+    const uint64_t ones = (info1 & 0x10) ? 0xFF : (info1 & 0x20) ? 0xFFFF : 0xFFFFFFFF;  // SZ8, SZ16, SZ32
+    uint64_t& rax = v.at<uint64_t>(svm::k_rax);
+    rax = ones == 0xFFFFFFFF ? ones : (rax & ~ones) | ones;  // IN EAX clears RAX's upper half
+  }
+  v.at<uint64_t>(svm::k_rip) = next_rip;
+  return true;
+}
+
 void filtered_cpuid(uint16_t part) {
   svm::Vmcb& v = vmcb(part);
   Partition_runtime& rt = partition(part);
@@ -132,6 +148,7 @@ void filtered_cpuid(uint16_t part) {
       r.ecx |= 1u << 31;                          // hypervisor present
       r.ecx &= ~((1u << 3) | (1u << 5) | (1u << 15) | (1u << 21) | (1u << 24));  // MONITOR, VMX, PDCM, x2APIC, TSC-deadline
       r.edx &= ~(1u << 9);                        // no local APIC: the LAPIC is the kernel's
+      r.edx &= ~((1u << 7) | (1u << 12) | (1u << 14));  // MCE, MTRR, MCA: the machine's banks and ranges are the kernel's
       r.ecx &= ~(1u << 27);                       // OSXSAVE mirrors the partition's own CR4
       if (v.at<uint64_t>(svm::k_cr4) & (1u << 18)) r.ecx |= 1u << 27;
     }
@@ -187,6 +204,7 @@ bool handle_exit(uint16_t part) {
     case svm::k_exit_ioio:
       if (console::emulate_io(part, info1, info2)) return true;  // virtual i8042 / CRTC
       if (uart::emulate_io(part, info1, info2)) return true;     // virtual 16550 at 0x3F8
+      if (absent_port(part, info1, info2)) return true;          // virtual PC: no device there
       log::format(detail, sizeof detail, "port=0x%x %s size=%u", unsigned(info1 >> 16), (info1 & 1) ? "in" : "out",
                   unsigned((info1 >> 4) & 7));  // SZ8/SZ16/SZ32 bits: 1, 2 or 4 bytes
       return violation(part, audit::Event::io_violation, true, detail);

@@ -6,7 +6,8 @@
 //   platform: ram_size u64, kernel_reserved.base u64, kernel_reserved.size u64, cpu_count u8
 //   label_count u32; per label: name[32], level u8
 //   partition_count u32; per partition: name[32], label u16, colour_fg u8, colour_bg u8, cpu u8,
-//     on_violation u8, console u8, attestation_agent u8, debug_log u8, memory (base u64, size u64),
+//     on_violation u8, console u8, attestation_agent u8, debug_log u8, virtual_pc u8,
+//     memory (base u64, size u64),
 //     image[64], image_sha256[32], disk[64], io_count u32, io (first u16, count u16) * io_count,
 //     mmio_count u32, mmio (base u64, size u64) * mmio_count, irq_count u32, irq u8 * irq_count
 //   channel_count u32; per channel: name[32], writer u16, reader u16, memory (u64, u64), guest u64
@@ -138,6 +139,7 @@ void write_content(const Policy& p, Writer& w) {
     w.u8(q.console ? 1 : 0);
     w.u8(q.attestation_agent ? 1 : 0);
     w.u8(q.debug_log ? 1 : 0);
+    w.u8(q.virtual_pc ? 1 : 0);
     w.range(q.memory);
     w.string(q.image.text, k_path_len);
     w.bytes(q.image_sha256, sizeof q.image_sha256);
@@ -201,6 +203,7 @@ void read_content(Reader& r, Policy& p) {
     q.console = r.flag();
     q.attestation_agent = r.flag();
     q.debug_log = r.flag();
+    q.virtual_pc = r.flag();
     q.memory = r.range();
     r.string(q.image.text);
     for (auto& b : q.image_sha256) b = r.u8();

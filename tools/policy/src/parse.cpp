@@ -224,6 +224,7 @@ struct Parser {
     file(t, src.map.partitions.back(), "disk", false, p.disk, nullptr);
     p.console = t.boolean("console", false);
     p.debug_log = t.boolean("debug_log", false);
+    p.virtual_pc = t.boolean("virtual_pc", false);
     p.attestation_agent = t.boolean("attestation_agent", false);
     if (auto v = t.string("on_violation", false)) {
       if (*v == "stop") {

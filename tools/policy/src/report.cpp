@@ -143,6 +143,7 @@ nlohmann::json to_json(const sp::Policy& p) {
         {"disk", text(q.disk.text, sizeof q.disk.text)},
         {"console", q.console},
         {"debug_log", q.debug_log},
+        {"virtual_pc", q.virtual_pc},
         {"attestation_agent", q.attestation_agent},
         {"on_violation", on_violation_name(q.on_violation)},
         {"io", io},

@@ -74,6 +74,7 @@ struct Partition {
   bool console;              // has a virtual screen and keyboard on the trusted path
   bool attestation_agent;    // may ask the kernel for a TPM quote (SK-CAP-1)
   bool debug_log;            // may write to the kernel's debug log
+  bool virtual_pc;           // sees a PC: ports it does not own read as absent (docs/kernel.md)
   Range memory;              // host-physical; the guest sees it at guest-physical 0
   Path image;                // file name of the partition image
   uint8_t image_sha256[32];  // filled by the compiler from the image file
