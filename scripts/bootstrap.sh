@@ -25,7 +25,9 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exec "$(dirname "$0")/linux-guest.sh"  # the Linux guest's kernel and busybox, not installed
+fi
 
 echo "bootstrap: installing ${missing[*]}" >&2
 SUDO=""
@@ -33,3 +35,4 @@ if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+exec "$(dirname "$0")/linux-guest.sh"

@@ -36,6 +36,24 @@ void copy(uint8_t* to, const uint8_t* from, uint32_t n) {
   for (uint32_t i = 0; i < n; ++i) to[i] = from[i];
 }
 
+inline uint64_t rdtsc() {
+  uint32_t lo, hi;
+  asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+  return (uint64_t(hi) << 32) | lo;
+}
+
+// The TSC's rate in kHz, measured against the kernel's clock over 50 ms: Linux cannot
+// calibrate it itself here (its PIT loops count exits, not time), so it is told
+// (tsc_early_khz=).
+uint32_t tsc_khz() {
+  const uint64_t t0 = guest::now_us(), c0 = rdtsc();
+  while (guest::now_us() < t0 + 50000) {
+  }
+  const uint64_t t1 = guest::now_us(), c1 = rdtsc();
+  const uint32_t us = uint32_t(t1 - t0), ticks = uint32_t(c1 - c0);
+  return ticks / us * 1000 + (ticks % us) * 1000 / us;  // 32-bit division only (no libgcc)
+}
+
 struct __attribute__((packed)) E820 {
   uint64_t addr, size;
   uint32_t type;
@@ -74,7 +92,18 @@ extern "C" void guest_main() {
   put<uint32_t>(zp, 0x218, initrd_at);                  // ramdisk_image
   put<uint32_t>(zp, 0x21C, rd_size);                    // ramdisk_size
   put<uint32_t>(zp, 0x228, k_cmdline);                  // cmd_line_ptr
-  copy(reinterpret_cast<uint8_t*>(k_cmdline), reinterpret_cast<const uint8_t*>(k_command_line), sizeof k_command_line);
+  char* line = reinterpret_cast<char*>(k_cmdline);
+  copy(reinterpret_cast<uint8_t*>(line), reinterpret_cast<const uint8_t*>(k_command_line), sizeof k_command_line);
+  const uint32_t khz = tsc_khz();
+  {
+    char digits[12];
+    uint32_t n = 0;
+    for (uint32_t v = khz; n == 0 || v; v /= 10) digits[n++] = char('0' + v % 10);
+    char* at = line + sizeof k_command_line - 1;
+    for (const char* s = " tsc_early_khz="; *s;) *at++ = *s++;
+    while (n) *at++ = digits[--n];
+    *at = '\0';
+  }
   const E820 map[] = {{0, 0x9F000, 1}, {0x9F000, 0x61000, 2}, {0x100000, k_ram - 0x100000, 1}};
   zp[0x1E8] = sizeof map / sizeof map[0];
   copy(zp + 0x2D0, reinterpret_cast<const uint8_t*>(map), sizeof map);

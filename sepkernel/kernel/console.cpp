@@ -4,6 +4,7 @@
 // interrupt and by any CPU that stops a partition (redraw), under g_screen_lock; each virtual
 // i8042 by CPU 0 (delivering keys) and by its partition's CPU (I/O exits), under its own lock.
 #include "kernel/console.hpp"
+#include "kernel/virtual_pc.hpp"
 
 #include "arch/x86_64/cpu.hpp"
 #include "drivers/i8042.hpp"
@@ -192,6 +193,10 @@ void before_vmrun(uint16_t part) {
   if (!c.irq_pending) return;
   Lock_guard guard(c.lock);
   c.irq_pending = false;
+  if (policy().partitions[part].virtual_pc) {  // a PC: IRQ 1 through its own virtual PIC
+    pc::raise(part, 1);
+    return;
+  }
   svm::Vmcb& v = vmcb(part);
   // V_IRQ with priority 15, ignoring V_TPR; taken when the guest's IF allows (V_INTR_MASKING
   // keeps host interrupts apart). QEMU clears V_IRQ when the guest takes it.

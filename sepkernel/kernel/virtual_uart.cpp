@@ -5,6 +5,7 @@
 #include "arch/x86_64/svm.hpp"
 #include "kernel/kernel.hpp"
 #include "kernel/log.hpp"
+#include "kernel/virtual_pc.hpp"
 #include "sk/hypercall_abi.hpp"
 #include "virt/uart16550.hpp"
 
@@ -59,6 +60,10 @@ bool emulate_io(uint16_t part, uint64_t info1, uint64_t next_rip) {
   } else {
     uint8_t sent = 0;
     if (p.chip.write(uint8_t(port - k_base), uint8_t(rax), sent)) send(part, p, sent);
+    // On a virtual PC the THR-empty interrupt is IRQ 4: an edge whenever the guest sends a
+    // byte or enables it (the transmitter is empty again at once).
+    const uint8_t offset = uint8_t(port - k_base);
+    if (p.chip.thre_interrupt() && (offset == 0 || offset == 1)) pc::raise(part, 4);
   }
   v.at<uint64_t>(svm::k_rip) = next_rip;
   return true;

@@ -18,6 +18,9 @@ class Uart16550 {
   // A write of register offset 0..7. Returns true and sets `sent` if the byte went out
   // through THR (DLAB clear, offset 0).
   bool write(uint8_t offset, uint8_t value, uint8_t& sent);
+  // True while the guest enables the THR-empty interrupt (IER bit 1): as the transmitter is
+  // always empty, the line is then always asserted (the kernel raises IRQ 4 on each write).
+  bool thre_interrupt() const { return ier_ & 0x02; }
 
  private:
   uint8_t ier_ = 0, lcr_ = 0, mcr_ = 0, scr_ = 0, dll_ = 0x0C, dlm_ = 0;  // 9600 baud at reset
