@@ -86,6 +86,14 @@ extern "C" void guest_main() {
   for (uint32_t i = 0; i < 4096; ++i) zp[i] = 0;
   const uint32_t hdr_end = 0x202 + bz[0x201];
   copy(zp + 0x1F1, bz + 0x1F1, hdr_end - 0x1F1);
+  // screen_info: an 80x25 colour VGA text screen at 0xB8000 (the trusted path's virtual screen
+  // of this partition; its row 0 is never shown, the indicator is).
+  zp[0x06] = 3;                                         // orig_video_mode
+  zp[0x07] = 80;                                        // orig_video_cols
+  zp[0x0E] = 25;                                        // orig_video_lines
+  zp[0x0F] = 1;                                         // orig_video_isVGA
+  put<uint16_t>(zp, 0x10, 16);                          // orig_video_points
+  zp[0x01] = 24;                                        // orig_y: start at the bottom row
   zp[0x210] = 0xFF;                                     // type_of_loader: undefined
   zp[0x211] |= 0x01;                                    // LOADED_HIGH
   put<uint32_t>(zp, 0x214, load);                       // code32_start

@@ -17,7 +17,8 @@ double uptime_of(const std::string& line) { return std::strtod(line.substr(line.
 
 // In each partition the kernel boots through its own decompressor to /init of the busybox
 // initramfs; its console (ttyS0, the virtual 16550, interrupt-driven through the virtual PIC)
-// reaches the log as that partition's lines; its clock (the TSC, told its rate by the loader)
+// reaches the log as that partition's lines, its VGA console the partition's screen on the
+// trusted path; its clock (the TSC, told its rate by the loader)
 // and its timer (the virtual 8254 on IRQ 0) keep time: `sleep 2` lasts 2 s. Nothing is stopped.
 TEST_CASE("linux: unmodified Debian kernels boot to /init in both partitions and keep time", "[kernel][linux]") {
   harness::Work_dir dir("kernel-linux");
@@ -41,5 +42,14 @@ TEST_CASE("linux: unmodified Debian kernels boot to /init in both partitions and
     CHECK(b - a > 3.9);
     CHECK(b - a < 5.0);
   }
+  // Its VGA text console (vgacon) is the trusted path's virtual screen of its partition: the
+  // focused one's kernel messages fill rows 1-24 under the kernel's own indicator in row 0.
+  const auto screen = q->read_vga_text();
+  CHECK(harness::Qemu::row_text(screen[0]).rfind(" [1] classified | classified | RUNNING", 0) == 0);
+  unsigned printk_rows = 0;
+  for (size_t row = 1; row < screen.size(); ++row) {
+    printk_rows += std::regex_search(harness::Qemu::row_text(screen[row]), std::regex("^\\[ *[0-9]+\\.[0-9]{6}\\] "));
+  }
+  CHECK(printk_rows >= 12);
   CHECK(q->serial_lines(std::regex("event=partition_stopped|PANIC|Kernel panic")).empty());
 }
