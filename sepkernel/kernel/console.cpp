@@ -182,6 +182,16 @@ bool emulate_io(uint16_t part, uint64_t info1, uint64_t next_rip) {
     }
   }
   if (refused) audit(part, audit::Event::device_refused, "i8042 command 0x%x has no effect on a virtual keyboard", out);
+  // A virtual PC's driver waits for IRQ 1 for each byte in the output buffer, replies to its
+  // commands included (the demo guests poll and get no interrupt for those).
+  if (policy().partitions[part].virtual_pc && (port == 0x60 || !in)) {
+    bool full;
+    {
+      Lock_guard guard(c.lock);
+      full = (c.i8042.read_status() & tp::Virtual_i8042::k_status_output_full) && (c.i8042.command_byte() & 1);
+    }
+    if (full) pc::raise(part, 1);
+  }
   if (in) rax = (rax & ~0xFFull) | result;
   v.at<uint64_t>(svm::k_rip) = next_rip;  // EXITINFO2: no NRIP save needed for I/O exits
   return true;
