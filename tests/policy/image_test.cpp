@@ -3,6 +3,8 @@
 // equals the source's model; every header field, every truncation and any flipped content byte
 // is refused with its own error; the validator stays inside its tables whatever the counts.
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -56,6 +58,38 @@ TEST_CASE("policy show --json of the compiled image equals the source model", "[
   auto text = bh::test::bulkhead("policy show " + out);
   CHECK(text.status == 0);
   CHECK(text.out.find("open-to-classified       open -> classified") != std::string::npos);
+  CHECK(text.out.find(", 1 CPU\n") != std::string::npos);
+  // Domain numbers as the indicator shows them, and every grant of each partition.
+  CHECK(text.out.find("  [1] classified: label classified, colour white/red, cpu 0, memory [0x2000000, +0x1000000), "
+                      "on_violation stop\n      image classified.elf sha256 ") != std::string::npos);
+  CHECK(text.out.find("  [2] open: label open,") != std::string::npos);
+  CHECK(text.out.find("      capabilities console, debug_log\n      io ports none; mmio none; irqs none\n") !=
+        std::string::npos);
+  std::remove(out.c_str());
+}
+
+TEST_CASE("policy show lists a partition's device grants, disk and capabilities", "[policy][image][cli]") {
+  std::string text;
+  {
+    std::ifstream in("policies/default.toml");
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const std::string anchor = "image = \"open.elf\"\n";
+  REQUIRE(text.find(anchor) != std::string::npos);
+  text.replace(text.find(anchor), anchor.size(),
+               anchor + "disk = \"classified.disk\"\nvirtual_pc = true\nio = [ { first = 0x2f8, count = 8 } ]\n"
+                        "mmio = [ { base = 0xfe000000, size = 0x1000 } ]\nirqs = [ 3 ]\n");
+  const std::string src = "/tmp/bh-show-" + std::to_string(getpid()) + ".toml", out = src + ".img";
+  std::ofstream(src) << text;
+  auto run = bh::test::bulkhead("policy compile " + src + " --image-dir tests/policy/fixtures/images -o " + out);
+  INFO(run.err);
+  REQUIRE(run.status == 0);
+  auto show = bh::test::bulkhead("policy show " + out);
+  CHECK(show.status == 0);
+  CHECK(show.out.find("  [2] open:") != std::string::npos);
+  CHECK(show.out.find("      disk classified.disk\n      capabilities console, debug_log, virtual_pc\n"
+                      "      io ports 0x2f8+8; mmio [0xfe000000, +0x1000); irqs 3\n") != std::string::npos);
+  std::remove(src.c_str());
   std::remove(out.c_str());
 }
 

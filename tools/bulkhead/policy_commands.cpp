@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `bulkhead policy check|compile|show`: the policy pipeline source -> validated model -> image.
 #include <fmt/core.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -110,19 +112,38 @@ sp::Policy read_checked_image(const std::string& path) {
 }
 
 void print_layout(const nlohmann::json& j) {
-  fmt::print("platform: ram {}, kernel reserved [{}, +{}), {} CPU(s)\n", j["platform"]["ram"].get<std::string>(),
+  const int cpus = j["platform"]["cpus"].get<int>();
+  fmt::print("platform: ram {}, kernel reserved [{}, +{}), {} CPU{}\n", j["platform"]["ram"].get<std::string>(),
              j["platform"]["kernel_reserved"]["base"].get<std::string>(),
-             j["platform"]["kernel_reserved"]["size"].get<std::string>(), j["platform"]["cpus"].get<int>());
+             j["platform"]["kernel_reserved"]["size"].get<std::string>(), cpus, cpus == 1 ? "" : "s");
   fmt::print("labels (low to high):");
   for (const auto& l : j["labels"]) fmt::print(" {}", l["name"].get<std::string>());
+  // Every partition with everything it is granted; [N] is the domain number the trusted path's
+  // indicator shows (1-based, in policy order).
   fmt::print("\npartitions:\n");
+  int number = 0;
   for (const auto& p : j["partitions"]) {
-    fmt::print("  {:<16} label {:<12} colour {}/{} cpu {} memory [{}, +{}) image {} on_violation {}{}{}\n",
+    ++number;
+    fmt::print("  [{}] {}: label {}, colour {}/{}, cpu {}, memory [{}, +{}), on_violation {}\n", number,
                p["name"].get<std::string>(), p["label"].get<std::string>(), p["colour"]["fg"].get<std::string>(),
                p["colour"]["bg"].get<std::string>(), p["cpu"].get<int>(), p["memory"]["base"].get<std::string>(),
-               p["memory"]["size"].get<std::string>(), p["image"].get<std::string>(),
-               p["on_violation"].get<std::string>(), p["console"].get<bool>() ? " console" : "",
-               p["attestation_agent"].get<bool>() ? " attestation-agent" : "");
+               p["memory"]["size"].get<std::string>(), p["on_violation"].get<std::string>());
+    fmt::print("      image {} sha256 {}\n", p["image"].get<std::string>(), p["image_sha256"].get<std::string>());
+    const std::string disk = p["disk"].get<std::string>();
+    fmt::print("      disk {}\n", disk.empty() ? "none" : disk);
+    std::vector<std::string> caps;
+    for (const char* cap : {"console", "debug_log", "virtual_pc", "attestation_agent"}) {
+      if (p[cap].get<bool>()) caps.push_back(cap);
+    }
+    fmt::print("      capabilities {}\n", caps.empty() ? std::string("none") : fmt::format("{}", fmt::join(caps, ", ")));
+    std::vector<std::string> io, mmio, irqs;
+    for (const auto& r : p["io"]) io.push_back(fmt::format("{}+{}", r["first"].get<std::string>(), r["count"].get<int>()));
+    for (const auto& r : p["mmio"]) {
+      mmio.push_back(fmt::format("[{}, +{})", r["base"].get<std::string>(), r["size"].get<std::string>()));
+    }
+    for (const auto& r : p["irqs"]) irqs.push_back(std::to_string(r.get<int>()));
+    auto list = [](const std::vector<std::string>& v) { return v.empty() ? std::string("none") : fmt::format("{}", fmt::join(v, ", ")); };
+    fmt::print("      io ports {}; mmio {}; irqs {}\n", list(io), list(mmio), list(irqs));
   }
   fmt::print("memory map (host-physical):\n");
   struct Row {
@@ -154,8 +175,9 @@ void print_layout(const nlohmann::json& j) {
   fmt::print("schedule:\n");
   for (const auto& c : j["schedule"]) {
     fmt::print("  cpu {} major frame {} us:", c["cpu"].get<int>(), c["major_frame_us"].get<uint32_t>());
-    for (const auto& f : c["frames"]) fmt::print(" {} {} us,", f["partition"].get<std::string>(), f["us"].get<uint32_t>());
-    fmt::print("\n");
+    std::vector<std::string> frames;
+    for (const auto& f : c["frames"]) frames.push_back(fmt::format("{} {} us", f["partition"].get<std::string>(), f["us"].get<uint32_t>()));
+    fmt::print(" {}\n", fmt::join(frames, ", "));
   }
 }
 
