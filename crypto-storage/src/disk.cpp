@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Disk creation, recovery, reading the current seal (both copies) and describing a disk.
 #include "bh/storage/disk.hpp"
+#include "sk/size_text.hpp"
 
 #include <botan/base64.h>
 #include <fcntl.h>
@@ -30,27 +31,12 @@ std::string generate_recovery_key() {
 }  // namespace
 
 uint64_t parse_size(const std::string& text) {
-  size_t used = 0;
-  unsigned long long value = 0;
-  try {
-    value = std::stoull(text, &used);
-  } catch (const std::exception&) {
-    throw Storage_error("--size: '" + text + "' is not a size (e.g. 64M, 2G)");
+  uint64_t bytes = 0;
+  const auto problem = sk::size_text::parse(text.data(), text.size(), bytes);
+  if (problem != sk::size_text::Problem::none) {
+    throw Storage_error("--size: '" + text + "' is not a size: " + sk::size_text::phrase(problem));
   }
-  std::string unit = text.substr(used);
-  int shift = 0;
-  if (unit == "K" || unit == "KiB")
-    shift = 10;
-  else if (unit == "M" || unit == "MiB")
-    shift = 20;
-  else if (unit == "G" || unit == "GiB")
-    shift = 30;
-  else if (unit == "T" || unit == "TiB")
-    shift = 40;
-  else if (!unit.empty())
-    throw Storage_error("--size: unknown unit '" + unit + "' (use K, M, G or T)");
-  if (value == 0 || value > (uint64_t(1) << (62 - shift))) throw Storage_error("--size: out of range");
-  return uint64_t(value) << shift;
+  return bytes;
 }
 
 void write_secret_file(const std::string& path, const Secret& secret) {

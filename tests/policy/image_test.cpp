@@ -71,7 +71,7 @@ TEST_CASE("policy show --json of the compiled image equals the source model", "[
 TEST_CASE("policy show lists a partition's device grants, disk and capabilities", "[policy][image][cli]") {
   std::string text;
   {
-    std::ifstream in("policies/default.toml");
+    std::ifstream in(std::string(BH_SOURCE_DIR) + "/policies/default.toml");
     text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
   const std::string anchor = "image = \"open.elf\"\n";
@@ -160,4 +160,33 @@ TEST_CASE("the validator stays inside its tables whatever the counts say", "[pol
       CHECK(sink.rules.front() == sk::Rule::limits);
     }
   }
+}
+
+// Sizes in a policy take the same units as `disk create --size` (sk/size_text.hpp); a string
+// size without a unit or with an unknown one is one SK-SYN-3 line.
+TEST_CASE("policy sizes: integers in bytes or strings with a unit, one syntax with the disk tool", "[policy][size]") {
+  std::string text;
+  {
+    std::ifstream in(std::string(BH_SOURCE_DIR) + "/policies/default.toml");
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const std::string from = "memory = { base = 0x3000000, size = 0x1000000 }";
+  REQUIRE(text.find(from) != std::string::npos);
+  const std::string src = std::string("/tmp/bh-size-") + std::to_string(getpid()) + ".toml";
+  auto with = [&](const std::string& size) {
+    std::string t = text;
+    t.replace(t.find(from), from.size(), "memory = { base = 0x3000000, size = " + size + " }");
+    std::ofstream(src) << t;
+    return bh::test::bulkhead("policy check " + src + " --image-dir tests/policy/fixtures/images");
+  };
+  CHECK(with("\"16M\"").status == 0);
+  CHECK(with("\"16MiB\"").status == 0);
+  auto no_unit = with("\"16\"");
+  CHECK(no_unit.status == 1);
+  CHECK(no_unit.err.find("\"memory.size\" = \"16\" is not a size: no unit") != std::string::npos);
+  auto bad_unit = with("\"16Q\"");
+  CHECK(bad_unit.status == 1);
+  CHECK(bad_unit.err.find("SK-SYN-3") != std::string::npos);
+  CHECK(bad_unit.err.find("unknown unit") != std::string::npos);
+  std::remove(src.c_str());
 }

@@ -171,7 +171,11 @@ TEST_CASE("a damaged or mismatched sealed-key blob is refused, disk unchanged", 
 }
 
 TEST_CASE("sizes parse with binary units and bad sizes are named", "[storage][disk]") {
-  CHECK(parse_size("4096") == 4096);
+  // One syntax everywhere (sk/size_text.hpp): a unit is required, so "4096" meant as MiB
+  // cannot become 4096 bytes.
+  CHECK_THROWS_WITH(parse_size("4096"), Catch::Contains("'4096' is not a size: no unit"));
+  CHECK(parse_size("4K") == 4096);
+  CHECK(parse_size("64MiB") == 64ull << 20);
   CHECK(parse_size("64M") == 64ull << 20);
   CHECK(parse_size("2G") == 2ull << 30);
   CHECK_THROWS_WITH(parse_size("12Q"), Catch::Contains("--size"));

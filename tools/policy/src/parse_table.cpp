@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The consuming table reader of the front end (see parse_table.hpp).
+#include "sk/size_text.hpp"
 #include "parse_table.hpp"
 
 #include <algorithm>
@@ -51,6 +52,24 @@ std::optional<uint64_t> Table::integer(std::string_view key, bool required, uint
   return static_cast<uint64_t>(v->get());
 }
 
+std::optional<uint64_t> Table::size(std::string_view key, bool required) {
+  const toml::node* n = take(key, required);
+  if (n == nullptr) return std::nullopt;
+  if (const auto* v = n->as_integer()) {
+    if (v->get() >= 0) return static_cast<uint64_t>(v->get());
+  } else if (const auto* s = n->as_string()) {
+    uint64_t bytes = 0;
+    const auto problem = sk::size_text::parse(s->get().data(), s->get().size(), bytes);
+    if (problem == sk::size_text::Problem::none) return bytes;
+    f_.add(line_of(*n), sk::Rule::syn_type,
+           where_ + ": \"" + prefix_ + std::string(key) + "\" = \"" + s->get() + "\" is not a size: " +
+               sk::size_text::phrase(problem));
+    return std::nullopt;
+  }
+  type_error(*n, key, "a size: a non-negative integer in bytes or a string with a unit (\"16M\")");
+  return std::nullopt;
+}
+
 std::optional<std::string> Table::string(std::string_view key, bool required) {
   const toml::node* n = take(key, required);
   if (n == nullptr) return std::nullopt;
@@ -78,7 +97,7 @@ std::optional<sk::policy::Range> Table::range(std::string_view key, bool require
   if (t == nullptr) return std::nullopt;
   Table sub(f_, *t, where_, lines_, prefix_ + std::string(key) + ".");
   auto base = sub.integer("base", true, 0, INT64_MAX);
-  auto size = sub.integer("size", true, 0, INT64_MAX);
+  auto size = sub.size("size", true);
   sub.finish();
   if (!base || !size) return std::nullopt;
   return sk::policy::Range{*base, *size};

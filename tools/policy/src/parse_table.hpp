@@ -37,6 +37,8 @@ class Table {
   // The node under key, marked as consumed (null if absent; then SK-SYN-3 if required).
   const toml::node* take(std::string_view key, bool required);
   std::optional<uint64_t> integer(std::string_view key, bool required, uint64_t min, uint64_t max);
+  // A size: an integer in bytes, or a string with a unit ("16M", sk/size_text.hpp).
+  std::optional<uint64_t> size(std::string_view key, bool required);
   std::optional<std::string> string(std::string_view key, bool required);
   bool boolean(std::string_view key, bool fallback);
   // {base, size} inline table.
