@@ -26,3 +26,11 @@ Proof. reflexivity. Qed.
 Example reader_write_reaches_writer :
   ~ view_eq 1 writer reader grant (Part 0) s0 (step 1 writer grant frames schedule s0 (Write 1 0 5)).
 Proof. simpl. intros [H _]. specialize (H 0). unfold read in H. simpl in H. discriminate. Qed.
+
+(* So in that variant the obligation itself is false, not merely its proof broken: local
+   respect (Separation.v, `local_respect`, restated here for the variant's step) has this
+   counterexample, the reader's write. *)
+Example write_back_breaks_local_respect :
+  ~ (forall a u s, interferes 1 writer reader (dom_of a) u = false ->
+       view_eq 1 writer reader grant u s (step 1 writer grant frames schedule s a)).
+Proof. intro H. apply reader_write_reaches_writer. apply H. reflexivity. Qed.
