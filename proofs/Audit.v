@@ -11,3 +11,4 @@ Print Assumptions key_reaches_indicated_partition.
 Print Assumptions focus_changes_only_on_sak.
 Print Assumptions sak_reaches_no_partition.
 Print Assumptions keys_only_while_focused.
+Print Assumptions keys_confidential.

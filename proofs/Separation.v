@@ -139,7 +139,7 @@ Definition step (s : state) (a : action) : state :=
         mk_state (store s) (stopped s) (fun q => if q =? p then S (refused s q) else refused s q)
                  (focus s) (inbox s) (frame s) (audit s) (events s)
   | Key k =>
-      mk_state (store s) (stopped s) (refused s) (focus s)
+      mk_state (store s) (stopped s) (refused s) (focus s)  (* KEY-STEP: a key touches one inbox *)
                (fun q => if q =? focus s then inbox s q ++ [k] else inbox s q) (frame s) (audit s)
                (events s)
   | Sak t => mk_state (store s) (stopped s) (refused s) t (inbox s) (frame s) (audit s) (events s)
@@ -420,6 +420,76 @@ Proof.
     + destruct (negb (running s p)); [rewrite app_nil_r; reflexivity |].
       destruct ((c <? nchan) && (writer c =? p)); simpl; rewrite app_nil_r; reflexivity.
     + destruct (q =? focus s); [reflexivity | rewrite app_nil_r; reflexivity].
+Qed.
+
+(* Keyboard confidentiality (issue 15): the keys typed while another partition holds the focus
+   are invisible to p. Purging them from a trace leaves everything p observes unchanged, its
+   counters included; so no partition can count or time another domain's keystrokes through
+   any observable of the model. *)
+Fixpoint purge_keys (p : nat) (s : state) (trace : list action) : list action :=
+  match trace with
+  | [] => []
+  | a :: rest =>
+      match a with
+      | Key _ => if focus s =? p then a :: purge_keys p (step s a) rest else purge_keys p (step s a) rest
+      | _ => a :: purge_keys p (step s a) rest
+      end
+  end.
+
+(* Two states that differ at most in other partitions' inboxes. *)
+Definition same_but_inboxes (p : nat) (s t : state) : Prop :=
+  store s = store t /\ stopped s = stopped t /\ refused s = refused t /\ focus s = focus t /\
+  inbox s p = inbox t p /\ frame s = frame t /\ audit s = audit t /\ events s = events t.
+
+Lemma same_but_inboxes_step : forall p s t a,
+  same_but_inboxes p s t -> same_but_inboxes p (step s a) (step t a).
+Proof.
+  intros p [st sp rf fo ib fr au ev] [st' sp' rf' fo' ib' fr' au' ev'] a
+         (Hst & Hsp & Hrf & Hfo & Hib & Hfr & Hau & Hev).
+  simpl in *. subst.
+  destruct a; unfold step, running, stop, set_store; simpl.
+  - destruct (negb (schedule fr' =? p0) || sp' p0);
+      [| destruct (grant p0 g) as [[[r o] []] |]]; repeat split; assumption.
+  - destruct (negb (schedule fr' =? p0)); repeat split; assumption.
+  - destruct (negb (schedule fr' =? p0)); [repeat split; assumption |].
+    destruct ((c <? nchan) && (writer c =? p0)); repeat split; assumption.
+  - repeat split; try reflexivity. simpl. rewrite Hib. reflexivity.
+  - repeat split; assumption.
+  - repeat split; assumption.
+Qed.
+
+Lemma same_but_inboxes_unfocused_key : forall p s t k,
+  focus s <> p -> same_but_inboxes p s t -> same_but_inboxes p (step s (Key k)) t.
+Proof.
+  intros p [st sp rf fo ib fr au ev] t k Hf (Hst & Hsp & Hrf & Hfo & Hib & Hfr & Hau & Hev).
+  simpl in *. repeat split; try assumption.
+  simpl. destruct (p =? fo) eqn:E; [apply Nat.eqb_eq in E; congruence | assumption].
+Qed.
+
+Lemma purge_keys_related : forall trace p s t,
+  same_but_inboxes p s t -> same_but_inboxes p (run s trace) (run t (purge_keys p s trace)).
+Proof.
+  induction trace as [| a rest IH]; intros p s t H; [exact H |].
+  change (run s (a :: rest)) with (run (step s a) rest).
+  destruct a as [q g v | q | q c | k | tgt | ];
+    try (apply (IH p (step s _) (step t _)); apply same_but_inboxes_step; exact H).
+  unfold purge_keys; fold purge_keys.
+  destruct (focus s =? p) eqn:E.
+  - apply (IH p (step s (Key k)) (step t (Key k))). apply same_but_inboxes_step. exact H.
+  - apply (IH p (step s (Key k)) t). apply same_but_inboxes_unfocused_key; [apply Nat.eqb_neq; exact E | exact H].
+Qed.
+
+Theorem keys_confidential : forall trace s p,
+  view_eq (Part p) (run s trace) (run s (purge_keys p s trace)).
+Proof.
+  intros trace s p.
+  assert (H : same_but_inboxes p s s) by (repeat split).
+  destruct (purge_keys_related trace p s s H) as (Hst & Hsp & Hrf & Hfo & Hib & Hfr & Hau & Hev).
+  simpl. split; [intro g; unfold read; rewrite Hst; reflexivity |].
+  rewrite Hsp, Hrf, Hfo, Hfr.
+  split; [reflexivity |]. split; [reflexivity |]. split; [exact Hib |].
+  split; [reflexivity |]. split; [reflexivity |].
+  intros c _ _. rewrite Hev. reflexivity.
 Qed.
 
 End Kernel.

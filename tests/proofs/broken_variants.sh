@@ -7,6 +7,8 @@
 #     back into its channel). tests/proofs/Counterexample.v gives a reader's write that changes
 #     what the writer observes: it is refused by the real model (the kernel stops the reader),
 #     and against the variant it checks and refutes the statement of `local_respect`.
+#  3. a key counted for the running partition (the outside review's variant): KeyCounter.v
+#     refutes the statement of `keys_confidential` against it and is refused by the real model.
 #  2. no SK-FLOW-1: tests/proofs/FlowDown.v shows a policy with a downward channel for which the
 #     statement of `no_flow_down` is false; and the model with the hypothesis deleted fails to
 #     check inside `no_flow_down` and nowhere else (no other theorem rests on it).
@@ -38,6 +40,29 @@ if (cd "$WORK/witness" && coqc -Q . Bulkhead Separation.v && coqc -Q . Bulkhead 
   echo "write-back variant: the counterexample checks: a reader's write reaches the writer, and local_respect's statement is false"
 else
   echo "write-back variant: the counterexample does not check:"; cat "$WORK/witness.log"; status=1
+fi
+# 3. Keyboard confidentiality: the variant in which a key also bumps the running partition's
+# counter. The counterexample is refused by the real model ...
+mkdir -p "$WORK/keys-real" && cp "$SRC"/proofs/Separation.v "$SRC"/tests/proofs/KeyCounter.v "$WORK/keys-real/"
+if (cd "$WORK/keys-real" && coqc -Q . Bulkhead Separation.v && coqc -Q . Bulkhead KeyCounter.v) >"$WORK/keys-real.log" 2>&1; then
+  echo "real model: a key counted for the running partition: the counterexample checks"; status=1
+elif grep -q "KeyCounter.v" "$WORK/keys-real.log" && grep -q "counted_key_reaches_running_partition\|Error" "$WORK/keys-real.log"; then
+  echo "real model: the key-counting counterexample is refused, as it must be"
+else
+  echo "real model: the key-counting counterexample failed for another reason:"; cat "$WORK/keys-real.log"; status=1
+fi
+# ... and checks against the variant (its proofs dropped: only its definitions are used),
+# refuting the statement of keys_confidential.
+mkdir -p "$WORK/keys" && cp "$SRC"/proofs/Separation.v "$SRC"/tests/proofs/KeyCounter.v "$WORK/keys/"
+sed -i -e 's/      mk_state (store s) (stopped s) (refused s) (focus s)  (\* KEY-STEP/      mk_state (store s) (stopped s) (fun q => if running s q then S (refused s q) else refused s q) (focus s)  (* KEY-STEP/' \
+    "$WORK/keys/Separation.v"
+perl -0pi -e 's/\nProof\. [^\n]*Qed\./\nAdmitted./g; s/\nProof\..*?\nQed\./\nAdmitted./gs' "$WORK/keys/Separation.v"
+if cmp -s <(grep KEY-STEP "$SRC/proofs/Separation.v") <(grep KEY-STEP "$WORK/keys/Separation.v"); then
+  echo "key-counting variant: the patch did not apply (the KEY-STEP line moved?)"; status=1
+elif (cd "$WORK/keys" && coqc -Q . Bulkhead Separation.v && coqc -Q . Bulkhead KeyCounter.v) >"$WORK/keys.log" 2>&1; then
+  echo "key-counting variant: the counterexample checks: keys_confidential's statement is false there"
+else
+  echo "key-counting variant: the counterexample does not check:"; cat "$WORK/keys.log"; status=1
 fi
 # 2. SK-FLOW-1: its counterexample holds against the real model ...
 mkdir -p "$WORK/flow" && cp "$SRC"/proofs/Separation.v "$SRC"/tests/proofs/FlowDown.v "$WORK/flow/"
