@@ -111,30 +111,63 @@ std::optional<Current_seal> read_seal(Luks_disk& disk) {
   return seal;
 }
 
-std::string describe_disk(const std::string& path) {
+nlohmann::json describe_disk_json(const std::string& path) {
   Luks_disk disk(path);
   const Disk_info& info = disk.info();
-  std::ostringstream out;
-  out << "disk " << path << ": LUKS2 " << info.cipher << ", uuid " << info.uuid << "\n"
-      << "  data: offset " << info.data_offset << ", " << info.data_size << " bytes, sector "
-      << info.sector_size << ", XTS tweak = byte offset / 512\n";
+  nlohmann::json j = {{"path", path},
+                      {"uuid", info.uuid},
+                      {"created_for", info.label},
+                      {"cipher", info.cipher},
+                      {"data", {{"offset", info.data_offset}, {"size", info.data_size}, {"sector_size", info.sector_size}}},
+                      {"keyslots", disk.active_keyslots()},
+                      {"seal", nullptr}};
   auto seal = read_seal(disk);
-  if (!seal) {
+  if (!seal) return j;
+  const auto& k = seal->key;
+  std::vector<int> pcrs;
+  for (int i = 0; i < 24; ++i) {
+    if (k.pcr_mask & (1u << i)) pcrs.push_back(i);
+  }
+  nlohmann::json s = {{"partition", std::string(k.partition)},
+                      {"mode", k.mode == sk::storage::Seal_mode::pcr ? "pcr" : "authorize"},
+                      {"pcrs", pcrs},
+                      {"pcr_policy", hex(k.pcr_policy, 32)},
+                      {"auth_policy", hex(k.auth_policy, 32)},
+                      {"storage_primary", hex(k.parent_name.data, k.parent_name.size)}};
+  if (k.mode == sk::storage::Seal_mode::authorize) {
+    s["administrator_key"] = hex(k.admin_key_name.data, k.admin_key_name.size);
+  }
+  if (!seal->manifest_sha256.empty()) s["manifest_sha256"] = seal->manifest_sha256;
+  j["seal"] = s;
+  return j;
+}
+
+std::string describe_disk(const std::string& path) {
+  const nlohmann::json j = describe_disk_json(path);
+  std::ostringstream out;
+  out << "disk " << path << ": LUKS2 " << j["cipher"].get<std::string>() << ", uuid " << j["uuid"].get<std::string>()
+      << "\n";
+  const std::string label = j["created_for"].get<std::string>();
+  out << "  created for partition " << (label.empty() ? "(none recorded)" : label) << "\n";
+  out << "  data: offset " << j["data"]["offset"].get<uint64_t>() << ", " << j["data"]["size"].get<uint64_t>()
+      << " bytes, sector " << j["data"]["sector_size"].get<uint32_t>() << ", XTS tweak = byte offset / 512\n";
+  out << "  recovery keyslots:";
+  if (j["keyslots"].empty()) out << " none (only the TPM can open it)";
+  for (const auto& slot : j["keyslots"]) out << " " << slot.get<int>();
+  out << "\n";
+  if (j["seal"].is_null()) {
     out << "  seal: none (open with the recovery passphrase; run `bulkhead disk seal`)\n";
     return out.str();
   }
-  const auto& k = seal->key;
-  out << "  seal: partition " << k.partition << ", mode "
-      << (k.mode == sk::storage::Seal_mode::pcr ? "pcr" : "authorize") << ", sha256 PCRs";
-  for (uint32_t i = 0; i < 24; ++i) {
-    if (k.pcr_mask & (1u << i)) out << " " << i;
-  }
-  out << "\n  PolicyPCR digest " << hex(k.pcr_policy, 32) << "\n  authPolicy       " << hex(k.auth_policy, 32)
-      << "\n  storage primary  " << hex(k.parent_name.data, k.parent_name.size) << "\n";
-  if (k.mode == sk::storage::Seal_mode::authorize) {
-    out << "  administrator key " << hex(k.admin_key_name.data, k.admin_key_name.size) << "\n";
-  }
-  if (!seal->manifest_sha256.empty()) out << "  manifest sha256  " << seal->manifest_sha256 << "\n";
+  const auto& s = j["seal"];
+  out << "  seal: partition " << s["partition"].get<std::string>() << ", mode " << s["mode"].get<std::string>()
+      << ", sha256 PCRs";
+  for (const auto& p : s["pcrs"]) out << " " << p.get<int>();
+  out << "\n  PolicyPCR digest " << s["pcr_policy"].get<std::string>() << "\n  authPolicy       "
+      << s["auth_policy"].get<std::string>() << "\n  storage primary  " << s["storage_primary"].get<std::string>()
+      << "\n";
+  if (s.contains("administrator_key")) out << "  administrator key " << s["administrator_key"].get<std::string>() << "\n";
+  if (s.contains("manifest_sha256")) out << "  manifest sha256  " << s["manifest_sha256"].get<std::string>() << "\n";
   return out.str();
 }
 

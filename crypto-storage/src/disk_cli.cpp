@@ -26,6 +26,7 @@ struct Options {
   uint64_t epoch = 0;  // sign-policy --epoch (0: not revocable)
   uint32_t sector_size = 4096;
   bool force = false;  // seal --force
+  bool json = false;   // show --json
 };
 
 // Runs one command; a Storage_error becomes one line on stderr and exit status 1.
@@ -250,9 +251,18 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
     });
   });
 
-  CLI::App* show = disk->add_subcommand("show", "describe a disk and its seal");
+  CLI::App* show = disk->add_subcommand("show", "describe a disk: the partition it was made for, keyslots, its seal");
   show->add_option("--disk", o->disk, "disk image")->required();
-  show->callback([o] { guarded("show", [&] { std::cout << describe_disk(o->disk); }); });
+  show->add_flag("--json", o->json, "print the description as JSON");
+  show->callback([o] {
+    guarded("show", [&] {
+      if (o->json) {
+        std::cout << describe_disk_json(o->disk).dump(2) << "\n";
+      } else {
+        std::cout << describe_disk(o->disk);
+      }
+    });
+  });
 }
 
 }  // namespace bh::storage

@@ -265,6 +265,16 @@ sk::storage::Luks_digest Luks_disk::volume_key_digest() {
   return fail("none covers the data segment");
 }
 
+std::vector<int> Luks_disk::active_keyslots() {
+  std::vector<int> slots;
+  const int count = crypt_keyslot_max(CRYPT_LUKS2);
+  for (int i = 0; i < count; ++i) {
+    const crypt_keyslot_info s = crypt_keyslot_status(cd_, i);
+    if (s == CRYPT_SLOT_ACTIVE || s == CRYPT_SLOT_ACTIVE_LAST) slots.push_back(i);
+  }
+  return slots;
+}
+
 std::optional<std::string> Luks_disk::token_json() {
   int count = crypt_token_max(CRYPT_LUKS2);
   for (int i = 0; i < count; ++i) {

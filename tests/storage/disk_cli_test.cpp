@@ -2,6 +2,7 @@
 // `bulkhead disk` as a user runs it (the bulkhead binary): output, exit status, and one error line on failure
 // with the disk left unchanged.
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "test_util.hpp"
 
@@ -49,6 +50,15 @@ TEST_CASE("bulkhead disk create, show and recover from the command line", "[stor
   CHECK(shown.status == 0);
   CHECK(shown.out.find("2097152 bytes, sector 4096") != std::string::npos);
   CHECK(shown.out.find("seal: none") != std::string::npos);
+  CHECK(shown.out.find("  created for partition open\n") != std::string::npos);
+  CHECK(shown.out.find("  recovery keyslots: 0\n") != std::string::npos);
+  auto json = run_split(dir, "disk show --json --disk '" + disk + "'");
+  CHECK(json.status == 0);
+  const auto j = nlohmann::json::parse(json.out);
+  CHECK(j["created_for"] == "open");
+  CHECK(j["keyslots"] == nlohmann::json::array({0}));
+  CHECK(j["data"]["size"] == 2097152);
+  CHECK(j["seal"].is_null());
 
   auto before = sha256_of_file(disk);
   write_file(dir.file("wrong"), "recovery wordz\n");

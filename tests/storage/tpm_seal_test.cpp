@@ -114,6 +114,11 @@ TEST_CASE("sealed to manifest A: opens under A, not under B; re-sealed to B: ope
   CHECK(k.mode == sk::storage::Seal_mode::pcr);
   CHECK(k.pcr_mask == ((1u << 8) | (1u << 9)));
   CHECK(describe_disk(f.disk).find("mode pcr, sha256 PCRs 8 9") != std::string::npos);
+  const auto described = describe_disk_json(f.disk);
+  CHECK(described["seal"]["partition"] == "classified");
+  CHECK(described["seal"]["mode"] == "pcr");
+  CHECK(described["seal"]["pcrs"] == nlohmann::json::array({8, 9}));
+  CHECK(described["seal"]["auth_policy"].get<std::string>().size() == 64);
   auto no_passphrase = f.seal_request(f.manifest_b);
   no_passphrase.passphrase_file.reset();
   no_passphrase.force = true;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <optional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,10 @@ sk::storage::Signed_policy sign_policy(const std::string& private_key_pem, const
 
 // A human-readable summary (LUKS2 layout, seal mode, PCRs, digests).
 std::string describe_disk(const std::string& disk);
+// The same as JSON: {"path", "uuid", "created_for", "cipher", "data": {offset, size, sector_size},
+// "keyslots": [..], "seal": null or {"partition", "mode", "pcrs": [..], "pcr_policy",
+// "auth_policy", "storage_primary", "administrator_key"?, "manifest_sha256"?}}.
+nlohmann::json describe_disk_json(const std::string& disk);
 
 // Writes a secret to a new file with mode 0600 (refuses to overwrite).
 void write_secret_file(const std::string& path, const Secret& secret);

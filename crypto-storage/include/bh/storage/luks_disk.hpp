@@ -83,6 +83,8 @@ class Luks_disk {
 
   // The bulkhead-tpm2 token's JSON text, if the disk has one.
   std::optional<std::string> token_json();
+  // The LUKS2 keyslots in use (the recovery passphrase's is 0 after `disk create`).
+  std::vector<int> active_keyslots();
   // Replaces (or adds) the bulkhead-tpm2 token.
   void set_token_json(const std::string& json);
 
