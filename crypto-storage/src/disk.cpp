@@ -142,6 +142,35 @@ nlohmann::json describe_disk_json(const std::string& path) {
   return j;
 }
 
+std::string remove_seal(const std::string& path, const std::string& passphrase_file) {
+  Luks_disk disk(path);
+  std::optional<Current_seal> seal;
+  std::string what = "a seal that could not be read";
+  try {
+    seal = read_seal(disk);
+    if (!seal) throw Storage_error(path + ": not sealed: nothing to remove");
+    what = std::string("the ") + (seal->key.mode == sk::storage::Seal_mode::pcr ? "PolicyPCR" : "PolicyAuthorize") +
+           " seal for partition \"" + seal->key.partition + "\"";
+  } catch (const Storage_error& e) {
+    if (std::string(e.what()).find("not sealed") != std::string::npos) throw;
+  }
+  (void)recover_volume_key(disk, passphrase_file);  // throws if the passphrase does not open it
+  // Token first, then the area: an interruption leaves an area without a token, which every
+  // tool reports (and `disk seal --force` or a second `remove-seal` clears).
+  disk.remove_token();
+  write_sealed_area(path, {});
+  return what;
+}
+
+void change_recovery_passphrase(const std::string& path, const std::string& old_file, const std::string& new_file) {
+  Luks_disk disk(path);
+  const Secret old_passphrase = read_passphrase_file(old_file), new_passphrase = read_passphrase_file(new_file);
+  if (old_passphrase == new_passphrase) throw Storage_error(new_file + ": the new passphrase is the old one");
+  disk.change_passphrase(old_passphrase, new_passphrase);
+  Luks_disk again(path);
+  (void)recover_volume_key(again, new_file);
+}
+
 std::string describe_disk(const std::string& path) {
   const nlohmann::json j = describe_disk_json(path);
   std::ostringstream out;

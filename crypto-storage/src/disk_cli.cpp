@@ -251,6 +251,26 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
     });
   });
 
+  CLI::App* remove = disk->add_subcommand("remove-seal", "remove the disk's seal; the recovery passphrase must open it");
+  remove->add_option("--disk", o->disk, "disk image")->required();
+  remove->add_option("--passphrase-file", o->passphrase_file, "recovery passphrase (checked first)")->required();
+  remove->callback([o] {
+    guarded("remove-seal", [&] {
+      const std::string what = remove_seal(o->disk, o->passphrase_file);
+      std::cout << "removed " << what << " from " << o->disk << "; it opens with the recovery passphrase only\n";
+    });
+  });
+  CLI::App* passphrase = disk->add_subcommand("passphrase", "change the recovery passphrase");
+  passphrase->add_option("--disk", o->disk, "disk image")->required();
+  passphrase->add_option("--passphrase-file", o->passphrase_file, "the current recovery passphrase")->required();
+  passphrase->add_option("--new-passphrase-file", o->recovery_file, "the new one")->required();
+  passphrase->callback([o] {
+    guarded("passphrase", [&] {
+      change_recovery_passphrase(o->disk, o->passphrase_file, o->recovery_file);
+      std::cout << "changed the recovery passphrase of " << o->disk << "\n";
+    });
+  });
+
   CLI::App* show = disk->add_subcommand("show", "describe a disk: the partition it was made for, keyslots, its seal");
   show->add_option("--disk", o->disk, "disk image")->required();
   show->add_flag("--json", o->json, "print the description as JSON");

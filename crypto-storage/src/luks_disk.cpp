@@ -265,6 +265,28 @@ sk::storage::Luks_digest Luks_disk::volume_key_digest() {
   return fail("none covers the data segment");
 }
 
+void Luks_disk::remove_token() {
+  const int count = crypt_token_max(CRYPT_LUKS2);
+  for (int i = 0; i < count; ++i) {
+    const char* type = nullptr;
+    crypt_token_info status = crypt_token_status(cd_, i, &type);
+    if (status != CRYPT_TOKEN_INVALID && status != CRYPT_TOKEN_INACTIVE && type != nullptr &&
+        std::strcmp(type, k_token_type) == 0) {
+      if (crypt_token_json_set(cd_, i, nullptr) < 0) {
+        throw Storage_error(path_ + ": cannot remove the " + std::string(k_token_type) + " token: " + log_);
+      }
+    }
+  }
+}
+
+void Luks_disk::change_passphrase(const Secret& old_passphrase, const Secret& new_passphrase) {
+  int r = crypt_keyslot_change_by_passphrase(cd_, CRYPT_ANY_SLOT, CRYPT_ANY_SLOT,
+                                             reinterpret_cast<const char*>(old_passphrase.data()), old_passphrase.size(),
+                                             reinterpret_cast<const char*>(new_passphrase.data()), new_passphrase.size());
+  if (r == -EPERM) throw Storage_error(path_ + ": wrong recovery passphrase (no keyslot opens with it)");
+  if (r < 0) throw Storage_error(path_ + ": cannot change the passphrase: " + (log_.empty() ? std::strerror(-r) : log_));
+}
+
 std::vector<int> Luks_disk::active_keyslots() {
   std::vector<int> slots;
   const int count = crypt_keyslot_max(CRYPT_LUKS2);

@@ -105,3 +105,53 @@ TEST_CASE("bulkhead disk: seal with an administrator key, approve an update, uns
   CHECK(cli("disk unseal --disk " + disk + tcti + " --signed-policy '" + dir.file("v2.sig") + "'").status ==
         0);
 }
+
+// Removing a seal needs the recovery passphrase to open the disk first (nothing may leave a disk
+// that nothing opens); changing the passphrase replaces the old one. Every refusal is one line
+// and writes nothing.
+TEST_CASE("bulkhead disk remove-seal and passphrase", "[storage][tpm][cli]") {
+  Scratch_dir dir;
+  Swtpm tpm(dir);
+  const std::string disk = "'" + dir.file("open.img") + "'", tcti = " --tcti '" + tpm.tcti() + "'";
+  write_file(dir.file("pass"), "recovery words");
+  write_file(dir.file("wrong"), "recovery wordz");
+  write_file(dir.file("new"), "other recovery words");
+  const std::string v1 = manifest(dir, "v1.json", "open image v1");
+  const std::string policy = write_disk_policy(dir.file(""));
+  REQUIRE(cli("disk create --policy '" + policy + "' --partition open --size 1M -o " + disk +
+              " --recovery-passphrase-file '" + dir.file("pass") + "' --pbkdf pbkdf2 --pbkdf2-iterations 1000")
+              .status == 0);
+  REQUIRE(cli("disk seal --disk " + disk + " --manifest '" + v1 + "' --partition open" + tcti + " --passphrase-file '" +
+              dir.file("pass") + "'")
+              .status == 0);
+  auto refused = [&](const std::string& args, const std::string& expected) {
+    const auto before = sha256_of_file(dir.file("open.img"));
+    auto r = cli(args);
+    INFO(r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.find(expected) != std::string::npos);
+    CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+    CHECK(sha256_of_file(dir.file("open.img")) == before);
+  };
+  refused("disk remove-seal --disk " + disk + " --passphrase-file '" + dir.file("wrong") + "'",
+          "wrong recovery passphrase");
+  auto removed = cli("disk remove-seal --disk " + disk + " --passphrase-file '" + dir.file("pass") + "'");
+  INFO(removed.output);
+  REQUIRE(removed.status == 0);
+  CHECK(removed.output.find("removed the PolicyPCR seal for partition \"open\"") != std::string::npos);
+  CHECK(cli("disk show --disk " + disk).output.find("seal: none") != std::string::npos);
+  refused("disk remove-seal --disk " + disk + " --passphrase-file '" + dir.file("pass") + "'", "not sealed");
+
+  refused("disk passphrase --disk " + disk + " --passphrase-file '" + dir.file("wrong") + "' --new-passphrase-file '" +
+              dir.file("new") + "'",
+          "wrong recovery passphrase");
+  refused("disk passphrase --disk " + disk + " --passphrase-file '" + dir.file("pass") + "' --new-passphrase-file '" +
+              dir.file("pass") + "'",
+          "the new passphrase is the old one");
+  REQUIRE(cli("disk passphrase --disk " + disk + " --passphrase-file '" + dir.file("pass") + "' --new-passphrase-file '" +
+              dir.file("new") + "'")
+              .status == 0);
+  CHECK(cli("disk recover --disk " + disk + " --passphrase-file '" + dir.file("pass") + "'").status == 1);
+  CHECK(cli("disk recover --disk " + disk + " --passphrase-file '" + dir.file("new") + "'").status == 0);
+  CHECK(cli("disk show --disk " + disk).output.find("recovery keyslots: ") != std::string::npos);
+}

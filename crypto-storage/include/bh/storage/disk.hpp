@@ -69,6 +69,14 @@ std::string describe_disk(const std::string& disk);
 // "auth_policy", "storage_primary", "administrator_key"?, "manifest_sha256"?}}.
 nlohmann::json describe_disk_json(const std::string& disk);
 
+// Removes the disk's seal (the token and the sealed-key area) after checking that the recovery
+// passphrase opens the disk, so that removing it never leaves a disk nothing can open. Returns
+// what was removed ("the PolicyPCR seal for partition \"x\"").
+std::string remove_seal(const std::string& disk, const std::string& passphrase_file);
+// Replaces the recovery passphrase (the keyslot the old one opens), then checks the new one opens
+// the disk.
+void change_recovery_passphrase(const std::string& disk, const std::string& old_file, const std::string& new_file);
+
 // Writes a secret to a new file with mode 0600 (refuses to overwrite).
 void write_secret_file(const std::string& path, const Secret& secret);
 

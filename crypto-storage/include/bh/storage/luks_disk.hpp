@@ -83,6 +83,10 @@ class Luks_disk {
 
   // The bulkhead-tpm2 token's JSON text, if the disk has one.
   std::optional<std::string> token_json();
+  // Removes the bulkhead-tpm2 token (nothing if there is none).
+  void remove_token();
+  // Replaces the passphrase of the keyslot `old_passphrase` opens; the other keyslots stay.
+  void change_passphrase(const Secret& old_passphrase, const Secret& new_passphrase);
   // The LUKS2 keyslots in use (the recovery passphrase's is 0 after `disk create`).
   std::vector<int> active_keyslots();
   // Replaces (or adds) the bulkhead-tpm2 token.
