@@ -109,7 +109,7 @@ void check_name_table(Reporter& r, Subject subject, const char* kind, uint32_t c
     for (uint32_t j = 0; j < i; ++j) {
       if (same_name(n, name_of(j))) {
         r.report(Rule::name_unique, subject, i, 0, "name").str(kind).str(" name ").quoted(n)
-            .str(" is already used by ").str(kind).str(" ").dec(j);
+            .str(" is already used by ").str(kind).str(" ").dec(j + 1);  // 1-based, as the indicator numbers domains
         break;
       }
     }

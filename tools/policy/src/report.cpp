@@ -75,7 +75,14 @@ std::vector<Diagnostic> check(const Source& source) {
       out.push_back({source.map.line_of(v), sk::rule_id(v.rule), text(v.message, sizeof v.message)});
     }
   }
-  std::stable_sort(out.begin(), out.end(), [](const Diagnostic& a, const Diagnostic& b) {
+  // Causes before their consequences: a malformed file, a name used twice, or a table over its
+  // limit make later rules report what follows from them (a partition "never scheduled" because
+  // its name is another's), so those come first, then everything in file order.
+  auto cause = [](const Diagnostic& d) {
+    return d.rule.rfind("SK-SYN-", 0) == 0 || d.rule == "SK-NAME-1" || d.rule == "SK-LIM-1";
+  };
+  std::stable_sort(out.begin(), out.end(), [&](const Diagnostic& a, const Diagnostic& b) {
+    if (cause(a) != cause(b)) return cause(a);
     return a.line != b.line ? a.line < b.line : a.rule < b.rule;
   });
   return out;
