@@ -2,6 +2,8 @@
 // The `bulkhead disk` subcommands: argument parsing, progress display, one-line errors.
 #include "bh/storage/disk_cli.hpp"
 
+#include "bh/cli/input_file.hpp"
+
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -11,6 +13,7 @@
 #include <iterator>
 #include <memory>
 
+#include "bh/cli/input_file.hpp"
 #include "bh/storage/disk.hpp"
 #include "bh/storage/sectors.hpp"
 
@@ -106,8 +109,8 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
   });
 
   auto add_seal_options = [o](CLI::App* c) {
-    c->add_option("--disk", o->disk, "disk image")->required();
-    c->add_option("--manifest", o->manifest, "reference manifest of the build")->required();
+    c->add_option("--disk", o->disk, "disk image")->required()->check(bh::cli::input_file());
+    c->add_option("--manifest", o->manifest, "reference manifest of the build")->required()->check(bh::cli::input_file());
     auto* partition =
         c->add_option("--partition", o->partition, "partition name (reseal: default the sealed one)");
     if (std::string(c->get_name()) == "seal") {
@@ -115,7 +118,7 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
       c->add_flag("--force", o->force, "replace the disk's existing seal");
     }
     c->add_option("--tcti", o->tcti, "TPM, e.g. swtpm:host=127.0.0.1,port=2321")->required();
-    c->add_option("--passphrase-file", o->passphrase_file, "recovery passphrase (source of the volume key)");
+    c->add_option("--passphrase-file", o->passphrase_file, "recovery passphrase (source of the volume key)")->check(bh::cli::input_file());
     c->add_option("--authorize-key", o->authorize_key,
                   "administrator public key (PEM): seal with PolicyAuthorize");
   };
@@ -154,9 +157,9 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
 
   CLI::App* unseal =
       disk->add_subcommand("unseal", "unseal through the TPM and check the key opens the disk");
-  unseal->add_option("--disk", o->disk, "disk image")->required();
+  unseal->add_option("--disk", o->disk, "disk image")->required()->check(bh::cli::input_file());
   unseal->add_option("--tcti", o->tcti, "TPM")->required();
-  unseal->add_option("--signed-policy", o->signed_policy, "administrator-approved policy (authorize mode)");
+  unseal->add_option("--signed-policy", o->signed_policy, "administrator-approved policy (authorize mode)")->check(bh::cli::input_file());
   unseal->add_option("--export-key", o->export_key, "write the volume key to this new file (mode 0600)");
   unseal->callback([o] {
     guarded("unseal", [&] {
@@ -170,8 +173,8 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
   });
 
   CLI::App* recover = disk->add_subcommand("recover", "open the disk with the recovery passphrase");
-  recover->add_option("--disk", o->disk, "disk image")->required();
-  recover->add_option("--passphrase-file", o->passphrase_file, "recovery passphrase")->required();
+  recover->add_option("--disk", o->disk, "disk image")->required()->check(bh::cli::input_file());
+  recover->add_option("--passphrase-file", o->passphrase_file, "recovery passphrase")->required()->check(bh::cli::input_file());
   recover->add_option("--export-key", o->export_key, "write the volume key to this new file (mode 0600)");
   recover->callback([o] {
     guarded("recover", [&] {
@@ -206,8 +209,8 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
 
   CLI::App* sign = disk->add_subcommand("sign-policy", "approve the PCR policy of a new manifest for one disk");
   sign->add_option("--key", o->key, "administrator private key (PEM)")->required();
-  sign->add_option("--manifest", o->manifest, "new reference manifest")->required();
-  sign->add_option("--disk", o->disk, "the disk the approval is for (its partition and identity)")->required();
+  sign->add_option("--manifest", o->manifest, "new reference manifest")->required()->check(bh::cli::input_file());
+  sign->add_option("--disk", o->disk, "the disk the approval is for (its partition and identity)")->required()->check(bh::cli::input_file());
   sign->add_option("-o,--output", o->output, "signed policy file")->required();
   sign->add_option("--epoch", o->epoch, "revocable: valid while the TPM's approval epoch has this value");
   sign->callback([o] {
@@ -219,10 +222,10 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
   });
 
   auto add_open_options = [o](CLI::App* c) {
-    c->add_option("--disk", o->disk, "disk image")->required();
-    c->add_option("--passphrase-file", o->passphrase_file, "recovery passphrase");
+    c->add_option("--disk", o->disk, "disk image")->required()->check(bh::cli::input_file());
+    c->add_option("--passphrase-file", o->passphrase_file, "recovery passphrase")->check(bh::cli::input_file());
     c->add_option("--tcti", o->tcti, "TPM (instead of the passphrase)");
-    c->add_option("--signed-policy", o->signed_policy, "approval (PolicyAuthorize disks)");
+    c->add_option("--signed-policy", o->signed_policy, "approval (PolicyAuthorize disks)")->check(bh::cli::input_file());
     c->add_option("--sector", o->sector, "first sector (disk sector size, from the data segment start)");
   };
   CLI::App* read = disk->add_subcommand("read", "decrypt sectors of the data segment to a file");
@@ -252,8 +255,8 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
   });
 
   CLI::App* remove = disk->add_subcommand("remove-seal", "remove the disk's seal; the recovery passphrase must open it");
-  remove->add_option("--disk", o->disk, "disk image")->required();
-  remove->add_option("--passphrase-file", o->passphrase_file, "recovery passphrase (checked first)")->required();
+  remove->add_option("--disk", o->disk, "disk image")->required()->check(bh::cli::input_file());
+  remove->add_option("--passphrase-file", o->passphrase_file, "recovery passphrase (checked first)")->required()->check(bh::cli::input_file());
   remove->callback([o] {
     guarded("remove-seal", [&] {
       const std::string what = remove_seal(o->disk, o->passphrase_file);
@@ -261,8 +264,8 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
     });
   });
   CLI::App* passphrase = disk->add_subcommand("passphrase", "change the recovery passphrase");
-  passphrase->add_option("--disk", o->disk, "disk image")->required();
-  passphrase->add_option("--passphrase-file", o->passphrase_file, "the current recovery passphrase")->required();
+  passphrase->add_option("--disk", o->disk, "disk image")->required()->check(bh::cli::input_file());
+  passphrase->add_option("--passphrase-file", o->passphrase_file, "the current recovery passphrase")->required()->check(bh::cli::input_file());
   passphrase->add_option("--new-passphrase-file", o->recovery_file, "the new one")->required();
   passphrase->callback([o] {
     guarded("passphrase", [&] {
@@ -272,7 +275,7 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
   });
 
   CLI::App* show = disk->add_subcommand("show", "describe a disk: the partition it was made for, keyslots, its seal");
-  show->add_option("--disk", o->disk, "disk image")->required();
+  show->add_option("--disk", o->disk, "disk image")->required()->check(bh::cli::input_file());
   show->add_flag("--json", o->json, "print the description as JSON");
   show->callback([o] {
     guarded("show", [&] {

@@ -77,7 +77,16 @@ TEST_CASE("the default policy is valid and the CLI's exit codes say so", "[polic
   auto missing = bh::test::bulkhead("policy check tests/policy/fixtures/no-such-file.toml");
   CHECK(missing.status == 2);
   CHECK(bh::test::lines(missing.err) ==
-        std::vector<std::string>{"bulkhead: tests/policy/fixtures/no-such-file.toml: cannot read the policy file"});
+        std::vector<std::string>{"bulkhead: policy: 'tests/policy/fixtures/no-such-file.toml' does not exist"});
+  // A directory where a file belongs: one line, exit 2, for every kind of input.
+  for (const std::string& command : {std::string("policy check tests"), std::string("policy show tests"),
+                                     std::string("disk show --disk tests"), std::string("eventlog show tests")}) {
+    auto dir = bh::test::bulkhead(command);
+    INFO(command);
+    CHECK(dir.status == 2);
+    CHECK(bh::test::lines(dir.err).size() == 1);
+    CHECK(dir.err.find("'tests' is a directory, not a file") != std::string::npos);
+  }
   auto usage = bh::test::bulkhead("policy check");
   CHECK(usage.status == 2);
 }

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <sstream>
 
+#include "bh/cli/input_file.hpp"
 #include "bh/attest/agent.hpp"
 #include "bh/attest/evidence.hpp"
 #include "bh/attest/quote.hpp"
@@ -132,9 +133,9 @@ void add_attest_commands(CLI::App& app) {
 
   auto v = std::make_shared<Verify_options>();
   CLI::App* verify = a->add_subcommand("verify", "check evidence against the reference manifest");
-  verify->add_option("--evidence", v->evidence, "evidence JSON (docs/attestation.md)")->required();
-  verify->add_option("--manifest", v->manifest, "reference manifest JSON (bulkhead manifest build)")->required();
-  verify->add_option("--ak", v->ak, "AK public key: PEM or TPM2B_PUBLIC (bulkhead tpm provision)")->required();
+  verify->add_option("--evidence", v->evidence, "evidence JSON (docs/attestation.md)")->required()->check(bh::cli::input_file());
+  verify->add_option("--manifest", v->manifest, "reference manifest JSON (bulkhead manifest build)")->required()->check(bh::cli::input_file());
+  verify->add_option("--ak", v->ak, "AK public key: PEM or TPM2B_PUBLIC (bulkhead tpm provision)")->required()->check(bh::cli::input_file());
   verify->add_option("--nonce", v->nonce, "the nonce this verifier gave the agent (hex)")->required();
   verify->add_option("--record-firmware", v->record_firmware,
                      "on success, write the replayed firmware PCRs 0-7 here (for manifest build --firmware-pcrs)");
@@ -149,8 +150,8 @@ void add_attest_commands(CLI::App& app) {
   auto co = std::make_shared<Connect_options>();
   CLI::App* connect = a->add_subcommand("connect", "ask a running system's agent for evidence and verify it");
   connect->add_option("--agent", co->agent, "the agent's serial line: unix:PATH (QEMU -chardev socket)")->required();
-  connect->add_option("--manifest", cv->manifest, "reference manifest JSON (bulkhead manifest build)")->required();
-  connect->add_option("--ak", cv->ak, "AK public key: PEM or TPM2B_PUBLIC (bulkhead tpm provision)")->required();
+  connect->add_option("--manifest", cv->manifest, "reference manifest JSON (bulkhead manifest build)")->required()->check(bh::cli::input_file());
+  connect->add_option("--ak", cv->ak, "AK public key: PEM or TPM2B_PUBLIC (bulkhead tpm provision)")->required()->check(bh::cli::input_file());
   connect->add_option("--nonce", cv->nonce, "nonce to send (hex, 1..64 bytes; default: 32 random bytes)");
   connect->add_option("-o,--out", co->out, "also save the evidence JSON here");
   connect->add_option("--timeout", co->timeout_s, "seconds to wait for the agent's answer (default 60)");

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "bh/cli/input_file.hpp"
 #include "commands.hpp"
 #include "sk/event_log.hpp"
 
@@ -147,7 +148,7 @@ void add_eventlog_commands(CLI::App& app) {
   CLI::App* log = app.add_subcommand("eventlog", "read TCG crypto-agile event logs");
   log->require_subcommand(1);
   CLI::App* show = log->add_subcommand("show", "print every event and the PCR values the log replays to");
-  show->add_option("file", opts->file, "event log (binary, TCG PC Client crypto-agile format)")->required();
+  show->add_option("file", opts->file, "event log (binary, TCG PC Client crypto-agile format)")->required()->check(bh::cli::input_file());
   show->add_flag("--json", opts->json, "print as JSON");
   show->callback([opts] { run_show(*opts); });
 }

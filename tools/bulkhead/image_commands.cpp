@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "bh/cli/input_file.hpp"
 #include "bh/attest/manifest.hpp"
 #include "commands.hpp"
 
@@ -91,10 +92,10 @@ void add_image_commands(CLI::App& app) {
   CLI::App* i = app.add_subcommand("image", "boot images for the measured UEFI path");
   i->require_subcommand(1);
   CLI::App* b = i->add_subcommand("build", "make the EFI system partition image (FAT, mtools)");
-  b->add_option("--policy-image", o->policy_image, "compiled policy image (bulkhead policy compile)")->required();
+  b->add_option("--policy-image", o->policy_image, "compiled policy image (bulkhead policy compile)")->required()->check(bh::cli::input_file());
   b->add_option("--image-dir", o->image_dir, "directory holding the partition images (default .)");
-  b->add_option("--kernel", o->kernel, "the kernel (build/host/sepkernel/bulkhead.elf)")->required();
-  b->add_option("--boot-stage", o->boot_stage, "the UEFI boot stage (build/host/sepkernel/BOOTX64.EFI)")->required();
+  b->add_option("--kernel", o->kernel, "the kernel (build/host/sepkernel/bulkhead.elf)")->required()->check(bh::cli::input_file());
+  b->add_option("--boot-stage", o->boot_stage, "the UEFI boot stage (build/host/sepkernel/BOOTX64.EFI)")->required()->check(bh::cli::input_file());
   b->add_option("--size", o->size_mib, "ESP size in MiB (default 64)");
   b->add_option("-o,--out", o->out, "ESP image to write")->required();
   b->callback([o] {

@@ -3,6 +3,7 @@
 // 1 the input was read and is refused (invalid policy, failed check), 2 unreadable input or
 // usage error.
 #include <CLI/CLI.hpp>
+#include <string>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   setenv("TSS2_LOG", "all+none", 0);
   CLI::App app{"bulkhead: separation-kernel policy, image, TPM and disk tool"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("bulkhead ") + BH_VERSION);
   bh::cli::add_policy_commands(app);
   bh::storage::add_disk_commands(app, bh::cli::check_policy_for_disk);
   bh::cli::add_eventlog_commands(app);
@@ -29,6 +31,9 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::RuntimeError& e) {
     return e.get_exit_code();
+  } catch (const CLI::ValidationError& e) {  // an input missing or a directory: one line
+    std::fprintf(stderr, "bulkhead: %s\n", e.what());
+    return 2;
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return 2;

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "bh/cli/input_file.hpp"
 #include "bh/attest/manifest.hpp"
 #include "commands.hpp"
 
@@ -31,7 +32,7 @@ void add_manifest_commands(CLI::App& app) {
   CLI::App* m = app.add_subcommand("manifest", "reference manifests for attestation");
   m->require_subcommand(1);
   CLI::App* b = m->add_subcommand("build", "predict every event and PCR value of a boot of these images");
-  b->add_option("--policy-image", o->policy_image, "compiled policy image (bulkhead policy compile)")->required();
+  b->add_option("--policy-image", o->policy_image, "compiled policy image (bulkhead policy compile)")->required()->check(bh::cli::input_file());
   b->add_option("--image-dir", o->image_dir, "directory holding the partition images (default .)");
   b->add_option("--firmware-pcrs", o->firmware_pcrs, "recorded firmware PCRs 0-7 (attest verify --record-firmware)");
   b->add_option("-o,--out", o->out, "manifest JSON to write")->required();

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <vector>
 
+#include "bh/cli/input_file.hpp"
 #include "bh/policy_source.hpp"
 #include "bh/storage/luks_disk.hpp"
 #include "commands.hpp"
@@ -200,18 +201,18 @@ void add_policy_commands(CLI::App& app) {
 
   CLI::App* check = policy->add_subcommand(
       "check", "run every named rule; one line per violation as FILE:LINE: RULE-ID: message (exit 0 valid, 1 invalid, 2 unreadable)");
-  check->add_option("file", opts->file, "policy source (TOML)")->required();
+  check->add_option("policy", opts->file, "policy source (TOML)")->required()->check(bh::cli::input_file());
   check->add_option("--image-dir", opts->image_dir, "where partition images and disks are (default: the policy's folder)");
   check->callback([opts] { run_check(*opts); });
 
   CLI::App* compile = policy->add_subcommand("compile", "validate and write the binary policy image the kernel loads");
-  compile->add_option("file", opts->file, "policy source (TOML)")->required();
+  compile->add_option("policy", opts->file, "policy source (TOML)")->required()->check(bh::cli::input_file());
   compile->add_option("-o,--output", opts->out, "policy image to write")->required();
   compile->add_option("--image-dir", opts->image_dir, "where partition images and disks are (default: the policy's folder)");
   compile->callback([opts] { run_compile(*opts); });
 
   CLI::App* show = policy->add_subcommand("show", "print the layout of a compiled policy image");
-  show->add_option("image", opts->file, "compiled policy image")->required();
+  show->add_option("image", opts->file, "compiled policy image")->required()->check(bh::cli::input_file());
   show->add_flag("--json", opts->json, "print the model as JSON");
   show->callback([opts] { run_show(*opts); });
 }

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+// One convention for every `bulkhead` command: an input that is missing or is a directory is a
+// usage error (one line naming the option and the path, exit status 2) before any command runs,
+// never a parse error about its contents.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <string>
+
+namespace bh::cli {
+
+inline CLI::Validator input_file() {
+  return CLI::Validator(
+      [](std::string& path) -> std::string {
+        std::error_code ec;
+        const auto st = std::filesystem::status(path, ec);
+        if (ec || !std::filesystem::exists(st)) return "'" + path + "' does not exist";
+        if (std::filesystem::is_directory(st)) return "'" + path + "' is a directory, not a file";
+        return "";
+      },
+      "FILE", "input_file");
+}
+
+inline CLI::Validator input_directory() {
+  return CLI::Validator(
+      [](std::string& path) -> std::string {
+        std::error_code ec;
+        const auto st = std::filesystem::status(path, ec);
+        if (ec || !std::filesystem::exists(st)) return "'" + path + "' does not exist";
+        if (!std::filesystem::is_directory(st)) return "'" + path + "' is not a directory";
+        return "";
+      },
+      "DIR", "input_directory");
+}
+
+}  // namespace bh::cli
