@@ -11,9 +11,26 @@
 # BULKHEAD_SCREEN=curses|serial. BULKHEAD_RUN_SECONDS=N stops it after N seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+echo "run: checking the Debian packages (installs what is missing; silent when all are there)"
 scripts/bootstrap.sh
+echo "run: building (6-8 minutes on 2 cores the first time; progress below)"
 cmake --preset host >/dev/null
-cmake --build --preset host -j "$(nproc)" >/dev/null
+# Ninja's progress ([n/total]) on one line in a terminal, everything else (errors) in full.
+progress() {
+  while IFS= read -r line; do
+    if [[ $line =~ ^\[[0-9]+/[0-9]+\] ]]; then
+      if [[ -t 1 ]]; then printf '\r\033[Krun: %s' "${line:0:100}"; fi
+    else
+      printf '%s\n' "$line"
+    fi
+  done
+  if [[ -t 1 ]]; then echo; fi
+}
+if ! cmake --build --preset host -j "$(nproc)" | progress; then
+  echo "run: the build failed (above)"
+  exit 1
+fi
+echo "run: built"
 BUILD=build/host
 BH="$BUILD/tools/bulkhead/bulkhead"
 RUN="$BUILD/run"
