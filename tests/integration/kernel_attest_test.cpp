@@ -159,6 +159,10 @@ TEST_CASE("attestation: firmware PCRs recorded on a first boot are enforced; a c
 
 TEST_CASE("attestation: an unreachable agent is one clear error", "[kernel][attest]") {
   harness::Work_dir dir("kernel-attest-unreachable");
+  // The files exist (a missing one is refused before anything else, exit 2 as well); the agent
+  // is asked first, and there is none.
+  std::ofstream(dir / "none.json") << "{}";
+  std::ofstream(dir / "none.pem") << "";
   harness::Command_result r = harness::run_command(
       {bulkhead(), "attest", "connect", "--agent", "unix:" + (dir / "nobody.sock").string(), "--manifest",
        (dir / "none.json").string(), "--ak", (dir / "none.pem").string()},

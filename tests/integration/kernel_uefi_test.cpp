@@ -153,7 +153,7 @@ TEST_CASE("uefi: a file missing from the ESP is refused before the kernel runs; 
                                      "--boot-stage", harness::build_path("sepkernel/BOOTX64.EFI").string(), "-o",
                                      (dir / "bad.esp").string()});
   CHECK(bad.status == 2);
-  CHECK(bad.output.find("no-such-kernel: not found") != std::string::npos);
+  CHECK(bad.output.find("--kernel: '" + (dir / "no-such-kernel").string() + "' does not exist") != std::string::npos);
   CHECK_FALSE(fs::exists(dir / "bad.esp"));
 }
 
