@@ -58,11 +58,15 @@ Error quote(uint16_t part, uint32_t gpa, uint32_t capacity, bool& pending) {
     drivers::tis::cancel();
     g_job.busy = false;
   }
-  if (!g_job.busy) {
+  // Builds the quote of the caller's nonce and sends it; the TPM works on while partitions run.
+  auto send = [&]() -> Status {
     Result<size_t> n = tpm::build_quote(g_command, sizeof g_command, k_ak_handle, request + 4, uint16_t(nonce_size),
                                         tpm::k_alg_sha256, k_quote_pcrs);
     if (!n) return n.error();
-    if (Status st = drivers::tis::start(g_command, n.value()); !st) return st.error();
+    return drivers::tis::start(g_command, n.value());
+  };
+  if (!g_job.busy) {
+    if (Status st = send(); !st) return st.error();
     g_job = {true, part, {}, timer::now_us(), 0};
     for (size_t i = 0; i < sizeof request; ++i) g_job.nonce[i] = request[i];
     pending = true;
@@ -81,14 +85,10 @@ Error quote(uint16_t part, uint32_t gpa, uint32_t capacity, bool& pending) {
   Result<size_t> got = drivers::tis::finish(g_response, sizeof g_response);
   if (!got) return got.error();
   if (drivers::tis::is_busy_code(g_response, got.value()) && g_job.retries < 100) {  // RETRY, YIELDED, TESTING
-    const uint32_t retries = g_job.retries + 1;
-    Result<size_t> n = tpm::build_quote(g_command, sizeof g_command, k_ak_handle, request + 4, uint16_t(nonce_size),
-                                        tpm::k_alg_sha256, k_quote_pcrs);
-    if (!n) return n.error();
-    if (Status st = drivers::tis::start(g_command, n.value()); !st) return st.error();
+    if (Status st = send(); !st) return st.error();
     g_job.busy = true;
     g_job.started_us = timer::now_us();
-    g_job.retries = retries;
+    ++g_job.retries;
     pending = true;
     return Error::none;
   }

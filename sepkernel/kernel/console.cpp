@@ -163,7 +163,7 @@ bool emulate_io(uint16_t part, uint64_t info1, uint64_t next_rip) {
   uint64_t& rax = v.at<uint64_t>(svm::k_rax);
   const uint8_t out = uint8_t(rax);
   uint8_t result = 0xFF;
-  bool refused = false;
+  bool refused = false, raise_irq1 = false;
   {
     Lock_guard guard(c.lock);
     switch (port) {
@@ -180,18 +180,13 @@ bool emulate_io(uint16_t part, uint64_t info1, uint64_t next_rip) {
         if (in) result = c.crtc[c.crtc_index]; else c.crtc[c.crtc_index] = out;
         break;
     }
+    // A virtual PC's driver waits for IRQ 1 for each byte in the output buffer, replies to its
+    // commands included (the demo guests poll and get no interrupt for those).
+    raise_irq1 = policy().partitions[part].virtual_pc && (port == 0x60 || !in) &&
+                 (c.i8042.read_status() & tp::Virtual_i8042::k_status_output_full) && (c.i8042.command_byte() & 1);
   }
   if (refused) audit(part, audit::Event::device_refused, "i8042 command 0x%x has no effect on a virtual keyboard", out);
-  // A virtual PC's driver waits for IRQ 1 for each byte in the output buffer, replies to its
-  // commands included (the demo guests poll and get no interrupt for those).
-  if (policy().partitions[part].virtual_pc && (port == 0x60 || !in)) {
-    bool full;
-    {
-      Lock_guard guard(c.lock);
-      full = (c.i8042.read_status() & tp::Virtual_i8042::k_status_output_full) && (c.i8042.command_byte() & 1);
-    }
-    if (full) pc::raise(part, 1);
-  }
+  if (raise_irq1) pc::raise(part, 1);
   if (in) rax = (rax & ~0xFFull) | result;
   v.at<uint64_t>(svm::k_rip) = next_rip;  // EXITINFO2: no NRIP save needed for I/O exits
   return true;
