@@ -76,6 +76,7 @@ hc::Block_status complete(uint16_t part, const disk_keys::Disk& d, const In_flig
 Error info(uint16_t part, uint32_t ring_gpa) {
   const disk_keys::Disk* d = disk_keys::disk(part);
   if (!d) return Error::not_found;
+  if (policy().partitions[part].virtual_pc) return Error::denied;  // its disk is the virtio device
   if (ring_gpa % 4096 != 0 || ring_gpa == 0) return Error::bad_argument;
   uint8_t probe = 0;
   if (!read_guest(part, ring_gpa + 4095, &probe, 1, true)) return Error::denied;  // own RAM only
@@ -85,56 +86,67 @@ Error info(uint16_t part, uint32_t ring_gpa) {
   return Error::none;
 }
 
+Served serve(uint16_t part, const hc::Block_request& r, hc::Block_status& status) {
+  const disk_keys::Disk* d = disk_keys::disk(part);
+  In_flight& f = g_flight[part];
+  if (!d) {
+    status = hc::Block_status::io_error;
+    return Served::done;
+  }
+  if (!g_request_cost.fits()) return Served::pending;  // the rest runs at the caller's next frame (SK-TIME-1)
+  const uint64_t t0 = timer::now_us();
+  if (!f.active) {
+    f.r = r;
+    status = prepare(part, *d, f);
+    if (status != hc::Block_status::ok) return Served::done;
+    f.active = true;
+  }
+  const uint32_t channel = drivers::ata::channel_of(d->ata);
+  {
+    Lock_guard guard(g_io_lock);
+    if (g_channel_owner[channel] != part && g_channel_owner[channel] != policy::k_max_partitions) {
+      return Served::pending;  // another partition's transfer holds the channel
+    }
+    g_channel_owner[channel] = part;
+  }
+  // The device is waited for only while the caller's own time still holds the rest of the
+  // request; a transfer still busy then keeps the channel and goes on at its next frame.
+  const uint64_t t1 = timer::now_us(), left = own_time_left_us();
+  const uint64_t until = t1 + (left > g_request_cost.worst_us ? left - g_request_cost.worst_us : 0);
+  const drivers::ata::Progress p = drivers::ata::run(f.t, until);
+  const uint64_t waited = timer::now_us() - t1;
+  if (p == drivers::ata::Progress::pending) return Served::pending;
+  {
+    Lock_guard guard(g_io_lock);
+    g_channel_owner[channel] = policy::k_max_partitions;
+  }
+  f.active = false;
+  status = complete(part, *d, f, p);
+  g_request_cost.record(timer::now_us() - t0 - waited);
+  return Served::done;
+}
+
 Error doorbell(uint16_t part, bool& deferred) {
   const disk_keys::Disk* d = disk_keys::disk(part);
   if (!d) return Error::not_found;
+  if (policy().partitions[part].virtual_pc) return Error::denied;  // its disk is the virtio device
   const uint32_t ring = g_ring[part];
   if (ring == 0) return Error::bad_argument;
   uint32_t indices[2];
   if (!read_guest(part, ring, indices, sizeof indices, true)) return Error::denied;
   uint32_t head = indices[0], tail = indices[1], done = 0;
   In_flight& f = g_flight[part];
-  const uint32_t channel = drivers::ata::channel_of(d->ata);
   // At most one ring's worth per doorbell: a guest cannot keep the kernel busy indefinitely.
   while ((f.active || tail != head) && done < hc::k_block_ring_entries) {
-    if (!g_request_cost.fits()) {  // the rest runs at the caller's next frame (SK-TIME-1)
-      deferred = true;
-      break;
-    }
-    const uint64_t t0 = timer::now_us();
-    hc::Block_status status = hc::Block_status::ok;
+    hc::Block_request r{};
     if (!f.active) {
       f.at = ring + 8 + uint64_t(tail % hc::k_block_ring_entries) * sizeof(hc::Block_request);
-      if (!read_guest(part, f.at, &f.r, sizeof f.r, true)) return Error::denied;
-      status = prepare(part, *d, f);
-      f.active = status == hc::Block_status::ok;
+      if (!read_guest(part, f.at, &r, sizeof r, true)) return Error::denied;
     }
-    if (f.active) {
-      {
-        Lock_guard guard(g_io_lock);
-        if (g_channel_owner[channel] != part && g_channel_owner[channel] != policy::k_max_partitions) {
-          deferred = true;  // another partition's transfer holds the channel
-          break;
-        }
-        g_channel_owner[channel] = part;
-      }
-      // The device is waited for only while the caller's own time still holds the rest of the
-      // request; a transfer still busy then keeps the channel and goes on at its next frame.
-      const uint64_t t1 = timer::now_us(), left = own_time_left_us();
-      const uint64_t until = t1 + (left > g_request_cost.worst_us ? left - g_request_cost.worst_us : 0);
-      const drivers::ata::Progress p = drivers::ata::run(f.t, until);
-      const uint64_t waited = timer::now_us() - t1;
-      if (p == drivers::ata::Progress::pending) {
-        deferred = true;
-        break;
-      }
-      {
-        Lock_guard guard(g_io_lock);
-        g_channel_owner[channel] = policy::k_max_partitions;
-      }
-      f.active = false;
-      status = complete(part, *d, f, p);
-      g_request_cost.record(timer::now_us() - t0 - waited);
+    hc::Block_status status = hc::Block_status::ok;
+    if (serve(part, r, status) == Served::pending) {
+      deferred = true;
+      break;
     }
     const uint32_t value = uint32_t(status);
     if (!write_guest(part, f.at + 4, &value, sizeof value)) return Error::denied;

@@ -6,6 +6,7 @@
 #include "kernel/guest_memory.hpp"
 #include "kernel/kernel.hpp"
 #include "kernel/log.hpp"
+#include "kernel/virtual_disk.hpp"
 #include "kernel/virtual_pc.hpp"
 #include "kernel/virtual_uart.hpp"
 #include "kernel/timer.hpp"
@@ -190,6 +191,7 @@ bool handle_exit(uint16_t part) {
     case svm::k_exit_hlt:
       if (!skip(part, insn::Skipped::hlt)) return violation(part, audit::Event::instruction_violation, false, "hlt not decodable");
       // A virtual PC waits in its own time for its next interrupt; otherwise the rest of the frame idles.
+      if (vdisk::busy(part)) return true;  // its disk requests go on first (before the next VMRUN)
       return pc::idle_until(part, timer::now_us() + own_time_left_us());
     case svm::k_exit_vmmcall:
       rt.call_rip = v.at<uint64_t>(svm::k_rip);
@@ -207,6 +209,7 @@ bool handle_exit(uint16_t part) {
       if (console::emulate_io(part, info1, info2)) return true;  // virtual i8042 / CRTC
       if (uart::emulate_io(part, info1, info2)) return true;     // virtual 16550 at 0x3F8
       if (pc::emulate_io(part, info1, info2)) return true;       // virtual PIC and PIT
+      if (vdisk::emulate_io(part, info1, info2)) return true;    // virtual PCI bus and virtio-blk disk
       if (absent_port(part, info1, info2)) return true;          // virtual PC: no device there
       log::format(detail, sizeof detail, "port=0x%x %s size=%u", unsigned(info1 >> 16), (info1 & 1) ? "in" : "out",
                   unsigned((info1 >> 4) & 7));  // SZ8/SZ16/SZ32 bits: 1, 2 or 4 bytes

@@ -4,6 +4,7 @@
 // use (yield, halt, wait, stopped) idles the CPU and is never lent to another partition.
 #include "arch/x86_64/cpu.hpp"
 #include "kernel/console.hpp"
+#include "kernel/virtual_disk.hpp"
 #include "kernel/virtual_pc.hpp"
 #include "kernel/cpu_local.hpp"
 #include "kernel/kernel.hpp"
@@ -80,6 +81,7 @@ void run_frame(uint16_t part) {
   uint64_t host_pa = cpu::local().vmsave_pa;
   while (ready(rt) && !timer::fired()) {
     console::before_vmrun(part);
+    vdisk::before_vmrun(part);  // may raise the disk's interrupt line, injected just below
     pc::before_vmrun(part);
     sk_svm_run(vmcb_pa, &rt.regs, host_pa);
     if (!handle_exit(part)) break;

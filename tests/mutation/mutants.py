@@ -33,9 +33,9 @@ MUTANTS = [
     # the device waited for past the caller's own time. Either alone stays within the 1 ms guard
     # under the flood (the other bounds it), so neither alone fails the test.
     ("disk work for a partition not bounded by its own time (SK-TIME-1)", "sepkernel/kernel/block.cpp",
-     ["    if (!g_request_cost.fits()) {",
-      "      const uint64_t until = t1 + (left > g_request_cost.worst_us ? left - g_request_cost.worst_us : 0);"],
-     ["    if (false) {", "      const uint64_t until = ~uint64_t{0} + 0 * left;"],
+     ["  if (!g_request_cost.fits()) return Served::pending;",
+      "  const uint64_t until = t1 + (left > g_request_cost.worst_us ? left - g_request_cost.worst_us : 0);"],
+     ["  if (false) return Served::pending;", "  const uint64_t until = ~uint64_t{0} + 0 * left;"],
      ["bulkhead_kernel"], [INTEGRATION, "time: a partition flooding the kernel*"]),
     ("foreign interrupts counted for the running partition (SK-TIME-2)", "sepkernel/kernel/exits.cpp",
      "    arch::take_pending_interrupts();", "    ++rt.exits;\n    arch::take_pending_interrupts();",
