@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 # Writes a newc cpio initramfs: /bin/busybox (a static busybox), its applet links, and /init
-# (a shell script). Usage: make-initramfs.py BUSYBOX INIT_SCRIPT OUTPUT
+# (a shell script), and the files of each TREE directory at the same paths (modules, mke2fs and
+# its libraries: scripts/linux-guest.sh). Usage: make-initramfs.py BUSYBOX INIT_SCRIPT OUTPUT [TREE...]
 import os
 import sys
 
@@ -21,8 +22,19 @@ def entry(name, mode, data=b"", rdev=(0, 0), ino=[1]):
 def main():
     busybox, init, output = sys.argv[1:4]
     archive = b""
-    for d in ("bin", "dev", "proc", "sys", "tmp"):
+    for d in ("bin", "dev", "proc", "sys", "tmp", "mnt"):
         archive += entry(d, 0o040755)
+    for tree in sys.argv[4:]:
+        for root, dirs, files in sorted(os.walk(tree)):
+            dirs.sort()
+            rel = os.path.relpath(root, tree)
+            if rel != ".":
+                archive += entry(rel, 0o040755)
+            for f in sorted(files):
+                path = os.path.join(root, f)
+                name = os.path.normpath(os.path.join(rel, f))
+                mode = 0o100755 if os.access(path, os.X_OK) else 0o100644
+                archive += entry(name, mode, open(path, "rb").read())
     archive += entry("dev/console", 0o020600, rdev=(5, 1))  # character device 5:1
     archive += entry("bin/busybox", 0o100755, open(busybox, "rb").read())
     archive += entry("bin/sh", 0o120777, b"busybox")

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Boots the default two-domain system on QEMU with TCG and AMD SVM, with a software TPM (swtpm)
-# and an encrypted disk for the classified domain (policies/default-disk.toml): installs what is
-# missing, builds, compiles the policy, and on the first run creates the disk and seals its key
-# to this build's measured configuration (state in build/host/run/). The kernel measures the
-# policy and the images, unseals the key and serves the disk; the classified guest counts its
-# boots there, so each run shows the data survived the previous one.
+# and an encrypted disk for the classified domain: installs what is missing, builds, compiles the
+# policy, and on the first run creates the disk and seals its key to this build's measured
+# configuration. The kernel measures the policy and the images, unseals the key and serves the
+# disk. BULKHEAD_SYSTEM chooses what runs:
+#   linux (the default; policies/linux-disk.toml, state in build/host/run-linux/): Debian's Linux
+#     in both domains; the classified one keeps an ext4 file system on its disk (/dev/vda,
+#     /mnt) and shows the runs recorded there, so each run shows the data survived the last.
+#   demo (policies/default-disk.toml, state in build/host/run/): Bulkhead's own demo guests; the
+#     classified one counts its boots on the disk.
 # In an interactive terminal it shows the machine's screen (trusted-path indicator and the focused
 # domain; serial goes to build/host/run-serial.log); otherwise the serial console. Choose with
 # BULKHEAD_SCREEN=curses|serial. BULKHEAD_RUN_SECONDS=N stops it after N seconds.
@@ -33,10 +37,23 @@ fi
 echo "run: built"
 BUILD=build/host
 BH="$BUILD/tools/bulkhead/bulkhead"
-RUN="$BUILD/run"
+SYSTEM="${BULKHEAD_SYSTEM:-linux}"
+case "$SYSTEM" in
+  linux)
+    RUN="$BUILD/run-linux" POLICY=policies/linux-disk.toml IMAGES=(linux.elf) DISK_SIZE=64M
+    MODULES="$RUN/linux.elf linux.elf,$RUN/linux.elf linux.elf" ;;
+  demo)
+    RUN="$BUILD/run" POLICY=policies/default-disk.toml IMAGES=(classified.elf open.elf) DISK_SIZE=4M
+    MODULES="$RUN/classified.elf classified.elf,$RUN/open.elf open.elf" ;;
+  *) echo "run: BULKHEAD_SYSTEM: '$SYSTEM' is not linux or demo"; exit 2 ;;
+esac
+if [[ $SYSTEM == linux && ! -f $BUILD/guests/linux.elf ]]; then
+  echo "run: no Linux guest was built (.cache/linux is missing; scripts/linux-guest.sh fetches it)"
+  exit 1
+fi
 mkdir -p "$RUN/tpm"
-cp policies/default-disk.toml "$RUN/policy.toml"
-cp "$BUILD/guests/classified.elf" "$BUILD/guests/open.elf" "$RUN/"
+cp "$POLICY" "$RUN/policy.toml"
+for image in "${IMAGES[@]}"; do cp "$BUILD/guests/$image" "$RUN/"; done
 
 source scripts/lib.sh
 SWTPM_PID=
@@ -51,7 +68,7 @@ if [[ ! -f "$RUN/classified.disk" ]]; then
   echo "run: creating the classified domain's encrypted disk ($RUN/classified.disk, LUKS2)"
   # Demo only: kept beside the disk, readable by its owner alone (created 0600).
   (umask 077 && head -c 24 /dev/urandom | base64 > "$RUN/recovery-passphrase")
-  "$BH" disk create --policy "$RUN/policy.toml" --partition classified --size 4M -o "$RUN/classified.disk" \
+  "$BH" disk create --policy "$RUN/policy.toml" --partition classified --size "$DISK_SIZE" -o "$RUN/classified.disk" \
     --recovery-passphrase-file "$RUN/recovery-passphrase" >/dev/null
 fi
 "$BH" policy compile "$RUN/policy.toml" --image-dir "$RUN" -o "$RUN/policy.img" >/dev/null
@@ -70,7 +87,7 @@ fi
 start_qemu_tpm "$RUN/tpm" "$RUN/swtpm.sock"
 QEMU=(qemu-system-x86_64 -accel tcg -cpu EPYC -m 512 -no-reboot
   -kernel "$BUILD/sepkernel/bulkhead.elf"
-  -initrd "$RUN/policy.img policy,$RUN/classified.elf classified.elf,$RUN/open.elf open.elf"
+  -initrd "$RUN/policy.img policy,$MODULES"
   -chardev "socket,id=chrtpm,path=$RUN/swtpm.sock" -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0
   -drive "file=$RUN/classified.disk,format=raw,if=ide,index=0")
 # The machine's screen when this is an interactive terminal, the serial console otherwise;

@@ -15,6 +15,7 @@ asm(".section .rodata\n.balign 16\n.global bh_bzimage, bh_bzimage_end, bh_initrd
     "bh_bzimage:\n.incbin \"" BH_BZIMAGE "\"\nbh_bzimage_end:\n"
     ".balign 16\nbh_initrd:\n.incbin \"" BH_INITRD "\"\nbh_initrd_end:\n.text\n");
 extern "C" const uint8_t bh_bzimage[], bh_bzimage_end[], bh_initrd[], bh_initrd_end[];
+extern "C" const uint8_t guest_image_end[];  // guests/runtime/guest.ld: past this image's .bss and stack
 
 namespace {
 
@@ -71,7 +72,16 @@ extern "C" void guest_main() {
   uint32_t setup_sects = bz[0x1F1] ? bz[0x1F1] : 4;
   const uint32_t pm_offset = (setup_sects + 1) * 512, pm_size = bz_size - pm_offset;
   const uint32_t align = get<uint32_t>(bz, 0x230), init_size = get<uint32_t>(bz, 0x260);
+  // Linux runs where it is put (a relocatable bzImage, 0x234): at its preferred address if this
+  // loader (code, the copies inside it, its stack) lies wholly below it, else above the loader.
   uint32_t load = uint32_t(get<uint64_t>(bz, 0x258));  // pref_address
+  if (load < uintptr_t(guest_image_end)) {
+    if (!bz[0x234]) {
+      guest::log("linux: the bzImage is not relocatable and its place 0x%x lies inside the loader", load);
+      for (;;) guest::yield();
+    }
+    load = uint32_t(uintptr_t(guest_image_end));
+  }
   if (load % align) load += align - load % align;
   const uint32_t initrd_at = (k_ram - rd_size - 0x100000) & ~0xFFFu;  // below the top MiB
   if (load + init_size > initrd_at) {

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// Linux in a partition (issue 13, docs/linux.md): policies/linux.toml runs Debian's unmodified
-// kernel (guests/linux/) in "classified" on a virtual PC, beside the demo guest in "open".
+// Linux in both partitions (issue 13, docs/linux.md): policies/linux-disk.toml, the default
+// system, runs Debian's unmodified kernel (guests/linux/) on a virtual PC in each partition, the
+// classified one with its encrypted disk as a virtio-blk device.
 #include "kernel_fixture.hpp"
 
 #include <cstdlib>
+#include <fstream>
 #include <vector>
 
 using namespace bh::kernel_test;
@@ -13,6 +15,45 @@ namespace {
 
 double uptime_of(const std::string& line) { return std::strtod(line.substr(line.rfind(' ') + 1).c_str(), nullptr); }
 
+void bulkhead(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {harness::build_path("tools/bulkhead/bulkhead").string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  harness::Command_result r = harness::run_command(argv, Millis(60000));
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+}
+
+// The default system as scripts/run.sh makes it: policies/linux-disk.toml, a new 64 MiB disk
+// for classified, sealed to the manifest's PCRs in a TPM whose state QEMU then uses.
+struct Linux_system {
+  fs::path policy_image, disk;
+  explicit Linux_system(const harness::Work_dir& dir) {
+    fs::copy(harness::source_path("policies/linux-disk.toml"), dir / "policy.toml");
+    fs::copy(guest("linux.elf"), dir / "linux.elf");
+    std::ofstream(dir / "pass") << "recovery passphrase for the test\n";
+    disk = dir / "classified.disk";
+    policy_image = dir / "policy.img";
+    bulkhead({"disk", "create", "--policy", (dir / "policy.toml").string(), "--partition", "classified", "--size",
+              "64M", "-o", disk.string(), "--recovery-passphrase-file", (dir / "pass").string()});
+    bulkhead({"policy", "compile", (dir / "policy.toml").string(), "-o", policy_image.string(), "--image-dir",
+              dir.path().string()});
+    bulkhead({"manifest", "build", "--policy-image", policy_image.string(), "--image-dir", dir.path().string(), "-o",
+              (dir / "manifest.json").string()});
+    auto tpm = harness::Swtpm::start_socket(dir);
+    bulkhead({"disk", "seal", "--disk", disk.string(), "--manifest", (dir / "manifest.json").string(), "--partition",
+              "classified", "--tcti", tpm->tcti(), "--passphrase-file", (dir / "pass").string()});
+  }
+  std::unique_ptr<harness::Qemu> boot(const harness::Work_dir& dir, const harness::Swtpm& tpm) const {
+    harness::Qemu_options o;
+    o.kernel = harness::build_path("sepkernel/bulkhead.elf");
+    o.modules = {{policy_image, "policy"}, {dir / "linux.elf", "linux.elf"}, {dir / "linux.elf", "linux.elf"}};
+    o.tpm = &tpm;
+    o.extra = {"-drive", "file=" + disk.string() + ",format=raw,if=ide,index=0"};
+    o.lifetime = Millis(900000);
+    return harness::Qemu::start(dir, o);
+  }
+};
+
 }  // namespace
 
 // In each partition the kernel boots through its own decompressor to /init of the busybox
@@ -20,10 +61,16 @@ double uptime_of(const std::string& line) { return std::strtod(line.substr(line.
 // reaches the log as that partition's lines, its VGA console the partition's screen on the
 // trusted path; its clock (the TSC, told its rate by the loader)
 // and its timer (the virtual 8254 on IRQ 0) keep time: `sleep 2` lasts 2 s. Nothing is stopped.
-TEST_CASE("linux: unmodified Debian kernels boot to /init in both partitions and keep time", "[kernel][linux]") {
+// The classified Linux finds its disk as /dev/vda (virtio-blk over the kernel's encrypted block
+// path), makes ext4 on it (it is blank), and what it writes there is back on the next boot and
+// only ciphertext in the disk file; the open Linux has no disk.
+TEST_CASE("linux: unmodified Debian kernels boot to /init in both partitions, keep time, keep their disk",
+          "[kernel][linux]") {
   harness::Work_dir dir("kernel-linux");
-  auto q = boot(dir, compile_policy(dir, harness::source_path("policies/linux.toml")), guest("linux.elf"),
-                guest("linux.elf"), Millis(900000), "linux.elf", "linux.elf");
+  const Linux_system system(dir);
+  auto tpm = harness::Swtpm::start_for_qemu(dir, true);
+  auto q = system.boot(dir, *tpm);
+  q->wait_for_serial(std::regex("part=classified event=disk_unlocked"), Millis(120000), false);
   for (const std::string part : {"classified", "open"}) {
     const std::string prefix = "^\\[" + part + "\\] ";
     q->wait_for_serial(std::regex(prefix + "\\[ *[0-9.]+\\] Linux version 6\\.1\\."), Millis(300000), false);
@@ -58,5 +105,27 @@ TEST_CASE("linux: unmodified Debian kernels boot to /init in both partitions and
   // comes before it, redrawn with carriage returns).
   q->wait_for_serial(std::regex("^\\[classified\\] one two 42$"), Millis(120000), false);
   CHECK(q->serial_lines(std::regex("^\\[open\\] .*one two 42")).empty());
-  CHECK(q->serial_lines(std::regex("event=partition_stopped|PANIC|Kernel panic")).empty());
+  // The disk: blank, so Linux made ext4; no earlier runs; this run written.
+  q->wait_for_serial(std::regex("^\\[classified\\] linux: disk: /dev/vda, 64 MiB$"), Millis(60000), false);
+  q->wait_for_serial(std::regex("^\\[classified\\] linux: disk: blank, making an ext4 file system$"), Millis(60000),
+                     false);
+  q->wait_for_serial(std::regex("^\\[classified\\] linux: disk: ext4 mounted on /mnt, 0 earlier runs"), Millis(300000),
+                     false);
+  q->wait_for_serial(std::regex("^\\[classified\\] linux: disk: wrote run 1$"), Millis(60000), false);
+  q->wait_for_serial(std::regex("^\\[open\\] linux: disk: none$"), Millis(60000), false);
+  CHECK(q->serial_lines(std::regex("event=partition_stopped|PANIC|Kernel panic|I/O error|EXT4-fs error")).empty());
+  q.reset();
+  tpm.reset();
+  // What it wrote is ciphertext on the host: neither its line nor ext4's root directory entries.
+  const std::string bytes = slurp(system.disk);
+  CHECK(bytes.find("run 1 of ") == std::string::npos);
+  CHECK(bytes.find("lost+found") == std::string::npos);
+  // The next boot finds the file system and the line of the first run.
+  tpm = harness::Swtpm::start_for_qemu(dir, true);
+  q = system.boot(dir, *tpm);
+  q->wait_for_serial(std::regex("^\\[classified\\] linux: disk: ext4 mounted on /mnt, 1 earlier runs, last: run 1 of "),
+                     Millis(400000), false);
+  q->wait_for_serial(std::regex("^\\[classified\\] linux: disk: wrote run 2$"), Millis(60000), false);
+  CHECK(q->serial_lines(std::regex("^\\[classified\\] linux: disk: blank")).empty());
+  CHECK(q->serial_lines(std::regex("event=partition_stopped|PANIC|Kernel panic|I/O error|EXT4-fs error")).empty());
 }
