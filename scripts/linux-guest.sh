@@ -3,14 +3,15 @@
 # Fetches what the Linux guest (guests/linux/) is built from, from the Debian archive, into
 # .cache/linux/: the bzImage of Debian's linux-image-amd64 (6.1) as vmlinuz, busybox from
 # busybox-static, and rootfs/: the kernel package's own modules for the virtio-blk disk and
-# ext4 (lib/modules/*.ko, in load order in lib/modules/order) and mke2fs from e2fsprogs with
+# ext4 and msr (/dev/cpu/N/msr, which bh-probe tries) (lib/modules/*.ko, in load order in
+# lib/modules/order) and mke2fs from e2fsprogs with
 # the libraries it links (from their Debian packages). Only downloads the packages
 # (apt-get download) and unpacks them (dpkg-deb -x): nothing is installed on the machine.
 # Idempotent; silent when present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=.cache/linux
-[[ -s $DIR/vmlinuz && -s $DIR/busybox && -s $DIR/rootfs/lib/modules/order && -x $DIR/rootfs/sbin/mke2fs ]] && exit 0
+[[ -s $DIR/vmlinuz && -s $DIR/busybox && -s $DIR/rootfs/lib/modules/msr.ko && -x $DIR/rootfs/sbin/mke2fs ]] && exit 0
 mkdir -p "$DIR/debs"
 image=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
 if [[ -z $image ]]; then
@@ -27,7 +28,7 @@ U=$DIR/unpacked
 # The modules, in the order their dependencies need (modinfo's depends= and softdep).
 MODULES=(drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev
   drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci drivers/block/virtio_blk
-  crypto/crc32c_generic lib/crc16 fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4)
+  crypto/crc32c_generic lib/crc16 fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4 arch/x86/kernel/msr)
 R=$DIR/rootfs.tmp
 rm -rf "$R" && mkdir -p "$R/lib/modules" "$R/sbin" "$R/lib/x86_64-linux-gnu" "$R/lib64"
 : >"$R/lib/modules/order"

@@ -22,14 +22,17 @@ def entry(name, mode, data=b"", rdev=(0, 0), ino=[1]):
 def main():
     busybox, init, output = sys.argv[1:4]
     archive = b""
+    made = set()
     for d in ("bin", "dev", "proc", "sys", "tmp", "mnt"):
         archive += entry(d, 0o040755)
+        made.add(d)
     for tree in sys.argv[4:]:
         for root, dirs, files in sorted(os.walk(tree)):
             dirs.sort()
             rel = os.path.relpath(root, tree)
-            if rel != ".":
+            if rel != "." and rel not in made:
                 archive += entry(rel, 0o040755)
+                made.add(rel)
             for f in sorted(files):
                 path = os.path.join(root, f)
                 name = os.path.normpath(os.path.join(rel, f))

@@ -40,5 +40,9 @@ enum class Progress : uint8_t { done, pending, failed };
 [[nodiscard]] Progress run(Transfer& t, uint64_t until_us);
 // The channel (0 primary, 1 secondary) of a disk.
 inline constexpr uint32_t channel_of(uint32_t disk) { return disk / 2; }
+// True for a port of either channel (command block or control): the kernel's alone.
+inline constexpr bool is_port(uint16_t port) {
+  return (port >= 0x1F0 && port <= 0x1F7) || port == 0x3F6 || (port >= 0x170 && port <= 0x177) || port == 0x376;
+}
 
 }  // namespace sk::drivers::ata

@@ -6,6 +6,7 @@
 #include "kernel/guest_memory.hpp"
 #include "kernel/kernel.hpp"
 #include "kernel/log.hpp"
+#include "drivers/ata.hpp"
 #include "kernel/virtual_disk.hpp"
 #include "kernel/virtual_pc.hpp"
 #include "kernel/virtual_uart.hpp"
@@ -125,6 +126,8 @@ bool emulate_efer(uint16_t part, bool write) {
 // no other partition's or the kernel's device is behind any of them. String I/O stays a violation.
 bool absent_port(uint16_t part, uint64_t info1, uint64_t next_rip) {
   if (!policy().partitions[part].virtual_pc || (info1 & 4)) return false;
+  // The kernel's own disk controllers are not absent: reaching for them is a violation (audited).
+  if (drivers::ata::is_port(uint16_t(info1 >> 16))) return false;
   svm::Vmcb& v = vmcb(part);
   if (info1 & 1) {
     const uint64_t ones = (info1 & 0x10) ? 0xFF : (info1 & 0x20) ? 0xFFFF : 0xFFFFFFFF;  // SZ8, SZ16, SZ32

@@ -62,6 +62,8 @@ bool handle_hypercall(uint16_t part) {
   const policy::Policy& p = policy();
   uint32_t number = uint32_t(v.at<uint64_t>(svm::k_rax));
   uint32_t a0 = uint32_t(rt.regs.rbx), a1 = uint32_t(rt.regs.rcx);
+  // The interface is the partition's operating system's: its user programs get none of it.
+  if (v.at<uint8_t>(svm::k_cpl) != 0) return refuse(part, number, Error::denied, "from user mode (CPL 3)");
   switch (static_cast<Number>(number)) {
     case Number::yield:
       set_result(part, Error::none);

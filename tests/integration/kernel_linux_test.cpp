@@ -86,8 +86,10 @@ TEST_CASE("linux: unmodified Debian kernels boot to /init in both partitions, ke
     const auto lines = q->serial_lines(report);
     const double a = uptime_of(lines[seen]), b = uptime_of(lines[seen + 2]);
     INFO(part << ": " << lines[seen] << " ... " << lines[seen + 2]);
+    // Two sleeps of 2 s plus the loop's own work (a few forks under emulation, slower on a
+    // loaded host: 4.3-5.3 s seen); a clock off by a factor of 1.5 or more falls outside.
     CHECK(b - a > 3.9);
-    CHECK(b - a < 5.0);
+    CHECK(b - a < 6.0);
   }
   // Its VGA text console (vgacon) is the trusted path's virtual screen of its partition: the
   // focused one's kernel messages fill rows 1-24 under the kernel's own indicator in row 0.
@@ -105,6 +107,33 @@ TEST_CASE("linux: unmodified Debian kernels boot to /init in both partitions, ke
   // comes before it, redrawn with carriage returns).
   q->wait_for_serial(std::regex("^\\[classified\\] one two 42$"), Millis(120000), false);
   CHECK(q->serial_lines(std::regex("^\\[open\\] .*one two 42")).empty());
+  // From a root shell in the open Linux (focus moved by the SAK), bh-probe (guests/linux/
+  // bh_probe.cpp) reaches past its RAM and for the TPM through /dev/mem, for the kernel's disk
+  // controller with iopl, for an SVM MSR through the msr module, and makes a hypercall from user
+  // mode: each is refused and audited, and both Linux systems go on.
+  q->send_key({"ctrl", "alt", "delete"});
+  q->wait_for_serial(std::regex("part=open event=focus_changed detail=\"from=classified to=open"), Millis(60000), false);
+  q->type_text("bh-probe mem 0xa000000; bh-probe mem 0xfed40000; bh-probe port 0x1f0; bh-probe msr 0xc0010117; "
+               "bh-probe vmmcall 1; echo probes: done\n");
+  q->wait_for_serial(std::regex("^\\[open\\] probes: done$"), Millis(120000), false);
+  for (const char* audit : {"part=open event=npf_violation detail=\"gpa=0xa000000 read\"",
+                            "part=open event=npf_violation detail=\"gpa=0xfed40000 read\"",
+                            "part=open event=io_violation detail=\"port=0x1f0 in size=1\"",
+                            "part=open event=msr_violation detail=\"msr=0xc0010117 read\"",
+                            "part=open event=hypercall_refused detail=\"number=1 error=denied from user mode"}) {
+    INFO(audit);
+    CHECK(q->serial_lines(std::regex(audit)).size() == 1);
+  }
+  CHECK(q->serial_lines(std::regex("^\\[open\\] bh-probe: (mem|port) .*-> read")).empty());
+  CHECK(q->serial_lines(std::regex("^\\[open\\] Segmentation fault")).size() == 3);
+  CHECK(q->serial_lines(std::regex("^\\[open\\] bh-probe: msr 0xc0010117 -> refused: -5$")).size() == 1);
+  CHECK(q->serial_lines(std::regex("^\\[open\\] bh-probe: vmmcall 0x1 -> rax 0x")).size() == 1);
+  for (const std::string part : {"classified", "open"}) {
+    const std::regex report("^\\[" + part + "\\] linux: uptime [0-9.]+$");
+    const size_t seen = q->serial_lines(report).size();
+    q->wait_for_serial(report, Millis(60000), true);
+    CHECK(q->serial_lines(report).size() > seen);
+  }
   // The disk: blank, so Linux made ext4; no earlier runs; this run written.
   q->wait_for_serial(std::regex("^\\[classified\\] linux: disk: /dev/vda, 64 MiB$"), Millis(60000), false);
   q->wait_for_serial(std::regex("^\\[classified\\] linux: disk: blank, making an ext4 file system$"), Millis(60000),

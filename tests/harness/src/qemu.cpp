@@ -127,10 +127,29 @@ void Qemu::send_key(const std::vector<std::string>& qcodes, unsigned hold_ms) {
 
 void Qemu::type_text(const std::string& text) {
   for (char c : text) {
+    if (c >= 'A' && c <= 'Z') {
+      send_key({"shift", std::string(1, char(c - 'A' + 'a'))});
+      continue;
+    }
     std::string code;
-    if (c == ' ') code = "spc";
-    else if (c == '\n') code = "ret";
-    else code = std::string(1, c);
+    switch (c) {
+      case ' ': code = "spc"; break;
+      case '\n': code = "ret"; break;
+      case '-': code = "minus"; break;
+      case ';': code = "semicolon"; break;
+      case '.': code = "dot"; break;
+      case '/': code = "slash"; break;
+      case ',': code = "comma"; break;
+      case '=': code = "equal"; break;
+      case ':': send_key({"shift", "semicolon"}); continue;
+      case '>': send_key({"shift", "dot"}); continue;
+      case '|': send_key({"shift", "backslash"}); continue;
+      default:
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+          throw Harness_error(std::string("type_text: no key for '") + c + "'");
+        }
+        code = std::string(1, c);
+    }
     send_key({code});
   }
 }

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: Apache-2.0
+// bh-probe: what a root shell in a partition's Linux can reach for, one try per run (the
+// initramfs's /bin/bh-probe; tests/integration/kernel_linux_test.cpp). A static x86-64 Linux
+// program with no C library: raw system calls only. Each try prints one line
+// "bh-probe: <try> -> <result>" if the program survives it; the kernel's answer to a violation
+// (a #GP into the guest) ends it with SIGSEGV instead, which the shell reports.
+//   bh-probe mem ADDR     read a byte of guest-physical ADDR through /dev/mem (mmap)
+//   bh-probe port PORT    read a byte of an I/O port (iopl 3, inb)
+//   bh-probe msr MSR      read an MSR through /dev/cpu/0/msr (the msr module)
+//   bh-probe vmmcall N    hypercall N from user mode (RAX = N), print RAX
+#include <stdint.h>
+
+namespace {
+
+long syscall6(long n, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0, long f = 0) {
+  long r;
+  register long r10 asm("r10") = d;
+  register long r8 asm("r8") = e;
+  register long r9 asm("r9") = f;
+  asm volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9) : "rcx", "r11", "memory");
+  return r;
+}
+constexpr long k_write = 1, k_open = 2, k_pread = 17, k_mmap = 9, k_iopl = 172, k_exit = 60;
+
+unsigned length(const char* s) {
+  unsigned n = 0;
+  while (s[n]) ++n;
+  return n;
+}
+void put(const char* s) { syscall6(k_write, 1, long(s), length(s)); }
+void put_hex(uint64_t v) {
+  char b[19] = "0x";
+  int n = 2;
+  bool started = false;
+  for (int shift = 60; shift >= 0; shift -= 4) {
+    const unsigned d = (v >> shift) & 15;
+    if (d || started || shift == 0) {
+      b[n++] = char(d < 10 ? '0' + d : 'a' + d - 10);
+      started = true;
+    }
+  }
+  b[n] = 0;
+  put(b);
+}
+void put_signed(long v) {
+  if (v < 0) {
+    put("-");
+    v = -v;
+  }
+  char b[24];
+  int n = 0;
+  do b[n++] = char('0' + v % 10); while (v /= 10);
+  char out[24];
+  for (int i = 0; i < n; ++i) out[i] = b[n - 1 - i];
+  out[n] = 0;
+  put(out);
+}
+bool same(const char* a, const char* b) {
+  while (*a && *a == *b) ++a, ++b;
+  return *a == *b;
+}
+uint64_t number(const char* s) {
+  uint64_t v = 0;
+  unsigned base = 10;
+  if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) base = 16, s += 2;
+  for (; *s; ++s) {
+    const char c = *s;
+    const unsigned d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 99;
+    if (d >= base) return ~uint64_t{0};
+    v = v * base + d;
+  }
+  return v;
+}
+void report(const char* what, uint64_t arg, const char* result, long value, bool hex) {
+  put("bh-probe: ");
+  put(what);
+  put(" ");
+  put_hex(arg);
+  put(" -> ");
+  put(result);
+  if (hex) put_hex(uint64_t(value)); else put_signed(value);
+  put("\n");
+}
+
+int run(int argc, char** argv) {
+  if (argc != 3) {
+    put("usage: bh-probe mem|port|msr|vmmcall NUMBER\n");
+    return 2;
+  }
+  const uint64_t arg = number(argv[2]);
+  if (same(argv[1], "mem")) {
+    const long fd = syscall6(k_open, long("/dev/mem"), 0x101000 /* O_RDONLY | O_SYNC */);
+    if (fd < 0) return report("mem", arg, "open /dev/mem failed: ", fd, false), 1;
+    const long page = syscall6(k_mmap, 0, 4096, 1 /* PROT_READ */, 1 /* MAP_SHARED */, fd, long(arg & ~0xFFFull));
+    if (page < 0 && page > -4096) return report("mem", arg, "mmap failed: ", page, false), 1;
+    const uint8_t byte = *reinterpret_cast<volatile uint8_t*>(page + long(arg & 0xFFF));
+    return report("mem", arg, "read ", byte, true), 0;
+  }
+  if (same(argv[1], "port")) {
+    const long r = syscall6(k_iopl, 3);
+    if (r < 0) return report("port", arg, "iopl failed: ", r, false), 1;
+    uint8_t value;
+    asm volatile("inb %w1, %0" : "=a"(value) : "Nd"(uint16_t(arg)));
+    return report("port", arg, "read ", value, true), 0;
+  }
+  if (same(argv[1], "msr")) {
+    const long fd = syscall6(k_open, long("/dev/cpu/0/msr"), 0);
+    if (fd < 0) return report("msr", arg, "open /dev/cpu/0/msr failed: ", fd, false), 1;
+    uint64_t value = 0;
+    const long r = syscall6(k_pread, fd, long(&value), 8, long(arg));
+    if (r != 8) return report("msr", arg, "refused: ", r, false), 1;
+    return report("msr", arg, "read ", long(value), true), 0;
+  }
+  if (same(argv[1], "vmmcall")) {
+    uint64_t rax = arg, rbx = 0, rcx = 0;
+    asm volatile("vmmcall" : "+a"(rax), "+b"(rbx), "+c"(rcx) : : "rdx", "memory");
+    return report("vmmcall", arg, "rax ", long(rax), true), 0;
+  }
+  put("bh-probe: unknown try\n");
+  return 2;
+}
+
+}  // namespace
+
+extern "C" [[noreturn]] void bh_probe_main(long* stack) {
+  const int argc = int(stack[0]);
+  char** argv = reinterpret_cast<char**>(stack + 1);
+  syscall6(k_exit, run(argc, argv));
+  __builtin_unreachable();
+}
+
+asm(".globl _start\n_start:\n  mov %rsp, %rdi\n  and $-16, %rsp\n  call bh_probe_main\n");
