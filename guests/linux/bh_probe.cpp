@@ -8,69 +8,12 @@
 //   bh-probe port PORT    read a byte of an I/O port (iopl 3, inb)
 //   bh-probe msr MSR      read an MSR through /dev/cpu/0/msr (the msr module)
 //   bh-probe vmmcall N    hypercall N from user mode (RAX = N), print RAX
-#include <stdint.h>
+#include "nolibc.hpp"
 
 namespace {
 
-long syscall6(long n, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0, long f = 0) {
-  long r;
-  register long r10 asm("r10") = d;
-  register long r8 asm("r8") = e;
-  register long r9 asm("r9") = f;
-  asm volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9) : "rcx", "r11", "memory");
-  return r;
-}
-constexpr long k_write = 1, k_open = 2, k_pread = 17, k_mmap = 9, k_iopl = 172, k_exit = 60;
+using namespace bh::nolibc;
 
-unsigned length(const char* s) {
-  unsigned n = 0;
-  while (s[n]) ++n;
-  return n;
-}
-void put(const char* s) { syscall6(k_write, 1, long(s), length(s)); }
-void put_hex(uint64_t v) {
-  char b[19] = "0x";
-  int n = 2;
-  bool started = false;
-  for (int shift = 60; shift >= 0; shift -= 4) {
-    const unsigned d = (v >> shift) & 15;
-    if (d || started || shift == 0) {
-      b[n++] = char(d < 10 ? '0' + d : 'a' + d - 10);
-      started = true;
-    }
-  }
-  b[n] = 0;
-  put(b);
-}
-void put_signed(long v) {
-  if (v < 0) {
-    put("-");
-    v = -v;
-  }
-  char b[24];
-  int n = 0;
-  do b[n++] = char('0' + v % 10); while (v /= 10);
-  char out[24];
-  for (int i = 0; i < n; ++i) out[i] = b[n - 1 - i];
-  out[n] = 0;
-  put(out);
-}
-bool same(const char* a, const char* b) {
-  while (*a && *a == *b) ++a, ++b;
-  return *a == *b;
-}
-uint64_t number(const char* s) {
-  uint64_t v = 0;
-  unsigned base = 10;
-  if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) base = 16, s += 2;
-  for (; *s; ++s) {
-    const char c = *s;
-    const unsigned d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 99;
-    if (d >= base) return ~uint64_t{0};
-    v = v * base + d;
-  }
-  return v;
-}
 void report(const char* what, uint64_t arg, const char* result, long value, bool hex) {
   put("bh-probe: ");
   put(what);
@@ -81,6 +24,8 @@ void report(const char* what, uint64_t arg, const char* result, long value, bool
   if (hex) put_hex(uint64_t(value)); else put_signed(value);
   put("\n");
 }
+
+}  // namespace
 
 int run(int argc, char** argv) {
   if (argc != 3) {
@@ -120,13 +65,4 @@ int run(int argc, char** argv) {
   return 2;
 }
 
-}  // namespace
-
-extern "C" [[noreturn]] void bh_probe_main(long* stack) {
-  const int argc = int(stack[0]);
-  char** argv = reinterpret_cast<char**>(stack + 1);
-  syscall6(k_exit, run(argc, argv));
-  __builtin_unreachable();
-}
-
-asm(".globl _start\n_start:\n  mov %rsp, %rdi\n  and $-16, %rsp\n  call bh_probe_main\n");
+BH_NOLIBC_MAIN

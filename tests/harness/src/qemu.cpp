@@ -144,6 +144,7 @@ void Qemu::type_text(const std::string& text) {
       case ':': send_key({"shift", "semicolon"}); continue;
       case '>': send_key({"shift", "dot"}); continue;
       case '|': send_key({"shift", "backslash"}); continue;
+      case '&': send_key({"shift", "7"}); continue;
       default:
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
           throw Harness_error(std::string("type_text: no key for '") + c + "'");
