@@ -5,8 +5,9 @@
 // Every 4096-byte unit goes through the kernel's encrypted block path (block::serve): the guest
 // reads and writes plaintext of its own disk, never a key, a ciphertext or another disk.
 // Requests are served in the partition's own time only (SK-TIME-1): at the queue notification,
-// then before each of its VMRUNs until the queue is empty; a transfer the frame cannot finish
-// goes on in the partition's next frame.
+// then before each of its VMRUNs until the queue is empty; taking a request off the queue and
+// completing it start only if their worst cost so far fits in the time left, and a transfer the
+// frame cannot finish goes on in the partition's next frame.
 #pragma once
 #include <stdint.h>
 
