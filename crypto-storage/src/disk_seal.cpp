@@ -145,13 +145,12 @@ sk::storage::Sealed_key seal_disk(const Seal_request& request, std::string* repl
 
   // The volume key: from the recovery passphrase, or (re-seal on the running configuration)
   // from the disk's current seal through the TPM.
-  if (!request.passphrase_file && !request.reseal) {
+  if (!request.passphrase && !request.reseal) {
     throw Storage_error(request.disk +
                         ": --passphrase-file is required (the recovery passphrase reads the volume key)");
   }
-  Secret volume_key = request.passphrase_file
-                          ? recover_volume_key(disk, *request.passphrase_file)
-                          : unseal_disk(request.disk, request.tcti, request.signed_policy);
+  Secret volume_key = request.passphrase ? recover_volume_key(disk, (*request.passphrase)())
+                                         : unseal_disk(request.disk, request.tcti, request.signed_policy);
 
   // The TPM seals the key with the disk's identity: no one can pair it with another partition.
   Secret secret = volume_key;

@@ -18,7 +18,6 @@ using namespace bh::storage::test;
 
 namespace {
 
-
 // One build's measurements: events per PCR, as the boot stage would extend them.
 struct Build {
   std::map<uint32_t, std::vector<Digest>> events;
@@ -70,7 +69,7 @@ struct Fixture {
     r.format.data_size = 1 << 20;
     r.format.pbkdf = Pbkdf::pbkdf2;
     r.format.pbkdf2_iterations = 1000;
-    r.recovery_passphrase_file = pass;
+    r.recovery_passphrase = passphrase_file(pass);
     (void)create_disk(r, {});
   }
   Seal_request seal_request(const std::string& manifest) const {
@@ -79,12 +78,12 @@ struct Fixture {
     s.manifest = manifest;
     s.partition = "classified";
     s.tcti = tpm.tcti();
-    s.passphrase_file = pass;
+    s.passphrase = passphrase_file(pass);
     return s;
   }
   Secret recovered() {
     Luks_disk d(disk);
-    return recover_volume_key(d, pass);
+    return recover_volume_key(d, read_passphrase_file(pass));
   }
 };
 
@@ -120,7 +119,7 @@ TEST_CASE("sealed to manifest A: opens under A, not under B; re-sealed to B: ope
   CHECK(described["seal"]["pcrs"] == nlohmann::json::array({8, 9}));
   CHECK(described["seal"]["auth_policy"].get<std::string>().size() == 64);
   auto no_passphrase = f.seal_request(f.manifest_b);
-  no_passphrase.passphrase_file.reset();
+  no_passphrase.passphrase.reset();
   no_passphrase.force = true;
   refused(f.disk, "--passphrase-file is required", [&] { (void)seal_disk(no_passphrase); });
   auto dump = run("cryptsetup luksDump '" + f.disk + "'");
@@ -153,7 +152,7 @@ TEST_CASE("sealed to manifest A: opens under A, not under B; re-sealed to B: ope
 
   // Re-seal on the running configuration without the passphrase: the TPM releases the key.
   auto to_a = f.seal_request(f.manifest_a);
-  to_a.passphrase_file.reset();
+  to_a.passphrase.reset();
   to_a.reseal = true;
   (void)seal_disk(to_a);
   k_build_a.boot(f.tpm);
