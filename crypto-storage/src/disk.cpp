@@ -46,6 +46,30 @@ Secret open_keyslot(Luks_disk& disk, const Passphrase& passphrase, const Secret*
   return key;
 }
 
+// The PCR values a seal recorded in its token, if they are well formed and give the blob's
+// PolicyPCR digest (anything else is ignored: they only explain a failed unseal).
+Pcr_values sealed_pcrs_of(const nlohmann::json& token, const sk::storage::Sealed_key& k) {
+  Pcr_values values;
+  try {
+    for (const auto& [index, value] : token.at("pcr_values").items()) {
+      const std::string text = value.get<std::string>();
+      const unsigned long pcr = std::stoul(index);
+      if (pcr > 23 || text.size() != 64) return {};
+      Digest d{};
+      for (size_t i = 0; i < 32; ++i) d[i] = uint8_t(std::stoul(text.substr(2 * i, 2), nullptr, 16));
+      values[uint32_t(pcr)] = d;
+    }
+  } catch (const std::exception&) {
+    return {};
+  }
+  const Digest digest = policy_pcr_digest(values);
+  if (values.empty() || pcr_mask(values) != k.pcr_mask ||
+      !std::equal(digest.begin(), digest.end(), k.pcr_policy)) {
+    return {};
+  }
+  return values;
+}
+
 }  // namespace
 
 uint64_t parse_size(const std::string& text) {
@@ -131,6 +155,7 @@ std::optional<Current_seal> read_seal(Luks_disk& disk) {
     throw Storage_error(path + ": sealed-key blob's data segment disagrees with the LUKS2 header");
   }
   seal.manifest_sha256 = token.value("manifest_sha256", "");
+  seal.sealed_pcrs = sealed_pcrs_of(token, seal.key);
   return seal;
 }
 

@@ -31,6 +31,9 @@ struct Current_seal {
   sk::storage::Sealed_key key;
   std::vector<uint8_t> blob;
   std::string manifest_sha256;  // hex, from the token
+  // The PCR values sealed to, as the token records them (diagnostics only: kept only if their
+  // PolicyPCR digest is the blob's); empty for seals that did not record them.
+  Pcr_values sealed_pcrs;
 };
 std::optional<Current_seal> read_seal(Luks_disk& disk);
 
@@ -56,7 +59,9 @@ struct Seal_request {
 // force. Returns the blob written; `replaced` names the seal it replaced, if any.
 sk::storage::Sealed_key seal_disk(const Seal_request& request, std::string* replaced = nullptr);
 
-// Unseals through the TPM and checks the key against the LUKS2 digest.
+// Unseals through the TPM and checks the key against the LUKS2 digest. A PCR policy the TPM's
+// PCRs do not satisfy is one line naming the PCRs that differ from the sealed (or approved)
+// values, with their values, and what to do next (reseal, approve, or the recovery passphrase).
 Secret unseal_disk(const std::string& disk, const std::string& tcti,
                    const std::optional<std::string>& signed_policy_file);
 
