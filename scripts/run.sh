@@ -60,6 +60,13 @@ SWTPM_PID=
 cleanup() { [[ -n "$SWTPM_PID" ]] && kill "$SWTPM_PID" 2>/dev/null || true; }
 trap cleanup EXIT
 
+# $RUN holds secrets: the demo recovery passphrase and the software TPM's state (its seeds unseal
+# the disk). From here on everything is created owner-only, swtpm's rewrites of its state too, and
+# what an older run.sh left readable to others is made owner-only.
+umask 077
+chmod -R go= "$RUN/tpm"
+if [[ -f "$RUN/recovery-passphrase" ]]; then chmod 600 "$RUN/recovery-passphrase"; fi
+
 if [[ ! -f "$RUN/tpm/tpm2-00.permall" ]]; then
   echo "run: first run: a software TPM in $RUN/tpm"
   make_tpm_state "$RUN/tpm"

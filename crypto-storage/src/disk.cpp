@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Disk creation, recovery, reading the current seal (both copies) and describing a disk.
 #include "bh/storage/disk.hpp"
-#include "sk/size_text.hpp"
 
 #include <botan/base64.h>
 #include <fcntl.h>
@@ -9,8 +8,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "sk/size_text.hpp"
 
 namespace bh::storage {
 
@@ -26,6 +28,46 @@ std::string generate_recovery_key() {
     key += k_alphabet[random[i] & 31];
   }
   return key;
+}
+
+// The volume key from the passphrase's text or, if that opens no keyslot, from the older reading
+// of the same file; *opened_with points at the one that opened it.
+Secret open_keyslot(Luks_disk& disk, const Passphrase& passphrase, const Secret** opened_with) {
+  try {
+    Secret key = disk.volume_key_from_passphrase(passphrase.text);
+    *opened_with = &passphrase.text;
+    return key;
+  } catch (const Wrong_passphrase&) {
+    if (!passphrase.without_final_newline) throw;
+  }
+  Secret key = disk.volume_key_from_passphrase(*passphrase.without_final_newline);  // or Wrong_passphrase
+  *opened_with = &*passphrase.without_final_newline;
+  if (passphrase.on_older_reading) passphrase.on_older_reading(passphrase);
+  return key;
+}
+
+// The PCR values a seal recorded in its token, if they are well formed and give the blob's
+// PolicyPCR digest (anything else is ignored: they only explain a failed unseal).
+Pcr_values sealed_pcrs_of(const nlohmann::json& token, const sk::storage::Sealed_key& k) {
+  Pcr_values values;
+  try {
+    for (const auto& [index, value] : token.at("pcr_values").items()) {
+      const std::string text = value.get<std::string>();
+      const unsigned long pcr = std::stoul(index);
+      if (pcr > 23 || text.size() != 64) return {};
+      Digest d{};
+      for (size_t i = 0; i < 32; ++i) d[i] = uint8_t(std::stoul(text.substr(2 * i, 2), nullptr, 16));
+      values[uint32_t(pcr)] = d;
+    }
+  } catch (const std::exception&) {
+    return {};
+  }
+  const Digest digest = policy_pcr_digest(values);
+  if (values.empty() || pcr_mask(values) != k.pcr_mask ||
+      !std::equal(digest.begin(), digest.end(), k.pcr_policy)) {
+    return {};
+  }
+  return values;
 }
 
 }  // namespace
@@ -49,9 +91,13 @@ void write_secret_file(const std::string& path, const Secret& secret) {
 
 std::optional<std::string> create_disk(const Create_request& request, const Progress& progress) {
   std::optional<std::string> generated;
+  // Before the passphrase is asked for: a refusal after typing it twice helps nobody.
+  if (std::filesystem::exists(request.format.path)) {
+    throw Storage_error(request.format.path + ": already exists; refusing to overwrite a disk");
+  }
   Secret passphrase;
-  if (request.recovery_passphrase_file) {
-    passphrase = read_passphrase_file(*request.recovery_passphrase_file);
+  if (request.recovery_passphrase) {
+    passphrase = (*request.recovery_passphrase)().text;
   } else {
     generated = generate_recovery_key();
     passphrase.assign(generated->begin(), generated->end());
@@ -61,8 +107,9 @@ std::optional<std::string> create_disk(const Create_request& request, const Prog
   return generated;
 }
 
-Secret recover_volume_key(Luks_disk& disk, const std::string& passphrase_file) {
-  Secret key = disk.volume_key_from_passphrase(read_passphrase_file(passphrase_file));
+Secret recover_volume_key(Luks_disk& disk, const Passphrase& passphrase) {
+  const Secret* opened_with = nullptr;
+  Secret key = open_keyslot(disk, passphrase, &opened_with);
   if (!disk.verify_volume_key(key))
     throw Storage_error(disk.path() + ": recovered key fails the LUKS2 digest");
   return key;
@@ -108,6 +155,7 @@ std::optional<Current_seal> read_seal(Luks_disk& disk) {
     throw Storage_error(path + ": sealed-key blob's data segment disagrees with the LUKS2 header");
   }
   seal.manifest_sha256 = token.value("manifest_sha256", "");
+  seal.sealed_pcrs = sealed_pcrs_of(token, seal.key);
   return seal;
 }
 
@@ -142,7 +190,7 @@ nlohmann::json describe_disk_json(const std::string& path) {
   return j;
 }
 
-std::string remove_seal(const std::string& path, const std::string& passphrase_file) {
+std::string remove_seal(const std::string& path, const Passphrase_source& passphrase) {
   Luks_disk disk(path);
   std::optional<Current_seal> seal;
   std::string what = "a seal that could not be read";
@@ -154,7 +202,7 @@ std::string remove_seal(const std::string& path, const std::string& passphrase_f
   } catch (const Storage_error& e) {
     if (std::string(e.what()).find("not sealed") != std::string::npos) throw;
   }
-  (void)recover_volume_key(disk, passphrase_file);  // throws if the passphrase does not open it
+  (void)recover_volume_key(disk, passphrase());  // throws if the passphrase does not open it
   // Token first, then the area: an interruption leaves an area without a token, which every
   // tool reports (and `disk seal --force` or a second `remove-seal` clears).
   disk.remove_token();
@@ -162,13 +210,22 @@ std::string remove_seal(const std::string& path, const std::string& passphrase_f
   return what;
 }
 
-void change_recovery_passphrase(const std::string& path, const std::string& old_file, const std::string& new_file) {
+void change_recovery_passphrase(const std::string& path, const Passphrase_source& old_source,
+                                const Passphrase_source& new_source) {
   Luks_disk disk(path);
-  const Secret old_passphrase = read_passphrase_file(old_file), new_passphrase = read_passphrase_file(new_file);
-  if (old_passphrase == new_passphrase) throw Storage_error(new_file + ": the new passphrase is the old one");
-  disk.change_passphrase(old_passphrase, new_passphrase);
+  const Passphrase old_passphrase = old_source();
+  const Secret* opened_with = nullptr;
+  // A wrong one is refused before the new one is asked for.
+  (void)open_keyslot(disk, old_passphrase, &opened_with);
+  const Passphrase new_passphrase = new_source();
+  if (*opened_with == new_passphrase.text) {
+    throw Storage_error(new_passphrase.origin + ": the new passphrase is the old one");
+  }
+  disk.change_passphrase(*opened_with, new_passphrase.text);
   Luks_disk again(path);
-  (void)recover_volume_key(again, new_file);
+  if (!again.verify_volume_key(again.volume_key_from_passphrase(new_passphrase.text))) {
+    throw Storage_error(path + ": the new passphrase opens a key that fails the LUKS2 digest");
+  }
 }
 
 std::string describe_disk(const std::string& path) {

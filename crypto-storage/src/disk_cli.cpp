@@ -2,8 +2,6 @@
 // The `bulkhead disk` subcommands: argument parsing, progress display, one-line errors.
 #include "bh/storage/disk_cli.hpp"
 
-#include "bh/cli/input_file.hpp"
-
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -15,6 +13,7 @@
 
 #include "bh/cli/input_file.hpp"
 #include "bh/storage/disk.hpp"
+#include "bh/storage/passphrase.hpp"
 #include "bh/storage/sectors.hpp"
 
 namespace bh::storage {
@@ -32,10 +31,14 @@ struct Options {
   bool json = false;   // show --json
 };
 
-// Runs one command; a Storage_error becomes one line on stderr and exit status 1.
+// Runs one command; a Storage_error becomes one line on stderr and exit status 1, an Input_error
+// (an input that cannot be read or used) one line and exit status 2.
 void guarded(const char* command, const std::function<void()>& body) {
   try {
     body();
+  } catch (const Input_error& e) {
+    std::cerr << "bulkhead disk " << command << ": " << e.what() << "\n";
+    throw CLI::RuntimeError(2);
   } catch (const Storage_error& e) {
     std::cerr << "bulkhead disk " << command << ": " << e.what() << "\n";
     throw CLI::RuntimeError(1);
@@ -64,10 +67,51 @@ void export_if_asked(const Options& o, const Secret& key) {
   if (!o.export_key.empty()) write_secret_file(o.export_key, key);
 }
 
+// Where a command's passphrase comes from. The option's value is a file or `-` (standard input,
+// which on a terminal is a prompt without echo; `confirm`: asked twice); an option not given means
+// the prompt when standard input is a terminal (checked before anything runs: a usage error
+// otherwise). Read only when the command needs it.
+struct Passphrase_option {
+  const char* command;
+  std::string option;  // "--passphrase-file"
+  std::string value;   // empty: not given
+  std::string prompt;
+  bool confirm = false;
+};
+
+// Refuses an option that is not given where no terminal can ask for it (exit status 2).
+void require_passphrase(const Passphrase_option& p) {
+  if (p.value.empty() && !stdin_is_terminal()) {
+    throw Input_error(
+        p.option +
+        ": required: standard input is not a terminal to ask on (give a file, or - to read standard input)");
+  }
+}
+
+Passphrase_source source_of(const Passphrase_option& p) {
+  return [p] {
+    Passphrase passphrase =
+        read_passphrase_option(p.option, p.value.empty() ? "-" : p.value, p.prompt, p.confirm);
+    // `disk passphrase` replaces the passphrase read that way: nothing to warn about there.
+    if (std::string(p.command) == "passphrase") return passphrase;
+    passphrase.on_older_reading = [command = std::string(p.command)](const Passphrase& read) {
+      std::cerr
+          << "bulkhead disk " << command << ": warning: " << read.origin
+          << " opened the disk only without its final newline (how bulkhead read passphrase files "
+             "before); cryptsetup --key-file reads the newline too and does not open it with this file "
+             "(`bulkhead disk passphrase --passphrase-file F --new-passphrase-file F` makes the two agree)\n";
+    };
+    return passphrase;
+  };
+}
+
 // The volume key from the recovery passphrase if given, else from the TPM.
-Secret key_for(const Options& o, Luks_disk& disk) {
-  if (!o.passphrase_file.empty()) return recover_volume_key(disk, o.passphrase_file);
-  if (o.tcti.empty()) throw Storage_error("--passphrase-file or --tcti: one is required to open the disk");
+Secret key_for(const Options& o, Luks_disk& disk, const char* command) {
+  if (!o.passphrase_file.empty()) {
+    return recover_volume_key(disk, source_of({command, "--passphrase-file", o.passphrase_file,
+                                               "Recovery passphrase for " + o.disk + ": "})());
+  }
+  if (o.tcti.empty()) throw Input_error("--passphrase-file or --tcti: one is required to open the disk");
   return unseal_disk(o.disk, o.tcti,
                      o.signed_policy.empty() ? std::nullopt : std::optional<std::string>(o.signed_policy));
 }
@@ -85,8 +129,12 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
   create->add_option("--partition", o->partition, "partition name")->required();
   create->add_option("--size", o->size, "data size, e.g. 64M, 2G")->required();
   create->add_option("-o,--output", o->output, "disk image to create")->required();
-  create->add_option("--recovery-passphrase-file", o->recovery_file,
-                     "recovery passphrase (default: generate one)");
+  create
+      ->add_option(
+          "--recovery-passphrase-file", o->recovery_file,
+          "recovery passphrase: a file, read whole as cryptsetup --key-file does, or - (standard input; "
+          "asked twice on a terminal); default: generate one")
+      ->check(bh::cli::passphrase_input());
   create->add_option("--pbkdf", o->pbkdf, "argon2id (default) or pbkdf2")
       ->check(CLI::IsMember({"argon2id", "pbkdf2"}));
   create->add_option("--pbkdf2-iterations", o->pbkdf2_iterations, "PBKDF2 iterations (tests)");
@@ -101,7 +149,10 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
       r.format.pbkdf = o->pbkdf == "pbkdf2" ? Pbkdf::pbkdf2 : Pbkdf::argon2id;
       r.format.pbkdf2_iterations = o->pbkdf2_iterations;
       r.format.label = o->partition;
-      if (!o->recovery_file.empty()) r.recovery_passphrase_file = o->recovery_file;
+      if (!o->recovery_file.empty()) {
+        r.recovery_passphrase = source_of({"create", "--recovery-passphrase-file", o->recovery_file,
+                                           "New recovery passphrase for " + o->output + ": ", true});
+      }
       auto generated = create_disk(r, progress_display());
       std::cout << "created " << o->output << " for partition " << o->partition << "\n";
       if (generated) std::cout << "recovery key (shown once, keep it offline): " << *generated << "\n";
@@ -118,7 +169,11 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
       c->add_flag("--force", o->force, "replace the disk's existing seal");
     }
     c->add_option("--tcti", o->tcti, "TPM, e.g. swtpm:host=127.0.0.1,port=2321")->required();
-    c->add_option("--passphrase-file", o->passphrase_file, "recovery passphrase (source of the volume key)")->check(bh::cli::input_file());
+    c->add_option(
+         "--passphrase-file", o->passphrase_file,
+         std::string("recovery passphrase (source of the volume key): a file or - (standard input)") +
+             (std::string(c->get_name()) == "seal" ? "; asked for on a terminal if not given" : ""))
+        ->check(bh::cli::passphrase_input());
     c->add_option("--authorize-key", o->authorize_key,
                   "administrator public key (PEM): seal with PolicyAuthorize");
   };
@@ -130,10 +185,14 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
         r.manifest = o->manifest;
         r.partition = o->partition;
         r.tcti = o->tcti;
-        if (!o->passphrase_file.empty()) r.passphrase_file = o->passphrase_file;
+        r.reseal = std::string(name) == "reseal";
+        const Passphrase_option passphrase{name, "--passphrase-file", o->passphrase_file,
+                                           "Recovery passphrase for " + o->disk + ": "};
+        // seal always needs the passphrase; reseal only when given (else the TPM gives the key).
+        if (!r.reseal) require_passphrase(passphrase);
+        if (!r.reseal || !o->passphrase_file.empty()) r.passphrase = source_of(passphrase);
         if (!o->signed_policy.empty()) r.signed_policy = o->signed_policy;
         if (!o->authorize_key.empty()) r.authorize_key = o->authorize_key;
-        r.reseal = std::string(name) == "reseal";
         r.force = o->force;
         std::string replaced;
         auto k = seal_disk(r, &replaced);
@@ -174,12 +233,18 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
 
   CLI::App* recover = disk->add_subcommand("recover", "open the disk with the recovery passphrase");
   recover->add_option("--disk", o->disk, "disk image")->required()->check(bh::cli::input_file());
-  recover->add_option("--passphrase-file", o->passphrase_file, "recovery passphrase")->required()->check(bh::cli::input_file());
+  recover
+      ->add_option("--passphrase-file", o->passphrase_file,
+                   "recovery passphrase: a file or - (standard input); asked for on a terminal if not given")
+      ->check(bh::cli::passphrase_input());
   recover->add_option("--export-key", o->export_key, "write the volume key to this new file (mode 0600)");
   recover->callback([o] {
     guarded("recover", [&] {
+      const Passphrase_option passphrase{"recover", "--passphrase-file", o->passphrase_file,
+                                         "Recovery passphrase for " + o->disk + ": "};
+      require_passphrase(passphrase);
       Luks_disk d(o->disk);
-      Secret key = recover_volume_key(d, o->passphrase_file);
+      Secret key = recover_volume_key(d, source_of(passphrase)());
       export_if_asked(*o, key);
       std::cout << "recovered: the passphrase opens " << o->disk << " (volume key verified)\n";
     });
@@ -223,7 +288,9 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
 
   auto add_open_options = [o](CLI::App* c) {
     c->add_option("--disk", o->disk, "disk image")->required()->check(bh::cli::input_file());
-    c->add_option("--passphrase-file", o->passphrase_file, "recovery passphrase")->check(bh::cli::input_file());
+    c->add_option("--passphrase-file", o->passphrase_file,
+                  "recovery passphrase: a file or - (standard input)")
+        ->check(bh::cli::passphrase_input());
     c->add_option("--tcti", o->tcti, "TPM (instead of the passphrase)");
     c->add_option("--signed-policy", o->signed_policy, "approval (PolicyAuthorize disks)")->check(bh::cli::input_file());
     c->add_option("--sector", o->sector, "first sector (disk sector size, from the data segment start)");
@@ -235,7 +302,7 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
   read->callback([o] {
     guarded("read", [&] {
       Luks_disk d(o->disk);
-      auto data = read_plaintext(d, key_for(*o, d), o->sector, o->count);
+      auto data = read_plaintext(d, key_for(*o, d, "read"), o->sector, o->count);
       std::ofstream out(o->output, std::ios::binary | std::ios::trunc);
       out.write(reinterpret_cast<const char*>(data.data()), std::streamsize(data.size()));
       if (!out) throw Storage_error(o->output + ": cannot write");
@@ -250,26 +317,52 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
       if (!in) throw Storage_error(o->input + ": cannot read");
       std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
       Luks_disk d(o->disk);
-      write_plaintext(d, key_for(*o, d), o->sector, data);
+      write_plaintext(d, key_for(*o, d, "write"), o->sector, data);
     });
   });
 
   CLI::App* remove = disk->add_subcommand("remove-seal", "remove the disk's seal; the recovery passphrase must open it");
   remove->add_option("--disk", o->disk, "disk image")->required()->check(bh::cli::input_file());
-  remove->add_option("--passphrase-file", o->passphrase_file, "recovery passphrase (checked first)")->required()->check(bh::cli::input_file());
+  remove
+      ->add_option(
+          "--passphrase-file", o->passphrase_file,
+          "recovery passphrase (checked first): a file or - (standard input); asked for on a terminal "
+          "if not given")
+      ->check(bh::cli::passphrase_input());
   remove->callback([o] {
     guarded("remove-seal", [&] {
-      const std::string what = remove_seal(o->disk, o->passphrase_file);
+      const Passphrase_option passphrase{"remove-seal", "--passphrase-file", o->passphrase_file,
+                                         "Recovery passphrase for " + o->disk + ": "};
+      require_passphrase(passphrase);
+      const std::string what = remove_seal(o->disk, source_of(passphrase));
       std::cout << "removed " << what << " from " << o->disk << "; it opens with the recovery passphrase only\n";
     });
   });
   CLI::App* passphrase = disk->add_subcommand("passphrase", "change the recovery passphrase");
   passphrase->add_option("--disk", o->disk, "disk image")->required()->check(bh::cli::input_file());
-  passphrase->add_option("--passphrase-file", o->passphrase_file, "the current recovery passphrase")->required()->check(bh::cli::input_file());
-  passphrase->add_option("--new-passphrase-file", o->recovery_file, "the new one")->required();
+  passphrase
+      ->add_option("--passphrase-file", o->passphrase_file,
+                   "the current recovery passphrase: a file or - (standard input); asked for on a terminal "
+                   "if not given")
+      ->check(bh::cli::passphrase_input());
+  passphrase
+      ->add_option("--new-passphrase-file", o->recovery_file,
+                   "the new one: a file or - (standard input); asked for twice on a terminal if not given")
+      ->check(bh::cli::passphrase_input());
   passphrase->callback([o] {
     guarded("passphrase", [&] {
-      change_recovery_passphrase(o->disk, o->passphrase_file, o->recovery_file);
+      const Passphrase_option old_passphrase{"passphrase", "--passphrase-file", o->passphrase_file,
+                                             "Current recovery passphrase for " + o->disk + ": "};
+      const Passphrase_option new_passphrase{"passphrase", "--new-passphrase-file", o->recovery_file,
+                                             "New recovery passphrase for " + o->disk + ": ", true};
+      require_passphrase(old_passphrase);
+      require_passphrase(new_passphrase);
+      if (o->passphrase_file == "-" && o->recovery_file == "-" && !stdin_is_terminal()) {
+        throw Input_error(
+            "--passphrase-file and --new-passphrase-file: both are - but standard input, not a "
+            "terminal, can give only one of them");
+      }
+      change_recovery_passphrase(o->disk, source_of(old_passphrase), source_of(new_passphrase));
       std::cout << "changed the recovery passphrase of " << o->disk << "\n";
     });
   });

@@ -38,11 +38,15 @@ sk::storage::Signed_policy load_signed_policy(const std::string& path) {
 }
 
 nlohmann::json token_for(const sk::storage::Sealed_key& k, const std::vector<uint8_t>& blob,
-                         const Digest& manifest_sha256) {
+                         const Manifest_pcrs& manifest) {
   nlohmann::json pcrs = nlohmann::json::array();
   for (uint32_t i = 0; i < 24; ++i) {
     if (k.pcr_mask & (1u << i)) pcrs.push_back(i);
   }
+  // The values themselves, so that a failed unseal can say which PCR moved (the blob holds only
+  // their PolicyPCR digest).
+  nlohmann::json values = nlohmann::json::object();
+  for (const auto& [pcr, value] : manifest.values) values[std::to_string(pcr)] = hex(value);
   nlohmann::json token = {
       {"type", k_token_type},
       {"keyslots", nlohmann::json::array()},
@@ -51,9 +55,10 @@ nlohmann::json token_for(const sk::storage::Sealed_key& k, const std::vector<uin
       {"mode", k.mode == sk::storage::Seal_mode::pcr ? "pcr" : "authorize"},
       {"pcr_bank", "sha256"},
       {"pcrs", pcrs},
+      {"pcr_values", values},
       {"pcr_policy", hex(k.pcr_policy, 32)},
       {"auth_policy", hex(k.auth_policy, 32)},
-      {"manifest_sha256", hex(manifest_sha256)},
+      {"manifest_sha256", hex(manifest.manifest_sha256)},
       {"sealed_area_offset", sk::storage::k_sealed_area_offset},
       {"blob", Botan::base64_encode(blob.data(), blob.size())},
   };
@@ -61,6 +66,76 @@ nlohmann::json token_for(const sk::storage::Sealed_key& k, const std::vector<uin
     token["admin_key_name"] = hex(k.admin_key_name.data, k.admin_key_name.size);
   }
   return token;
+}
+
+// "PCR 9" or "PCRs 8, 9".
+std::string pcr_list(const std::vector<uint32_t>& pcrs) {
+  std::string text = pcrs.size() == 1 ? "PCR " : "PCRs ";
+  for (size_t i = 0; i < pcrs.size(); ++i) text += (i ? ", " : "") + std::to_string(pcrs[i]);
+  return text;
+}
+
+std::string short_hex(const Digest& d) {
+  return hex(d.data(), 6) + "...";
+}
+
+// The one line a refused PCR policy becomes: which PCRs differ from the sealed (or approved)
+// values, with both values, and what to do next. The expected values come from the token (kept
+// only if they give the blob's PolicyPCR digest); an approval holds only a digest, so its values
+// are known only when it approves the sealed ones.
+std::string explain_pcr_failure(const Current_seal& seal, const sk::storage::Signed_policy* approval,
+                                const Pcr_values& current) {
+  const bool approved = approval != nullptr;
+  const std::string kind = approved ? "approved" : "sealed";
+  const uint32_t mask = approved ? approval->pcr_mask : seal.key.pcr_mask;
+  std::vector<uint32_t> selection;
+  for (uint32_t pcr = 0; pcr < 24; ++pcr) {
+    if (mask & (1u << pcr)) selection.push_back(pcr);
+  }
+  Pcr_values expected = seal.sealed_pcrs;
+  if (approved && !expected.empty()) {
+    Digest digest = policy_pcr_digest(expected);
+    if (approval->epoch_index != 0) digest = policy_nv_equals_digest(digest, approval->epoch);
+    if (pcr_mask(expected) != mask || !std::equal(digest.begin(), digest.end(), approval->approved_policy)) {
+      expected.clear();  // approved for other values than the sealed ones: not known here
+    }
+  }
+  std::string what = "PCR policy not satisfied: ";
+  if (current.size() != selection.size()) {
+    what += "the TPM's " + pcr_list(selection) + " are not the " + kind +
+            " ones (the TPM's values could not be read)";
+  } else if (expected.empty()) {
+    std::string now;
+    for (uint32_t pcr : selection)
+      now += (now.empty() ? "" : ", ") + std::to_string(pcr) + ": " + short_hex(current.at(pcr));
+    what +=
+        "the TPM's " + pcr_list(selection) + " are not the " + kind + " ones (which differ is not known: " +
+        (approved ? "the signed policy holds only their digest" : "the seal did not record their values") +
+        "; now " + now + ")";
+  } else {
+    std::vector<uint32_t> differing;
+    std::string values;
+    for (uint32_t pcr : selection) {
+      if (current.at(pcr) == expected.at(pcr)) continue;
+      differing.push_back(pcr);
+      values += (values.empty() ? "" : "; ") + (selection.size() > 1 ? std::to_string(pcr) + ": " : "") +
+                kind + " " + short_hex(expected.at(pcr)) + ", now " + short_hex(current.at(pcr));
+    }
+    if (differing.empty()) {
+      what += "the TPM's " + pcr_list(selection) + " have the " + kind +
+              " values, yet the TPM refused the policy";
+    } else {
+      what += pcr_list(differing) + (differing.size() == 1 ? " differs" : " differ") + " from the " + kind +
+              " configuration (" + values + ")";
+    }
+  }
+  what +=
+      approved
+          ? "; if this build is intended, have the administrator approve it (`bulkhead disk sign-policy "
+            "--manifest NEW`), else open the disk with the recovery passphrase (`bulkhead disk recover`)"
+          : "; if this build is intended, reseal the disk to its manifest (`bulkhead disk reseal --manifest "
+            "NEW --passphrase-file F`), else open it with the recovery passphrase (`bulkhead disk recover`)";
+  return what;
 }
 
 }  // namespace
@@ -145,13 +220,12 @@ sk::storage::Sealed_key seal_disk(const Seal_request& request, std::string* repl
 
   // The volume key: from the recovery passphrase, or (re-seal on the running configuration)
   // from the disk's current seal through the TPM.
-  if (!request.passphrase_file && !request.reseal) {
+  if (!request.passphrase && !request.reseal) {
     throw Storage_error(request.disk +
                         ": --passphrase-file is required (the recovery passphrase reads the volume key)");
   }
-  Secret volume_key = request.passphrase_file
-                          ? recover_volume_key(disk, *request.passphrase_file)
-                          : unseal_disk(request.disk, request.tcti, request.signed_policy);
+  Secret volume_key = request.passphrase ? recover_volume_key(disk, (*request.passphrase)())
+                                         : unseal_disk(request.disk, request.tcti, request.signed_policy);
 
   // The TPM seals the key with the disk's identity: no one can pair it with another partition.
   Secret secret = volume_key;
@@ -173,7 +247,7 @@ sk::storage::Sealed_key seal_disk(const Seal_request& request, std::string* repl
   blob.resize(size.value());
   // The token (atomic through LUKS2's two header copies) first, then the kernel's copy; a
   // reader refuses a disk whose copies differ, so an interrupted seal is detected, not used.
-  disk.set_token_json(token_for(k, blob, manifest.manifest_sha256).dump());
+  disk.set_token_json(token_for(k, blob, manifest).dump());
   write_sealed_area(request.disk, blob);
   return k;
 }
@@ -199,6 +273,8 @@ Secret unseal_disk(const std::string& path, const std::string& tcti,
   Secret key;
   try {
     key = tpm_unseal(tcti, seal->key, approval ? &*approval : nullptr);
+  } catch (const Pcr_policy_error& e) {
+    throw Storage_error(path + ": " + explain_pcr_failure(*seal, approval ? &*approval : nullptr, e.current));
   } catch (const Storage_error& e) {
     throw Storage_error(path + ": " + e.what());
   }

@@ -211,7 +211,7 @@ Secret Luks_disk::volume_key_from_passphrase(const Secret& passphrase) {
   size_t size = key.size();
   int r = crypt_volume_key_get(cd_, CRYPT_ANY_SLOT, reinterpret_cast<char*>(key.data()), &size,
                                reinterpret_cast<const char*>(passphrase.data()), passphrase.size());
-  if (r == -EPERM) throw Storage_error(path_ + ": wrong recovery passphrase (no keyslot opens with it)");
+  if (r == -EPERM) throw Wrong_passphrase(path_ + ": wrong recovery passphrase (no keyslot opens with it)");
   if (r < 0 || size != k_volume_key_size) {
     throw Storage_error(path_ + ": cannot read the volume key: " + (log_.empty() ? std::strerror(-r) : log_));
   }
@@ -283,7 +283,7 @@ void Luks_disk::change_passphrase(const Secret& old_passphrase, const Secret& ne
   int r = crypt_keyslot_change_by_passphrase(cd_, CRYPT_ANY_SLOT, CRYPT_ANY_SLOT,
                                              reinterpret_cast<const char*>(old_passphrase.data()), old_passphrase.size(),
                                              reinterpret_cast<const char*>(new_passphrase.data()), new_passphrase.size());
-  if (r == -EPERM) throw Storage_error(path_ + ": wrong recovery passphrase (no keyslot opens with it)");
+  if (r == -EPERM) throw Wrong_passphrase(path_ + ": wrong recovery passphrase (no keyslot opens with it)");
   if (r < 0) throw Storage_error(path_ + ": cannot change the passphrase: " + (log_.empty() ? std::strerror(-r) : log_));
 }
 

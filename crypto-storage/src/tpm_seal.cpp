@@ -136,6 +136,40 @@ TPML_PCR_SELECTION selection_of(uint32_t mask) {
   return s;
 }
 
+// The TPM's SHA-256 values of the PCRs in mask (PCR_Read returns at most 8 a call); empty if they
+// cannot be read.
+Pcr_values read_pcrs(Esys_session& s, uint32_t mask) {
+  Pcr_values values;
+  uint32_t left = mask & 0xFFFFFFu;
+  while (left != 0) {
+    TPML_PCR_SELECTION wanted = selection_of(left);
+    UINT32 update_counter = 0;
+    Esys_owned<TPML_PCR_SELECTION> got;
+    Esys_owned<TPML_DIGEST> digests;
+    if (Esys_PCR_Read(s.ctx(), ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &wanted, &update_counter, &got.p,
+                      &digests.p) != TSS2_RC_SUCCESS) {
+      return {};
+    }
+    uint32_t read = 0;
+    for (uint32_t i = 0; i < got.p->count; ++i) {
+      if (got.p->pcrSelections[i].hash != TPM2_ALG_SHA256) continue;
+      for (uint32_t byte = 0; byte < got.p->pcrSelections[i].sizeofSelect && byte < 3; ++byte)
+        read |= uint32_t(got.p->pcrSelections[i].pcrSelect[byte]) << (8 * byte);
+    }
+    read &= left;
+    if (read == 0) return {};
+    uint32_t next = 0;
+    for (uint32_t pcr = 0; pcr < 24; ++pcr) {
+      if (!(read & (1u << pcr))) continue;
+      if (next >= digests.p->count || digests.p->digests[next].size != 32) return {};
+      std::memcpy(values[pcr].data(), digests.p->digests[next].buffer, 32);
+      ++next;
+    }
+    left &= ~read;
+  }
+  return values;
+}
+
 template <typename T, TSS2_RC (*unmarshal)(const uint8_t*, size_t, size_t*, T*), size_t N>
 T unmarshal_bytes(const sk::storage::Bytes<N>& b, const char* what) {
   T out{};
@@ -293,9 +327,10 @@ Secret tpm_unseal(const std::string& tcti, const sk::storage::Sealed_key& k,
                               &policy_ref, admin_name.p, ticket.p);
     if (rc != TSS2_RC_SUCCESS) {
       if (is_policy_failure(rc)) {
-        throw Storage_error(
+        throw Pcr_policy_error(
             "PCR policy not satisfied: the TPM's PCRs are not the ones the signed policy approves (" +
-            rc_text(rc) + ")");
+                rc_text(rc) + ")",
+            read_pcrs(s, mask));
       }
       throw Storage_error("TPM: PolicyAuthorize failed: " + rc_text(rc));
     }
@@ -305,8 +340,10 @@ Secret tpm_unseal(const std::string& tcti, const sk::storage::Sealed_key& k,
   rc = Esys_Unseal(s.ctx(), object, session, protect, ESYS_TR_NONE, &data.p);
   if (rc != TSS2_RC_SUCCESS) {
     if (is_policy_failure(rc)) {
-      throw Storage_error("PCR policy not satisfied: the TPM's PCRs differ from the sealed configuration (" +
-                          rc_text(rc) + ")");
+      throw Pcr_policy_error(
+          "PCR policy not satisfied: the TPM's PCRs differ from the sealed configuration (" + rc_text(rc) +
+              ")",
+          read_pcrs(s, mask));
     }
     throw Storage_error("TPM: Unseal failed: " + rc_text(rc));
   }

@@ -13,18 +13,9 @@ std::string driver() {
   return BH_DISK_CLI;
 }
 
-// stdout and stderr separately: errors must be exactly one line on stderr.
-struct Split {
-  int status;
-  std::string out, err;
-};
-Split run_split(const Scratch_dir& dir, const std::string& args) {
-  auto r = run("{ " + driver() + " " + args + " 2>'" + dir.file("stderr") + "'; }");
-  auto err = read_file(dir.file("stderr"));
-  return {r.status, r.output, std::string(err.begin(), err.end())};
-}
-size_t lines(const std::string& s) {
-  return size_t(std::count(s.begin(), s.end(), '\n'));
+// The bulkhead binary with args, its stderr apart.
+Split_result bulkhead(const Scratch_dir& dir, const std::string& args) {
+  return run_split(dir, driver() + " " + args);
 }
 }  // namespace
 
@@ -34,25 +25,25 @@ TEST_CASE("bulkhead disk create, show and recover from the command line", "[stor
   std::string policy = write_disk_policy(dir.file(""));
   write_file(dir.file("pass"), "recovery words\n");
   auto wrong_partition =
-      run_split(dir, "disk create --policy '" + policy + "' --partition nobody --size 2M -o '" +
-                         dir.file("x.img") + "' --recovery-passphrase-file '" + dir.file("pass") + "'");
+      bulkhead(dir, "disk create --policy '" + policy + "' --partition nobody --size 2M -o '" +
+                        dir.file("x.img") + "' --recovery-passphrase-file '" + dir.file("pass") + "'");
   CHECK(wrong_partition.status == 1);
   CHECK(wrong_partition.err == "bulkhead disk create: " + policy + ": no partition \"nobody\"\n");
   CHECK_FALSE(std::filesystem::exists(dir.file("x.img")));
-  auto created = run_split(dir, "disk create --policy '" + policy + "' --partition open --size 2M -o '" +
-                                    disk + "' --recovery-passphrase-file '" + dir.file("pass") +
-                                    "' --pbkdf pbkdf2 --pbkdf2-iterations 1000");
+  auto created = bulkhead(dir, "disk create --policy '" + policy + "' --partition open --size 2M -o '" +
+                                   disk + "' --recovery-passphrase-file '" + dir.file("pass") +
+                                   "' --pbkdf pbkdf2 --pbkdf2-iterations 1000");
   REQUIRE(created.status == 0);
   CHECK(created.out.find("created " + disk + " for partition open") != std::string::npos);
   CHECK(created.err.find("writing data area 100% (2 of 2 MiB)") != std::string::npos);
 
-  auto shown = run_split(dir, "disk show --disk '" + disk + "'");
+  auto shown = bulkhead(dir, "disk show --disk '" + disk + "'");
   CHECK(shown.status == 0);
   CHECK(shown.out.find("2097152 bytes, sector 4096") != std::string::npos);
   CHECK(shown.out.find("seal: none") != std::string::npos);
   CHECK(shown.out.find("  created for partition open\n") != std::string::npos);
   CHECK(shown.out.find("  recovery keyslots: 0\n") != std::string::npos);
-  auto json = run_split(dir, "disk show --json --disk '" + disk + "'");
+  auto json = bulkhead(dir, "disk show --json --disk '" + disk + "'");
   CHECK(json.status == 0);
   const auto j = nlohmann::json::parse(json.out);
   CHECK(j["created_for"] == "open");
@@ -63,7 +54,7 @@ TEST_CASE("bulkhead disk create, show and recover from the command line", "[stor
   auto before = sha256_of_file(disk);
   write_file(dir.file("wrong"), "recovery wordz\n");
   auto wrong =
-      run_split(dir, "disk recover --disk '" + disk + "' --passphrase-file '" + dir.file("wrong") + "'");
+      bulkhead(dir, "disk recover --disk '" + disk + "' --passphrase-file '" + dir.file("wrong") + "'");
   CHECK(wrong.status == 1);
   CHECK(wrong.out.empty());
   CHECK(lines(wrong.err) == 1);
@@ -71,8 +62,8 @@ TEST_CASE("bulkhead disk create, show and recover from the command line", "[stor
         "bulkhead disk recover: " + disk + ": wrong recovery passphrase (no keyslot opens with it)\n");
   CHECK(sha256_of_file(disk) == before);
 
-  auto ok = run_split(dir, "disk recover --disk '" + disk + "' --passphrase-file '" + dir.file("pass") +
-                               "' --export-key '" + dir.file("key") + "'");
+  auto ok = bulkhead(dir, "disk recover --disk '" + disk + "' --passphrase-file '" + dir.file("pass") +
+                              "' --export-key '" + dir.file("key") + "'");
   CHECK(ok.status == 0);
   CHECK(read_file(dir.file("key")).size() == 64);
   CHECK(sha256_of_file(disk) == before);
@@ -81,25 +72,25 @@ TEST_CASE("bulkhead disk create, show and recover from the command line", "[stor
   std::string record(8192, '\0');
   for (size_t i = 0; i < record.size(); ++i) record[i] = char('a' + i % 26);
   write_file(dir.file("record"), record);
-  auto put = run_split(dir, "disk write --disk '" + disk + "' --passphrase-file '" + dir.file("pass") +
-                                "' --sector 3 -i '" + dir.file("record") + "'");
+  auto put = bulkhead(dir, "disk write --disk '" + disk + "' --passphrase-file '" + dir.file("pass") +
+                               "' --sector 3 -i '" + dir.file("record") + "'");
   CHECK(put.status == 0);
-  auto got = run_split(dir, "disk read --disk '" + disk + "' --passphrase-file '" + dir.file("pass") +
-                                "' --sector 3 --count 2 -o '" + dir.file("back") + "'");
+  auto got = bulkhead(dir, "disk read --disk '" + disk + "' --passphrase-file '" + dir.file("pass") +
+                               "' --sector 3 --count 2 -o '" + dir.file("back") + "'");
   CHECK(got.status == 0);
   auto back = read_file(dir.file("back"));
   CHECK(std::string(back.begin(), back.end()) == record);
   auto image = read_file(disk);
   CHECK(std::search(image.begin(), image.end(), record.begin(), record.begin() + 64) == image.end());
-  auto outside = run_split(dir, "disk read --disk '" + disk + "' --passphrase-file '" + dir.file("pass") +
-                                    "' --sector 512 -o '" + dir.file("x") + "'");
+  auto outside = bulkhead(dir, "disk read --disk '" + disk + "' --passphrase-file '" + dir.file("pass") +
+                                   "' --sector 512 -o '" + dir.file("x") + "'");
   CHECK(outside.status == 1);
   CHECK(outside.err.find("outside the data segment (512 sectors)") != std::string::npos);
   before = sha256_of_file(disk);
 
   // Creating over the disk is refused with one line and changes nothing.
-  auto again = run_split(dir, "disk create --policy '" + policy + "' --partition open --size 2M -o '" + disk +
-                                  "' --recovery-passphrase-file '" + dir.file("pass") + "'");
+  auto again = bulkhead(dir, "disk create --policy '" + policy + "' --partition open --size 2M -o '" + disk +
+                                 "' --recovery-passphrase-file '" + dir.file("pass") + "'");
   CHECK(again.status == 1);
   CHECK(lines(again.err) == 1);
   CHECK(again.err.find("already exists") != std::string::npos);
@@ -107,7 +98,7 @@ TEST_CASE("bulkhead disk create, show and recover from the command line", "[stor
 
   // A file that is not a disk.
   write_file(dir.file("junk.img"), std::string(40000, 'x'));
-  auto junk = run_split(dir, "disk show --disk '" + dir.file("junk.img") + "'");
+  auto junk = bulkhead(dir, "disk show --disk '" + dir.file("junk.img") + "'");
   CHECK(junk.status == 1);
   CHECK(lines(junk.err) == 1);
   CHECK(junk.err.find("junk.img: no LUKS2 header") != std::string::npos);

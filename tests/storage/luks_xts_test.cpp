@@ -12,6 +12,7 @@
 #include <random>
 
 #include "bh/storage/luks_disk.hpp"
+#include "bh/storage/passphrase.hpp"
 #include "sk/sealed_key.hpp"
 #include "sk/xts.hpp"
 #include "test_util.hpp"
@@ -65,7 +66,7 @@ TEST_CASE("a created disk is a LUKS2 container the standard tools read", "[stora
   write_file(dir.file("pass"), "correct horse\n");
   Secret key = random_secret(k_volume_key_size);
   uint64_t reported = 0;
-  Luks_disk::create(fast_options(disk, 1 << 20), key, read_passphrase_file(dir.file("pass")),
+  Luks_disk::create(fast_options(disk, 1 << 20), key, read_passphrase_file(dir.file("pass")).text,
                     [&](uint64_t done, uint64_t total) {
                       reported = done;
                       CHECK(done <= total);
@@ -78,11 +79,15 @@ TEST_CASE("a created disk is a LUKS2 container the standard tools read", "[stora
   CHECK(dump.output.find("cipher: aes-xts-plain64") != std::string::npos);
   CHECK(dump.output.find("sector: 4096 [bytes]") != std::string::npos);
   CHECK(dump.output.find("offset: 16777216 [bytes]") != std::string::npos);
-  // The recovery passphrase (file content without its newline) opens keyslot 0 with cryptsetup.
+  // The recovery passphrase file, read whole (its newline too) as cryptsetup --key-file reads it,
+  // opens keyslot 0 with cryptsetup; without its newline it does not.
+  CHECK(dumped_volume_key(disk, dir.file("pass")) == Botan::hex_encode(key));
+  CHECK(
+      run("cryptsetup open --test-passphrase --key-file '" + dir.file("pass") + "' '" + disk + "'").status ==
+      0);
   write_file(dir.file("pass.raw"), "correct horse");
-  CHECK(dumped_volume_key(disk, dir.file("pass.raw")) == Botan::hex_encode(key));
   CHECK(run("cryptsetup open --test-passphrase --key-file '" + dir.file("pass.raw") + "' '" + disk + "'")
-            .status == 0);
+            .status != 0);
   write_file(dir.file("wrong"), "incorrect horse");
   CHECK(
       run("cryptsetup open --test-passphrase --key-file '" + dir.file("wrong") + "' '" + disk + "'").status !=
@@ -105,7 +110,7 @@ TEST_CASE("a created disk is a LUKS2 container the standard tools read", "[stora
   // Creating over an existing file is refused and leaves it as it was.
   auto before = sha256_of_file(disk);
   CHECK_THROWS_AS(
-      Luks_disk::create(fast_options(disk, 1 << 20), key, read_passphrase_file(dir.file("pass")), {}),
+      Luks_disk::create(fast_options(disk, 1 << 20), key, read_passphrase_file(dir.file("pass")).text, {}),
       Storage_error);
   CHECK(sha256_of_file(disk) == before);
 }
@@ -116,7 +121,7 @@ TEST_CASE("sectors the core XTS writes are read back by cryptsetup (tweak in 512
   std::string disk = dir.file("open.img");
   write_file(dir.file("pass"), "recovery words");
   Secret key = random_secret(k_volume_key_size);
-  Luks_disk::create(fast_options(disk, 1 << 20), key, read_passphrase_file(dir.file("pass")), {});
+  Luks_disk::create(fast_options(disk, 1 << 20), key, read_passphrase_file(dir.file("pass")).text, {});
 
   std::mt19937_64 rng(42);
   std::map<uint64_t, std::vector<uint8_t>> plain;

@@ -5,6 +5,7 @@
 #include <botan/hash.h>
 #include <botan/hex.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -58,6 +59,23 @@ inline std::vector<uint8_t> read_file(const std::string& path) {
   in.seekg(0);
   in.read(reinterpret_cast<char*>(out.data()), std::streamsize(out.size()));
   return out;
+}
+
+// stdout and stderr separately: errors must be exactly one line on stderr.
+struct Split_result {
+  int status;
+  std::string out, err;
+};
+
+// Runs a shell command line with its stderr kept in a file of dir, apart from its stdout.
+inline Split_result run_split(const Scratch_dir& dir, const std::string& command) {
+  auto r = run("{ " + command + " 2>'" + dir.file("stderr") + "'; }");
+  auto err = read_file(dir.file("stderr"));
+  return {r.status, r.output, std::string(err.begin(), err.end())};
+}
+
+inline size_t lines(const std::string& s) {
+  return size_t(std::count(s.begin(), s.end(), '\n'));
 }
 
 inline void write_file(const std::string& path, const std::string& text) {

@@ -13,8 +13,8 @@ using namespace bh::storage;
 using namespace bh::storage::test;
 
 namespace {
-// A manifest whose PCR 9 is one event `image` extended from zero.
-std::string manifest(const Scratch_dir& dir, const std::string& name, const std::string& image) {
+// PCR 9 after one event `image` extended from zero.
+Digest pcr9_after(const std::string& image) {
   Digest e = sha256(image);
   Digest zero{};
   auto h = Botan::HashFunction::create_or_throw("SHA-256");
@@ -22,7 +22,11 @@ std::string manifest(const Scratch_dir& dir, const std::string& name, const std:
   h->update(e.data(), 32);
   Digest value;
   h->final(value.data());
-  nlohmann::json m = {{"pcrs", {{"sha256", {{"9", hex(value)}}}}},
+  return value;
+}
+// A manifest whose PCR 9 is one event `image` extended from zero.
+std::string manifest(const Scratch_dir& dir, const std::string& name, const std::string& image) {
+  nlohmann::json m = {{"pcrs", {{"sha256", {{"9", hex(pcr9_after(image))}}}}},
                       {"partitions", {{"open", {{"disk_pcrs", {9}}}}}}};
   write_file(dir.file(name), m.dump());
   return dir.file(name);
@@ -87,7 +91,8 @@ TEST_CASE("bulkhead disk: seal with an administrator key, approve an update, uns
   INFO(old_policy.output);
   CHECK(old_policy.status == 1);
   CHECK(std::count(old_policy.output.begin(), old_policy.output.end(), '\n') == 1);
-  CHECK(old_policy.output.find("PCR policy not satisfied") != std::string::npos);
+  CHECK(old_policy.output.find("PCR policy not satisfied: PCR 9 differs from the approved configuration") !=
+        std::string::npos);
   auto opened = cli("disk unseal --disk " + disk + tcti + " --signed-policy '" + dir.file("v2.sig") + "'");
   INFO(opened.output);
   CHECK(opened.status == 0);
@@ -154,4 +159,44 @@ TEST_CASE("bulkhead disk remove-seal and passphrase", "[storage][tpm][cli]") {
   CHECK(cli("disk recover --disk " + disk + " --passphrase-file '" + dir.file("pass") + "'").status == 1);
   CHECK(cli("disk recover --disk " + disk + " --passphrase-file '" + dir.file("new") + "'").status == 0);
   CHECK(cli("disk show --disk " + disk).output.find("recovery keyslots: ") != std::string::npos);
+}
+
+// `disk unseal` on a build the disk was not sealed to: one line on stderr naming the PCR that
+// differs, the sealed and the current value, and the next step; the step it names works.
+TEST_CASE("bulkhead disk unseal refused by the PCR policy says which PCR differs and what to do",
+          "[storage][tpm][cli]") {
+  Scratch_dir dir;
+  Swtpm tpm(dir);
+  const std::string disk = dir.file("open.img"), tcti = " --tcti '" + tpm.tcti() + "'";
+  write_file(dir.file("pass"), "recovery words\n");
+  const std::string v1 = manifest(dir, "v1.json", "open image v1"),
+                    v2 = manifest(dir, "v2.json", "open image v2");
+  REQUIRE(cli("disk create --policy '" + write_disk_policy(dir.file("")) +
+              "' --partition open --size 1M -o '" + disk + "' --recovery-passphrase-file '" +
+              dir.file("pass") + "' --pbkdf pbkdf2 --pbkdf2-iterations 1000")
+              .status == 0);
+  REQUIRE(cli("disk seal --disk '" + disk + "' --manifest '" + v1 + "' --partition open" + tcti +
+              " --passphrase-file '" + dir.file("pass") + "'")
+              .status == 0);
+  boot(tpm, "open image v2");
+  const auto before = sha256_of_file(disk);
+  auto r = run_split(
+      dir, std::string("TSS2_LOG=all+none ") + BH_DISK_CLI + " disk unseal --disk '" + disk + "'" + tcti);
+  CHECK(r.status == 1);
+  CHECK(r.out.empty());
+  CHECK(r.err == "bulkhead disk unseal: " + disk +
+                     ": PCR policy not satisfied: PCR 9 differs from the sealed "
+                     "configuration (sealed " +
+                     hex(pcr9_after("open image v1")).substr(0, 12) + "..., now " +
+                     hex(pcr9_after("open image v2")).substr(0, 12) +
+                     "...); if this build is intended, reseal the disk "
+                     "to its manifest (`bulkhead disk reseal --manifest NEW --passphrase-file F`), else open "
+                     "it with the "
+                     "recovery passphrase (`bulkhead disk recover`)\n");
+  CHECK(sha256_of_file(disk) == before);
+
+  REQUIRE(cli("disk reseal --disk '" + disk + "' --manifest '" + v2 + "'" + tcti + " --passphrase-file '" +
+              dir.file("pass") + "'")
+              .status == 0);
+  CHECK(cli("disk unseal --disk '" + disk + "'" + tcti).status == 0);
 }

@@ -18,23 +18,26 @@ using namespace bh::storage::test;
 
 namespace {
 
-
 // One build's measurements: events per PCR, as the boot stage would extend them.
 struct Build {
   std::map<uint32_t, std::vector<Digest>> events;
+  // The value of PCR `pcr` after the boot (its events replayed from zero).
+  Digest value(uint32_t pcr) const {
+    Digest value{};
+    for (const auto& e : events.at(pcr)) {
+      auto h = Botan::HashFunction::create_or_throw("SHA-256");
+      h->update(value.data(), 32);
+      h->update(e.data(), 32);
+      h->final(value.data());
+    }
+    return value;
+  }
+  // As a failed unseal shows it: the first 12 hex digits.
+  std::string shown(uint32_t pcr) const { return hex(value(pcr)).substr(0, 12) + "..."; }
   // Writes the reference manifest (expected values predicted by replaying the events).
   std::string write_manifest(const Scratch_dir& dir, const std::string& name) const {
     nlohmann::json bank = nlohmann::json::object();
-    for (const auto& [pcr, list] : events) {
-      Digest value{};
-      for (const auto& e : list) {
-        auto h = Botan::HashFunction::create_or_throw("SHA-256");
-        h->update(value.data(), 32);
-        h->update(e.data(), 32);
-        h->final(value.data());
-      }
-      bank[std::to_string(pcr)] = hex(value);
-    }
+    for (const auto& [pcr, list] : events) bank[std::to_string(pcr)] = hex(value(pcr));
     nlohmann::json m = {{"pcrs", {{"sha256", bank}}},
                         {"partitions", {{"classified", {{"disk_pcrs", {8, 9}}}}}}};
     write_file(dir.file(name), m.dump(2));
@@ -55,6 +58,7 @@ struct Build {
 
 const Build k_build_a{{{8, {sha256("policy v1")}}, {9, {sha256("classified image v1")}}}};
 const Build k_build_b{{{8, {sha256("policy v1")}}, {9, {sha256("classified image v2")}}}};
+const Build k_build_c{{{8, {sha256("policy v2")}}, {9, {sha256("classified image v3")}}}};
 
 struct Fixture {
   Scratch_dir dir;
@@ -70,7 +74,7 @@ struct Fixture {
     r.format.data_size = 1 << 20;
     r.format.pbkdf = Pbkdf::pbkdf2;
     r.format.pbkdf2_iterations = 1000;
-    r.recovery_passphrase_file = pass;
+    r.recovery_passphrase = passphrase_file(pass);
     (void)create_disk(r, {});
   }
   Seal_request seal_request(const std::string& manifest) const {
@@ -79,12 +83,12 @@ struct Fixture {
     s.manifest = manifest;
     s.partition = "classified";
     s.tcti = tpm.tcti();
-    s.passphrase_file = pass;
+    s.passphrase = passphrase_file(pass);
     return s;
   }
   Secret recovered() {
     Luks_disk d(disk);
-    return recover_volume_key(d, pass);
+    return recover_volume_key(d, read_passphrase_file(pass));
   }
 };
 
@@ -120,7 +124,7 @@ TEST_CASE("sealed to manifest A: opens under A, not under B; re-sealed to B: ope
   CHECK(described["seal"]["pcrs"] == nlohmann::json::array({8, 9}));
   CHECK(described["seal"]["auth_policy"].get<std::string>().size() == 64);
   auto no_passphrase = f.seal_request(f.manifest_b);
-  no_passphrase.passphrase_file.reset();
+  no_passphrase.passphrase.reset();
   no_passphrase.force = true;
   refused(f.disk, "--passphrase-file is required", [&] { (void)seal_disk(no_passphrase); });
   auto dump = run("cryptsetup luksDump '" + f.disk + "'");
@@ -153,7 +157,7 @@ TEST_CASE("sealed to manifest A: opens under A, not under B; re-sealed to B: ope
 
   // Re-seal on the running configuration without the passphrase: the TPM releases the key.
   auto to_a = f.seal_request(f.manifest_a);
-  to_a.passphrase_file.reset();
+  to_a.passphrase.reset();
   to_a.reseal = true;
   (void)seal_disk(to_a);
   k_build_a.boot(f.tpm);
@@ -179,8 +183,23 @@ TEST_CASE("PolicyAuthorize: a newly signed policy opens the disk without re-seal
   refused(f.disk, "--signed-policy is required",
           [&] { (void)unseal_disk(f.disk, f.tpm.tcti(), std::nullopt); });
 
+  // An approval for build B does not open build A; which PCR moved cannot be told from its digest.
+  refused(f.disk,
+          "PCR policy not satisfied: the TPM's PCRs 8, 9 are not the approved ones (which differ is not "
+          "known: the "
+          "signed policy holds only their digest; now 8: " +
+              k_build_a.shown(8) + ", 9: " + k_build_a.shown(9) +
+              "); if this build is intended, have the administrator approve it (`bulkhead disk sign-policy "
+              "--manifest NEW`), else open the disk with the recovery passphrase (`bulkhead disk recover`)",
+          [&] { (void)unseal_disk(f.disk, f.tpm.tcti(), f.dir.file("b.sig")); });
+
   k_build_b.boot(f.tpm);  // the update: image v2
-  refused(f.disk, "PCR policy not satisfied",
+  // The approval for A approves the sealed values, so the PCR that moved is known.
+  refused(f.disk,
+          "PCR policy not satisfied: PCR 9 differs from the approved configuration (9: approved " +
+              k_build_a.shown(9) + ", now " + k_build_b.shown(9) +
+              "); if this build is intended, have the "
+              "administrator approve it",
           [&] { (void)unseal_disk(f.disk, f.tpm.tcti(), f.dir.file("a.sig")); });
   CHECK(unseal_disk(f.disk, f.tpm.tcti(), f.dir.file("b.sig")) == f.recovered());
 
@@ -265,4 +284,60 @@ TEST_CASE("the volume key never crosses the TPM interface in clear", "[storage][
     INFO("key bytes " << offset << ".." << offset + 15);
     CHECK_FALSE(contains(key.data() + offset, 16));
   }
+}
+
+// A refused PCR policy says which PCRs differ from the sealed values (recorded in the token and
+// checked against the blob's PolicyPCR digest), with both values, and what to do next.
+TEST_CASE("a PCR policy the TPM refuses is one line naming the PCRs that differ", "[storage][tpm]") {
+  Fixture f;
+  (void)seal_disk(f.seal_request(f.manifest_a));
+  const std::string next =
+      "; if this build is intended, reseal the disk to its manifest (`bulkhead disk reseal --manifest NEW "
+      "--passphrase-file F`), else open it with the recovery passphrase (`bulkhead disk recover`)";
+  const auto unseal = [&] { (void)unseal_disk(f.disk, f.tpm.tcti(), std::nullopt); };
+
+  k_build_b.boot(f.tpm);  // image v2: PCR 9 moved, PCR 8 did not
+  refused(f.disk,
+          f.disk + ": PCR policy not satisfied: PCR 9 differs from the sealed configuration (9: sealed " +
+              k_build_a.shown(9) + ", now " + k_build_b.shown(9) + ")" + next,
+          unseal);
+  k_build_c.boot(f.tpm);  // a new policy and image v3: both moved
+  refused(f.disk,
+          "PCR policy not satisfied: PCRs 8, 9 differ from the sealed configuration (8: sealed " +
+              k_build_a.shown(8) + ", now " + k_build_c.shown(8) + "; 9: sealed " + k_build_a.shown(9) +
+              ", now " + k_build_c.shown(9) + ")" + next,
+          unseal);
+
+  // A seal that did not record the values (made by an older bulkhead), or whose record does not
+  // give the sealed digest: which PCR moved is not known, and the line says so.
+  const std::string unknown =
+      "PCR policy not satisfied: the TPM's PCRs 8, 9 are not the sealed ones (which differ is "
+      "not known: the seal did not record their values; now 8: " +
+      k_build_c.shown(8) + ", 9: " + k_build_c.shown(9) + ")" + next;
+  auto token = [&] {
+    Luks_disk d(f.disk);
+    return nlohmann::json::parse(*d.token_json());
+  };
+  auto set_token = [&](const nlohmann::json& t) {
+    Luks_disk d(f.disk);
+    d.set_token_json(t.dump());
+  };
+  nlohmann::json recorded = token();
+  REQUIRE(recorded["pcr_values"] ==
+          nlohmann::json({{"8", hex(k_build_a.value(8))}, {"9", hex(k_build_a.value(9))}}));
+  nlohmann::json older = recorded;
+  older.erase("pcr_values");
+  set_token(older);
+  refused(f.disk, unknown, unseal);
+  nlohmann::json false_record = recorded;
+  false_record["pcr_values"]["9"] = hex(k_build_c.value(9));  // would blame only PCR 8
+  set_token(false_record);
+  refused(f.disk, unknown, unseal);
+  set_token(recorded);
+
+  // The advice holds: resealed to the running build, the disk opens.
+  auto to_c = f.seal_request(k_build_c.write_manifest(f.dir, "c.json"));
+  to_c.reseal = true;
+  (void)seal_disk(to_c);
+  CHECK(unseal_disk(f.disk, f.tpm.tcti(), std::nullopt) == f.recovered());
 }

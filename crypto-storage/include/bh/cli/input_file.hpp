@@ -9,16 +9,24 @@
 
 namespace bh::cli {
 
+// Empty if path names a file that exists, else what is wrong with it.
+inline std::string input_file_problem(const std::string& path) {
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(st)) return "'" + path + "' does not exist";
+  if (std::filesystem::is_directory(st)) return "'" + path + "' is a directory, not a file";
+  return "";
+}
+
 inline CLI::Validator input_file() {
+  return CLI::Validator([](std::string& path) { return input_file_problem(path); }, "FILE", "input_file");
+}
+
+// A passphrase input: a file as input_file() checks it, or `-` (standard input).
+inline CLI::Validator passphrase_input() {
   return CLI::Validator(
-      [](std::string& path) -> std::string {
-        std::error_code ec;
-        const auto st = std::filesystem::status(path, ec);
-        if (ec || !std::filesystem::exists(st)) return "'" + path + "' does not exist";
-        if (std::filesystem::is_directory(st)) return "'" + path + "' is a directory, not a file";
-        return "";
-      },
-      "FILE", "input_file");
+      [](std::string& path) { return path == "-" ? std::string() : input_file_problem(path); }, "FILE|-",
+      "passphrase_input");
 }
 
 inline CLI::Validator input_directory() {

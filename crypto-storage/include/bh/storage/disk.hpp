@@ -4,12 +4,13 @@
 // disk: every check and every TPM command runs before the first write.
 #pragma once
 
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "bh/storage/luks_disk.hpp"
+#include "bh/storage/passphrase.hpp"
 #include "bh/storage/tpm_seal.hpp"
 #include "sk/sealed_key.hpp"
 
@@ -17,10 +18,11 @@ namespace bh::storage {
 
 struct Create_request {
   Format_options format;
-  std::optional<std::string> recovery_passphrase_file;  // none: a recovery key is generated
+  std::optional<Passphrase_source> recovery_passphrase;  // none: a recovery key is generated
 };
 
-// Creates the disk. Returns the generated recovery key if none was given (shown once).
+// Creates the disk (refused before the passphrase is asked for if the file exists). Returns the
+// generated recovery key if no passphrase was given (shown once).
 std::optional<std::string> create_disk(const Create_request& request, const Progress& progress);
 
 // The disk's current seal, read from both copies (LUKS2 token and sealed-key area), which must
@@ -29,18 +31,24 @@ struct Current_seal {
   sk::storage::Sealed_key key;
   std::vector<uint8_t> blob;
   std::string manifest_sha256;  // hex, from the token
+  // The PCR values sealed to, as the token records them (diagnostics only: kept only if their
+  // PolicyPCR digest is the blob's); empty for seals that did not record them.
+  Pcr_values sealed_pcrs;
 };
 std::optional<Current_seal> read_seal(Luks_disk& disk);
 
-// Opens the recovery keyslot and checks the key against the LUKS2 digest.
-Secret recover_volume_key(Luks_disk& disk, const std::string& passphrase_file);
+// Opens the recovery keyslot and checks the key against the LUKS2 digest. If passphrase.text
+// opens no keyslot, passphrase.without_final_newline is tried (a disk made by an older bulkhead,
+// which dropped a file's final newline) and on success on_older_reading is called. Throws
+// Wrong_passphrase if neither opens it.
+Secret recover_volume_key(Luks_disk& disk, const Passphrase& passphrase);
 
 struct Seal_request {
   std::string disk;
   std::string manifest;
   std::string partition;
   std::string tcti;
-  std::optional<std::string> passphrase_file;  // none: unseal the current seal with the TPM
+  std::optional<Passphrase_source> passphrase;  // none: unseal the current seal with the TPM
   std::optional<std::string> signed_policy;    // for unsealing a current authorize-mode seal
   std::optional<std::string> authorize_key;    // administrator's public PEM: PolicyAuthorize
   bool reseal = false;  // partition and mode (with its administrator key) default to the current seal's
@@ -51,7 +59,9 @@ struct Seal_request {
 // force. Returns the blob written; `replaced` names the seal it replaced, if any.
 sk::storage::Sealed_key seal_disk(const Seal_request& request, std::string* replaced = nullptr);
 
-// Unseals through the TPM and checks the key against the LUKS2 digest.
+// Unseals through the TPM and checks the key against the LUKS2 digest. A PCR policy the TPM's
+// PCRs do not satisfy is one line naming the PCRs that differ from the sealed (or approved)
+// values, with their values, and what to do next (reseal, approve, or the recovery passphrase).
 Secret unseal_disk(const std::string& disk, const std::string& tcti,
                    const std::optional<std::string>& signed_policy_file);
 
@@ -72,10 +82,11 @@ nlohmann::json describe_disk_json(const std::string& disk);
 // Removes the disk's seal (the token and the sealed-key area) after checking that the recovery
 // passphrase opens the disk, so that removing it never leaves a disk nothing can open. Returns
 // what was removed ("the PolicyPCR seal for partition \"x\"").
-std::string remove_seal(const std::string& disk, const std::string& passphrase_file);
-// Replaces the recovery passphrase (the keyslot the old one opens), then checks the new one opens
-// the disk.
-void change_recovery_passphrase(const std::string& disk, const std::string& old_file, const std::string& new_file);
+std::string remove_seal(const std::string& disk, const Passphrase_source& passphrase);
+// Replaces the recovery passphrase (the keyslot the old one opens; the new one is asked for only
+// after the old one opened it), then checks the new one opens the disk.
+void change_recovery_passphrase(const std::string& disk, const Passphrase_source& old_passphrase,
+                                const Passphrase_source& new_passphrase);
 
 // Writes a secret to a new file with mode 0600 (refuses to overwrite).
 void write_secret_file(const std::string& path, const Secret& secret);

@@ -26,6 +26,12 @@ class Storage_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A passphrase that opens no keyslot ("wrong recovery passphrase").
+class Wrong_passphrase : public Storage_error {
+ public:
+  using Storage_error::Storage_error;
+};
+
 inline constexpr size_t k_volume_key_size = 64;  // AES-256-XTS: data key || tweak key
 inline constexpr const char* k_token_type = "bulkhead-tpm2";
 
@@ -71,8 +77,8 @@ class Luks_disk {
   const Disk_info& info() const { return info_; }
   const std::string& path() const { return path_; }
 
-  // The volume key from the recovery passphrase. Throws "wrong recovery passphrase" on a
-  // passphrase that opens no keyslot.
+  // The volume key from the recovery passphrase. Throws Wrong_passphrase ("wrong recovery
+  // passphrase") on a passphrase that opens no keyslot.
   Secret volume_key_from_passphrase(const Secret& passphrase);
   // True if key is this container's volume key (checked against the LUKS2 digest).
   bool verify_volume_key(const Secret& key);
@@ -86,6 +92,7 @@ class Luks_disk {
   // Removes the bulkhead-tpm2 token (nothing if there is none).
   void remove_token();
   // Replaces the passphrase of the keyslot `old_passphrase` opens; the other keyslots stay.
+  // Throws Wrong_passphrase if it opens none.
   void change_passphrase(const Secret& old_passphrase, const Secret& new_passphrase);
   // The LUKS2 keyslots in use (the recovery passphrase's is 0 after `disk create`).
   std::vector<int> active_keyslots();

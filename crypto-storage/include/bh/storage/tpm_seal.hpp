@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "bh/storage/luks_disk.hpp"
 #include "bh/storage/policy_digest.hpp"
 #include "bh/storage/secret.hpp"
 #include "sk/sealed_key.hpp"
@@ -21,6 +22,16 @@ struct Sealed_object {
   std::vector<uint8_t> parent_name;    // name of the storage primary it was created under
 };
 
+// The TPM refused the PCR policy: its PCRs are not the sealed (or approved) ones. `current` holds
+// the TPM's SHA-256 values of the PCRs the policy covers, read right after the refusal (empty if
+// they could not be read), so the caller can say which PCRs differ.
+class Pcr_policy_error : public Storage_error {
+ public:
+  Pcr_policy_error(const std::string& what, Pcr_values current_values)
+      : Storage_error(what), current(std::move(current_values)) {}
+  Pcr_values current;
+};
+
 // Creates a sealed data object holding volume_key whose authPolicy is auth_policy (no
 // authValue: only the policy opens it), under the storage primary (ECC P-256, the TCG SRK
 // template, owner hierarchy, recreated identically by every reader). Flushes every handle.
@@ -29,7 +40,8 @@ Sealed_object tpm_seal(const std::string& tcti, const Secret& volume_key, const 
 // Unseals with a policy session: PolicyPCR over k's selection (the TPM uses its current PCR
 // values), then, in mode authorize, PolicyAuthorize with approval (LoadExternal of the
 // administrator's key, VerifySignature, ticket). Throws Storage_error with one line naming the
-// cause: "wrong TPM" (primary's name differs), "PCR policy not satisfied" (0x99d), "approval
+// cause: "wrong TPM" (primary's name differs), "PCR policy not satisfied" (0x99d; thrown as
+// Pcr_policy_error), "approval
 // not signed by the disk's administrator key", ... Every session and object is flushed.
 Secret tpm_unseal(const std::string& tcti, const sk::storage::Sealed_key& k,
                   const sk::storage::Signed_policy* approval);
