@@ -123,6 +123,37 @@ TEST_CASE("the indicator names the domain, its label and state in the policy's c
   CHECK(row_text(row) == " [2] open | open | STOPPED: npf_violation");
 }
 
+TEST_CASE("the longest names and labels are shown whole; a reason that does not fit is shown whole below",
+          "[trusted-path]") {
+  const std::string name(31, 'n'), label(31, 'l');  // SK-NAME-1's longest
+  const char* reason = "measured boot differs from the sealed one";
+  Indicator ind{8, name.c_str(), label.c_str(), 15, 1, Domain_state::locked, reason};
+  std::vector<uint16_t> guest(k_cells, 0x0741), screen(k_cells);
+  compose(guest.data(), ind, screen.data());
+  CHECK(row_text(screen.data()) == " [8] " + name + " | " + label + " | LOCKED");
+  CHECK(row_text(screen.data() + k_columns) == std::string(" LOCKED: ") + reason);
+  CHECK((screen[k_columns] >> 8) == 0x1F);  // in the indicator's colours
+  CHECK(std::equal(screen.begin() + 2 * k_columns, screen.end(), guest.begin() + 2 * k_columns));
+  for (Domain_state state : {Domain_state::running, Domain_state::stopped}) {
+    ind.state = state;
+    uint16_t row[k_columns];
+    draw_indicator(ind, row);
+    CHECK(row_text(row).size() <= k_columns);
+    CHECK(row_text(row).find(name + " | " + label + " | ") == 5);
+  }
+  // A reason longer than a row wraps onto row 2, never cut.
+  const std::string long_reason(100, 'r');
+  ind.reason = long_reason.c_str();
+  compose(guest.data(), ind, screen.data());
+  CHECK(row_text(screen.data() + k_columns) + row_text(screen.data() + 2 * k_columns) ==
+        " STOPPED: " + long_reason);
+  // Short names keep the reason in the row and the guest's rows untouched.
+  Indicator short_one{2, "open", "open", 0, 2, Domain_state::locked, reason};
+  compose(guest.data(), short_one, screen.data());
+  CHECK(row_text(screen.data()) == std::string(" [2] open | open | LOCKED: ") + reason);
+  CHECK(std::equal(screen.begin() + k_columns, screen.end(), guest.begin() + k_columns));
+}
+
 TEST_CASE("typed words reach only the focused domain; the SAK reaches none", "[trusted-path]") {
   Keyboard_router k(2);
   Recorder r;

@@ -25,10 +25,17 @@ struct Indicator {
   const char* reason;     // for locked / stopped: why, else null
 };
 
-// Writes the 80 cells of the indicator row (character | attribute << 8).
+// Writes the 80 cells of the indicator row (character | attribute << 8): " [N] name | label |
+// STATE", then ": reason" for a locked or stopped domain if the whole reason fits in the row.
+// Names and labels of at most 31 characters (SK-NAME-1) always fit whole with the state.
 void draw_indicator(const Indicator& indicator, uint16_t* row);
 
-// screen = indicator row + rows 1..24 of guest. guest and screen: k_cells cells each.
+// True if the indicator row holds the domain's whole reason (or it has none).
+bool reason_in_row(const Indicator& indicator);
+
+// screen = indicator row + rows 1..24 of guest. guest and screen: k_cells cells each. A reason
+// that does not fit in the indicator row is written whole from row 1 on (" LOCKED: reason", in
+// the indicator's colours, wrapped onto row 2 if longer than a row), over the guest's rows.
 void compose(const uint16_t* guest, const Indicator& indicator, uint16_t* screen);
 
 }  // namespace sk::tp
