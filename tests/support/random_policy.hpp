@@ -41,6 +41,9 @@ inline sk::policy::Policy random_policy(std::mt19937_64& rng, bool with_devices 
     sp::Partition& q = p.partitions[i];
     set_name(q.name, "p" + std::to_string(i));
     q.label = static_cast<uint16_t>(rng() % 3);
+    // The label's colours (SK-TP-1, SK-TP-2): white on red, on blue, black on green.
+    q.colour_fg = q.label == 2 ? sp::Colour::black : sp::Colour::white;
+    q.colour_bg = q.label == 0 ? sp::Colour::red : q.label == 1 ? sp::Colour::blue : sp::Colour::green;
     q.memory = {0x2000000 + i * 0x100000ull, (1 + rng() % 3) * k_page};
     q.image.text[0] = 'x';
     p.cpus[0].frames[i] = {i, sp::k_min_frame_us};

@@ -143,6 +143,53 @@ void check_labels(const Policy& p, Reporter& r) {
   }
 }
 
+// SK-TP-1, SK-TP-2: the trusted-path indicator must be readable and must not let one label pass
+// for another. Relative luminance x 10000 of the 16 VGA text colours (the standard palette,
+// sRGB, as WCAG 2 defines it); a contrast ratio is (L1 + 0.05) / (L2 + 0.05), here in integers.
+constexpr uint32_t k_luminance[16] = {0, 290, 2875, 3165, 855, 1145, 1504, 4020,
+                                      908, 1565, 7411, 8067, 2841, 3498, 9344, 10000};
+constexpr const char* k_colour_names[16] = {"black", "blue", "green", "cyan", "red", "magenta", "brown",
+                                            "light_grey", "dark_grey", "light_blue", "light_green", "light_cyan",
+                                            "light_red", "light_magenta", "yellow", "white"};
+
+void check_colours(const Policy& p, Reporter& r) {
+  for (uint32_t i = 0; i < p.partition_count; ++i) {
+    const Partition& q = p.partitions[i];
+    const uint32_t fg = uint32_t(q.colour_fg) & 15, bg = uint32_t(q.colour_bg) & 15;
+    uint32_t hi = k_luminance[fg] + 500, lo = k_luminance[bg] + 500;
+    if (hi < lo) {
+      const uint32_t t = hi;
+      hi = lo;
+      lo = t;
+    }
+    if (hi < 3 * lo) {
+      const uint32_t tenths = hi * 10 / lo;
+      r.report(Rule::tp_readable, Subject::partition, i, 0, "colour").str("partition ").quoted(q.name)
+          .str(": ").str(k_colour_names[fg]).str(" on ").str(k_colour_names[bg]).str(" contrasts ")
+          .dec(tenths / 10).str(".").dec(tenths % 10).str(":1, below 3:1 (the indicator would be hard to read)");
+    }
+    if (q.label >= p.label_count) continue;  // SK-LABEL-1 says so first
+    for (uint32_t j = 0; j < i; ++j) {
+      const Partition& o = p.partitions[j];
+      if (o.label >= p.label_count) continue;
+      const bool same_colours = o.colour_fg == q.colour_fg && o.colour_bg == q.colour_bg;
+      if (o.label == q.label && !same_colours) {
+        r.report(Rule::tp_distinct, Subject::partition, i, 0, "colour").str("partition ").quoted(q.name)
+            .str(" shows label ").quoted(p.labels[q.label].name).str(" in other colours than partition ")
+            .quoted(o.name).str(" (the colours belong to the label)");
+        break;
+      }
+      if (o.label != q.label && o.colour_bg == q.colour_bg) {
+        r.report(Rule::tp_distinct, Subject::partition, i, 0, "colour").str("partition ").quoted(q.name)
+            .str(" (label ").quoted(p.labels[q.label].name).str(") has the background ")
+            .str(k_colour_names[bg]).str(" of partition ").quoted(o.name).str(" (label ")
+            .quoted(p.labels[o.label].name).str("): the two labels would look alike");
+        break;
+      }
+    }
+  }
+}
+
 void check_capabilities(const Policy& p, Reporter& r) {
   uint32_t holder = k_none;
   for (uint32_t i = 0; i < p.partition_count; ++i) {
@@ -199,6 +246,7 @@ uint32_t validate(const Policy& p, Violation_sink& sink) {
   if (!rules::check_limits(p, r)) return r.count();
   rules::check_names(p, r);
   rules::check_labels(p, r);
+  rules::check_colours(p, r);
   rules::check_capabilities(p, r);
   rules::check_memory(p, r);
   rules::check_devices(p, r);

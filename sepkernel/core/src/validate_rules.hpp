@@ -63,6 +63,7 @@ inline bool label_exists(const Policy& p, uint32_t i) { return i < p.label_count
 // Rule groups. Each runs only after SK-LIM-1 passed, so every count is within its table.
 void check_names(const Policy& p, Reporter& r);        // SK-NAME-1
 void check_labels(const Policy& p, Reporter& r);       // SK-LABEL-1
+void check_colours(const Policy& p, Reporter& r);      // SK-TP-1, SK-TP-2
 void check_capabilities(const Policy& p, Reporter& r); // SK-CAP-1
 void check_memory(const Policy& p, Reporter& r);       // SK-MEM-1 .. SK-MEM-6
 void check_devices(const Policy& p, Reporter& r);      // SK-DEV-1 .. SK-DEV-3

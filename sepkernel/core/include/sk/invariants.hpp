@@ -40,7 +40,9 @@ namespace sk {
   X(sched_cpu, "SK-SCHED-3", "a partition runs only on its own, existing CPU")                     \
   X(image_present, "SK-IMG-1", "every referenced image and disk is present")                       \
   X(limits, "SK-LIM-1", "counts stay within the kernel's fixed table sizes")                       \
-  X(cap_attest, "SK-CAP-1", "at most one partition holds the attestation capability")
+  X(cap_attest, "SK-CAP-1", "at most one partition holds the attestation capability")              \
+  X(tp_readable, "SK-TP-1", "each indicator's foreground and background contrast at least 3:1")    \
+  X(tp_distinct, "SK-TP-2", "a label's partitions share its colours; labels differ in background")
 
 enum class Rule : uint8_t {
 #define SK_RULE_ENUM(name, id, text) name,
