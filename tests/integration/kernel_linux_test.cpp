@@ -125,6 +125,8 @@ TEST_CASE("linux: unmodified Debian kernels boot to /init in both partitions, ke
   q->type_text("bh-probe mem 0xa000000; bh-probe mem 0xfed40000; bh-probe port 0x1f0; bh-probe msr 0xc0010117; "
                "bh-probe vmmcall 1; echo probes: done; bh-channel send hello from open\n");
   q->wait_for_serial(std::regex("^\\[open\\] .*probes: done$"), Millis(120000), false);
+  // The indicator names the open domain now, over its Linux's screen.
+  CHECK(harness::Qemu::row_text(q->read_vga_text()[0]).rfind(" [2] open | open | RUNNING", 0) == 0);
   for (const char* audit : {"part=open event=npf_violation detail=\"gpa=0xa000000 read\"",
                             "part=open event=npf_violation detail=\"gpa=0xfed40000 read\"",
                             "part=open event=io_violation detail=\"port=0x1f0 in size=1\"",
