@@ -23,6 +23,7 @@ namespace {
 struct Options {
   std::string policy, partition, size, output, recovery_file, passphrase_file, disk, manifest, tcti;
   std::string authorize_key, signed_policy, export_key, key, public_key, input, pbkdf = "argon2id";
+  std::string key_passphrase_file;  // admin-key, sign-policy: the administrator key's passphrase
   uint64_t sector = 0, count = 1;
   uint32_t pbkdf2_iterations = 0;
   uint64_t epoch = 0;  // sign-policy --epoch (0: not revocable)
@@ -270,7 +271,18 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
   CLI::App* admin = disk->add_subcommand("admin-key", "generate an administrator signing key (ECDSA P-256)");
   admin->add_option("-o,--output", o->key, "private key (PEM, created mode 0600)")->required();
   admin->add_option("--public", o->public_key, "public key (PEM)")->required();
-  admin->callback([o] { guarded("admin-key", [&] { generate_admin_key(o->key, o->public_key); }); });
+  admin->add_option("--key-passphrase-file", o->key_passphrase_file,
+                    "encrypt the private key with this passphrase: a file or - (standard input; on a terminal "
+                    "asked twice)")
+      ->check(bh::cli::passphrase_input());
+  admin->callback([o] {
+    guarded("admin-key", [&] {
+      if (o->key_passphrase_file.empty()) return generate_admin_key(o->key, o->public_key);
+      const Passphrase pass = read_passphrase_option("--key-passphrase-file", o->key_passphrase_file,
+                                                     "Passphrase for the new administrator key: ", true);
+      generate_admin_key(o->key, o->public_key, &pass.text);
+    });
+  });
 
   CLI::App* sign = disk->add_subcommand("sign-policy", "approve the PCR policy of a new manifest for one disk");
   sign->add_option("--key", o->key, "administrator private key (PEM)")->required();
@@ -278,10 +290,22 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
   sign->add_option("--disk", o->disk, "the disk the approval is for (its partition and identity)")->required()->check(bh::cli::input_file());
   sign->add_option("-o,--output", o->output, "signed policy file")->required();
   sign->add_option("--epoch", o->epoch, "revocable: valid while the TPM's approval epoch has this value");
+  sign->add_option("--key-passphrase-file", o->key_passphrase_file,
+                   "passphrase of an encrypted administrator key: a file or - (standard input); asked on a "
+                   "terminal if left out")
+      ->check(bh::cli::passphrase_input());
   sign->callback([o] {
     guarded("sign-policy", [&] {
+      Key_passphrase key_passphrase;
+      if (!o->key_passphrase_file.empty() || stdin_is_terminal()) {
+        key_passphrase = [o] {
+          const std::string value = o->key_passphrase_file.empty() ? "-" : o->key_passphrase_file;
+          return read_passphrase_option("--key-passphrase-file", value, "Passphrase of the administrator key: ", false)
+              .text;
+        };
+      }
       auto p = sign_policy(o->key, o->manifest, o->disk, o->output,
-                           o->epoch ? std::optional<uint64_t>(o->epoch) : std::nullopt);
+                           o->epoch ? std::optional<uint64_t>(o->epoch) : std::nullopt, key_passphrase);
       std::cout << "approved PolicyPCR " << hex(p.approved_policy, 32) << " -> " << o->output << "\n";
     });
   });

@@ -294,7 +294,7 @@ Secret unseal_disk(const std::string& path, const std::string& tcti,
 
 sk::storage::Signed_policy sign_policy(const std::string& private_key_pem, const std::string& manifest_path,
                                        const std::string& disk_path, const std::string& output,
-                                       std::optional<uint64_t> epoch) {
+                                       std::optional<uint64_t> epoch, const Key_passphrase& key_passphrase) {
   // The approval names the one disk it is for (policyRef = its identity, from its seal).
   Luks_disk disk(disk_path);
   auto seal = read_seal(disk);
@@ -309,7 +309,7 @@ sk::storage::Signed_policy sign_policy(const std::string& private_key_pem, const
   Digest identity{};
   sk::storage::disk_identity(seal->key.partition, seal->key.disk_uuid, disk.volume_key_digest(), identity.data());
   Admin_public admin;
-  auto signature = sign_approval(private_key_pem, approved, identity, &admin);
+  auto signature = sign_approval(private_key_pem, approved, identity, &admin, key_passphrase);
   if (signature.size() != 64) throw Storage_error(private_key_pem + ": unexpected signature size");
   sk::storage::Signed_policy p{};
   std::copy(identity.begin(), identity.end(), p.policy_ref);

@@ -2,6 +2,8 @@
 // Offline TPM policy digests and the administrator's approval signatures (Botan, libtss2-mu).
 #include "bh/storage/policy_digest.hpp"
 
+#include "bh/storage/passphrase.hpp"
+
 #include <botan/auto_rng.h>
 #include <botan/data_src.h>
 #include <botan/ecdsa.h>
@@ -198,13 +200,34 @@ Admin_public load_admin_public(const std::string& pem_path) {
 }
 
 std::vector<uint8_t> sign_approval(const std::string& private_pem_path, const Digest& approved_policy,
-                                   const Digest& policy_ref, Admin_public* public_out) {
+                                   const Digest& policy_ref, Admin_public* public_out,
+                                   const Key_passphrase& key_passphrase) {
+  std::string text;
+  {
+    std::ifstream in(private_pem_path, std::ios::binary);
+    if (!in) throw Input_error(private_pem_path + ": cannot be read");
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const bool encrypted = text.find("-----BEGIN ENCRYPTED PRIVATE KEY-----") != std::string::npos;
   std::unique_ptr<Botan::Private_Key> key;
-  try {
-    Botan::DataSource_Stream source(private_pem_path);
-    key = Botan::PKCS8::load_key(source);
-  } catch (const std::exception&) {
-    throw Storage_error(private_pem_path + ": not a readable unencrypted PKCS#8 PEM private key");
+  if (encrypted) {
+    if (!key_passphrase) {
+      throw Input_error(private_pem_path + ": the key is encrypted: give its passphrase (--key-passphrase-file FILE or -)");
+    }
+    const Secret pass = key_passphrase();
+    try {
+      Botan::DataSource_Memory source(text);
+      key = Botan::PKCS8::load_key(source, std::string(pass.begin(), pass.end()));
+    } catch (const std::exception&) {
+      throw Storage_error(private_pem_path + ": the passphrase does not decrypt this key");
+    }
+  } else {
+    try {
+      Botan::DataSource_Memory source(text);
+      key = Botan::PKCS8::load_key(source);
+    } catch (const std::exception&) {
+      throw Storage_error(private_pem_path + ": not a readable PKCS#8 PEM private key");
+    }
   }
   auto* ecdsa = dynamic_cast<Botan::ECDSA_PrivateKey*>(key.get());
   if (ecdsa == nullptr) throw Storage_error(private_pem_path + ": not an ECDSA private key");
@@ -217,7 +240,8 @@ std::vector<uint8_t> sign_approval(const std::string& private_pem_path, const Di
   return signer.sign_message(message, rng);
 }
 
-void generate_admin_key(const std::string& private_pem_path, const std::string& public_pem_path) {
+void generate_admin_key(const std::string& private_pem_path, const std::string& public_pem_path,
+                        const Secret* passphrase) {
   Botan::AutoSeeded_RNG rng;
   Botan::ECDSA_PrivateKey key(rng, Botan::EC_Group("secp256r1"));
   {
@@ -227,7 +251,11 @@ void generate_admin_key(const std::string& private_pem_path, const std::string& 
     ::close(fd);
     std::ofstream out(private_pem_path, std::ios::binary | std::ios::trunc);
     if (!out) throw Storage_error(private_pem_path + ": cannot write");
-    out << Botan::PKCS8::PEM_encode(key);
+    if (passphrase != nullptr) {
+      out << Botan::PKCS8::PEM_encode(key, rng, std::string(passphrase->begin(), passphrase->end()));
+    } else {
+      out << Botan::PKCS8::PEM_encode(key);
+    }
   }
   std::ofstream out(public_pem_path, std::ios::binary | std::ios::trunc);
   if (!out) throw Storage_error(public_pem_path + ": cannot write");

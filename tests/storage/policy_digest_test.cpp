@@ -12,6 +12,8 @@
 #include <botan/x509_key.h>
 
 #include <catch2/catch.hpp>
+#include "bh/storage/passphrase.hpp"
+#include <fstream>
 
 #include "bh/storage/luks_disk.hpp"
 #include "test_util.hpp"
@@ -50,6 +52,37 @@ TEST_CASE("PolicyPCR changes with every PCR value, the selection and the startin
   CHECK(policy_pcr_digest(a, filled(7)) != base);
   CHECK_THROWS_AS(policy_pcr_digest(Pcr_values{{24, filled(0)}}), Storage_error);
   CHECK_THROWS_AS(policy_pcr_digest(Pcr_values{}), Storage_error);
+}
+
+TEST_CASE("an administrator key can be passphrase-protected", "[storage][policy]") {
+  test::Scratch_dir dir;
+  const Secret pass{'w', 'o', 'r', 'd', 's'}, wrong{'w', 'o', 'r', 'd'};
+  generate_admin_key(dir.file("admin.pem"), dir.file("admin.pub.pem"), &pass);
+  std::ifstream in(dir.file("admin.pem"));
+  const std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(pem.rfind("-----BEGIN ENCRYPTED PRIVATE KEY-----", 0) == 0);
+  const Digest approved = policy_pcr_digest({{9, filled(0x42)}}), identity = filled(0x17);
+  // Without the passphrase: an input error naming the file; a wrong one: refused.
+  CHECK_THROWS_AS(sign_approval(dir.file("admin.pem"), approved, identity, nullptr), Input_error);
+  CHECK_THROWS_WITH(sign_approval(dir.file("admin.pem"), approved, identity, nullptr, [&] { return wrong; }),
+                    dir.file("admin.pem") + ": the passphrase does not decrypt this key");
+  // With it: a signature that verifies under the public key.
+  Admin_public signer;
+  auto signature = sign_approval(dir.file("admin.pem"), approved, identity, &signer, [&] { return pass; });
+  REQUIRE(signature.size() == 64);
+  CHECK(signer.name == load_admin_public(dir.file("admin.pub.pem")).name);
+  std::unique_ptr<Botan::Public_Key> key(Botan::X509::load_key(dir.file("admin.pub.pem")));
+  const Digest a_hash = approval_digest(approved, identity);
+  Botan::PK_Verifier verify(*key, "Raw", Botan::IEEE_1363);
+  CHECK(verify.verify_message(a_hash.data(), a_hash.size(), signature.data(), signature.size()));
+  // An unencrypted key asks for no passphrase.
+  generate_admin_key(dir.file("plain.pem"), dir.file("plain.pub.pem"));
+  bool asked = false;
+  CHECK(sign_approval(dir.file("plain.pem"), approved, identity, nullptr, [&] {
+          asked = true;
+          return pass;
+        }).size() == 64);
+  CHECK_FALSE(asked);
 }
 
 TEST_CASE("an approval verifies under the administrator's key only", "[storage][policy]") {

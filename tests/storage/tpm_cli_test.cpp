@@ -4,6 +4,7 @@
 #include <botan/hash.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "bh/storage/policy_digest.hpp"
@@ -50,8 +51,12 @@ TEST_CASE("bulkhead disk: seal with an administrator key, approve an update, uns
   write_file(dir.file("pass"), "recovery words");
   std::string v1 = manifest(dir, "v1.json", "open image v1");
   std::string v2 = manifest(dir, "v2.json", "open image v2");
-  REQUIRE(cli("disk admin-key -o '" + dir.file("admin.pem") + "' --public '" + dir.file("admin.pub") + "'")
+  // The administrator's key is passphrase-protected (PKCS#8, encrypted).
+  write_file(dir.file("keypass"), "administrator key words\n");
+  REQUIRE(cli("disk admin-key -o '" + dir.file("admin.pem") + "' --public '" + dir.file("admin.pub") +
+              "' --key-passphrase-file '" + dir.file("keypass") + "'")
               .status == 0);
+  const std::string keypass = " --key-passphrase-file '" + dir.file("keypass") + "'";
   std::string policy = write_disk_policy(dir.file(""));
   REQUIRE(cli("disk create --policy '" + policy + "' --partition open --size 1M -o " + disk +
               " --recovery-passphrase-file '" + dir.file("pass") +
@@ -78,11 +83,19 @@ TEST_CASE("bulkhead disk: seal with an administrator key, approve an update, uns
   }
   CHECK(sha256_of_file(dir.file("open.img")) == before);
 
+  // Without its passphrase (and no terminal to ask on) the key signs nothing: one line, exit 2.
+  auto no_pass = cli("disk sign-policy --key '" + dir.file("admin.pem") + "' --manifest '" + v1 + "' --disk " + disk +
+                     " -o '" + dir.file("v1.sig") + "' </dev/null");
+  INFO(no_pass.output);
+  CHECK(no_pass.status == 2);
+  CHECK(no_pass.output.find("the key is encrypted: give its passphrase") != std::string::npos);
+  CHECK(std::count(no_pass.output.begin(), no_pass.output.end(), '\n') == 1);
+  CHECK_FALSE(std::filesystem::exists(dir.file("v1.sig")));
   REQUIRE(cli("disk sign-policy --key '" + dir.file("admin.pem") + "' --manifest '" + v1 +
-              "' --disk " + disk + " -o '" + dir.file("v1.sig") + "'")
+              "' --disk " + disk + " -o '" + dir.file("v1.sig") + "'" + keypass)
               .status == 0);
   REQUIRE(cli("disk sign-policy --key '" + dir.file("admin.pem") + "' --manifest '" + v2 +
-              "' --disk " + disk + " -o '" + dir.file("v2.sig") + "'")
+              "' --disk " + disk + " -o '" + dir.file("v2.sig") + "'" + keypass)
               .status == 0);
   boot(tpm, "open image v2");
   tcti = " --tcti '" + tpm.tcti() + "'";

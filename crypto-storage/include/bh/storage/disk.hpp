@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bh/storage/luks_disk.hpp"
+#include "bh/storage/policy_digest.hpp"
 #include "bh/storage/passphrase.hpp"
 #include "bh/storage/tpm_seal.hpp"
 #include "sk/sealed_key.hpp"
@@ -68,9 +69,11 @@ Secret unseal_disk(const std::string& disk, const std::string& tcti,
 // Writes the administrator's approval of the manifest's PolicyPCR digest for the one disk given
 // (its partition from its seal; policyRef = the disk's identity: the approval opens no other).
 // epoch: make the approval revocable (valid while the TPM's epoch counter has this value).
+// key_passphrase: for an encrypted administrator key (sign_approval).
 sk::storage::Signed_policy sign_policy(const std::string& private_key_pem, const std::string& manifest,
                                        const std::string& disk, const std::string& output,
-                                       std::optional<uint64_t> epoch = std::nullopt);
+                                       std::optional<uint64_t> epoch = std::nullopt,
+                                       const Key_passphrase& key_passphrase = {});
 
 // A human-readable summary (LUKS2 layout, seal mode, PCRs, digests).
 std::string describe_disk(const std::string& disk);

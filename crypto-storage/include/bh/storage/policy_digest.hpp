@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -60,11 +61,20 @@ Admin_public admin_public_from_key(const Botan::ECDSA_PublicKey& key);
 // PEM files of the administrator's ECDSA P-256 key (PKCS#8 private, X.509 SubjectPublicKeyInfo
 // public). Throws Storage_error naming the file if it is missing or not a P-256 ECDSA key.
 Admin_public load_admin_public(const std::string& pem_path);
-// Signs aHash = H(approved_policy || policy_ref) with the administrator's key.
+// The passphrase of an encrypted private key, asked for only if the key file is encrypted.
+using Key_passphrase = std::function<Secret()>;
+
+// Signs aHash = H(approved_policy || policy_ref) with the administrator's key. An encrypted key
+// (PKCS#8 "ENCRYPTED PRIVATE KEY") is decrypted with key_passphrase(); without one that is an
+// Input_error naming the file, a passphrase that does not decrypt it a Storage_error.
 std::vector<uint8_t> sign_approval(const std::string& private_pem_path, const Digest& approved_policy,
-                                   const Digest& policy_ref, Admin_public* public_out);
-// Writes a fresh key pair (for `bulkhead disk admin-key`): private PEM mode 0600.
-void generate_admin_key(const std::string& private_pem_path, const std::string& public_pem_path);
+                                   const Digest& policy_ref, Admin_public* public_out,
+                                   const Key_passphrase& key_passphrase = {});
+// Writes a fresh key pair (for `bulkhead disk admin-key`): private PEM mode 0600, encrypted with
+// the passphrase if one is given (PKCS#8 PBES2: Botan's default, PBKDF2-SHA-256 tuned to 300 ms
+// and AES-256).
+void generate_admin_key(const std::string& private_pem_path, const std::string& public_pem_path,
+                        const Secret* passphrase = nullptr);
 
 std::string hex(const uint8_t* data, size_t size);
 template <typename Bytes>
