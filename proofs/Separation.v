@@ -22,6 +22,16 @@ Variable level : nat -> nat.              (* a partition's label level in the la
 Inductive region := RMem (p : nat) | RChan (c : nat).
 Inductive access := Read_only | Read_write.
 
+(* grant p g: the cell that partition p's guest page g reaches, with its access: the partition
+   or channel memory holding the host page sk::policy::guest_page maps it to (a partition's MMIO
+   windows count as its own memory). That this is a function into store, which holds none of the
+   kernel's own state, is a policy fact too: the page reaches bytes of one cell only (SK-MEM-3
+   SK-MEM-5 SK-MEM-6 SK-DEV-1 SK-DEV-3, with SK-MEM-1 SK-MEM-2) and never kernel-reserved memory
+   or a device or page the kernel uses (SK-MEM-4 SK-DEV-2, with SK-MEM-1 SK-MEM-2 SK-DEV-3).
+   tests/proofs/z3/policy_link.py proves with Z3 that the validator's rules imply these two facts
+   and every hypothesis below, for every policy up to a bound, and that each rule cited is needed:
+   without it, a policy that keeps every other rule breaks the fact (proofs/CAVEATS.md). "With
+   SK-MEM-1 SK-MEM-2": a region those rules refuse is skipped by the pairwise checks. *)
 Variable grant : nat -> nat -> option (region * nat * access).
 
 (* The static cyclic schedule (SK-SCHED-1): minor frame i of the major frame runs partition
@@ -29,15 +39,20 @@ Variable grant : nat -> nat -> option (region * nat * access).
 Variable frames : nat.
 Variable schedule : nat -> nat.
 
-(* SK-MEM-3 SK-MEM-6: a partition's guest pages reach only its own memory. *)
+(* SK-MEM-3 SK-MEM-5 SK-MEM-6 SK-DEV-1 SK-DEV-3, with SK-MEM-1 SK-MEM-2: a partition's guest
+   pages reach only its own memory (SK-MEM-6: a guest window that wraps skips SK-MEM-5). *)
 Hypothesis grant_own_memory : forall p g q o a, grant p g = Some (RMem q, o, a) -> q = p.
-(* SK-MEM-5 SK-FLOW-2: a channel page is mapped only into the channel's two endpoints, which
-   exist and differ; only the writer maps it read-write. *)
+(* SK-MEM-5 SK-MEM-6 SK-DEV-3, with SK-MEM-1 SK-MEM-2: a channel page is mapped only into the
+   channel's two endpoints, ... *)
 Hypothesis grant_channel_endpoint :
   forall p g c o a, grant p g = Some (RChan c, o, a) -> c < nchan /\ (writer c = p \/ reader c = p).
+(* ... and read-write only into its writer (the same rules: SK-MEM-5 SK-MEM-6 SK-DEV-3, with
+   SK-MEM-1 SK-MEM-2). *)
 Hypothesis grant_channel_writer : forall p g c o, grant p g = Some (RChan c, o, Read_write) -> writer c = p.
+(* SK-FLOW-2: a channel's two endpoints exist and differ. *)
 Hypothesis channel_endpoints_differ : forall c, c < nchan -> writer c <> reader c.  (* SK-FLOW-2 *)
-(* SK-FLOW-1: every channel flows upward or sideways in the label order. *)
+(* SK-FLOW-1: every channel flows upward or sideways in the label order (with SK-FLOW-2 and
+   SK-LABEL-1: both endpoints exist and have a label, so a level). *)
 Hypothesis channel_flows_up : forall c, c < nchan -> level (writer c) <= level (reader c).
 
 (* ------------------------------------------------------------------------------------------ *)

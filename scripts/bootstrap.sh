@@ -14,7 +14,7 @@ PACKAGES=(
   # platform: emulator, software TPM, firmware, ESP tools, TPM tools for interop checks
   qemu-system-x86 qemu-utils swtpm swtpm-tools ovmf mtools tpm2-tools
   # proofs
-  coq ocaml-nox ocaml-findlib
+  coq ocaml-nox ocaml-findlib python3-z3  # python3-z3: tests/proofs/z3/policy_link.py
   # the mutation gate (tests/mutation/mutants.py)
   python3
 )

@@ -18,6 +18,6 @@ for id in $ids; do
   if ! ls "$SRC"/tests/policy/fixtures/"$lower"-*.toml >/dev/null 2>&1; then
     echo "$id: no fixture tests/policy/fixtures/$lower-*.toml"; status=1
   fi
-  [[ $status -eq 0 ]] && echo "$id: validator Rule::$rule, fixture $(basename "$SRC"/tests/policy/fixtures/"$lower"-*.toml)"
+  [[ $status -eq 0 ]] && echo "$id: validator Rule::$rule, fixtures $(basename -a "$SRC"/tests/policy/fixtures/"$lower"-*.toml | paste -sd " ")"
 done
 exit $status
