@@ -31,7 +31,8 @@ struct Own_ram final : virt::Guest_ram {
 
 // Each used only on its partition's CPU.
 struct State {
-  bool configured;
+  bool looked_up;  // whether the partition has the device is decided once
+  bool present;
   bool kicked;   // notified since the available ring was last seen empty
   bool have;     // req taken off the ring, not yet completed
   uint32_t unit; // req's next unit
@@ -45,16 +46,18 @@ State g_state[policy::k_max_partitions];
 // to the worst seen. The 4096-byte units themselves are bounded by block::serve.
 Work_cost g_queue_cost{100};
 
+// Called before every VMRUN: whether the partition has the device is looked up once (its disk key
+// was unsealed, or not, at boot, before it first runs).
 State* state(uint16_t part) {
-  if (part >= policy::k_max_partitions || !policy().partitions[part].virtual_pc) return nullptr;
-  const disk_keys::Disk* d = disk_keys::disk(part);
-  if (!d) return nullptr;
+  if (part >= policy::k_max_partitions) return nullptr;
   State& s = g_state[part];
-  if (!s.configured) {
-    s.dev.configure(d->data_size / Virtio_blk::k_unit, k_bar_base, k_irq);
-    s.configured = true;
+  if (!s.looked_up) {
+    s.looked_up = true;
+    const disk_keys::Disk* d = policy().partitions[part].virtual_pc ? disk_keys::disk(part) : nullptr;
+    s.present = d != nullptr;
+    if (d) s.dev.configure(d->data_size / Virtio_blk::k_unit, k_bar_base, k_irq);
   }
-  return &s;
+  return s.present ? &s : nullptr;
 }
 
 // Serves queued requests as far as the partition's own time allows.

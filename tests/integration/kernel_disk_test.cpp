@@ -20,14 +20,6 @@ const Millis k_deadline(60000);
 
 std::string bulkhead() { return harness::build_path("tools/bulkhead/bulkhead").string(); }
 
-void run(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {bulkhead()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  harness::Command_result r = harness::run_command(argv, Millis(60000));
-  INFO(r.output);
-  REQUIRE(r.status == 0);
-}
-
 // The default policy with a disk for classified, its images beside it, the disk created and
 // sealed (to PCRs 8 and 9 as the manifest predicts them) in a TPM whose state QEMU then uses.
 struct Sealed_system {
@@ -53,22 +45,22 @@ struct Sealed_system {
     std::ofstream(dir / "pass") << "recovery passphrase for the test\n";
     disk = dir / "classified.disk";
     policy_image = dir / "policy.img";
-    run({"disk", "create", "--policy", (dir / "policy.toml").string(), "--partition", "classified", "--size", "1M",
+    run_bulkhead({"disk", "create", "--policy", (dir / "policy.toml").string(), "--partition", "classified", "--size", "1M",
          "-o", disk.string(), "--recovery-passphrase-file", (dir / "pass").string()});
-    run({"policy", "compile", (dir / "policy.toml").string(), "-o", policy_image.string(), "--image-dir",
+    run_bulkhead({"policy", "compile", (dir / "policy.toml").string(), "-o", policy_image.string(), "--image-dir",
          dir.path().string()});
-    run({"manifest", "build", "--policy-image", policy_image.string(), "--image-dir", dir.path().string(), "-o",
+    run_bulkhead({"manifest", "build", "--policy-image", policy_image.string(), "--image-dir", dir.path().string(), "-o",
          (dir / "manifest.json").string()});
     auto tpm = harness::Swtpm::start_socket(dir);
     std::vector<std::string> seal = {"disk", "seal", "--disk", disk.string(), "--manifest",
                                      (dir / "manifest.json").string(), "--partition", "classified", "--tcti",
                                      tpm->tcti(), "--passphrase-file", (dir / "pass").string()};
     if (authorize) {  // update-survivable: sealed to the administrator's key (PolicyAuthorize)
-      run({"disk", "admin-key", "-o", (dir / "admin.pem").string(), "--public", (dir / "admin.pub.pem").string()});
+      run_bulkhead({"disk", "admin-key", "-o", (dir / "admin.pem").string(), "--public", (dir / "admin.pub.pem").string()});
       seal.insert(seal.end(), {"--authorize-key", (dir / "admin.pub.pem").string()});
     }
-    run(seal);
-    if (agent) run({"tpm", "provision", "--tcti", tpm->tcti(), "--out", (dir / "provision").string()});
+    run_bulkhead(seal);
+    if (agent) run_bulkhead({"tpm", "provision", "--tcti", tpm->tcti(), "--out", (dir / "provision").string()});
   }
 };
 
@@ -181,7 +173,7 @@ TEST_CASE("disk: what a guest writes survives a reboot, is ciphertext on the hos
   CHECK(bytes.find("BHREC001") == std::string::npos);
   CHECK(bytes.find("a record of the stream") == std::string::npos);
   // ... and the recovery passphrase opens what the kernel wrote, with the standard LUKS2 layout.
-  run({"disk", "read", "--disk", s.disk.string(), "--passphrase-file", (dir / "pass").string(), "--sector", "1", "-o",
+  run_bulkhead({"disk", "read", "--disk", s.disk.string(), "--passphrase-file", (dir / "pass").string(), "--sector", "1", "-o",
        (dir / "sector1.bin").string()});
   const std::string plain = slurp(dir / "sector1.bin");
   CHECK(plain.find("BHREC001") == 0);
@@ -240,9 +232,9 @@ TEST_CASE("disk: after an intended image update the disk is locked until re-seal
   Sealed_system s(dir);  // sealed to the build with classified.elf
   // The update: a new classified image under the same name, a recompiled policy, a new manifest.
   fs::copy(guest("disk_demo.elf"), dir / "classified.elf", fs::copy_options::overwrite_existing);
-  run({"policy", "compile", (dir / "policy.toml").string(), "-o", s.policy_image.string(), "--image-dir",
+  run_bulkhead({"policy", "compile", (dir / "policy.toml").string(), "-o", s.policy_image.string(), "--image-dir",
        dir.path().string()});
-  run({"manifest", "build", "--policy-image", s.policy_image.string(), "--image-dir", dir.path().string(), "-o",
+  run_bulkhead({"manifest", "build", "--policy-image", s.policy_image.string(), "--image-dir", dir.path().string(), "-o",
        (dir / "manifest-v2.json").string()});
   std::unique_ptr<harness::Swtpm> tpm = harness::Swtpm::start_for_qemu(dir, true);
   {
@@ -255,7 +247,7 @@ TEST_CASE("disk: after an intended image update the disk is locked until re-seal
   tpm.reset();
   {
     auto socket = harness::Swtpm::start_socket(dir, true);
-    run({"disk", "reseal", "--disk", s.disk.string(), "--manifest", (dir / "manifest-v2.json").string(), "--partition",
+    run_bulkhead({"disk", "reseal", "--disk", s.disk.string(), "--manifest", (dir / "manifest-v2.json").string(), "--partition",
          "classified", "--tcti", socket->tcti(), "--passphrase-file", (dir / "pass").string()});
   }
   tpm = harness::Swtpm::start_for_qemu(dir, true);
@@ -269,7 +261,7 @@ TEST_CASE("disk: PolicyAuthorize: a newly signed policy opens the disk after an 
   harness::Work_dir dir("kernel-disk-authorize");
   Sealed_system s(dir, "classified.elf", "open.elf", true);
   auto sign = [&](const std::string& manifest, const std::string& out) {
-    run({"disk", "sign-policy", "--key", (dir / "admin.pem").string(), "--manifest", (dir / manifest).string(),
+    run_bulkhead({"disk", "sign-policy", "--key", (dir / "admin.pem").string(), "--manifest", (dir / manifest).string(),
          "--disk", s.disk.string(), "-o", (dir / out).string()});
   };
   sign("manifest.json", "v1.sig");
@@ -292,9 +284,9 @@ TEST_CASE("disk: PolicyAuthorize: a newly signed policy opens the disk after an 
   // The update: new image, recompiled policy, new manifest; the administrator signs it. The disk
   // is not touched.
   fs::copy(guest("disk_demo.elf"), dir / "classified.elf", fs::copy_options::overwrite_existing);
-  run({"policy", "compile", (dir / "policy.toml").string(), "-o", s.policy_image.string(), "--image-dir",
+  run_bulkhead({"policy", "compile", (dir / "policy.toml").string(), "-o", s.policy_image.string(), "--image-dir",
        dir.path().string()});
-  run({"manifest", "build", "--policy-image", s.policy_image.string(), "--image-dir", dir.path().string(), "-o",
+  run_bulkhead({"manifest", "build", "--policy-image", s.policy_image.string(), "--image-dir", dir.path().string(), "-o",
        (dir / "manifest-v2.json").string()});
   const std::string disk_before = slurp(s.disk);
   {
@@ -390,15 +382,15 @@ struct Two_disk_system {
     policy_image = dir / "policy.img";
     const std::pair<const char*, fs::path> disks[] = {{"classified", classified_disk}, {"open", open_disk}};
     for (const auto& [name, disk] : disks) {  // the disks first: the compiler checks they exist (SK-IMG-1)
-      run({"disk", "create", "--policy", (dir / "policy.toml").string(), "--partition", name, "--size", "1M", "-o",
+      run_bulkhead({"disk", "create", "--policy", (dir / "policy.toml").string(), "--partition", name, "--size", "1M", "-o",
            disk.string(), "--recovery-passphrase-file", (dir / "pass").string()});
     }
-    run({"policy", "compile", (dir / "policy.toml").string(), "-o", policy_image.string(), "--image-dir",
+    run_bulkhead({"policy", "compile", (dir / "policy.toml").string(), "-o", policy_image.string(), "--image-dir",
          dir.path().string()});
-    run({"manifest", "build", "--policy-image", policy_image.string(), "--image-dir", dir.path().string(), "-o",
+    run_bulkhead({"manifest", "build", "--policy-image", policy_image.string(), "--image-dir", dir.path().string(), "-o",
          (dir / "manifest.json").string()});
     if (authorize) {
-      run({"disk", "admin-key", "-o", (dir / "admin.pem").string(), "--public", (dir / "admin.pub.pem").string()});
+      run_bulkhead({"disk", "admin-key", "-o", (dir / "admin.pem").string(), "--public", (dir / "admin.pub.pem").string()});
     }
     auto tpm = harness::Swtpm::start_socket(dir);
     for (const auto& [name, disk] : disks) {
@@ -406,9 +398,9 @@ struct Two_disk_system {
                                        (dir / "manifest.json").string(), "--partition", name, "--tcti", tpm->tcti(),
                                        "--passphrase-file", (dir / "pass").string()};
       if (authorize) seal.insert(seal.end(), {"--authorize-key", (dir / "admin.pub.pem").string()});
-      run(seal);
+      run_bulkhead(seal);
       if (authorize) {  // the administrator's approval of this manifest for this disk alone
-        run({"disk", "sign-policy", "--key", (dir / "admin.pem").string(), "--manifest",
+        run_bulkhead({"disk", "sign-policy", "--key", (dir / "admin.pem").string(), "--manifest",
              (dir / "manifest.json").string(), "--disk", disk.string(), "-o", disk.string() + ".sig"});
       }
     }
@@ -555,7 +547,7 @@ TEST_CASE("disk keys: a revoked approval no longer opens the disk, one for the n
     return r.output;
   };
   auto sign = [&](const char* value, const std::string& out) {
-    run({"disk", "sign-policy", "--key", (dir / "admin.pem").string(), "--manifest", (dir / "manifest.json").string(),
+    run_bulkhead({"disk", "sign-policy", "--key", (dir / "admin.pem").string(), "--manifest", (dir / "manifest.json").string(),
          "--disk", s.disk.string(), "--epoch", value, "-o", (dir / out).string()});
   };
   std::unique_ptr<harness::Swtpm> tpm;

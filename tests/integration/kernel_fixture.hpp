@@ -20,6 +20,15 @@ using harness::Millis;
 
 inline fs::path guest(const std::string& name) { return harness::build_path("guests/" + name); }
 
+// Runs `bulkhead ARGS...`; REQUIREs it to succeed (its output in the failure message).
+inline void run_bulkhead(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {harness::build_path("tools/bulkhead/bulkhead").string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  harness::Command_result r = harness::run_command(argv, Millis(60000));
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+}
+
 // Compiles policy (a source path) into dir/policy.img; REQUIREs the CLI to succeed.
 inline fs::path compile_policy(const harness::Work_dir& dir, const fs::path& policy) {
   fs::path out = dir / "policy.img";

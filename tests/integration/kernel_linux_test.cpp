@@ -13,14 +13,6 @@ namespace harness = bh::harness;
 
 namespace {
 
-void bulkhead(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {harness::build_path("tools/bulkhead/bulkhead").string()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  harness::Command_result r = harness::run_command(argv, Millis(60000));
-  INFO(r.output);
-  REQUIRE(r.status == 0);
-}
-
 // The default system as scripts/run.sh makes it: policies/linux-disk.toml, a new 64 MiB disk
 // for classified, sealed to the manifest's PCRs in a TPM whose state QEMU then uses.
 struct Linux_system {
@@ -31,14 +23,14 @@ struct Linux_system {
     std::ofstream(dir / "pass") << "recovery passphrase for the test\n";
     disk = dir / "classified.disk";
     policy_image = dir / "policy.img";
-    bulkhead({"disk", "create", "--policy", (dir / "policy.toml").string(), "--partition", "classified", "--size",
+    run_bulkhead({"disk", "create", "--policy", (dir / "policy.toml").string(), "--partition", "classified", "--size",
               "64M", "-o", disk.string(), "--recovery-passphrase-file", (dir / "pass").string()});
-    bulkhead({"policy", "compile", (dir / "policy.toml").string(), "-o", policy_image.string(), "--image-dir",
+    run_bulkhead({"policy", "compile", (dir / "policy.toml").string(), "-o", policy_image.string(), "--image-dir",
               dir.path().string()});
-    bulkhead({"manifest", "build", "--policy-image", policy_image.string(), "--image-dir", dir.path().string(), "-o",
+    run_bulkhead({"manifest", "build", "--policy-image", policy_image.string(), "--image-dir", dir.path().string(), "-o",
               (dir / "manifest.json").string()});
     auto tpm = harness::Swtpm::start_socket(dir);
-    bulkhead({"disk", "seal", "--disk", disk.string(), "--manifest", (dir / "manifest.json").string(), "--partition",
+    run_bulkhead({"disk", "seal", "--disk", disk.string(), "--manifest", (dir / "manifest.json").string(), "--partition",
               "classified", "--tcti", tpm->tcti(), "--passphrase-file", (dir / "pass").string()});
   }
   std::unique_ptr<harness::Qemu> boot(const harness::Work_dir& dir, const harness::Swtpm& tpm) const {
