@@ -25,8 +25,11 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+# Fetched from the Debian archive, not installed: the Linux guest's pieces and the trusted
+# path's framebuffer font.
+fetch() { "$(dirname "$0")/console-font.sh" && exec "$(dirname "$0")/linux-guest.sh"; }
 if [[ ${#missing[@]} -eq 0 ]]; then
-  exec "$(dirname "$0")/linux-guest.sh"  # the Linux guest's kernel and busybox, not installed
+  fetch
 fi
 
 echo "bootstrap: installing ${missing[*]}" >&2
@@ -35,4 +38,4 @@ if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-exec "$(dirname "$0")/linux-guest.sh"
+fetch

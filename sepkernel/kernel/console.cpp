@@ -8,11 +8,15 @@
 
 #include "arch/x86_64/cpu.hpp"
 #include "drivers/i8042.hpp"
+#include "drivers/pci_display.hpp"
 #include "drivers/vga_text.hpp"
+#include "kernel/init.hpp"
 #include "kernel/kernel.hpp"
 #include "kernel/log.hpp"
 #include "kernel/spinlock.hpp"
+#include "kernel/timer.hpp"
 #include "sk/tp/compositor.hpp"
+#include "sk/tp/framebuffer.hpp"
 #include "sk/tp/keyboard.hpp"
 #include "sk/tp/virtual_i8042.hpp"
 
@@ -43,6 +47,11 @@ bool g_started;
 Spinlock g_screen_lock;
 uint16_t g_screen[tp::k_cells];
 uint16_t g_blank[tp::k_cells];
+// The physical screen: VGA text mode (the multiboot path), or the firmware's framebuffer (the
+// UEFI path), on which the kernel paints the same cells with its font.
+bool g_on_framebuffer;
+tp::Screen_painter g_painter;
+constexpr uint32_t k_cells_per_step = 32;  // between two looks at the clock while painting
 
 const char* name_of(uint32_t console) { return policy().partitions[g_consoles[console].partition].name.text; }
 
@@ -72,7 +81,11 @@ void draw_locked() {
     default: break;
   }
   tp::compose(focused_screen(), ind, g_screen);
-  vga::show(g_screen);
+  if (g_on_framebuffer) {
+    g_painter.paint_indicator(g_screen);  // whole, now: the guest rows follow in tick()
+  } else {
+    vga::show(g_screen);
+  }
 }
 
 class Sink final : public tp::Keyboard_sink {
@@ -101,6 +114,54 @@ class Sink final : public tp::Keyboard_sink {
 
 }  // namespace
 
+SK_INIT void claim_framebuffer(const multiboot::Framebuffer& fb) {
+  if (!fb.present) return;
+  tp::Framebuffer f{reinterpret_cast<uint32_t*>(fb.address), fb.width, fb.height, fb.pitch / 4,
+                    fb.red_shift, fb.green_shift, fb.blue_shift};
+  const char* why = tp::unusable(f);
+  if (!why && (fb.bits_per_pixel != 32 || fb.red_size != 8 || fb.green_size != 8 || fb.blue_size != 8 ||
+               fb.pitch % 4 != 0)) {
+    why = "not 8-bit colour channels in 32-bit pixels";
+  }
+  const uint64_t end = fb.address + uint64_t(fb.pitch) * fb.height;
+  if (!why && (end > (1ull << 32) || end <= fb.address)) why = "outside the kernel's identity map (4 GiB)";
+  if (why) {
+    audit(audit::k_kernel, audit::Event::boot, "trusted path: the framebuffer (%ux%u at 0x%lx) is unusable: %s; "
+          "no screen", fb.width, fb.height, fb.address, why);
+    return;
+  }
+  // SK-DEV-2: the display adapter is the kernel's. Its memory BARs (the framebuffer, the
+  // registers that set the mode) are found on the PCI bus; a partition granted any of them is
+  // refused, as one granted the framebuffer itself would be.
+  drivers::pci_display::Bar bars[drivers::pci_display::k_max_bars];
+  uint32_t count = drivers::pci_display::memory_bars(bars, drivers::pci_display::k_max_bars);
+  if (count < drivers::pci_display::k_max_bars) bars[count++] = {fb.address, end - fb.address};
+  const policy::Policy& p = policy();
+  auto overlaps = [&](const policy::Range& r) {
+    for (uint32_t b = 0; b < count; ++b) {
+      if (r.size && r.base < bars[b].base + bars[b].size && bars[b].base < r.base + r.size) return true;
+    }
+    return false;
+  };
+  static const char k_reason[] = "granted the kernel's display adapter (framebuffer or its registers)";
+  for (uint16_t i = 0; i < p.partition_count; ++i) {
+    bool hit = overlaps(p.partitions[i].memory);
+    for (uint32_t m = 0; m < p.partitions[i].mmio_count; ++m) hit = hit || overlaps(p.partitions[i].mmio[m]);
+    for (uint32_t c = 0; c < p.channel_count; ++c) {
+      const policy::Channel& ch = p.channels[c];
+      hit = hit || ((ch.writer == i || ch.reader == i) && overlaps(ch.memory));
+    }
+    if (hit) {
+      lock_partition(i, k_reason);
+      audit(i, audit::Event::partition_refused, "%s", k_reason);
+    }
+  }
+  g_painter = tp::Screen_painter(f);
+  g_on_framebuffer = true;
+  log::print("trusted path: framebuffer %ux%u at 0x%lx (%u display BARs the kernel's)\n", fb.width, fb.height,
+             fb.address, count);
+}
+
 void start() {
   const policy::Policy& p = policy();
   for (uint16_t i = 0; i < policy::k_max_partitions; ++i) g_console_of[i] = k_none;
@@ -113,11 +174,19 @@ void start() {
   for (auto& c : g_blank) c = 0x0720;  // blank, light grey on black
   if (g_count == 0) return;
   g_router = tp::Keyboard_router(g_count);
-  vga::hide_cursor();
+  if (g_on_framebuffer) {
+    g_painter.clear();
+  } else {
+    vga::hide_cursor();
+  }
   g_focus = 0;
   {
     Lock_guard guard(g_screen_lock);
+    const uint64_t t0 = timer::now_us();
     draw_locked();
+    while (g_on_framebuffer && !g_painter.paint_guest_rows(g_screen, tp::k_cells)) {
+    }
+    if (g_on_framebuffer) log::print("trusted path: the whole screen painted in %lu us\n", timer::now_us() - t0);
   }
   g_started = true;
   i8042::flush();
@@ -125,7 +194,7 @@ void start() {
         g_count, name_of(0));
 }
 
-void tick() {
+void tick(uint64_t paint_until_us) {
   if (!g_started) return;
   const uint64_t t0 = arch::rdtsc();
   Lock_guard guard(g_screen_lock);
@@ -133,6 +202,11 @@ void tick() {
   uint8_t byte;
   while (i8042::read_keyboard_byte(byte)) g_router.feed(byte, sink);
   draw_locked();
+  // The framebuffer's guest rows: what changed, a few cells at a time until the deadline; the
+  // rest in the next window (the painter goes on where it stopped).
+  while (g_on_framebuffer && timer::now_us() < paint_until_us &&
+         !g_painter.paint_guest_rows(g_screen, k_cells_per_step)) {
+  }
 #ifdef SK_BENCH_FLOOR
   // Benchmark kernel only: the kernel cycles of a focus switch, i.e. the poll that moved the
   // focus (router, redraw, audit) plus the one that delivered the new owner's first key.

@@ -148,6 +148,7 @@ SK_INIT void boot(uint32_t magic, uint32_t info) {
     *size = m->size;
     return m->data;
   });
+  console::claim_framebuffer(g_boot.framebuffer);
   build_partitions(images, sizes);
   console::start();
 }

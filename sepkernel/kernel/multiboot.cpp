@@ -12,6 +12,18 @@ SK_INIT void read(uint32_t info, Boot_info& out) {
   uint32_t flags = mbi[0];
   out = {};
   if (flags & 1u) out.memory_end = (uint64_t(mbi[2]) + 1024) * 1024;
+  const uint8_t* bytes = reinterpret_cast<const uint8_t*>(mbi);
+  if ((flags & (1u << 12)) && bytes[109] == 1) {  // framebuffer fields, direct RGB
+    Framebuffer& fb = out.framebuffer;
+    fb.present = true;
+    fb.address = uint64_t(mbi[22]) | uint64_t(mbi[23]) << 32;
+    fb.pitch = mbi[24];
+    fb.width = mbi[25];
+    fb.height = mbi[26];
+    fb.bits_per_pixel = bytes[108];
+    fb.red_shift = bytes[110], fb.red_size = bytes[111], fb.green_shift = bytes[112], fb.green_size = bytes[113];
+    fb.blue_shift = bytes[114], fb.blue_size = bytes[115];
+  }
   if (!(flags & (1u << 3))) return;
   uint32_t count = mbi[5];
   if (count > k_max_modules) panic("multiboot: too many modules");

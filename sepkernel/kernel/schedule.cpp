@@ -118,7 +118,7 @@ void run_frame(uint16_t part) {
       }
       // The kernel's window: work for nobody in particular, bounded, done before `end`.
       const uint64_t window = timer::now_us();
-      if (cpu == 0) console::tick();
+      if (cpu == 0) console::tick(end - k_guard_us / 2);
       log::drain(end - k_drain_margin_us);
       const uint64_t used = timer::now_us() - window;
       if (used > clock.worst_window_us) clock.worst_window_us = used;

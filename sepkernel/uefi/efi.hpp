@@ -154,9 +154,34 @@ struct Tcg2 {
 };
 inline constexpr uint32_t k_event_log_format_tcg2 = 2;
 
+// EFI_GRAPHICS_OUTPUT_PROTOCOL: the firmware's linear framebuffer (UEFI 2.x, 12.9).
+struct Graphics_mode_information {
+  uint32_t version;
+  uint32_t horizontal_resolution;
+  uint32_t vertical_resolution;
+  uint32_t pixel_format;  // 0 RGB-reserved, 1 BGR-reserved (8 bits each), 2 bit mask, 3 Blt only
+  uint32_t red_mask, green_mask, blue_mask, reserved_mask;  // pixel_format 2
+  uint32_t pixels_per_scan_line;
+};
+struct Graphics_mode {
+  uint32_t max_mode;
+  uint32_t mode;
+  Graphics_mode_information* info;
+  uint64_t size_of_info;
+  uint64_t frame_buffer_base;
+  uint64_t frame_buffer_size;
+};
+struct Graphics_output {
+  void* query_mode;
+  void* set_mode;
+  void* blt;
+  Graphics_mode* mode;
+};
+
 inline constexpr Guid k_loaded_image = {0x5B1B31A1, 0x9562, 0x11d2, {0x8E, 0x3F, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B}};
 inline constexpr Guid k_simple_file_system = {0x964E5B22, 0x6459, 0x11d2, {0x8E, 0x39, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B}};
 inline constexpr Guid k_tcg2 = {0x607f766c, 0x7455, 0x42be, {0x93, 0x0b, 0xe4, 0xd7, 0x6d, 0xb2, 0x72, 0x0f}};
+inline constexpr Guid k_graphics_output = {0x9042a9de, 0x23dc, 0x4a38, {0x96, 0xfb, 0x7a, 0xde, 0xd0, 0x80, 0x51, 0x6a}};
 inline constexpr Guid k_tcg2_final_events = {0x1e2ed096, 0x30e2, 0x4254, {0xbd, 0x89, 0x86, 0x3b, 0xbe, 0xf8, 0x23, 0x25}};
 
 }  // namespace efi

@@ -142,6 +142,48 @@ uint32_t load_kernel(const Loaded& k) {
   return entry;
 }
 
+// Bit position of an 8-bit channel mask (0xFF << k), or 0xFF if it is not one.
+uint8_t channel_shift(uint32_t mask) {
+  for (uint8_t k = 0; k <= 24; k += 8) {
+    if (mask == 0xFFu << k) return k;
+  }
+  return 0xFF;
+}
+
+// The firmware's linear framebuffer (GOP), for the kernel's trusted-path screen, in the
+// multiboot information's framebuffer fields (flags bit 12; type 1, direct RGB). Without one
+// the kernel has no screen to draw the indicator on, and says so.
+void hand_over_framebuffer(uint32_t* mbi) {
+  efi::Graphics_output* gop = nullptr;
+  if (g_bs->locate_protocol(&efi::k_graphics_output, nullptr, reinterpret_cast<void**>(&gop)) != efi::k_success ||
+      !gop || !gop->mode || !gop->mode->info) {
+    print("bulkhead boot stage: no graphics output (GOP): the trusted path will have no screen\n");
+    return;
+  }
+  const efi::Graphics_mode_information& info = *gop->mode->info;
+  uint8_t red = 0xFF, green = 0xFF, blue = 0xFF;
+  if (info.pixel_format == 0) red = 0, green = 8, blue = 16;
+  if (info.pixel_format == 1) blue = 0, green = 8, red = 16;
+  if (info.pixel_format == 2) {
+    red = channel_shift(info.red_mask), green = channel_shift(info.green_mask), blue = channel_shift(info.blue_mask);
+  }
+  if (red == 0xFF || green == 0xFF || blue == 0xFF || gop->mode->frame_buffer_base == 0) {
+    print("bulkhead boot stage: the graphics output has no linear 32-bit framebuffer: the trusted path will have no "
+          "screen\n");
+    return;
+  }
+  mbi[0] |= 1u << 12;
+  mbi[22] = uint32_t(gop->mode->frame_buffer_base);        // offset 88: framebuffer_addr
+  mbi[23] = uint32_t(gop->mode->frame_buffer_base >> 32);
+  mbi[24] = info.pixels_per_scan_line * 4;                 // 96: pitch in bytes
+  mbi[25] = info.horizontal_resolution;                    // 100: width
+  mbi[26] = info.vertical_resolution;                      // 104: height
+  auto* bytes = reinterpret_cast<uint8_t*>(mbi);
+  bytes[108] = 32;                                         // bits per pixel
+  bytes[109] = 1;                                          // type: direct RGB
+  bytes[110] = red, bytes[111] = 8, bytes[112] = green, bytes[113] = 8, bytes[114] = blue, bytes[115] = 8;
+}
+
 }  // namespace
 
 extern "C" [[noreturn]] void sk_uefi_enter_multiboot(uint32_t entry, uint32_t info);
@@ -291,6 +333,7 @@ extern "C" efi::Status efi_main(efi::Handle image, efi::System_table* st) {
   log_module[2] = add_string(strings, "eventlog");
   mbi[5] = count + 1;
   mbi[6] = uint32_t(uint64_t(mods));
+  hand_over_framebuffer(mbi);
   print("bulkhead boot stage: measured; starting the kernel\n");
 
   if (g_bs->exit_boot_services(image, key) != efi::k_success) {

@@ -17,6 +17,12 @@ inline uint16_t inw(uint16_t port) {
   asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
   return v;
 }
+inline void outl(uint16_t port, uint32_t v) { asm volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+inline uint32_t inl(uint16_t port) {
+  uint32_t v;
+  asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+  return v;
+}
 inline uint64_t rdmsr(uint32_t msr) {
   uint32_t lo, hi;
   asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));

@@ -14,6 +14,7 @@ const Reserved_io k_reserved_io[] = {
     {"i8042 keyboard status", {0x64, 1}},
     {"PIC slave", {0xA0, 2}},
     {"ATA secondary command", {0x170, 8}},  // drivers/ata.cpp: the VM disks, PIO
+    {"VGA (Bochs VBE)", {0x1CE, 3}},         // sets the framebuffer's mode (QEMU's standard VGA)
     {"ATA primary command", {0x1F0, 8}},
     {"ATA secondary control", {0x376, 1}},
     {"VGA", {0x3B0, 0x30}},

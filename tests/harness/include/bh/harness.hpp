@@ -184,6 +184,21 @@ class Qemu {
   std::unique_ptr<Qmp> qmp_;
 };
 
+// A text screen read back from a screendump of a framebuffer on which Bulkhead paints 8x16 cells
+// at the top left: each cell's character (matched against the font's glyphs, printable ASCII
+// first) and its two colours as 0xRRGGBB (a blank cell: fg == bg).
+struct Pixel_cell {
+  char ch;
+  uint32_t fg, bg;
+};
+// Reads rows x columns cells from picture with the PSF font at font_path (Debian's
+// console-data font the build uses, read here independently of the kernel's table). A cell
+// whose pixels have more than two colours, or match no glyph, reads as '?', fg = bg = 0xFFFFFFFF.
+std::vector<std::vector<Pixel_cell>> read_pixel_text(const Qemu::Picture& picture,
+                                                     const std::filesystem::path& font_path, unsigned rows = 25,
+                                                     unsigned columns = 80);
+std::string pixel_row_text(const std::vector<Pixel_cell>& row);
+
 // The path of a build output or source file, from compile definitions of the test binaries.
 std::filesystem::path build_path(const std::string& relative);
 std::filesystem::path source_path(const std::string& relative);

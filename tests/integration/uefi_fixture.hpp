@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+// The measured UEFI path for integration tests: an ESP made by `bulkhead image build` from a
+// policy and its images, booted under OVMF with swtpm behind tpm-tis.
+#pragma once
+
+#include <fstream>
+#include <iterator>
+
+#include "kernel_fixture.hpp"
+
+namespace bh::kernel_test {
+
+inline harness::Command_result bulkhead_cli(std::vector<std::string> args) {
+  args.insert(args.begin(), harness::build_path("tools/bulkhead/bulkhead").string());
+  return harness::run_command(args, Millis(120000));
+}
+
+inline void require_ok(const harness::Command_result& r) {
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+}
+
+// policy's text with every `from` replaced by `to` (a variant of a shipped policy), in dir.
+inline fs::path policy_variant(const harness::Work_dir& dir, const fs::path& policy, const std::string& name,
+                               const std::vector<std::pair<std::string, std::string>>& replacements) {
+  std::ifstream in(policy);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const auto& [from, to] : replacements) {
+    size_t at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, from.size(), to);
+  }
+  fs::path out = dir / (name + ".toml");
+  std::ofstream(out) << text;
+  return out;
+}
+
+// An ESP for policy whose images are the files in images (copied under their own names).
+inline fs::path make_esp(const harness::Work_dir& dir, const std::string& name, const fs::path& policy,
+                         const std::vector<fs::path>& images) {
+  fs::path image_dir = dir / (name + "-images");
+  fs::create_directories(image_dir);
+  for (const fs::path& i : images) fs::copy(i, image_dir / i.filename(), fs::copy_options::overwrite_existing);
+  require_ok(bulkhead_cli({"policy", "compile", policy.string(), "-o", (dir / (name + ".policy")).string(),
+                           "--image-dir", image_dir.string()}));
+  fs::path esp = dir / (name + ".esp");
+  require_ok(bulkhead_cli({"image", "build", "--policy-image", (dir / (name + ".policy")).string(), "--image-dir",
+                           image_dir.string(), "--kernel", harness::build_path("sepkernel/bulkhead.elf").string(),
+                           "--boot-stage", harness::build_path("sepkernel/BOOTX64.EFI").string(), "-o",
+                           esp.string()}));
+  return esp;
+}
+
+struct Uefi_boot {
+  std::unique_ptr<harness::Swtpm> tpm;
+  std::unique_ptr<harness::Qemu> qemu;
+};
+
+// OVMF (fresh variables) with a software TPM, booting esp; COM1 is the kernel's log.
+inline Uefi_boot boot_esp(const harness::Work_dir& dir, const fs::path& esp) {
+  Uefi_boot s;
+  s.tpm = harness::Swtpm::start_for_qemu(dir, true);
+  fs::copy("/usr/share/OVMF/OVMF_VARS_4M.fd", dir / "vars.fd", fs::copy_options::overwrite_existing);
+  harness::Qemu_options o;
+  o.tpm = s.tpm.get();
+  o.extra = {"-drive", "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
+             "-drive", "if=pflash,format=raw,file=" + (dir / "vars.fd").string(),
+             "-drive", "file=" + esp.string() + ",format=raw"};
+  o.lifetime = Millis(240000);
+  s.qemu = harness::Qemu::start(dir, o);
+  return s;
+}
+
+}  // namespace bh::kernel_test
