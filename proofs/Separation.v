@@ -393,7 +393,11 @@ Theorem separation : forall s0 trace p,
   view_eq (Part p) (run s0 trace) (run s0 (ipurge trace (Part p))).
 Proof. intros. apply unwinding. intros. apply view_refl. Qed.
 
-(* No write down: a partition never interferes directly with one at a lower level. *)
+(* ------------------------------------------------------------------------------------------ *)
+(* No flow down the label order                                                                *)
+
+(* No write down, one step: a partition never interferes directly with one at a lower level.
+   This is where SK-FLOW-1 is used, and only here. *)
 Theorem no_flow_down : forall p q,
   level q < level p -> interferes (Part p) (Part q) = false.
 Proof.
@@ -402,6 +406,78 @@ Proof.
   - destruct (channel_from_to p q) eqn:E; [| reflexivity].
     apply channel_from_to_true in E. destruct E as [c (Hc & Hw & Hr)].
     pose proof (channel_flows_up c Hc). subst. lia.
+Qed.
+
+(* The flow relation is intransitive: p may reach r through q by channels p -> q -> r without a
+   channel p -> r, and `separation` keeps such chains. But every channel flows up or sideways, so
+   every partition on a chain that ends at p is at p's level or below: each partition among the
+   sources of p over any trace is. *)
+Lemma sources_at_or_below : forall trace p q,
+  In (Part q) (sources trace (Part p)) -> level q <= level p.
+Proof.
+  induction trace as [| a rest IH]; intros p q Hin; simpl in Hin.
+  - destruct Hin as [H | []]. injection H as ->. lia.
+  - destruct (existsb (interferes (dom_of a)) (sources rest (Part p))) eqn:E;
+      [| exact (IH p q Hin)].
+    destruct Hin as [Hq | Hin]; [| exact (IH p q Hin)].
+    apply existsb_exists in E. destruct E as [[r | | ] [Hr Hi]]; rewrite Hq in Hi;
+      [| discriminate | discriminate].
+    pose proof (IH p r Hr).
+    destruct (le_lt_dec (level q) (level r)) as [Hle | Hlt]; [lia |].
+    rewrite (no_flow_down q r Hlt) in Hi. discriminate.
+Qed.
+
+(* A trace without the actions of the partitions above level L. *)
+Definition above (L : nat) (a : action) : bool :=
+  match dom_of a with
+  | Part q => L <? level q
+  | Input | Timer => false
+  end.
+
+Definition purge_above (L : nat) (trace : list action) : list action :=
+  filter (fun a => negb (above L a)) trace.
+
+(* An action of a partition above p is never kept by p's purge, nor adds a source: removing
+   every such action leaves p's sources and p's purge as they were. *)
+Lemma purge_above_ipurge : forall trace p,
+  sources (purge_above (level p) trace) (Part p) = sources trace (Part p) /\
+  ipurge (purge_above (level p) trace) (Part p) = ipurge trace (Part p).
+Proof.
+  induction trace as [| a rest IH]; intros p; [split; reflexivity |].
+  destruct (IH p) as [Hs Hi]. unfold purge_above in *. simpl.
+  destruct (above (level p) a) eqn:Ab; simpl.
+  - assert (N : existsb (interferes (dom_of a)) (sources rest (Part p)) = false).
+    { destruct (existsb (interferes (dom_of a)) (sources rest (Part p))) eqn:E; [| reflexivity].
+      exfalso. unfold above in Ab. destruct (dom_of a) as [q | | ]; try discriminate.
+      apply Nat.ltb_lt in Ab.
+      apply existsb_exists in E. destruct E as [[r | | ] [Hr Hint]]; try discriminate.
+      pose proof (sources_at_or_below rest p r Hr).
+      rewrite (no_flow_down q r ltac:(lia)) in Hint. discriminate. }
+    rewrite N. split; assumption.
+  - rewrite Hs, Hi. split; reflexivity.
+Qed.
+
+(* No flow down, over whole traces: what partition p observes after any trace is what it would
+   observe had no partition above p's level done anything. So no partition, directly or through
+   a chain of channels and partitions in between, affects one at a lower level. (Partitions at
+   p's level or below that have no chain of channels to p are purged by `separation`, not here.) *)
+Theorem no_flow_down_traces : forall s0 trace p,
+  view_eq (Part p) (run s0 trace) (run s0 (purge_above (level p) trace)).
+Proof.
+  intros s0 trace p. destruct (purge_above_ipurge trace p) as [_ Hi].
+  apply view_trans with (run s0 (ipurge trace (Part p))); [apply separation |].
+  rewrite <- Hi. apply view_sym. apply separation.
+Qed.
+
+(* The same, for two traces: traces that differ only in what partitions above p do look the
+   same to p. *)
+Theorem higher_actions_invisible : forall s0 trace1 trace2 p,
+  purge_above (level p) trace1 = purge_above (level p) trace2 ->
+  view_eq (Part p) (run s0 trace1) (run s0 trace2).
+Proof.
+  intros s0 trace1 trace2 p H.
+  apply view_trans with (run s0 (purge_above (level p) trace1)); [apply no_flow_down_traces |].
+  rewrite H. apply view_sym. apply no_flow_down_traces.
 Qed.
 
 (* ------------------------------------------------------------------------------------------ *)
