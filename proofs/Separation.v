@@ -481,6 +481,78 @@ Proof.
 Qed.
 
 (* ------------------------------------------------------------------------------------------ *)
+(* Time partitioning                                                                           *)
+
+(* A partition acts only in its own frames: elsewhere its actions change nothing. *)
+Theorem partition_acts_only_in_own_frames : forall s a p,
+  dom_of a = Part p -> running s p = false -> step s a = s.
+Proof.
+  intros s a p D R.
+  destruct a; simpl in D; try discriminate; injection D as ->; simpl; try rewrite R; reflexivity.
+Qed.
+
+(* The timer ticks in a trace. *)
+Fixpoint ticks (trace : list action) : nat :=
+  match trace with
+  | [] => 0
+  | Tick :: rest => S (ticks rest)
+  | _ :: rest => ticks rest
+  end.
+
+(* The frame, and the time it started at, n timer ticks after frame f started at time c. *)
+Fixpoint after_ticks (n f c : nat) : nat * nat :=
+  match n with
+  | 0 => (f, c)
+  | S m => after_ticks m (S f mod frames) (c + duration f)
+  end.
+
+Lemma step_keeps_time : forall s a,
+  a <> Tick -> frame (step s a) = frame s /\ clock (step s a) = clock s.
+Proof.
+  intros s a H. destruct a as [p g v | p | p c | k | t | p | ]; simpl.
+  - destruct (negb (running s p) || stopped s p); [split; reflexivity |].
+    destruct (grant p g) as [[[r o] []] |]; split; reflexivity.
+  - destruct (negb (running s p)); split; reflexivity.
+  - destruct (negb (running s p)); [split; reflexivity |].
+    destruct ((c <? nchan) && (writer c =? p)); split; reflexivity.
+  - split; reflexivity.
+  - split; reflexivity.
+  - split; reflexivity.
+  - contradiction.
+Qed.
+
+(* Time is the timer's alone: after any trace (so at every point of every trace, each prefix
+   being a trace), the current frame, hence the partition that runs, and the time that frame
+   started at are a function of the number of timer ticks so far, whatever any partition or the
+   user did. *)
+Theorem time_from_ticks : forall trace s,
+  (frame (run s trace), clock (run s trace)) = after_ticks (ticks trace) (frame s) (clock s).
+Proof.
+  induction trace as [| a rest IH]; intros s; [reflexivity |].
+  change (run s (a :: rest)) with (run (step s a) rest). rewrite IH.
+  destruct a; [.. | reflexivity];
+    match goal with
+    | |- context [step s ?a] => destruct (step_keeps_time s a ltac:(discriminate)) as [F C]
+    end;
+    rewrite F, C; reflexivity.
+Qed.
+
+(* Time partitioning: two traces with as many timer ticks, however else they differ (any
+   partition's actions, its own included, keys and secure attention keys), end in the same frame,
+   started at the same time, with the same partition running: when a partition runs and what it
+   can observe of time do not depend on what any partition does. *)
+Theorem time_partitioning : forall s trace1 trace2,
+  ticks trace1 = ticks trace2 ->
+  frame (run s trace1) = frame (run s trace2) /\ clock (run s trace1) = clock (run s trace2) /\
+  (forall p, running (run s trace1) p = running (run s trace2) p).
+Proof.
+  intros s trace1 trace2 H.
+  pose proof (time_from_ticks trace1 s) as H1. pose proof (time_from_ticks trace2 s) as H2.
+  rewrite H, <- H2 in H1. injection H1 as F C.
+  unfold running. rewrite F. auto.
+Qed.
+
+(* ------------------------------------------------------------------------------------------ *)
 (* Trusted path                                                                                *)
 
 (* The indicator row is drawn from the focus: it names the partition it shows. *)

@@ -17,6 +17,10 @@
 #  4. write-back against the trace-level flow (WriteDown.v): with a policy that keeps SK-FLOW-1,
 #     a higher reader writing its read-only page reaches the lower writer, refuting
 #     `no_flow_down_traces` in that variant; refused by the real model.
+#  5. a yield that gives the rest of the frame to the next partition (YieldTime.v) refutes
+#     `time_partitioning` in that variant (and `separation` does not forbid it: the policy has
+#     a channel from the yielding partition to the next); refused by the real model, whose
+#     yield idles the rest of the frame.
 set -euo pipefail
 SRC=$1
 WORK=$(mktemp -d)
@@ -138,4 +142,8 @@ fi
 variant write-down WriteDown.v higher_reader_writes_down "ACCESS-CHECK" \
   's/| Some (_, _, Read_only) => stop s p  (\* ACCESS-CHECK/| Some (r, o, Read_only) => set_store s r o v  (* ACCESS-CHECK/' \
   "a higher reader's write reaches the lower writer: no_flow_down_traces' statement is false there"
+# 5. A yield that hands the rest of the frame to the next partition.
+variant early-yield YieldTime.v yield_moves_the_frame "YIELD-STEP" \
+  's/  | Yield _ => s  (\* YIELD-STEP/  | Yield p => if running s p then mk_state (store s) (stopped s) (refused s) (focus s) (inbox s) (S (frame s) mod frames) (clock s) (audit s) (events s) else s  (* YIELD-STEP/' \
+  "the schedule moves without a tick: time_partitioning's statement is false there"
 exit $status
