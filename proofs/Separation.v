@@ -1,8 +1,9 @@
 (* SPDX-License-Identifier: Apache-2.0 *)
 (* The abstract Bulkhead kernel and its separation theorem: intransitive noninterference with
    respect to the policy's channels, proved by unwinding (Rushby 1992), plus the corollary that no
-   information flows down the label order, and the trusted-path theorems. The policy facts the
-   proofs assume are hypotheses named by the invariant IDs of sk/invariants.hpp. *)
+   information flows down the label order over whole traces, time partitioning (the schedule and
+   the time a partition sees are the timer's alone), and the trusted-path theorems. The policy
+   facts the proofs assume are hypotheses named by the invariant IDs of sk/invariants.hpp. *)
 
 Require Import Arith Bool List Lia.
 Import ListNotations.
