@@ -7,6 +7,11 @@ Print Assumptions local_respect.
 Print Assumptions unwinding.
 Print Assumptions separation.
 Print Assumptions no_flow_down.
+Print Assumptions no_flow_down_traces.
+Print Assumptions higher_actions_invisible.
+Print Assumptions partition_acts_only_in_own_frames.
+Print Assumptions time_from_ticks.
+Print Assumptions time_partitioning.
 Print Assumptions key_reaches_indicated_partition.
 Print Assumptions focus_changes_only_on_sak.
 Print Assumptions sak_reaches_no_partition.

@@ -1,8 +1,9 @@
 (* SPDX-License-Identifier: Apache-2.0 *)
 (* The abstract Bulkhead kernel and its separation theorem: intransitive noninterference with
    respect to the policy's channels, proved by unwinding (Rushby 1992), plus the corollary that no
-   information flows down the label order, and the trusted-path theorems. The policy facts the
-   proofs assume are hypotheses named by the invariant IDs of sk/invariants.hpp. *)
+   information flows down the label order over whole traces, time partitioning (the schedule and
+   the time a partition sees are the timer's alone), and the trusted-path theorems. The policy
+   facts the proofs assume are hypotheses named by the invariant IDs of sk/invariants.hpp. *)
 
 Require Import Arith Bool List Lia.
 Import ListNotations.
@@ -35,9 +36,11 @@ Inductive access := Read_only | Read_write.
 Variable grant : nat -> nat -> option (region * nat * access).
 
 (* The static cyclic schedule (SK-SCHED-1): minor frame i of the major frame runs partition
-   schedule i; there are frames > 0 of them. Nothing a partition does changes it. *)
+   schedule i and lasts duration i (the policy's duration_us); there are frames > 0 of them.
+   Nothing a partition does changes it. *)
 Variable frames : nat.
 Variable schedule : nat -> nat.
+Variable duration : nat -> nat.
 
 (* SK-MEM-3 SK-MEM-5 SK-MEM-6 SK-DEV-1 SK-DEV-3, with SK-MEM-1 SK-MEM-2: a partition's guest
    pages reach only its own memory (SK-MEM-6: a guest window that wraps skips SK-MEM-5). *)
@@ -94,6 +97,9 @@ Record state := mk_state {
   focus : nat;                   (* the partition that owns the keyboard and screen *)
   inbox : nat -> list nat;       (* keys delivered to each partition *)
   frame : nat;                   (* the current minor frame *)
+  clock : nat;                   (* the absolute time the current minor frame started at: its
+                                    deadline, the schedule's start plus the durations of every
+                                    frame before it (sepkernel/kernel/schedule.cpp) *)
   audit : list nat;              (* the kernel's audit log: partitions stopped, newest first *)
   events : nat -> nat            (* each channel's event counter (channel_signal) *)
 }.
@@ -104,11 +110,12 @@ Inductive action :=
   | Signal (p c : nat)           (* partition p signals channel c (hypercall channel_signal) *)
   | Key (k : nat)                (* the user types k *)
   | Sak (target : nat)           (* the user presses the secure attention key, choosing target *)
+  | Yield (p : nat)              (* partition p gives up the rest of its frame (hypercall yield) *)
   | Tick.                        (* the timer ends the current minor frame *)
 
 Definition dom_of (a : action) : dom :=
   match a with
-  | Write p _ _ | Bad_call p | Signal p _ => Part p
+  | Write p _ _ | Bad_call p | Signal p _ | Yield p => Part p
   | Key _ | Sak _ => Input
   | Tick => Timer
   end.
@@ -122,11 +129,11 @@ Definition region_eqb (r s : region) : bool :=
 
 Definition set_store (s : state) (r : region) (o v : nat) : state :=
   mk_state (fun r' o' => if region_eqb r r' && (o =? o') then v else store s r' o')
-           (stopped s) (refused s) (focus s) (inbox s) (frame s) (audit s) (events s).
+           (stopped s) (refused s) (focus s) (inbox s) (frame s) (clock s) (audit s) (events s).
 
 Definition stop (s : state) (p : nat) : state :=
   mk_state (store s) (fun q => if q =? p then true else stopped s q) (refused s) (focus s) (inbox s)
-           (frame s) (p :: audit s) (events s).
+           (frame s) (clock s) (p :: audit s) (events s).
 
 (* Only the partition that owns the current minor frame runs. *)
 Definition running (s : state) (p : nat) : bool := schedule (frame s) =? p.
@@ -143,23 +150,32 @@ Definition step (s : state) (a : action) : state :=
   | Bad_call p =>
       if negb (running s p) then s else
       mk_state (store s) (stopped s) (fun q => if q =? p then S (refused s q) else refused s q)
-               (focus s) (inbox s) (frame s) (audit s) (events s)
+               (focus s) (inbox s) (frame s) (clock s) (audit s) (events s)
   | Signal p c =>
       (* Only the channel's writer may signal it; anyone else's call is refused (denied). *)
       if negb (running s p) then s else
       if (c <? nchan) && (writer c =? p) then
-        mk_state (store s) (stopped s) (refused s) (focus s) (inbox s) (frame s) (audit s)
+        mk_state (store s) (stopped s) (refused s) (focus s) (inbox s) (frame s) (clock s) (audit s)
                  (fun d => if d =? c then S (events s d) else events s d)
       else
         mk_state (store s) (stopped s) (fun q => if q =? p then S (refused s q) else refused s q)
-                 (focus s) (inbox s) (frame s) (audit s) (events s)
+                 (focus s) (inbox s) (frame s) (clock s) (audit s) (events s)
   | Key k =>
       mk_state (store s) (stopped s) (refused s) (focus s)  (* KEY-STEP: a key touches one inbox *)
-               (fun q => if q =? focus s then inbox s q ++ [k] else inbox s q) (frame s) (audit s)
+               (fun q => if q =? focus s then inbox s q ++ [k] else inbox s q) (frame s) (clock s)
+               (audit s) (events s)
+  | Sak t =>
+      mk_state (store s) (stopped s) (refused s) t (inbox s) (frame s) (clock s) (audit s)
                (events s)
-  | Sak t => mk_state (store s) (stopped s) (refused s) t (inbox s) (frame s) (audit s) (events s)
+  (* The kernel's yield ends the partition's run in this frame and idles the CPU until the
+     frame's deadline: the time is not lent to the next partition, and nothing the model
+     observes changes (that p runs no more in this frame is not modelled: the model's traces
+     include the kernel's). *)
+  | Yield _ => s  (* YIELD-STEP *)
+  (* The next frame starts at its absolute deadline: this frame's start plus its duration,
+     whatever the partition did in it. *)
   | Tick => mk_state (store s) (stopped s) (refused s) (focus s) (inbox s) (S (frame s) mod frames)
-                     (audit s) (events s)
+                     (clock s + duration (frame s)) (audit s) (events s)
   end.
 
 Definition run (s : state) (trace : list action) : state := fold_left step trace s.
@@ -174,14 +190,16 @@ Definition read (s : state) (p g : nat) : option nat :=
   end.
 
 (* What partition p can observe: every page it is granted, its own status, its keys, who holds
-   the focus (set only by the user) and the current frame (time). Not the audit log, which only
-   the kernel reads. The user's view is the screen, which the trusted-path theorems below cover;
-   for noninterference the user and the timer are pure sources. *)
+   the focus (set only by the user), the current frame and the time it started at (what the
+   hypercall read_time tells beyond the partition's own progress in its frame). Not the audit
+   log, which only the kernel reads. The user's view is the screen, which the trusted-path
+   theorems below cover; for noninterference the user and the timer are pure sources. *)
 Definition view_eq (u : dom) (s t : state) : Prop :=
   match u with
   | Part p =>
       (forall g, read s p g = read t p g) /\ stopped s p = stopped t p /\
-      refused s p = refused t p /\ inbox s p = inbox t p /\ focus s = focus t /\ frame s = frame t /\
+      refused s p = refused t p /\ inbox s p = inbox t p /\ focus s = focus t /\
+      frame s = frame t /\ clock s = clock t /\
       (forall c, c < nchan -> writer c = p \/ reader c = p -> events s c = events t c)
   | Input | Timer => True
   end.
@@ -192,15 +210,15 @@ Proof. destruct u; simpl; intuition. Qed.
 Lemma view_sym : forall u s t, view_eq u s t -> view_eq u t s.
 Proof.
   destruct u as [p | | ]; simpl; intros s t H; try exact I.
-  destruct H as (H1 & H2 & H3 & H4 & H5 & H6 & H7).
+  destruct H as (H1 & H2 & H3 & H4 & H5 & H6 & Hc & H7).
   repeat split; auto; intros; symmetry; auto.
 Qed.
 
 Lemma view_trans : forall u s t w, view_eq u s t -> view_eq u t w -> view_eq u s w.
 Proof.
   destruct u as [p | | ]; simpl; intros s t w H H'; try exact I.
-  destruct H as (H1 & H2 & H3 & H4 & H5 & H6 & H7).
-  destruct H' as (H1' & H2' & H3' & H4' & H5' & H6' & H7').
+  destruct H as (H1 & H2 & H3 & H4 & H5 & H6 & Hc & H7).
+  destruct H' as (H1' & H2' & H3' & H4' & H5' & H6' & Hc' & H7').
   repeat split; try congruence; intros.
   all: try (rewrite H1, H1'; reflexivity).
   all: rewrite H7, H7' by assumption; reflexivity.
@@ -227,9 +245,9 @@ Theorem weak_step_consistency : forall a u s t,
   view_eq u s t -> view_eq (dom_of a) s t -> view_eq u (step s a) (step t a).
 Proof.
   intros a u s t Hu Ha. destruct u as [p | | ]; try exact I.
-  destruct Hu as (Hr & Hs & Hf & Hi & Hfo & Hfr & Hev).
-  destruct a as [q g v | q | q c | k | tgt | ]; simpl in Ha.
-  - destruct Ha as (Hr' & Hs' & _ & _ & _ & Hfr' & _). simpl. unfold running.
+  destruct Hu as (Hr & Hs & Hf & Hi & Hfo & Hfr & Hcl & Hev).
+  destruct a as [q g v | q | q c | k | tgt | q | ]; simpl in Ha.
+  - destruct Ha as (Hr' & Hs' & _ & _ & _ & Hfr' & _ & _). simpl. unfold running.
     rewrite Hfr, Hs'. destruct (negb (schedule (frame t) =? q) || stopped t q) eqn:Sq.
     + repeat split; assumption.
     + destruct (grant q g) as [[[r o] acc] |] eqn:G.
@@ -242,13 +260,13 @@ Proof.
            destruct (grant p g') as [[[r' o'] acc'] |]; [| reflexivity].
            destruct (region_eqb r r' && (o =? o')); [reflexivity | exact Hr].
       * simpl. repeat split; try assumption. rewrite Hs. reflexivity.
-  - destruct Ha as (_ & _ & Hf' & _ & _ & _ & _). simpl. unfold running. rewrite Hfr.
+  - destruct Ha as (_ & _ & Hf' & _ & _ & _ & _ & _). simpl. unfold running. rewrite Hfr.
     destruct (negb (schedule (frame t) =? q)); simpl; [repeat split; assumption |].
     repeat split; try assumption.
     destruct (p =? q) eqn:E.
     + apply Nat.eqb_eq in E. subst. rewrite Hf'. reflexivity.
     + assumption.
-  - destruct Ha as (_ & _ & Hf' & _ & _ & _ & Hevq). simpl. unfold running. rewrite Hfr.
+  - destruct Ha as (_ & _ & Hf' & _ & _ & _ & _ & Hevq). simpl. unfold running. rewrite Hfr.
     destruct (negb (schedule (frame t) =? q)); simpl; [repeat split; assumption |].
     destruct ((c <? nchan) && (writer c =? q)) eqn:Wc; simpl.
     + repeat split; try assumption.
@@ -262,7 +280,8 @@ Proof.
       * assumption.
   - simpl. repeat split; try assumption. rewrite Hfo. destruct (p =? focus t); congruence.
   - simpl. repeat split; assumption.
-  - simpl. repeat split; try assumption. rewrite Hfr. reflexivity.
+  - simpl. repeat split; assumption.
+  - simpl. repeat split; try assumption; rewrite Hfr; [reflexivity | rewrite Hcl; reflexivity].
 Qed.
 
 Lemma channel_from_to_true : forall p q,
@@ -281,7 +300,7 @@ Theorem local_respect : forall a u s,
   interferes (dom_of a) u = false -> view_eq u s (step s a).
 Proof.
   intros a u s Hni. destruct u as [p | | ]; try exact I.
-  destruct a as [q g v | q | q c | k | tgt | ]; simpl in Hni; try discriminate.
+  destruct a as [q g v | q | q c | k | tgt | q | ]; simpl in Hni; try discriminate.
   - apply orb_false_iff in Hni. destruct Hni as [Hne Hnc].
     apply Nat.eqb_neq in Hne.
     simpl. destruct (negb (running s q) || stopped s q); [exact (view_refl (Part p) s) |].
@@ -319,6 +338,7 @@ Proof.
       congruence.
     + repeat split; try reflexivity.
       destruct (p =? q) eqn:E; [apply Nat.eqb_eq in E; congruence | reflexivity].
+  - exact (view_refl (Part p) s).
 Qed.
 
 (* ------------------------------------------------------------------------------------------ *)
@@ -374,7 +394,11 @@ Theorem separation : forall s0 trace p,
   view_eq (Part p) (run s0 trace) (run s0 (ipurge trace (Part p))).
 Proof. intros. apply unwinding. intros. apply view_refl. Qed.
 
-(* No write down: a partition never interferes directly with one at a lower level. *)
+(* ------------------------------------------------------------------------------------------ *)
+(* No flow down the label order                                                                *)
+
+(* No write down, one step: a partition never interferes directly with one at a lower level.
+   This is where SK-FLOW-1 is used, and only here. *)
 Theorem no_flow_down : forall p q,
   level q < level p -> interferes (Part p) (Part q) = false.
 Proof.
@@ -383,6 +407,150 @@ Proof.
   - destruct (channel_from_to p q) eqn:E; [| reflexivity].
     apply channel_from_to_true in E. destruct E as [c (Hc & Hw & Hr)].
     pose proof (channel_flows_up c Hc). subst. lia.
+Qed.
+
+(* The flow relation is intransitive: p may reach r through q by channels p -> q -> r without a
+   channel p -> r, and `separation` keeps such chains. But every channel flows up or sideways, so
+   every partition on a chain that ends at p is at p's level or below: each partition among the
+   sources of p over any trace is. *)
+Lemma sources_at_or_below : forall trace p q,
+  In (Part q) (sources trace (Part p)) -> level q <= level p.
+Proof.
+  induction trace as [| a rest IH]; intros p q Hin; simpl in Hin.
+  - destruct Hin as [H | []]. injection H as ->. lia.
+  - destruct (existsb (interferes (dom_of a)) (sources rest (Part p))) eqn:E;
+      [| exact (IH p q Hin)].
+    destruct Hin as [Hq | Hin]; [| exact (IH p q Hin)].
+    apply existsb_exists in E. destruct E as [[r | | ] [Hr Hi]]; rewrite Hq in Hi;
+      [| discriminate | discriminate].
+    pose proof (IH p r Hr).
+    destruct (le_lt_dec (level q) (level r)) as [Hle | Hlt]; [lia |].
+    rewrite (no_flow_down q r Hlt) in Hi. discriminate.
+Qed.
+
+(* A trace without the actions of the partitions above level L. *)
+Definition above (L : nat) (a : action) : bool :=
+  match dom_of a with
+  | Part q => L <? level q
+  | Input | Timer => false
+  end.
+
+Definition purge_above (L : nat) (trace : list action) : list action :=
+  filter (fun a => negb (above L a)) trace.
+
+(* An action of a partition above p is never kept by p's purge, nor adds a source: removing
+   every such action leaves p's sources and p's purge as they were. *)
+Lemma purge_above_ipurge : forall trace p,
+  sources (purge_above (level p) trace) (Part p) = sources trace (Part p) /\
+  ipurge (purge_above (level p) trace) (Part p) = ipurge trace (Part p).
+Proof.
+  induction trace as [| a rest IH]; intros p; [split; reflexivity |].
+  destruct (IH p) as [Hs Hi]. unfold purge_above in *. simpl.
+  destruct (above (level p) a) eqn:Ab; simpl.
+  - assert (N : existsb (interferes (dom_of a)) (sources rest (Part p)) = false).
+    { destruct (existsb (interferes (dom_of a)) (sources rest (Part p))) eqn:E; [| reflexivity].
+      exfalso. unfold above in Ab. destruct (dom_of a) as [q | | ]; try discriminate.
+      apply Nat.ltb_lt in Ab.
+      apply existsb_exists in E. destruct E as [[r | | ] [Hr Hint]]; try discriminate.
+      pose proof (sources_at_or_below rest p r Hr).
+      rewrite (no_flow_down q r ltac:(lia)) in Hint. discriminate. }
+    rewrite N. split; assumption.
+  - rewrite Hs, Hi. split; reflexivity.
+Qed.
+
+(* No flow down, over whole traces: what partition p observes after any trace is what it would
+   observe had no partition above p's level done anything. So no partition, directly or through
+   a chain of channels and partitions in between, affects one at a lower level. (Partitions at
+   p's level or below that have no chain of channels to p are purged by `separation`, not here.) *)
+Theorem no_flow_down_traces : forall s0 trace p,
+  view_eq (Part p) (run s0 trace) (run s0 (purge_above (level p) trace)).
+Proof.
+  intros s0 trace p. destruct (purge_above_ipurge trace p) as [_ Hi].
+  apply view_trans with (run s0 (ipurge trace (Part p))); [apply separation |].
+  rewrite <- Hi. apply view_sym. apply separation.
+Qed.
+
+(* The same, for two traces: traces that differ only in what partitions above p do look the
+   same to p. *)
+Theorem higher_actions_invisible : forall s0 trace1 trace2 p,
+  purge_above (level p) trace1 = purge_above (level p) trace2 ->
+  view_eq (Part p) (run s0 trace1) (run s0 trace2).
+Proof.
+  intros s0 trace1 trace2 p H.
+  apply view_trans with (run s0 (purge_above (level p) trace1)); [apply no_flow_down_traces |].
+  rewrite H. apply view_sym. apply no_flow_down_traces.
+Qed.
+
+(* ------------------------------------------------------------------------------------------ *)
+(* Time partitioning                                                                           *)
+
+(* A partition acts only in its own frames: elsewhere its actions change nothing. *)
+Theorem partition_acts_only_in_own_frames : forall s a p,
+  dom_of a = Part p -> running s p = false -> step s a = s.
+Proof.
+  intros s a p D R.
+  destruct a; simpl in D; try discriminate; injection D as ->; simpl; try rewrite R; reflexivity.
+Qed.
+
+(* The timer ticks in a trace. *)
+Fixpoint ticks (trace : list action) : nat :=
+  match trace with
+  | [] => 0
+  | Tick :: rest => S (ticks rest)
+  | _ :: rest => ticks rest
+  end.
+
+(* The frame, and the time it started at, n timer ticks after frame f started at time c. *)
+Fixpoint after_ticks (n f c : nat) : nat * nat :=
+  match n with
+  | 0 => (f, c)
+  | S m => after_ticks m (S f mod frames) (c + duration f)
+  end.
+
+Lemma step_keeps_time : forall s a,
+  a <> Tick -> frame (step s a) = frame s /\ clock (step s a) = clock s.
+Proof.
+  intros s a H. destruct a as [p g v | p | p c | k | t | p | ]; simpl.
+  - destruct (negb (running s p) || stopped s p); [split; reflexivity |].
+    destruct (grant p g) as [[[r o] []] |]; split; reflexivity.
+  - destruct (negb (running s p)); split; reflexivity.
+  - destruct (negb (running s p)); [split; reflexivity |].
+    destruct ((c <? nchan) && (writer c =? p)); split; reflexivity.
+  - split; reflexivity.
+  - split; reflexivity.
+  - split; reflexivity.
+  - contradiction.
+Qed.
+
+(* Time is the timer's alone: after any trace (so at every point of every trace, each prefix
+   being a trace), the current frame, hence the partition that runs, and the time that frame
+   started at are a function of the number of timer ticks so far, whatever any partition or the
+   user did. *)
+Theorem time_from_ticks : forall trace s,
+  (frame (run s trace), clock (run s trace)) = after_ticks (ticks trace) (frame s) (clock s).
+Proof.
+  induction trace as [| a rest IH]; intros s; [reflexivity |].
+  change (run s (a :: rest)) with (run (step s a) rest). rewrite IH.
+  destruct a; [.. | reflexivity];
+    match goal with
+    | |- context [step s ?a] => destruct (step_keeps_time s a ltac:(discriminate)) as [F C]
+    end;
+    rewrite F, C; reflexivity.
+Qed.
+
+(* Time partitioning: two traces with as many timer ticks, however else they differ (any
+   partition's actions, its own included, keys and secure attention keys), end in the same frame,
+   started at the same time, with the same partition running: when a partition runs and what it
+   can observe of time do not depend on what any partition does. *)
+Theorem time_partitioning : forall s trace1 trace2,
+  ticks trace1 = ticks trace2 ->
+  frame (run s trace1) = frame (run s trace2) /\ clock (run s trace1) = clock (run s trace2) /\
+  (forall p, running (run s trace1) p = running (run s trace2) p).
+Proof.
+  intros s trace1 trace2 H.
+  pose proof (time_from_ticks trace1 s) as H1. pose proof (time_from_ticks trace2 s) as H2.
+  rewrite H, <- H2 in H1. injection H1 as F C.
+  unfold running. rewrite F. auto.
 Qed.
 
 (* ------------------------------------------------------------------------------------------ *)
@@ -400,12 +568,13 @@ Proof. reflexivity. Qed.
 Theorem focus_changes_only_on_sak : forall s a,
   focus (step s a) <> focus s -> exists t, a = Sak t.
 Proof.
-  intros s a H. destruct a as [p g v | p | p c | k | t | ]; simpl in *; eauto; exfalso; apply H.
+  intros s a H. destruct a as [p g v | p | p c | k | t | p | ]; simpl in *; eauto; exfalso; apply H.
   - destruct (negb (running s p) || stopped s p); [reflexivity |].
     destruct (grant p g) as [[[r o] []] |]; reflexivity.
   - destruct (negb (running s p)); reflexivity.
   - destruct (negb (running s p)); [reflexivity |].
     destruct ((c <? nchan) && (writer c =? p)); reflexivity.
+  - reflexivity.
   - reflexivity.
   - reflexivity.
 Qed.
@@ -454,13 +623,14 @@ Fixpoint purge_keys (p : nat) (s : state) (trace : list action) : list action :=
 (* Two states that differ at most in other partitions' inboxes. *)
 Definition same_but_inboxes (p : nat) (s t : state) : Prop :=
   store s = store t /\ stopped s = stopped t /\ refused s = refused t /\ focus s = focus t /\
-  inbox s p = inbox t p /\ frame s = frame t /\ audit s = audit t /\ events s = events t.
+  inbox s p = inbox t p /\ frame s = frame t /\ clock s = clock t /\ audit s = audit t /\
+  events s = events t.
 
 Lemma same_but_inboxes_step : forall p s t a,
   same_but_inboxes p s t -> same_but_inboxes p (step s a) (step t a).
 Proof.
-  intros p [st sp rf fo ib fr au ev] [st' sp' rf' fo' ib' fr' au' ev'] a
-         (Hst & Hsp & Hrf & Hfo & Hib & Hfr & Hau & Hev).
+  intros p [st sp rf fo ib fr cl au ev] [st' sp' rf' fo' ib' fr' cl' au' ev'] a
+         (Hst & Hsp & Hrf & Hfo & Hib & Hfr & Hcl & Hau & Hev).
   simpl in *. subst.
   destruct a; unfold step, running, stop, set_store; simpl.
   - destruct (negb (schedule fr' =? p0) || sp' p0);
@@ -471,12 +641,14 @@ Proof.
   - repeat split; try reflexivity. simpl. rewrite Hib. reflexivity.
   - repeat split; assumption.
   - repeat split; assumption.
+  - repeat split; assumption.
 Qed.
 
 Lemma same_but_inboxes_unfocused_key : forall p s t k,
   focus s <> p -> same_but_inboxes p s t -> same_but_inboxes p (step s (Key k)) t.
 Proof.
-  intros p [st sp rf fo ib fr au ev] t k Hf (Hst & Hsp & Hrf & Hfo & Hib & Hfr & Hau & Hev).
+  intros p [st sp rf fo ib fr cl au ev] t k Hf
+         (Hst & Hsp & Hrf & Hfo & Hib & Hfr & Hcl & Hau & Hev).
   simpl in *. repeat split; try assumption.
   simpl. destruct (p =? fo) eqn:E; [apply Nat.eqb_eq in E; congruence | assumption].
 Qed.
@@ -486,7 +658,7 @@ Lemma purge_keys_related : forall trace p s t,
 Proof.
   induction trace as [| a rest IH]; intros p s t H; [exact H |].
   change (run s (a :: rest)) with (run (step s a) rest).
-  destruct a as [q g v | q | q c | k | tgt | ];
+  destruct a as [q g v | q | q c | k | tgt | q | ];
     try (apply (IH p (step s _) (step t _)); apply same_but_inboxes_step; exact H).
   unfold purge_keys; fold purge_keys.
   destruct (focus s =? p) eqn:E.
@@ -499,11 +671,12 @@ Theorem keys_confidential : forall trace s p,
 Proof.
   intros trace s p.
   assert (H : same_but_inboxes p s s) by (repeat split).
-  destruct (purge_keys_related trace p s s H) as (Hst & Hsp & Hrf & Hfo & Hib & Hfr & Hau & Hev).
+  destruct (purge_keys_related trace p s s H)
+    as (Hst & Hsp & Hrf & Hfo & Hib & Hfr & Hcl & Hau & Hev).
   simpl. split; [intro g; unfold read; rewrite Hst; reflexivity |].
-  rewrite Hsp, Hrf, Hfo, Hfr.
+  rewrite Hsp, Hrf, Hfo, Hfr, Hcl.
   split; [reflexivity |]. split; [reflexivity |]. split; [exact Hib |].
-  split; [reflexivity |]. split; [reflexivity |].
+  split; [reflexivity |]. split; [reflexivity |]. split; [reflexivity |].
   intros c _ _. rewrite Hev. reflexivity.
 Qed.
 

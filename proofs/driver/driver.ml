@@ -5,12 +5,13 @@
      policy NPARTS NCHAN          then NPARTS lines "part PAGES" and NCHAN lines
                                   "chan WRITER READER GUEST_PAGE PAGES"; starts a fresh state
      sched P0 P1 ...              the partition of each minor frame
+     durations D0 D1 ...          the duration of each minor frame (microseconds)
      probe G1 G2 ...              guest pages observed in every partition after each step
-     W p g v | B p | G p c | K k | S t | T    one action (G: p signals channel c;
-                                  T: the timer ends the minor frame)
+     W p g v | B p | G p c | K k | S t | Y p | T    one action (G: p signals channel c;
+                                  Y: p yields; T: the timer ends the minor frame)
    Output after each action: "step N" then, per partition p,
-     "p stopped refused focus frame audit nkeys lastkey r1 r2 ..." (ri: value at probe page i,
-     or -; audit: length of the audit log), then " e" and the event count of every channel p is
+     "p stopped refused focus frame clock audit nkeys lastkey r1 r2 ..." (ri: value at probe
+     page i, or -; clock: the start time of the current frame; audit: length of the audit log), then " e" and the event count of every channel p is
      an endpoint of, in channel order. *)
 open Model
 
@@ -18,6 +19,7 @@ let parts = ref [||]            (* guest RAM pages of each partition *)
 let chans = ref [||]            (* (writer, reader, guest page, pages) *)
 let probes = ref []
 let sched = ref [| 0 |]
+let durations = ref [| 0 |]
 
 (* The grant specification of sk::policy::guest_page, at page granularity: own RAM at guest
    page 0 .. pages-1 read-write; a channel window read-write for its writer, read-only for its
@@ -34,11 +36,12 @@ let grant p g =
     !found
 
 let fresh () = { store = (fun _ _ -> 0); stopped = (fun _ -> false); refused = (fun _ -> 0);
-                 focus = 0; inbox = (fun _ -> []); frame = 0; audit = []; events = (fun _ -> 0) }
+                 focus = 0; inbox = (fun _ -> []); frame = 0; clock = 0; audit = [];
+                 events = (fun _ -> 0) }
 
 let step_model s a =
   step (Array.length !chans) (fun c -> let (w, _, _, _) = (!chans).(c) in w) grant (Array.length !sched)
-    (fun i -> (!sched).(i)) s a
+    (fun i -> (!sched).(i)) (fun i -> (!durations).(i)) s a
 
 let () =
   let s = ref (fresh ()) in
@@ -49,8 +52,8 @@ let () =
     for p = 0 to Array.length !parts - 1 do
       let st = !s in
       let keys = st.inbox p in
-      Printf.printf "%d %d %d %d %d %d %d %d" p (if st.stopped p then 1 else 0) (st.refused p)
-        (indicator st) st.frame (List.length st.audit) (List.length keys) (last keys);
+      Printf.printf "%d %d %d %d %d %d %d %d %d" p (if st.stopped p then 1 else 0) (st.refused p)
+        (indicator st) st.frame st.clock (List.length st.audit) (List.length keys) (last keys);
       List.iter (fun g ->
           match read grant st p g with
           | Some v -> Printf.printf " %d" v
@@ -78,11 +81,13 @@ let () =
           n := 0
       | "probe" :: gs -> probes := List.map int_of_string gs
       | "sched" :: ps -> sched := Array.of_list (List.map int_of_string ps)
+      | "durations" :: ds -> durations := Array.of_list (List.map int_of_string ds)
       | [ "W"; p; g; v ] -> s := step_model !s (Write (int_of_string p, int_of_string g, int_of_string v)); incr n; observe ()
       | [ "B"; p ] -> s := step_model !s (Bad_call (int_of_string p)); incr n; observe ()
       | [ "G"; p; c ] -> s := step_model !s (Signal (int_of_string p, int_of_string c)); incr n; observe ()
       | [ "K"; k ] -> s := step_model !s (Key (int_of_string k)); incr n; observe ()
       | [ "S"; t ] -> s := step_model !s (Sak (int_of_string t)); incr n; observe ()
+      | [ "Y"; p ] -> s := step_model !s (Yield (int_of_string p)); incr n; observe ()
       | [ "T" ] -> s := step_model !s Tick; incr n; observe ()
       | [ "" ] -> ()
       | _ -> failwith ("driver: bad input line: " ^ line)

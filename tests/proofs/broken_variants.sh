@@ -10,8 +10,17 @@
 #  3. a key counted for the running partition (the outside review's variant): KeyCounter.v
 #     refutes the statement of `keys_confidential` against it and is refused by the real model.
 #  2. no SK-FLOW-1: tests/proofs/FlowDown.v shows a policy with a downward channel for which the
-#     statement of `no_flow_down` is false; and the model with the hypothesis deleted fails to
-#     check inside `no_flow_down` and nowhere else (no other theorem rests on it).
+#     statement of `no_flow_down` is false, and FlowDownTraces.v that the statement of
+#     `no_flow_down_traces` is false for it too; the model with the hypothesis deleted fails to
+#     check inside `no_flow_down`, and with that one proof admitted checks: no other proof uses
+#     the hypothesis (no_flow_down_traces rests on it through no_flow_down).
+#  4. write-back against the trace-level flow (WriteDown.v): with a policy that keeps SK-FLOW-1,
+#     a higher reader writing its read-only page reaches the lower writer, refuting
+#     `no_flow_down_traces` in that variant; refused by the real model.
+#  5. a yield that gives the rest of the frame to the next partition (YieldTime.v) refutes
+#     `time_partitioning` in that variant (and `separation` does not forbid it: the policy has
+#     a channel from the yielding partition to the next); refused by the real model, whose
+#     yield idles the rest of the frame.
 set -euo pipefail
 SRC=$1
 WORK=$(mktemp -d)
@@ -20,6 +29,36 @@ status=0
 # The theorem or lemma of file $1 that contains line $2.
 enclosing() {
   awk -v line="$2" 'NR <= line && /^(Theorem|Lemma|Example) / { name = $2 } END { print name }' "$1"
+}
+# variant NAME FILE EXAMPLE MARKER SED: the counterexample FILE is refused by the real model in
+# its Example EXAMPLE, and checks against the variant the sed script SED makes of Separation.v
+# (on the line marked MARKER), with the variant's proofs admitted: only its definitions are used.
+variant() {
+  local name=$1 file=$2 example=$3 marker=$4 script=$5
+  mkdir -p "$WORK/$name-real" "$WORK/$name"
+  cp "$SRC"/proofs/Separation.v "$SRC/tests/proofs/$file" "$WORK/$name-real/"
+  cp "$SRC"/proofs/Separation.v "$SRC/tests/proofs/$file" "$WORK/$name/"
+  if (cd "$WORK/$name-real" && coqc -Q . Bulkhead Separation.v && coqc -Q . Bulkhead "$file") >"$WORK/$name-real.log" 2>&1; then
+    echo "real model: the $name counterexample checks"; status=1
+  else
+    local line where
+    line=$(grep -m1 -oE "\"\./$file\", line [0-9]+" "$WORK/$name-real.log" | grep -oE '[0-9]+$' || echo 0)
+    where=$(enclosing "$WORK/$name-real/$file" "$line")
+    if [[ $where == "$example" ]]; then
+      echo "real model: the $name counterexample is refused in $example, as it must be"
+    else
+      echo "real model: the $name counterexample failed elsewhere (${where:-no line}):"; cat "$WORK/$name-real.log"; status=1
+    fi
+  fi
+  sed -i -e "$script" "$WORK/$name/Separation.v"
+  perl -0pi -e 's/\nProof\. [^\n]*Qed\./\nAdmitted./g; s/\nProof\..*?\nQed\./\nAdmitted./gs' "$WORK/$name/Separation.v"
+  if cmp -s <(grep -e "$marker" "$SRC/proofs/Separation.v") <(grep -e "$marker" "$WORK/$name/Separation.v"); then
+    echo "$name variant: the patch did not apply (the $marker line moved?)"; status=1
+  elif (cd "$WORK/$name" && coqc -Q . Bulkhead Separation.v && coqc -Q . Bulkhead "$file") >"$WORK/$name.log" 2>&1; then
+    echo "$name variant: the counterexample checks: $6"
+  else
+    echo "$name variant: the counterexample does not check:"; cat "$WORK/$name.log"; status=1
+  fi
 }
 # The counterexample must not hold for the real model.
 mkdir -p "$WORK/real" && cp "$SRC"/proofs/Separation.v "$SRC"/tests/proofs/Counterexample.v "$WORK/real/"
@@ -71,6 +110,11 @@ if (cd "$WORK/flow" && coqc -Q . Bulkhead Separation.v && coqc -Q . Bulkhead Flo
 else
   echo "no SK-FLOW-1: the counterexample does not check:"; cat "$WORK/flow.log"; status=1
 fi
+if (cd "$WORK/flow" && cp "$SRC"/tests/proofs/FlowDownTraces.v . && coqc -Q . Bulkhead FlowDownTraces.v) >"$WORK/flow-traces.log" 2>&1; then
+  echo "no SK-FLOW-1: the same kind of policy refutes no_flow_down_traces' statement"
+else
+  echo "no SK-FLOW-1: the trace counterexample does not check:"; cat "$WORK/flow-traces.log"; status=1
+fi
 # ... and without the hypothesis the model fails to check in no_flow_down, and only there.
 mkdir -p "$WORK/no-flow" && cp "$SRC"/proofs/Separation.v "$WORK/no-flow/"
 sed -i '/^Hypothesis channel_flows_up : /d' "$WORK/no-flow/Separation.v"
@@ -82,9 +126,24 @@ else
   line=$(grep -m1 -oE 'line [0-9]+' "$WORK/no-flow.log" | grep -oE '[0-9]+' || echo 0)
   where=$(enclosing "$WORK/no-flow/Separation.v" "$line")
   if [[ $where == no_flow_down ]]; then
-    echo "no SK-FLOW-1: the model fails in no_flow_down (line $line), the only theorem resting on it"
+    echo "no SK-FLOW-1: the model fails in no_flow_down (line $line)"
+    # With that one proof admitted the rest checks: no other proof uses the hypothesis.
+    perl -0pi -e 's/(\nTheorem no_flow_down :.*?\nProof\.).*?\nQed\./$1\nAdmitted./s' "$WORK/no-flow/Separation.v"
+    if (cd "$WORK/no-flow" && coqc Separation.v) >"$WORK/no-flow-rest.log" 2>&1; then
+      echo "no SK-FLOW-1: with no_flow_down admitted the rest checks: no_flow_down is the only proof using it"
+    else
+      echo "no SK-FLOW-1: another proof uses the hypothesis:"; cat "$WORK/no-flow-rest.log"; status=1
+    fi
   else
     echo "no SK-FLOW-1: the model fails in $where (line $line), not in no_flow_down"; status=1
   fi
 fi
+# 4. The write-back variant against the trace-level flow down the label order.
+variant write-down WriteDown.v higher_reader_writes_down "ACCESS-CHECK" \
+  's/| Some (_, _, Read_only) => stop s p  (\* ACCESS-CHECK/| Some (r, o, Read_only) => set_store s r o v  (* ACCESS-CHECK/' \
+  "a higher reader's write reaches the lower writer: no_flow_down_traces' statement is false there"
+# 5. A yield that hands the rest of the frame to the next partition.
+variant early-yield YieldTime.v yield_moves_the_frame "YIELD-STEP" \
+  's/  | Yield _ => s  (\* YIELD-STEP/  | Yield p => if running s p then mk_state (store s) (stopped s) (refused s) (focus s) (inbox s) (S (frame s) mod frames) (clock s) (audit s) (events s) else s  (* YIELD-STEP/' \
+  "the schedule moves without a tick: time_partitioning's statement is false there"
 exit $status

@@ -34,8 +34,19 @@ struct Count final : sp::Violation_sink {
 constexpr uint64_t k_page = sp::k_page_size;
 using bh::test::random_policy;
 
+// Frames of different lengths (random_policy gives every frame the minimum), still tiling the
+// major frame (SK-SCHED-1), so that each frame's start time depends on which frames came before.
+void vary_durations(sp::Policy& policy, std::mt19937_64& rng) {
+  sp::Cpu_plan& plan = policy.cpus[0];
+  plan.major_frame_us = 0;
+  for (uint32_t f = 0; f < plan.frame_count; ++f) {
+    plan.frames[f].duration_us = sp::k_min_frame_us + 1000 * static_cast<uint32_t>(rng() % 8);
+    plan.major_frame_us += plan.frames[f].duration_us;
+  }
+}
+
 struct Action {
-  char kind;  // W B G K S T
+  char kind;  // W B G K S Y T
   uint32_t a = 0, b = 0, c = 0;
 };
 
@@ -79,6 +90,7 @@ struct Cxx_model {
   sk::tp::Keyboard_router router{policy.partition_count};
   Key_inbox inbox;
   uint32_t frame = 0;
+  uint64_t clock = 0;  // when the current frame started: the schedule's start plus the frames before it
   uint32_t audit = 0;
   uint32_t events[sp::k_max_channels] = {};
 
@@ -110,7 +122,11 @@ struct Cxx_model {
           ++refused[x.a];
         }
         return;
-      case 'T': frame = (frame + 1) % policy.cpus[0].frame_count; return;
+      case 'Y': return;  // yield: the kernel idles the rest of the frame; nothing observable changes
+      case 'T':  // the next frame starts at its absolute deadline (sepkernel/kernel/schedule.cpp)
+        clock += policy.cpus[0].frames[frame].duration_us;
+        frame = (frame + 1) % policy.cpus[0].frame_count;
+        return;
       case 'K':  // press and release the letter
         router.feed(k_letter_make[x.a], inbox);
         router.feed(static_cast<uint8_t>(k_letter_make[x.a] | 0x80), inbox);
@@ -129,7 +145,7 @@ struct Cxx_model {
     std::ostringstream o;
     const auto& keys = inbox.keys[part];
     o << part << ' ' << (stopped[part] ? 1 : 0) << ' ' << refused[part] << ' ' << router.focus() << ' ' << frame << ' '
-      << audit << ' ' << keys.size() << ' '
+      << clock << ' ' << audit << ' ' << keys.size() << ' '
       << (keys.empty() ? -1 : static_cast<int64_t>(keys.back()));
     for (uint32_t g : probes) {
       auto grant = sk::npt::translate(memory, roots[part], uint64_t{g} * k_page);
@@ -177,6 +193,7 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
     std::ofstream in(input);
     for (size_t n = 0; n < cases; ++n) {
       Case k{random_policy(rng), {}, {}};
+      vary_durations(k.policy, rng);
       Count sink;
       sp::validate(k.policy, sink);
       INFO("generated policy " << n << ": " << (sink.lines.empty() ? "" : sink.lines.front()));
@@ -192,6 +209,8 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
       }
       in << "sched";
       for (uint32_t f = 0; f < k.policy.cpus[0].frame_count; ++f) in << ' ' << k.policy.cpus[0].frames[f].partition;
+      in << "\ndurations";
+      for (uint32_t f = 0; f < k.policy.cpus[0].frame_count; ++f) in << ' ' << k.policy.cpus[0].frames[f].duration_us;
       in << '\n';
       k.probes = {0, 1, 2, 3, 4000};
       for (uint32_t c = 0; c < k.policy.channel_count; ++c) {
@@ -211,6 +230,7 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
           case 4: x = {'G', static_cast<uint32_t>(rng() % parts), static_cast<uint32_t>(rng() % 4)}; break;
           case 1: x = {'K', static_cast<uint32_t>(rng() % 26)}; break;
           case 2: x = {'S', static_cast<uint32_t>(rng() % parts)}; break;
+          case 5: x = {'Y', static_cast<uint32_t>(rng() % parts)}; break;
           default:
             x = {'W', static_cast<uint32_t>(rng() % parts), k.probes[rng() % k.probes.size()],
                  static_cast<uint32_t>(rng() % 1000)};
