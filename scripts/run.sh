@@ -10,9 +10,16 @@
 #     /mnt) and shows the runs recorded there, so each run shows the data survived the last.
 #   demo (policies/default-disk.toml, state in build/host/run/): Bulkhead's own demo guests; the
 #     classified one counts its boots on the disk.
-# In an interactive terminal it shows the machine's screen (trusted-path indicator and the focused
-# domain; serial goes to build/host/run-serial.log); otherwise the serial console. Choose with
-# BULKHEAD_SCREEN=curses|serial. BULKHEAD_RUN_SECONDS=N stops it after N seconds.
+# BULKHEAD_BOOT chooses how it boots:
+#   uefi (the default): the measured boot. OVMF measures Bulkhead's boot stage, which measures the
+#     kernel, the policy and the images (an ESP made by `bulkhead image build`, $RUN/system.esp);
+#     the trusted path is drawn on the firmware's framebuffer. The screen: a VNC server on
+#     127.0.0.1:5900 (port 5900 + BULKHEAD_VNC_DISPLAY) when this is an interactive terminal, with
+#     the serial console here.
+#   multiboot: QEMU loads the kernel directly (faster; the kernel is UNMEASURED, it says so). In an
+#     interactive terminal the VGA text screen is shown here (curses; serial goes to
+#     build/host/run-serial.log).
+# BULKHEAD_SCREEN=vnc|curses|serial overrides the screen; BULKHEAD_RUN_SECONDS=N stops it after N s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "run: checking the Debian packages (installs what is missing; silent when all are there)"
@@ -91,19 +98,40 @@ if [[ ! -f "$RUN/sealed-manifest.json" ]] || ! cmp -s "$RUN/manifest.json" "$RUN
   cp "$RUN/manifest.json" "$RUN/sealed-manifest.json"
 fi
 
-start_qemu_tpm "$RUN/tpm" "$RUN/swtpm.sock"
+BOOT="${BULKHEAD_BOOT:-uefi}"
 QEMU=(qemu-system-x86_64 -accel tcg -cpu EPYC -m 512 -no-reboot
-  -kernel "$BUILD/sepkernel/bulkhead.elf"
-  -initrd "$RUN/policy.img policy,$MODULES"
   -chardev "socket,id=chrtpm,path=$RUN/swtpm.sock" -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0
   -drive "file=$RUN/classified.disk,format=raw,if=ide,index=0")
-# The machine's screen when this is an interactive terminal, the serial console otherwise;
-# BULKHEAD_SCREEN=curses|serial chooses.
+case "$BOOT" in
+  uefi)
+    # The ESP on the primary channel's second position: the kernel's disks are ide 0 and 2.
+    "$BH" image build --policy-image "$RUN/policy.img" --image-dir "$RUN" --kernel "$BUILD/sepkernel/bulkhead.elf" \
+      --boot-stage "$BUILD/sepkernel/BOOTX64.EFI" --size 96 -o "$RUN/system.esp" >/dev/null
+    cp /usr/share/OVMF/OVMF_VARS_4M.fd "$RUN/vars.fd"  # fresh variables: the firmware measures the same each boot
+    QEMU+=(-drive "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd"
+      -drive "if=pflash,format=raw,file=$RUN/vars.fd" -drive "file=$RUN/system.esp,format=raw,if=ide,index=1,snapshot=on")
+    echo "run: measured boot (UEFI: OVMF, the boot stage and the kernel measured; $RUN/system.esp)" ;;
+  multiboot)
+    QEMU+=(-kernel "$BUILD/sepkernel/bulkhead.elf" -initrd "$RUN/policy.img policy,$MODULES")
+    echo "run: multiboot (fast, the kernel UNMEASURED)" ;;
+  *) echo "run: BULKHEAD_BOOT: '$BOOT' is not uefi or multiboot"; exit 2 ;;
+esac
+start_qemu_tpm "$RUN/tpm" "$RUN/swtpm.sock"
+# The machine's screen when this is an interactive terminal, the serial console otherwise.
 SCREEN="${BULKHEAD_SCREEN:-}"
 if [[ -z "$SCREEN" ]]; then
-  if [[ -t 0 && -t 1 ]]; then SCREEN=curses; else SCREEN=serial; fi
+  if [[ ! -t 0 || ! -t 1 ]]; then SCREEN=serial; elif [[ $BOOT == uefi ]]; then SCREEN=vnc; else SCREEN=curses; fi
 fi
-if [[ "$SCREEN" == curses ]]; then
+if [[ "$SCREEN" == curses && $BOOT == uefi ]]; then
+  echo "run: the UEFI boot's screen is a framebuffer, which curses cannot show: BULKHEAD_SCREEN=vnc"; exit 2
+fi
+if [[ "$SCREEN" == vnc ]]; then
+  # The framebuffer (indicator row + focused domain) over VNC; serial console and QEMU monitor here.
+  VNC="${BULKHEAD_VNC_DISPLAY:-0}"
+  echo "run: the screen is on VNC at 127.0.0.1:$((5900 + VNC)) (the secure attention key: Ctrl+Alt+Del from the"
+  echo "     viewer, or Ctrl-A C here and 'sendkey ctrl-alt-delete'); serial console below"
+  QEMU+=(-display "vnc=127.0.0.1:$VNC" -serial mon:stdio)
+elif [[ "$SCREEN" == curses ]]; then
   # The machine's screen (indicator row + focused domain) in this terminal; serial to a file.
   # Alt-2 opens QEMU's monitor (`sendkey ctrl-alt-delete` = the secure attention key), Alt-1 returns.
   echo "serial log: $BUILD/run-serial.log (Alt-2: QEMU monitor, 'sendkey ctrl-alt-delete'; Alt-1: back)"

@@ -12,7 +12,9 @@ namespace {
 
 efi::System_table* g_st;
 efi::Boot_services* g_bs;
-constexpr uint64_t k_below = 0x1FFFFFF;  // modules must lie inside kernel_reserved (32 MiB)
+// Modules must lie inside the policy's kernel_reserved (the kernel checks): below its end, which
+// BOOT.LST's "reserved END" line gives (written by `bulkhead image build`); 32 MiB without one.
+uint64_t g_below = 0x1FFFFFF;
 constexpr uint32_t k_ev_ipl = 0x0000000D;
 
 void print(const char* s) {
@@ -40,11 +42,11 @@ void copy(void* d, const void* s, uint64_t n) {
   for (uint64_t i = 0; i < n; ++i) dp[i] = sp[i];
 }
 
-uint8_t* pages_below(uint64_t bytes, uint64_t max = k_below) {
-  uint64_t address = max;
+uint8_t* pages_below(uint64_t bytes, uint64_t max = 0) {
+  uint64_t address = max ? max : g_below;
   if (g_bs->allocate_pages(efi::allocate_max_address, efi::k_loader_data, (bytes + 4095) / 4096, &address) !=
       efi::k_success) {
-    fail("out of memory below 32 MiB");
+    fail("out of memory below the end of kernel_reserved");
   }
   return reinterpret_cast<uint8_t*>(address);
 }
@@ -261,8 +263,23 @@ extern "C" efi::Status efi_main(efi::Handle image, efi::System_table* st) {
       files[count] = read_file(root, words[1]);
       measure(tcg, 8, files[count], "bulkhead policy image");
       names[count++] = "policy";
+    } else if (is(words[0], "reserved") && words[1]) {
+      uint64_t end = 0;
+      for (const char* h = words[1]; *h; ++h) {
+        const char c = *h;
+        const uint64_t digit = c >= '0' && c <= '9' ? uint64_t(c - '0') : c >= 'a' && c <= 'f' ? uint64_t(c - 'a' + 10) : 16;
+        if (digit == 16 || end >> 60) fail("BOOT.LST: reserved: not a hexadecimal address: ", words[1]);
+        end = end << 4 | digit;
+      }
+      if (end < 0x1000000) fail("BOOT.LST: reserved: ends below 16 MiB: ", words[1]);
+      g_below = end - 1;
     } else if (is(words[0], "image") && words[1] && words[2] && count < k_max) {
-      files[count] = read_file(root, words[1]);
+      // Partitions may share an image file: read once, measured once for each of them.
+      uint32_t same = count;
+      for (uint32_t k = 0; k < count; ++k) {
+        if (is(names[k], words[1])) same = k;
+      }
+      files[count] = same < count ? files[same] : read_file(root, words[1]);
       char description[160] = "bulkhead partition ";
       uint32_t n = 19;
       for (const char* s = words[2]; *s && n < 120; ++s) description[n++] = *s;

@@ -12,8 +12,10 @@
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "bh/cli/input_file.hpp"
+#include "sk/policy_image.hpp"
 #include "bh/attest/manifest.hpp"
 #include "commands.hpp"
 
@@ -49,7 +51,8 @@ void run_tool(const std::vector<std::string>& argv, const fs::path& log) {
     std::ifstream in(log);
     std::string last, line;
     while (std::getline(in, line)) last = line;
-    throw Input_error(argv[0] + " failed: " + last);
+    throw Input_error(argv[0] + " failed" + (last.empty() ? " (exit status " + std::to_string(WEXITSTATUS(status)) + ")"
+                                                           : ": " + last));
   }
 }
 
@@ -65,6 +68,12 @@ void run_image_build(const Image_options& o) {
   const fs::path list = work / "BOOT.LST", log = work / "mtools.log", tmp = work / "esp.img";
   {
     std::ofstream l(list);
+    // The boot stage loads the modules below the end of kernel_reserved, where the kernel wants them
+    // (load_inputs has checked the image).
+    auto policy = std::make_unique<sk::policy::Policy>();
+    (void)sk::policy::read_image(in.policy_image.data(), in.policy_image.size(), *policy);
+    const sk::policy::Range& reserved = policy->platform.kernel_reserved;
+    l << fmt::format("reserved {:x}\n", reserved.base + reserved.size);
     l << "kernel bulkhead.elf\npolicy policy.img\n";
     for (const auto& p : in.partitions) l << "image " << p.image << " " << p.name << "\n";
   }
@@ -76,7 +85,9 @@ void run_image_build(const Image_options& o) {
   run_tool({"mcopy", "-i", img, list.string(), "::/BOOT.LST"}, log);
   run_tool({"mcopy", "-i", img, o.kernel, "::/bulkhead.elf"}, log);
   run_tool({"mcopy", "-i", img, o.policy_image, "::/policy.img"}, log);
+  std::set<std::string> copied;  // partitions may share an image file: one copy on the ESP
   for (const auto& p : in.partitions) {
+    if (!copied.insert(p.image).second) continue;
     run_tool({"mcopy", "-i", img, (fs::path(o.image_dir) / p.image).string(), "::/" + p.image}, log);
   }
   fs::rename(tmp, o.out);  // atomic: the ESP appears whole or not at all
