@@ -1,23 +1,27 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Installs exactly the Debian 12 packages Bulkhead needs. Idempotent; silent when all present.
+# Installs exactly the Debian 12 packages Bulkhead needs: `bootstrap.sh run` what building and
+# running need (scripts/run.sh), `bootstrap.sh` also what the tests need (scripts/test.sh).
+# Idempotent; silent when all present.
 set -euo pipefail
 
 PACKAGES=(
-  # build
-  cmake ninja-build g++ pkg-config binutils
-  # fuzzing (libFuzzer runtime)
-  clang libclang-rt-14-dev lld
+  # build (clang and lld link the UEFI boot stage; python3 runs the build's generators)
+  cmake ninja-build g++ pkg-config binutils clang lld python3
   # libraries
-  catch2 libbotan-2-dev libtss2-dev libtomlplusplus-dev libcli11-dev libfmt-dev
+  libbotan-2-dev libtss2-dev libtomlplusplus-dev libcli11-dev libfmt-dev
   nlohmann-json3-dev libcryptsetup-dev cryptsetup-bin
-  # platform: emulator, software TPM, firmware, ESP tools, TPM tools for interop checks
-  qemu-system-x86 qemu-utils swtpm swtpm-tools ovmf mtools tpm2-tools
-  # proofs
-  coq ocaml-nox ocaml-findlib python3-z3  # python3-z3: tests/proofs/z3/policy_link.py
-  # the mutation gate (tests/mutation/mutants.py)
-  python3
+  # platform: emulator, software TPM, firmware, ESP tools
+  qemu-system-x86 qemu-utils swtpm swtpm-tools ovmf mtools
 )
+if [[ ${1:-} != run ]]; then
+  PACKAGES+=(
+    # tests: Catch2, the fuzzers' libFuzzer runtime, TPM tools for interop checks
+    catch2 libclang-rt-14-dev tpm2-tools
+    # proofs
+    coq ocaml-nox ocaml-findlib python3-z3  # python3-z3: tests/proofs/z3/policy_link.py
+  )
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

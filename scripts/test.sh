@@ -15,7 +15,7 @@ run_step() {  # name, command...
   if "$@"; then passed=$((passed + 1)); else echo "FAILED: $name"; failed=$((failed + 1)); fi
 }
 
-build() { cmake --preset "$1" >/dev/null && cmake --build --preset "$1" -j "$JOBS"; }
+build() { cmake --preset "$1" -DBULKHEAD_REQUIRE_TESTS=ON >/dev/null && cmake --build --preset "$1" -j "$JOBS"; }
 
 run_step "build host" build host
 run_step "test host" ctest --preset host -j "$JOBS"
