@@ -23,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (plan.refusal != lb::Refusal::none) return 0;
   const uint64_t kernel_end = uint64_t{plan.kernel_at} + p.header.init_size;
   if (plan.kernel_at < lb::k_high_start || kernel_end > ram) __builtin_trap();
-  if (plan.initrd_size && (plan.initrd_at < kernel_end || uint64_t{plan.initrd_at} + plan.initrd_size > ram)) {
+  if (plan.initrd_size &&
+      (plan.initrd_at < kernel_end || uint64_t{plan.initrd_at} + plan.initrd_size > ram)) {
     __builtin_trap();
   }
   uint8_t zero_page[4096];

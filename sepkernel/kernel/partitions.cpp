@@ -2,6 +2,7 @@
 // Builds each partition from the validated policy: image digest check, memory zeroed and
 // loaded, nested page table, I/O and MSR permission maps, VMCB. A partition that cannot be
 // built is refused and audited; the others still start.
+#include "arch/x86_64/cpu.hpp"
 #include "arch/x86_64/svm.hpp"
 #include "kernel/init.hpp"
 #include "kernel/console.hpp"
@@ -48,10 +49,7 @@ struct Pool {
 Pool g_npt_pool;
 const char* g_locked[policy::k_max_partitions];
 
-void zero(uint64_t base, uint64_t size) {
-  uint64_t words = size / 8;
-  asm volatile("rep stosq" : "+D"(base), "+c"(words) : "a"(0ull) : "memory");
-}
+void zero(uint64_t base, uint64_t size) { arch::zero_memory(base, size); }
 
 // Checks a piece's module against the digest the policy records; audits the refusal.
 SK_INIT bool piece_present(uint16_t i, const char* what, const char* file, const uint8_t* data, uint64_t size,

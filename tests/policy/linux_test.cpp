@@ -4,11 +4,11 @@
 // initramfs, a kernel that is no bzImage, too little memory for its init_size and initramfs:
 // SK-IMG-1, SK-LINUX-2) with one line each; `image build` refuses a compiled image that would
 // not boot (made behind the compiler's back); a valid one compiles and shows its pieces.
-#include <catch2/catch.hpp>
+#include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "../support/bzimage.hpp"
 #include "sk/policy_image.hpp"
@@ -25,10 +25,12 @@ struct Scratch {
   fs::path dir;
   Scratch() {
     static int n = 0;
-    dir = fs::temp_directory_path() / ("bh-linux-policy-" + std::to_string(getpid()) + "-" + std::to_string(n++));
+    dir = fs::temp_directory_path() /
+          ("bh-linux-policy-" + std::to_string(getpid()) + "-" + std::to_string(n++));
     fs::create_directories(dir);
     auto bz = bh::test::make_bzimage();
-    std::ofstream(dir / "vmlinuz", std::ios::binary).write(reinterpret_cast<const char*>(bz.data()), std::streamsize(bz.size()));
+    std::ofstream(dir / "vmlinuz", std::ios::binary)
+        .write(reinterpret_cast<const char*>(bz.data()), std::streamsize(bz.size()));
     std::ofstream(dir / "initrd.cpio", std::ios::binary) << std::string(1024 * 1024, 'r');
     fs::copy(std::string(BH_SOURCE_DIR) + "/tests/policy/fixtures/images/open.elf", dir / "open.elf");
   }
@@ -50,7 +52,8 @@ struct Scratch {
   }
 };
 
-const std::string k_linux = "linux = { kernel = \"vmlinuz\", initramfs = \"initrd.cpio\", cmdline = \"console=ttyS0\" }";
+const std::string k_linux =
+    "linux = { kernel = \"vmlinuz\", initramfs = \"initrd.cpio\", cmdline = \"console=ttyS0\" }";
 
 // The one stderr line, with the policy path (which differs per run) cut off.
 std::string only_line(const bh::test::Run& r) {
@@ -69,8 +72,8 @@ TEST_CASE("linux policy: a valid Linux partition checks, compiles and shows its 
   CHECK(ok.status == 0);
   CHECK(ok.err.empty());
   const fs::path image = s.dir / "policy.img";
-  auto compiled = bh::test::bulkhead("policy compile " + s.policy(k_linux).string() + " -o " + image.string() +
-                                     " --image-dir " + s.dir.string());
+  auto compiled = bh::test::bulkhead("policy compile " + s.policy(k_linux).string() + " -o " +
+                                     image.string() + " --image-dir " + s.dir.string());
   REQUIRE(compiled.status == 0);
   auto shown = bh::test::bulkhead("policy show " + image.string());
   REQUIRE(shown.status == 0);
@@ -97,53 +100,66 @@ TEST_CASE("linux policy: a missing initramfs is one SK-IMG-1 line", "[policy][li
   fs::remove(s.dir / "initrd.cpio");
   auto r = s.check(s.policy(k_linux));
   CHECK(r.status == 1);
-  CHECK(only_line(r) == "SK-IMG-1: partition \"classified\" linux.initramfs \"initrd.cpio\" is not present in " +
-                            s.dir.string());
+  CHECK(only_line(r) ==
+        "SK-IMG-1: partition \"classified\" linux.initramfs \"initrd.cpio\" is not present in " +
+            s.dir.string());
 }
 
-TEST_CASE("linux policy: too little memory for init_size and the initramfs is one SK-LINUX-2 line", "[policy][linux]") {
+TEST_CASE("linux policy: too little memory for init_size and the initramfs is one SK-LINUX-2 line",
+          "[policy][linux]") {
   Scratch s;
   // 2 MiB (first aligned address) + 8 MiB init_size + 1 MiB initramfs = 11 MiB; 10 MiB is short.
   CHECK(s.check(s.policy(k_linux, "\"11M\"")).status == 0);
   auto r = s.check(s.policy(k_linux, "\"10M\""));
   CHECK(r.status == 1);
-  CHECK(only_line(r) == "SK-LINUX-2: partition \"classified\": linux.kernel \"vmlinuz\" and its initramfs need 11 MiB "
-                        "of memory (init_size 8388608 bytes, initramfs 1048576 bytes); memory.size is 10 MiB");
+  CHECK(only_line(r) ==
+        "SK-LINUX-2: partition \"classified\": linux.kernel \"vmlinuz\" and its initramfs need 11 MiB "
+        "of memory (init_size 8388608 bytes, initramfs 1048576 bytes); memory.size is 10 MiB");
 }
 
-TEST_CASE("linux policy: a kernel that is no bzImage, or a damaged one, is one SK-LINUX-2 line", "[policy][linux]") {
+TEST_CASE("linux policy: a kernel that is no bzImage, or a damaged one, is one SK-LINUX-2 line",
+          "[policy][linux]") {
   Scratch s;
-  auto elf = s.check(s.policy("linux = { kernel = \"open.elf\", initramfs = \"initrd.cpio\", cmdline = \"\" }"));
+  auto elf =
+      s.check(s.policy("linux = { kernel = \"open.elf\", initramfs = \"initrd.cpio\", cmdline = \"\" }"));
   CHECK(elf.status == 1);
-  CHECK(only_line(elf) == "SK-LINUX-2: partition \"classified\": linux.kernel \"open.elf\" cannot be booted: not a "
-                          "bzImage (too short)");
+  CHECK(only_line(elf) ==
+        "SK-LINUX-2: partition \"classified\": linux.kernel \"open.elf\" cannot be booted: not a "
+        "bzImage (too short)");
   bh::test::Bzimage_fields old;
   old.protocol = 0x0209;
   auto bz = bh::test::make_bzimage(old);
-  std::ofstream(s.dir / "vmlinuz", std::ios::binary).write(reinterpret_cast<const char*>(bz.data()), std::streamsize(bz.size()));
+  std::ofstream(s.dir / "vmlinuz", std::ios::binary)
+      .write(reinterpret_cast<const char*>(bz.data()), std::streamsize(bz.size()));
   auto r = s.check(s.policy(k_linux));
   CHECK(r.status == 1);
-  CHECK(only_line(r) == "SK-LINUX-2: partition \"classified\": linux.kernel \"vmlinuz\" cannot be booted: boot protocol "
-                        "older than 2.12");
+  CHECK(only_line(r) ==
+        "SK-LINUX-2: partition \"classified\": linux.kernel \"vmlinuz\" cannot be booted: boot protocol "
+        "older than 2.12");
 }
 
 TEST_CASE("linux policy: image or linux, not both; a long command line; pieces required", "[policy][linux]") {
   Scratch s;
   auto both = s.check(s.policy(k_linux + "\nimage = \"open.elf\""));
   CHECK(both.status == 1);
-  CHECK(only_line(both).find("SK-SYN-3: partition \"classified\": give either \"image\" or \"linux\", not both") !=
+  CHECK(only_line(both).find(
+            "SK-SYN-3: partition \"classified\": give either \"image\" or \"linux\", not both") !=
         std::string::npos);
-  auto long_line = s.check(s.policy("linux = { kernel = \"vmlinuz\", initramfs = \"initrd.cpio\", cmdline = \"" +
-                                    std::string(512, 'x') + "\" }"));
+  auto long_line =
+      s.check(s.policy("linux = { kernel = \"vmlinuz\", initramfs = \"initrd.cpio\", cmdline = \"" +
+                       std::string(512, 'x') + "\" }"));
   CHECK(long_line.status == 1);
-  CHECK(only_line(long_line) == "SK-LINUX-1: partition \"classified\": linux.cmdline has 512 characters; at most 511");
+  CHECK(only_line(long_line) ==
+        "SK-LINUX-1: partition \"classified\": linux.cmdline has 512 characters; at most 511");
   auto no_rd = s.check(s.policy("linux = { kernel = \"vmlinuz\", cmdline = \"\" }"));
   CHECK(no_rd.status == 1);
-  CHECK(only_line(no_rd).find("SK-SYN-3: partition \"classified\": missing required field \"linux.initramfs\"") !=
+  CHECK(only_line(no_rd).find(
+            "SK-SYN-3: partition \"classified\": missing required field \"linux.initramfs\"") !=
         std::string::npos);
 }
 
-TEST_CASE("linux policy: image build refuses a compiled image whose Linux would not boot", "[policy][linux]") {
+TEST_CASE("linux policy: image build refuses a compiled image whose Linux would not boot",
+          "[policy][linux]") {
   Scratch s;
   const fs::path image = s.dir / "policy.img";
   REQUIRE(bh::test::bulkhead("policy compile " + s.policy(k_linux).string() + " -o " + image.string() +
@@ -157,14 +173,17 @@ TEST_CASE("linux policy: image build refuses a compiled image whose Linux would 
   std::vector<uint8_t> out(sk::policy::k_image_max_size);
   auto size = sk::policy::write_image(p, out.data(), out.size());
   REQUIRE(size.ok());
-  std::ofstream(image, std::ios::binary).write(reinterpret_cast<const char*>(out.data()), std::streamsize(size.value()));
+  std::ofstream(image, std::ios::binary)
+      .write(reinterpret_cast<const char*>(out.data()), std::streamsize(size.value()));
   const std::string dummy = (s.dir / "open.elf").string();
-  auto r = bh::test::bulkhead("image build --policy-image " + image.string() + " --image-dir " + s.dir.string() +
-                              " --kernel " + dummy + " --boot-stage " + dummy + " -o " + (s.dir / "esp.img").string());
+  auto r = bh::test::bulkhead("image build --policy-image " + image.string() + " --image-dir " +
+                              s.dir.string() + " --kernel " + dummy + " --boot-stage " + dummy + " -o " +
+                              (s.dir / "esp.img").string());
   CHECK(r.status == 1);
   CHECK(bh::test::lines(r.err) ==
-        std::vector<std::string>{"bulkhead: " + (s.dir / "vmlinuz").string() +
-                                 ": partition \"classified\" cannot boot this Linux kernel: memory too small for its "
-                                 "init_size and initramfs (SK-LINUX-2)"});
+        std::vector<std::string>{
+            "bulkhead: " + (s.dir / "vmlinuz").string() +
+            ": partition \"classified\" cannot boot this Linux kernel: memory too small for its "
+            "init_size and initramfs (SK-LINUX-2)"});
   CHECK(!fs::exists(s.dir / "esp.img"));
 }

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // sk::linux_boot: the bzImage header checks, the placement of kernel and initramfs in a
 // partition's RAM, and the zero page the kernel hands Linux (what the kernel then copies).
-#include <catch2/catch.hpp>
+#include "sk/linux_boot.hpp"
 
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <vector>
 
 #include "bzimage.hpp"
-#include "sk/linux_boot.hpp"
 
 namespace lb = sk::linux_boot;
 using bh::test::Bzimage_fields;
@@ -17,7 +17,9 @@ namespace {
 
 constexpr uint64_t k_mib = 1024 * 1024;
 
-lb::Refusal parse_refusal(const std::vector<uint8_t>& b) { return lb::parse(b.data(), b.size()).refusal; }
+lb::Refusal parse_refusal(const std::vector<uint8_t>& b) {
+  return lb::parse(b.data(), b.size()).refusal;
+}
 
 uint32_t get32(const uint8_t* p, size_t at) {
   uint32_t v;
@@ -51,7 +53,8 @@ TEST_CASE("linux_boot: malformed headers are refused with their reason", "[unit]
   auto b = make_bzimage();
   SECTION("empty and truncated files") {
     CHECK(lb::parse(nullptr, 0).refusal == lb::Refusal::too_short);
-    for (size_t n : {size_t{1}, size_t{0x1FF}, size_t{0x263}}) CHECK(lb::parse(b.data(), n).refusal == lb::Refusal::too_short);
+    for (size_t n : {size_t{1}, size_t{0x1FF}, size_t{0x263}})
+      CHECK(lb::parse(b.data(), n).refusal == lb::Refusal::too_short);
     // The header is whole but the file ends inside its own setup sectors.
     CHECK(lb::parse(b.data(), 5 * 512).refusal == lb::Refusal::too_short);
   }
@@ -66,7 +69,10 @@ TEST_CASE("linux_boot: malformed headers are refused with their reason", "[unit]
   }
   SECTION("an ELF file is not a bzImage") {
     std::vector<uint8_t> elf(4096, 0);
-    std::memcpy(elf.data(), "\x7f" "ELF", 4);
+    std::memcpy(elf.data(),
+                "\x7f"
+                "ELF",
+                4);
     CHECK(parse_refusal(elf) == lb::Refusal::no_signature);
   }
   SECTION("boot protocol before 2.12") {
@@ -108,7 +114,8 @@ TEST_CASE("linux_boot: malformed headers are refused with their reason", "[unit]
   }
 }
 
-TEST_CASE("linux_boot: a header parsed from any prefix of any byte pattern stays in bounds", "[unit][linux]") {
+TEST_CASE("linux_boot: a header parsed from any prefix of any byte pattern stays in bounds",
+          "[unit][linux]") {
   auto b = make_bzimage();
   // Every truncation and a byte flipped in every header position: parse never reads past the
   // buffer (ASan) and, when it accepts, what it describes lies inside the file.
@@ -128,7 +135,8 @@ TEST_CASE("linux_boot: a header parsed from any prefix of any byte pattern stays
   }
 }
 
-TEST_CASE("linux_boot: the kernel goes to its preferred address, the initramfs to the top of RAM", "[unit][linux]") {
+TEST_CASE("linux_boot: the kernel goes to its preferred address, the initramfs to the top of RAM",
+          "[unit][linux]") {
   auto b = make_bzimage();
   lb::Header h = lb::parse(b.data(), b.size()).header;
   lb::Plan p = lb::place(h, 160 * k_mib, 7953920, 200);
@@ -197,7 +205,8 @@ TEST_CASE("linux_boot: placement in small memory, and refusals", "[unit][linux]"
   }
 }
 
-TEST_CASE("linux_boot: the zero page carries the header, screen, e820, initramfs and command line", "[unit][linux]") {
+TEST_CASE("linux_boot: the zero page carries the header, screen, e820, initramfs and command line",
+          "[unit][linux]") {
   auto b = make_bzimage();
   lb::Header h = lb::parse(b.data(), b.size()).header;
   lb::Plan plan = lb::place(h, 160 * k_mib, 3 * k_mib, 100);

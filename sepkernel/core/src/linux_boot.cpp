@@ -6,32 +6,49 @@
 namespace sk::linux_boot {
 namespace {
 
-uint32_t get16(const uint8_t* p, size_t at) { return uint32_t(p[at]) | uint32_t(p[at + 1]) << 8; }
-uint32_t get32(const uint8_t* p, size_t at) { return get16(p, at) | get16(p, at + 2) << 16; }
-uint64_t get64(const uint8_t* p, size_t at) { return uint64_t(get32(p, at)) | uint64_t(get32(p, at + 4)) << 32; }
+uint32_t get16(const uint8_t* p, size_t at) {
+  return uint32_t(p[at]) | uint32_t(p[at + 1]) << 8;
+}
+uint32_t get32(const uint8_t* p, size_t at) {
+  return get16(p, at) | get16(p, at + 2) << 16;
+}
+uint64_t get64(const uint8_t* p, size_t at) {
+  return uint64_t(get32(p, at)) | uint64_t(get32(p, at + 4)) << 32;
+}
 void put(uint8_t* p, size_t at, uint64_t v, int bytes) {
   for (int i = 0; i < bytes; ++i) p[at + i] = uint8_t(v >> (8 * i));
 }
 
-constexpr size_t k_header_min_end = 0x264;   // init_size's last byte + 1 (protocol 2.10+)
+constexpr size_t k_header_min_end = 0x264;       // init_size's last byte + 1 (protocol 2.10+)
 constexpr size_t k_boot_params_hdr_end = 0x290;  // boot_params: the setup header ends before this
 constexpr size_t k_e820_entries = 0x1E8, k_e820_table = 0x2D0;
 
-uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
+uint64_t align_up(uint64_t v, uint64_t a) {
+  return (v + a - 1) & ~(a - 1);
+}
 
 }  // namespace
 
 const char* reason(Refusal r) {
   switch (r) {
-    case Refusal::none: return "valid";
-    case Refusal::too_short: return "not a bzImage (too short)";
-    case Refusal::no_signature: return "not a bzImage (no HdrS signature)";
-    case Refusal::old_protocol: return "boot protocol older than 2.12";
-    case Refusal::not_bzimage: return "a zImage, not a bzImage (LOADED_HIGH clear)";
-    case Refusal::bad_header: return "malformed setup header";
-    case Refusal::not_relocatable: return "not relocatable, and its address does not fit";
-    case Refusal::memory_too_small: return "memory too small for its init_size and initramfs";
-    case Refusal::cmdline_too_long: return "command line longer than its cmdline_size";
+    case Refusal::none:
+      return "valid";
+    case Refusal::too_short:
+      return "not a bzImage (too short)";
+    case Refusal::no_signature:
+      return "not a bzImage (no HdrS signature)";
+    case Refusal::old_protocol:
+      return "boot protocol older than 2.12";
+    case Refusal::not_bzimage:
+      return "a zImage, not a bzImage (LOADED_HIGH clear)";
+    case Refusal::bad_header:
+      return "malformed setup header";
+    case Refusal::not_relocatable:
+      return "not relocatable, and its address does not fit";
+    case Refusal::memory_too_small:
+      return "memory too small for its init_size and initramfs";
+    case Refusal::cmdline_too_long:
+      return "command line longer than its cmdline_size";
   }
   return "refused";
 }
@@ -58,8 +75,9 @@ Parsed parse(const uint8_t* bz, size_t size) {
   h.pref_address = get64(bz, 0x258);
   h.init_size = get32(bz, 0x260);
   const bool power_of_two = h.alignment != 0 && (h.alignment & (h.alignment - 1)) == 0;
-  if (h.header_end < k_header_min_end || h.header_end > k_boot_params_hdr_end || h.header_end > h.setup_bytes ||
-      !power_of_two || h.alignment > 0x40000000u || h.init_size < h.kernel_bytes) {
+  if (h.header_end < k_header_min_end || h.header_end > k_boot_params_hdr_end ||
+      h.header_end > h.setup_bytes || !power_of_two || h.alignment > 0x40000000u ||
+      h.init_size < h.kernel_bytes) {
     return {Refusal::bad_header, h};
   }
   return out;
@@ -67,7 +85,8 @@ Parsed parse(const uint8_t* bz, size_t size) {
 
 Plan place(const Header& h, uint64_t ram_size, uint64_t initrd_size, size_t cmdline_length) {
   Plan p{};
-  if (cmdline_length > h.cmdline_size || cmdline_length + 1 > k_cmdline_room) return {Refusal::cmdline_too_long, 0, 0, 0};
+  if (cmdline_length > h.cmdline_size || cmdline_length + 1 > k_cmdline_room)
+    return {Refusal::cmdline_too_long, 0, 0, 0};
   const uint64_t ram = ram_size < (uint64_t{1} << 32) ? ram_size : (uint64_t{1} << 32);
   // The initramfs: page-aligned at the top of RAM, ending at or below initrd_addr_max + 1.
   uint64_t top = ram;
@@ -106,7 +125,8 @@ void build_zero_page(uint8_t* zp, const uint8_t* bz, const Header& h, const Plan
   put(zp, 0x21C, plan.initrd_size, 4);      // ramdisk_size
   put(zp, 0x228, k_cmdline, 4);             // cmd_line_ptr
   // e820: low memory, the reserved hole below 1 MiB, the rest of the partition's RAM.
-  const uint64_t map[3][3] = {{0, k_low_end, 1}, {k_low_end, k_high_start - k_low_end, 2},
+  const uint64_t map[3][3] = {{0, k_low_end, 1},
+                              {k_low_end, k_high_start - k_low_end, 2},
                               {k_high_start, ram_size - k_high_start, 1}};
   zp[k_e820_entries] = 3;
   for (size_t e = 0; e < 3; ++e) {

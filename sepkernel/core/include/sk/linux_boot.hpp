@@ -31,29 +31,29 @@ inline constexpr uint16_t k_boot_cs = 0x10, k_boot_ds = 0x18;
 // SK-LINUX-2 message.
 enum class Refusal : uint8_t {
   none = 0,
-  too_short,           // shorter than a setup header, or than its own setup sectors
-  no_signature,        // no "HdrS" at 0x202 or no 0xAA55 at 0x1FE
-  old_protocol,        // boot protocol below 2.12
-  not_bzimage,         // LOADED_HIGH clear: a zImage, loaded below 1 MiB
-  bad_header,          // header longer than boot_params holds, bad alignment, zero init_size
-  not_relocatable,     // its fixed address does not fit the partition
-  memory_too_small,    // kernel (init_size) and initramfs do not both fit in the RAM
-  cmdline_too_long,    // command line plus what the kernel appends exceeds cmdline_size
+  too_short,         // shorter than a setup header, or than its own setup sectors
+  no_signature,      // no "HdrS" at 0x202 or no 0xAA55 at 0x1FE
+  old_protocol,      // boot protocol below 2.12
+  not_bzimage,       // LOADED_HIGH clear: a zImage, loaded below 1 MiB
+  bad_header,        // header length, kernel_alignment or init_size (below the kernel) wrong
+  not_relocatable,   // its fixed address does not fit the partition
+  memory_too_small,  // kernel (init_size) and initramfs do not both fit in the RAM
+  cmdline_too_long,  // command line plus what the kernel appends exceeds cmdline_size
 };
 const char* reason(Refusal r);
 
 struct Header {
-  uint16_t protocol;       // 0x206
-  uint32_t setup_bytes;    // (setup_sects + 1) * 512: where the protected-mode kernel starts
-  uint32_t kernel_bytes;   // the protected-mode kernel's size in the file
-  uint32_t header_end;     // 0x202 + the byte at 0x201: end of the setup header
-  uint8_t loadflags;       // 0x211
-  uint32_t initrd_addr_max;// 0x22C: highest address the initramfs may end at
-  uint32_t alignment;      // 0x230: kernel_alignment (a power of two)
-  bool relocatable;        // 0x234
-  uint32_t cmdline_size;   // 0x238: longest command line, without its NUL
-  uint64_t pref_address;   // 0x258
-  uint32_t init_size;      // 0x260: bytes the kernel needs from its load address on
+  uint16_t protocol;         // 0x206
+  uint32_t setup_bytes;      // (setup_sects + 1) * 512: where the protected-mode kernel starts
+  uint32_t kernel_bytes;     // the protected-mode kernel's size in the file
+  uint32_t header_end;       // 0x202 + the byte at 0x201: end of the setup header
+  uint8_t loadflags;         // 0x211
+  uint32_t initrd_addr_max;  // 0x22C: highest address the initramfs may end at
+  uint32_t alignment;        // 0x230: kernel_alignment (a power of two)
+  bool relocatable;          // 0x234
+  uint32_t cmdline_size;     // 0x238: longest command line, without its NUL
+  uint64_t pref_address;     // 0x258
+  uint32_t init_size;        // 0x260: bytes the kernel needs from its load address on
 };
 
 struct Parsed {
@@ -65,9 +65,9 @@ struct Parsed {
 Parsed parse(const uint8_t* bz, size_t size);
 
 struct Plan {
-  Refusal refusal;         // none: the other fields hold
-  uint32_t kernel_at;      // guest-physical address of the protected-mode kernel (and the entry)
-  uint32_t initrd_at;      // guest-physical address of the initramfs (0 if it is empty)
+  Refusal refusal;     // none: the other fields hold
+  uint32_t kernel_at;  // guest-physical address of the protected-mode kernel (and the entry)
+  uint32_t initrd_at;  // guest-physical address of the initramfs (0 if it is empty)
   uint32_t initrd_size;
 };
 
@@ -82,7 +82,8 @@ Plan place(const Header& h, uint64_t ram_size, uint64_t initrd_size, size_t cmdl
 // [0, k_low_end) and [1 MiB, ram_size) usable, an 80x25 colour VGA text screen, type_of_loader
 // 0xFF, LOADED_HIGH, code32_start, ramdisk_image/size and cmd_line_ptr = k_cmdline.
 // Preconditions: parse(bz, ...) and place(...) succeeded with these values.
-void build_zero_page(uint8_t* zero_page, const uint8_t* bz, const Header& h, const Plan& plan, uint64_t ram_size);
+void build_zero_page(uint8_t* zero_page, const uint8_t* bz, const Header& h, const Plan& plan,
+                     uint64_t ram_size);
 
 // Appends " tsc_early_khz=<khz>" to the NUL-terminated line in out (capacity bytes). Returns the
 // new length, or 0 if it does not fit.
