@@ -7,8 +7,9 @@
 // (tests/policy/linux_test.cpp); here the policy image is changed behind the compiler's back,
 // which only the kernel's own checks (sk/linux_boot.hpp) stop. The bzImage is synthetic
 // (tests/support/bzimage.hpp: a real header, init_size 64 MiB, no kernel): nothing boots Linux.
+// On the measured UEFI path the boot stage measures the same three pieces from the ESP that
+// `bulkhead image build` made, and the kernel's PCR 9 read-back equals the manifest's.
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "../support/bzimage.hpp"
@@ -31,7 +32,12 @@ fs::path make_system(const harness::Work_dir& dir, const std::string& cmdline, s
                      uint64_t memory_size = 0) {
   bh::test::Bzimage_fields f;
   f.init_size = 0x4000000;  // 64 MiB, as Debian's 6.1
-  write_file(dir / "vmlinuz", bh::test::make_bzimage(f));
+  auto valid = bh::test::make_bzimage(f);
+  for (size_t i = (f.setup_sects + 1u) * 512u; i + 1 < valid.size(); i += 2) {  // its "kernel": jmp $
+    valid[i] = 0xEB;
+    valid[i + 1] = 0xFE;
+  }
+  write_file(dir / "vmlinuz", valid);
   write_file(dir / "initrd.cpio", std::vector<uint8_t>(0x100000, 'r'));
   fs::copy_file(guest("open.elf"), dir / "open.elf");
   std::string text = slurp(harness::source_path("tests/integration/policies/linux_refused.toml"));
@@ -71,7 +77,8 @@ std::unique_ptr<harness::Qemu> boot_system(const harness::Work_dir& dir, const h
 
 // The refusal is the only thing said about classified; open runs; nothing panics.
 void expect_refused_while_open_runs(harness::Qemu& q, const std::string& reason) {
-  const std::string line = q.wait_for_serial(std::regex("part=classified event=partition_refused"), k_deadline, false);
+  const std::string line =
+      q.wait_for_serial(std::regex("part=classified event=partition_refused"), k_deadline, false);
   INFO(line);
   CHECK(line.find("detail=\"linux vmlinuz: " + reason + "\"") != std::string::npos);
   wait_heartbeat(q, "open", 3, k_deadline);
@@ -81,7 +88,8 @@ void expect_refused_while_open_runs(harness::Qemu& q, const std::string& reason)
 }
 
 std::string pcr9(harness::Qemu& q) {
-  std::string line = q.wait_for_serial(std::regex("^measure: PCR 9 sha256 = [0-9a-f]{64}"), k_deadline, false);
+  std::string line =
+      q.wait_for_serial(std::regex("^measure: PCR 9 sha256 = [0-9a-f]{64}"), k_deadline, false);
   return line.substr(line.size() - 64);
 }
 
@@ -94,9 +102,10 @@ std::string predicted_pcr9(const harness::Work_dir& dir) {
 
 }  // namespace
 
-TEST_CASE("linux refused: a bzImage with a wrong signature is refused with one audit line; the other runs; "
-          "its pieces are measured as predicted",
-          "[kernel][linux][tpm]") {
+TEST_CASE(
+    "linux refused: a bzImage with a wrong signature is refused with one audit line; the other runs; "
+    "its pieces are measured as predicted",
+    "[kernel][linux][tpm]") {
   harness::Work_dir dir("kernel-linux-bad-bzimage");
   bh::test::Bzimage_fields f;
   f.init_size = 0x4000000;
@@ -106,15 +115,17 @@ TEST_CASE("linux refused: a bzImage with a wrong signature is refused with one a
   auto tpm = harness::Swtpm::start_for_qemu(dir);
   auto q = boot_system(dir, tpm.get());
   const std::string measured = pcr9(*q);
-  q->wait_for_serial(std::regex("event=boot detail=\"measured: policy into PCR 8, 4 partition pieces into PCR 9"),
-                     k_deadline, false);
+  q->wait_for_serial(
+      std::regex("event=boot detail=\"measured: policy into PCR 8, 4 partition pieces into PCR 9"),
+      k_deadline, false);
   expect_refused_while_open_runs(*q, "not a bzImage (no HdrS signature)");
   CHECK(measured == predicted_pcr9(dir));
 }
 
-TEST_CASE("linux refused: too little memory for init_size and the initramfs is refused with one audit line; the "
-          "other runs; a changed command line changes PCR 9 as predicted",
-          "[kernel][linux][tpm]") {
+TEST_CASE(
+    "linux refused: too little memory for init_size and the initramfs is refused with one audit line; the "
+    "other runs; a changed command line changes PCR 9 as predicted",
+    "[kernel][linux][tpm]") {
   std::string first;
   for (const char* cmdline : {"console=ttyS0 nokaslr", "console=ttyS0 nokaslr init=/bin/sh"}) {
     INFO(cmdline);
@@ -124,7 +135,8 @@ TEST_CASE("linux refused: too little memory for init_size and the initramfs is r
     auto q = boot_system(dir, tpm.get());
     const std::string measured = pcr9(*q);
     expect_refused_while_open_runs(*q, "memory too small for its init_size and initramfs");
-    CHECK(q->serial_lines(std::regex("^linux: classified: memory 0x4000000, bzImage init_size 0x4000000")).size() == 1);
+    CHECK(q->serial_lines(std::regex("^linux: classified: memory 0x4000000, bzImage init_size 0x4000000"))
+              .size() == 1);
     CHECK(measured == predicted_pcr9(dir));
     if (first.empty()) {
       first = measured;
@@ -132,4 +144,32 @@ TEST_CASE("linux refused: too little memory for init_size and the initramfs is r
       CHECK(measured != first);
     }
   }
+}
+
+TEST_CASE("linux pieces on the UEFI path: the boot stage measures kernel, initramfs and command line as predicted",
+          "[kernel][linux][uefi]") {
+  harness::Work_dir dir("kernel-linux-uefi");
+  make_system(dir, "console=ttyS0 nokaslr");
+  const std::string prediction = predicted_pcr9(dir);
+  const fs::path esp = dir / "esp.img";
+  run_bulkhead({"image", "build", "--policy-image", (dir / "policy.img").string(), "--image-dir", dir.path().string(),
+                "--kernel", harness::build_path("sepkernel/bulkhead.elf").string(), "--boot-stage",
+                harness::build_path("sepkernel/BOOTX64.EFI").string(), "-o", esp.string()});
+  auto tpm = harness::Swtpm::start_for_qemu(dir, true);
+  fs::copy("/usr/share/OVMF/OVMF_VARS_4M.fd", dir / "vars.fd", fs::copy_options::overwrite_existing);
+  harness::Qemu_options o;
+  o.tpm = tpm.get();
+  o.extra = {"-drive", "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
+             "-drive", "if=pflash,format=raw,file=" + (dir / "vars.fd").string(),
+             "-drive", "file=" + esp.string() + ",format=raw"};
+  o.lifetime = Millis(180000);
+  auto q = harness::Qemu::start(dir, o);
+  q->wait_for_serial(std::regex("^boot: UEFI path: MEASURED"), Millis(90000), false);
+  CHECK(pcr9(*q) == prediction);
+  q->wait_for_serial(std::regex("^linux: classified: bzImage vmlinuz \\(boot protocol 2\\.15\\) at 0x1000000, "
+                                "initramfs initrd.cpio \\(1048576 bytes\\)"),
+                     k_deadline, false);
+  q->wait_for_serial(std::regex("part=classified event=partition_started"), k_deadline, false);
+  wait_heartbeat(*q, "open", 3, k_deadline);
+  CHECK(q->serial_lines(std::regex("PANIC|event=partition_(refused|stopped)")).empty());
 }
