@@ -8,7 +8,7 @@ RUNS=${BULKHEAD_FUZZ_RUNS:-50000}
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$(nproc)" >/dev/null
 OUT=build/fuzz/out
-rm -rf "$OUT" && mkdir -p "$OUT"/{toml,image,sealed,eventlog,quote,tpm}
+rm -rf "$OUT" && mkdir -p "$OUT"/{toml,image,sealed,eventlog,quote,tpm,bzimage}
 
 # Seeds: every policy source in the tree; compiled images of the valid ones.
 cp policies/*.toml tests/policy/fixtures/*.toml "$OUT/toml/"
@@ -27,6 +27,11 @@ printf '\1{"format":"bulkhead-evidence","version":1,"nonce":"00","quote":{"attes
 # A TPM response header with sessions (tag 0x8002, size 10, success).
 printf '\200\002\0\0\0\012\0\0\0\0' > "$OUT/tpm/seed"
 
+# A bzImage setup header (boot protocol 2.15, 4 setup sectors, init_size 1 MiB, a 1 KiB kernel),
+# then 8 bytes: RAM size, initramfs size, command line length (linux_boot_fuzz.cpp).
+python3 -c 'import sys; b=bytearray(3584); b[0x1f1]=4; b[0x1fe:0x200]=b"\x55\xaa"; b[0x201]=0x6a; b[0x202:0x206]=b"HdrS"; b[0x206:0x208]=b"\x0f\x02"; b[0x211]=1; b[0x230:0x234]=b"\0\0\x20\0"; b[0x238:0x23c]=b"\xff\x07\0\0"; b[0x258:0x260]=b"\0\0\0\1\0\0\0\0"; b[0x260:0x264]=b"\0\0\x10\0"; sys.stdout.buffer.write(bytes(b)+b"\0\0\x01\0\0\x01\x40\0")' \
+  > "$OUT/bzimage/header"
+
 status=0
 run() {  # target corpus
   local log="$OUT/$1.log"
@@ -42,4 +47,5 @@ run sealed_key_fuzz "$OUT/sealed"
 run event_log_fuzz "$OUT/eventlog"
 run quote_fuzz "$OUT/quote"
 run tpm_response_fuzz "$OUT/tpm"
+run linux_boot_fuzz "$OUT/bzimage"
 exit $status

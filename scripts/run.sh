@@ -47,14 +47,15 @@ BH="$BUILD/tools/bulkhead/bulkhead"
 SYSTEM="${BULKHEAD_SYSTEM:-linux}"
 case "$SYSTEM" in
   linux)
-    RUN="$BUILD/run-linux" POLICY=policies/linux-disk.toml IMAGES=(linux.elf) DISK_SIZE=64M
-    MODULES="$RUN/linux.elf linux.elf,$RUN/linux.elf linux.elf" ;;
+    # Both partitions boot the same bzImage and initramfs: one module each, found by file name.
+    RUN="$BUILD/run-linux" POLICY=policies/linux-disk.toml IMAGES=(vmlinuz linux-initrd.cpio) DISK_SIZE=64M
+    MODULES="$RUN/vmlinuz vmlinuz,$RUN/linux-initrd.cpio linux-initrd.cpio" ;;
   demo)
     RUN="$BUILD/run" POLICY=policies/default-disk.toml IMAGES=(classified.elf open.elf) DISK_SIZE=4M
     MODULES="$RUN/classified.elf classified.elf,$RUN/open.elf open.elf" ;;
   *) echo "run: BULKHEAD_SYSTEM: '$SYSTEM' is not linux or demo"; exit 2 ;;
 esac
-if [[ $SYSTEM == linux && ! -f $BUILD/guests/linux.elf ]]; then
+if [[ $SYSTEM == linux && ! -f $BUILD/guests/vmlinuz ]]; then
   echo "run: no Linux guest was built (.cache/linux is missing; scripts/linux-guest.sh fetches it)"
   exit 1
 fi

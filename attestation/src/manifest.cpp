@@ -54,12 +54,24 @@ Build_inputs load_inputs(const std::string& policy_image_path, const std::string
     Partition_input part;
     part.name = c_text(p.name.text, sizeof p.name.text);
     part.image = c_text(p.image.text, sizeof p.image.text);
-    const std::string path = (std::filesystem::path(image_dir) / part.image).string();
-    part.bytes = read_file(path, "the image of partition " + part.name);
-    Bytes digest = hash(k_sha256, part.bytes);
-    if (!std::equal(digest.begin(), digest.end(), p.image_sha256)) {
-      throw Input_error(path + ": SHA-256 differs from partitions[" + std::to_string(i) + "] (" + part.name +
-                        ").image_sha256 in " + policy_image_path + " (recompile the policy)");
+    // A file the policy names, read from image_dir; its digest must be the one the policy records.
+    auto piece = [&](const std::string& file, const uint8_t* sha256, const char* field, const char* what) {
+      const std::string path = (std::filesystem::path(image_dir) / file).string();
+      Bytes bytes = read_file(path, std::string(what) + " of partition " + part.name);
+      Bytes digest = hash(k_sha256, bytes);
+      if (!std::equal(digest.begin(), digest.end(), sha256)) {
+        throw Input_error(path + ": SHA-256 differs from partitions[" + std::to_string(i) + "] (" + part.name + ")." +
+                          field + " in " + policy_image_path + " (recompile the policy)");
+      }
+      return bytes;
+    };
+    part.is_linux = p.kind == sk::policy::Image_kind::linux_bzimage;
+    part.memory_size = p.memory.size;
+    part.bytes = piece(part.image, p.image_sha256, "image_sha256", part.is_linux ? "the Linux kernel" : "the image");
+    if (part.is_linux) {
+      part.initramfs = c_text(p.initramfs.text, sizeof p.initramfs.text);
+      part.initramfs_bytes = piece(part.initramfs, p.initramfs_sha256, "initramfs_sha256", "the initramfs");
+      part.cmdline = c_text(p.cmdline.text, sizeof p.cmdline.text);
     }
     in.partitions.push_back(std::move(part));
   }
@@ -89,9 +101,18 @@ Manifest compute_manifest(const Build_inputs& in) {
   size_t n = el::describe_policy(text, sizeof text);
   m.events.push_back(event_for(el::k_pcr_policy, in.policy_image, std::string(text, n)));
   m.firmware_recorded = !in.firmware.empty();
+  auto piece = [&](const Partition_input& p, const char* what, const char* file, const Bytes& measured) {
+    n = el::describe_piece(p.name.c_str(), what, file, text, sizeof text);
+    m.events.push_back(event_for(el::k_pcr_partitions, measured, std::string(text, n)));
+  };
   for (const auto& p : in.partitions) {
-    n = el::describe_partition(p.name.c_str(), p.image.c_str(), text, sizeof text);
-    m.events.push_back(event_for(el::k_pcr_partitions, p.bytes, std::string(text, n)));
+    if (p.is_linux) {
+      piece(p, "linux", p.image.c_str(), p.bytes);
+      piece(p, "initramfs", p.initramfs.c_str(), p.initramfs_bytes);
+      piece(p, "cmdline", nullptr, Bytes(p.cmdline.begin(), p.cmdline.end()));
+    } else {
+      piece(p, "image", p.image.c_str(), p.bytes);
+    }
     m.partitions.push_back({p.name, p.image, disk_pcrs_for(m.firmware_recorded)});
   }
   m.pcrs = replay(m.events, m.banks);

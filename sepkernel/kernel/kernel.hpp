@@ -52,9 +52,18 @@ void lock_partition(uint16_t partition, const char* reason);
 // The reason a partition is locked, or null.
 const char* locked_reason(uint16_t partition);
 
+// The boot modules that hold one partition's pieces (null where missing): its image (the ELF32
+// image, or a Linux partition's bzImage) and, for Linux, its initramfs.
+struct Partition_modules {
+  const uint8_t* image;
+  uint64_t image_size;
+  const uint8_t* initramfs;
+  uint64_t initramfs_size;
+};
+
 // Builds every partition (memory, image, NPT, permission maps, VMCB) from the policy.
-// images[i]/sizes[i]: the module holding partition i's image, or nullptr if missing.
-void build_partitions(const uint8_t* const* images, const uint64_t* sizes);
+// modules[i]: partition i's pieces.
+void build_partitions(const Partition_modules* modules);
 
 // Handles one #VMEXIT of partition part. Returns true if the partition may continue in this
 // frame, false if its frame ends (yield, halt, wait, stop, or the timer fired).

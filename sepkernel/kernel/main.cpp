@@ -131,16 +131,22 @@ SK_INIT void boot(uint32_t magic, uint32_t info) {
   // Every CPU the policy names must be up before any partition is built: a machine that cannot
   // keep the schedule is refused at boot (the APs wait for release_application_processors).
   smp::start_application_processors(g_policy.platform.cpu_count);
-  const uint8_t* images[policy::k_max_partitions] = {};
-  uint64_t sizes[policy::k_max_partitions] = {};
+  // Each partition's pieces, by the file names the policy gives (modules are named so).
+  Partition_modules modules[policy::k_max_partitions] = {};
   for (uint32_t i = 0; i < g_policy.partition_count; ++i) {
-    if (const multiboot::Module* m = multiboot::find(g_boot, g_policy.partitions[i].image.text)) {
-      images[i] = m->data;
-      sizes[i] = m->size;
+    const policy::Partition& p = g_policy.partitions[i];
+    if (const multiboot::Module* m = multiboot::find(g_boot, p.image.text)) {
+      modules[i].image = m->data;
+      modules[i].image_size = m->size;
+    }
+    const multiboot::Module* rd = p.kind == policy::Image_kind::linux_bzimage ? multiboot::find(g_boot, p.initramfs.text) : nullptr;
+    if (rd) {
+      modules[i].initramfs = rd->data;
+      modules[i].initramfs_size = rd->size;
     }
   }
   const multiboot::Module* policy_module = multiboot::find(g_boot, "policy");
-  measure::boot_measurements(policy_module->data, policy_module->size, images, sizes,
+  measure::boot_measurements(policy_module->data, policy_module->size, modules,
                              boot_log ? boot_log->data : nullptr, boot_log ? boot_log->size : 0);
   disk_keys::unlock_all([](const char* name, uint64_t* size) -> const uint8_t* {
     const multiboot::Module* m = multiboot::find(g_boot, name);
@@ -149,7 +155,7 @@ SK_INIT void boot(uint32_t magic, uint32_t info) {
     return m->data;
   });
   console::claim_framebuffer(g_boot.framebuffer);
-  build_partitions(images, sizes);
+  build_partitions(modules);
   console::start();
 }
 

@@ -69,8 +69,8 @@ SK_INIT void print_pcr(uint32_t pcr) {
 
 }  // namespace
 
-SK_INIT void boot_measurements(const uint8_t* policy_image, uint64_t policy_size, const uint8_t* const* images,
-                               const uint64_t* sizes, const uint8_t* boot_log, uint64_t boot_log_size) {
+SK_INIT void boot_measurements(const uint8_t* policy_image, uint64_t policy_size, const Partition_modules* modules,
+                               const uint8_t* boot_log, uint64_t boot_log_size) {
   Status s = drivers::tis::init();
   if (boot_log) {
     // UEFI path: the firmware measured the boot stage (PCR 4), the boot stage the kernel (PCR 4),
@@ -133,20 +133,36 @@ SK_INIT void boot_measurements(const uint8_t* policy_image, uint64_t policy_size
   size_t length = el::describe_policy(text, sizeof text);
   extend(el::k_pcr_policy, digest, text, length, writer);
   const policy::Policy& p = policy();
-  for (uint32_t i = 0; i < p.partition_count; ++i) {
-    if (!images[i]) continue;  // refused later as missing; PCR 9 then differs from any manifest
-    Sha256::digest(images[i], sizes[i], digest);
-    length = el::describe_partition(p.partitions[i].name.text, p.partitions[i].image.text, text, sizeof text);
+  uint32_t events = 0;
+  // One event per piece, in the order manifest build predicts (sk/event_log.hpp).
+  auto piece = [&](const char* name, const char* what, const char* file, const uint8_t* data, uint64_t size) {
+    if (!data) return;  // refused later as missing; PCR 9 then differs from any manifest
+    Sha256::digest(data, size, digest);
+    length = el::describe_piece(name, what, file, text, sizeof text);
     extend(el::k_pcr_partitions, digest, text, length, writer);
+    ++events;
+  };
+  for (uint32_t i = 0; i < p.partition_count; ++i) {
+    const policy::Partition& q = p.partitions[i];
+    const Partition_modules& m = modules[i];
+    if (q.kind != policy::Image_kind::linux_bzimage) {
+      piece(q.name.text, "image", q.image.text, m.image, m.image_size);
+      continue;
+    }
+    piece(q.name.text, "linux", q.image.text, m.image, m.image_size);
+    piece(q.name.text, "initramfs", q.initramfs.text, m.initramfs, m.initramfs_size);
+    size_t n = 0;
+    while (n < policy::k_cmdline_len && q.cmdline.text[n]) ++n;
+    piece(q.name.text, "cmdline", nullptr, reinterpret_cast<const uint8_t*>(q.cmdline.text), n);
   }
   g_log_size = writer.size();
   g_measured = true;
   print_pcr(el::k_pcr_policy);
   print_pcr(el::k_pcr_partitions);
   audit(audit::k_kernel, audit::Event::boot,
-        "measured: policy into PCR 8, %u partition images into PCR 9, event log %lu bytes (the kernel itself is "
+        "measured: policy into PCR 8, %u partition pieces into PCR 9, event log %lu bytes (the kernel itself is "
         "not measured on this path)",
-        p.partition_count, g_log_size);
+        events, g_log_size);
 }
 
 const uint8_t* log_data() { return g_log; }

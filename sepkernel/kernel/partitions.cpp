@@ -2,12 +2,15 @@
 // Builds each partition from the validated policy: image digest check, memory zeroed and
 // loaded, nested page table, I/O and MSR permission maps, VMCB. A partition that cannot be
 // built is refused and audited; the others still start.
+#include "arch/x86_64/cpu.hpp"
 #include "arch/x86_64/svm.hpp"
 #include "kernel/init.hpp"
 #include "kernel/console.hpp"
 #include "kernel/kernel.hpp"
+#include "kernel/linux_partition.hpp"
 #include "kernel/log.hpp"
 #include "sk/elf32.hpp"
+#include "sk/linux_boot.hpp"
 #include "sk/npt_builder.hpp"
 #include "sk/panic.hpp"
 #include "sk/permission_maps.hpp"
@@ -46,24 +49,27 @@ struct Pool {
 Pool g_npt_pool;
 const char* g_locked[policy::k_max_partitions];
 
-void zero(uint64_t base, uint64_t size) {
-  uint64_t words = size / 8;
-  asm volatile("rep stosq" : "+D"(base), "+c"(words) : "a"(0ull) : "memory");
-}
+void zero(uint64_t base, uint64_t size) { arch::zero_memory(base, size); }
 
-SK_INIT bool build_one(uint16_t i, const uint8_t* image, uint64_t size) {
-  const policy::Partition& p = policy().partitions[i];
-  Partition_runtime& rt = g_runtime[i];
-  if (!image) {
-    audit(i, audit::Event::partition_refused, "image %s not among the boot modules", p.image.text);
+// Checks a piece's module against the digest the policy records; audits the refusal.
+SK_INIT bool piece_present(uint16_t i, const char* what, const char* file, const uint8_t* data, uint64_t size,
+                           const uint8_t* sha256) {
+  if (!data) {
+    audit(i, audit::Event::partition_refused, "%s %s not among the boot modules", what, file);
     return false;
   }
   uint8_t digest[32];
-  Sha256::digest(image, size, digest);
-  if (memcmp(digest, p.image_sha256, 32) != 0) {
-    audit(i, audit::Event::partition_refused, "image %s digest mismatch", p.image.text);
+  Sha256::digest(data, size, digest);
+  if (memcmp(digest, sha256, 32) != 0) {
+    audit(i, audit::Event::partition_refused, "%s %s digest mismatch", what, file);
     return false;
   }
+  return true;
+}
+
+// Loads an ELF32 partition image and sets entry; false after auditing the refusal.
+SK_INIT bool load_elf(uint16_t i, const uint8_t* image, uint64_t size, uint32_t& entry) {
+  const policy::Partition& p = policy().partitions[i];
   Result<elf32::Plan> plan = elf32::plan(image, size, p.memory.size);
   if (!plan) {
     audit(i, audit::Event::partition_refused, "image %s is not a loadable ELF32 image (%s)", p.image.text,
@@ -75,6 +81,25 @@ SK_INIT bool build_one(uint16_t i, const uint8_t* image, uint64_t size) {
     const elf32::Segment& seg = plan.value().segments[s];
     memcpy(reinterpret_cast<void*>(p.memory.base + seg.guest_address), image + seg.file_offset, seg.file_size);
   }
+  entry = plan.value().entry;
+  return true;
+}
+
+SK_INIT bool build_one(uint16_t i, const Partition_modules& m) {
+  const policy::Partition& p = policy().partitions[i];
+  Partition_runtime& rt = g_runtime[i];
+  const bool is_linux = p.kind == policy::Image_kind::linux_bzimage;
+  if (!piece_present(i, is_linux ? "linux" : "image", p.image.text, m.image, m.image_size, p.image_sha256)) return false;
+  if (is_linux && !piece_present(i, "initramfs", p.initramfs.text, m.initramfs, m.initramfs_size, p.initramfs_sha256)) {
+    return false;
+  }
+  uint32_t entry = 0;
+  if (is_linux) {
+    entry = linux_partition::load(i, m);  // never 0: a Linux kernel lies above 1 MiB
+    if (entry == 0) return false;
+  } else if (!load_elf(i, m.image, m.image_size, entry)) {
+    return false;
+  }
   Result<uint64_t> root = npt::build(policy(), i, g_npt_pool);
   if (!root) panic("NPT pool exhausted after the size check");
   permission::build_iopm(policy(), i, g_iopm[i]);
@@ -82,7 +107,16 @@ SK_INIT bool build_one(uint16_t i, const uint8_t* image, uint64_t size) {
 
   svm::Vmcb& v = g_vmcb[i];
   for (auto& b : v.bytes) b = 0;
-  svm::init_guest_flat32(v, plan.value().entry, 0);
+  rt.regs = {};
+  if (is_linux) {
+    // Linux's 32-bit entry: its boot GDT's selectors, ESI = the zero page (boot.rst, "32-bit
+    // boot protocol").
+    svm::init_guest_boot32(v, entry, linux_boot::k_boot_cs, linux_boot::k_boot_ds, linux_boot::k_gdt,
+                           sizeof linux_boot::k_boot_gdt - 1);
+    rt.regs.rsi = linux_boot::k_zero_page;
+  } else {
+    svm::init_guest_flat32(v, entry, 0);
+  }
   // docs/kernel.md, "The world switch": what is intercepted and why.
   v.at<uint32_t>(svm::k_intercept_misc1) = svm::k_i1_intr | svm::k_i1_nmi | svm::k_i1_rdpmc | svm::k_i1_cpuid |
                                            svm::k_i1_invd | svm::k_i1_hlt | svm::k_i1_invlpga | svm::k_i1_ioio |
@@ -101,10 +135,9 @@ SK_INIT bool build_one(uint16_t i, const uint8_t* image, uint64_t size) {
   rt.index = i;
   rt.asid = i + 1u;
   rt.npt_root = root.value();
-  rt.regs = {};
   arch::context::reset(g_context[i]);  // as after RESET: nothing of the boot or another partition
   rt.state = Run_state::runnable;
-  audit(i, audit::Event::partition_started, "entry=0x%x memory=0x%lx+0x%lx asid=%u cpu=%u", plan.value().entry,
+  audit(i, audit::Event::partition_started, "entry=0x%x memory=0x%lx+0x%lx asid=%u cpu=%u", entry,
         p.memory.base, p.memory.size, rt.asid, p.cpu);
   return true;
 }
@@ -116,7 +149,7 @@ svm::Vmcb& vmcb(uint16_t index) { return g_vmcb[index]; }
 Channel_runtime& channel(uint16_t index) { return g_channels[index]; }
 arch::context::Extended& cpu_context(uint16_t index) { return g_context[index]; }
 
-SK_INIT void build_partitions(const uint8_t* const* images, const uint64_t* sizes) {
+SK_INIT void build_partitions(const Partition_modules* modules) {
   const policy::Policy& pol = policy();
   if (arch::svm::asid_count() <= pol.partition_count) panic("not enough ASIDs for one per partition");
   uint64_t need = 0;
@@ -127,7 +160,7 @@ SK_INIT void build_partitions(const uint8_t* const* images, const uint64_t* size
     g_runtime[i].index = i;
     g_runtime[i].state = Run_state::absent;
     if (g_locked[i]) continue;  // its disk key did not unseal: never built, never run
-    (void)build_one(i, images[i], sizes[i]);
+    (void)build_one(i, modules[i]);
   }
   log::print("npt: %u of %u pool pages used\n", g_npt_pool.used, k_pool_pages);
 }

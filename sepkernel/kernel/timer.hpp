@@ -22,5 +22,8 @@ bool fired();
 void on_interrupt();
 // TSC ticks per microsecond (for benchmarks and figures).
 uint64_t tsc_per_us();
+// The TSC's rate in kHz, from the same calibration (what a Linux partition is told:
+// tsc_early_khz=, docs/linux.md).
+uint32_t tsc_khz();
 
 }  // namespace sk::timer

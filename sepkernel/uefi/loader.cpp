@@ -2,8 +2,9 @@
 // The Bulkhead UEFI boot stage (BOOTX64.EFI). Firmware measured this application into PCR 4.
 // It reads BOOT.LST from its ESP (written by `bulkhead image build`), measures the kernel ELF into
 // PCR 4 and loads it at its physical addresses, and, before anything of Bulkhead runs, measures
-// through EFI_TCG2_PROTOCOL the policy image into PCR 8 and each partition image into PCR 9, in
-// policy order, with the EV_IPL events the reference manifest predicts. It takes the firmware's crypto-agile event log
+// through EFI_TCG2_PROTOCOL the policy image into PCR 8 and each partition's pieces into PCR 9 (its
+// image, or a Linux partition's kernel, initramfs and command line), in policy order, with the
+// EV_IPL events the reference manifest predicts. It takes the firmware's crypto-agile event log
 // (then, after ExitBootServices, the events of the Final Events table) and hands everything to
 // the kernel's multiboot entry as modules ("policy", the images by file name, "eventlog").
 #include "efi.hpp"
@@ -77,6 +78,7 @@ Loaded read_file(efi::File* root, const char* name) {
 }
 
 void measure(efi::Tcg2* tcg, uint32_t pcr, const Loaded& file, const char* description) {
+  // description: at most 160 characters (BOOT.LST's partition and file names are checked below).
   alignas(8) uint8_t buffer[256];
   auto* e = reinterpret_cast<efi::Tcg2_event*>(buffer);
   uint32_t length = 0;
@@ -219,7 +221,8 @@ extern "C" efi::Status efi_main(efi::Handle image, efi::System_table* st) {
     fail("no TPM 2.0 (EFI_TCG2_PROTOCOL): a measured boot needs one");
   }
 
-  // BOOT.LST: "kernel FILE", "policy FILE", then "image FILE PARTITION" in policy order.
+  // BOOT.LST: "kernel FILE", "policy FILE", then each partition's pieces in policy order: "image
+  // FILE PARTITION", or "linux FILE PARTITION", "initramfs FILE PARTITION", "cmdline PARTITION TEXT".
   Loaded list = read_file(root, "BOOT.LST");
   constexpr uint32_t k_max = 10;
   Loaded files[k_max];
@@ -273,21 +276,36 @@ extern "C" efi::Status efi_main(efi::Handle image, efi::System_table* st) {
       }
       if (end < 0x1000000) fail("BOOT.LST: reserved: ends below 16 MiB: ", words[1]);
       g_below = end - 1;
-    } else if (is(words[0], "image") && words[1] && words[2] && count < k_max) {
-      // Partitions may share an image file: read once, measured once for each of them.
-      uint32_t same = count;
-      for (uint32_t k = 0; k < count; ++k) {
-        if (is(names[k], words[1])) same = k;
-      }
-      files[count] = same < count ? files[same] : read_file(root, words[1]);
+    } else if ((is(words[0], "image") || is(words[0], "linux") || is(words[0], "initramfs")) && words[1] &&
+               words[2] && count < k_max) {
+      // A partition's piece: "image|linux|initramfs FILE PARTITION". A file two partitions
+      // share is loaded once (one module) and measured for each.
+      uint32_t loaded = 0;
+      while (loaded < count && !is(names[loaded], words[1])) ++loaded;
+      if (loaded == count) files[count] = read_file(root, words[1]);
       char description[160] = "bulkhead partition ";
       uint32_t n = 19;
-      for (const char* s = words[2]; *s && n < 120; ++s) description[n++] = *s;
-      for (const char* s = " image "; *s; ++s) description[n++] = *s;
+      for (const char* s = words[2]; *s && n < 80; ++s) description[n++] = *s;
+      description[n++] = ' ';
+      for (const char* s = words[0]; *s; ++s) description[n++] = *s;
+      description[n++] = ' ';
       for (const char* s = words[1]; *s && n < 158; ++s) description[n++] = *s;
       description[n] = '\0';
-      measure(tcg, 9, files[count], description);
-      names[count++] = words[1];
+      measure(tcg, 9, files[loaded], description);
+      if (loaded == count) names[count++] = words[1];
+    } else if (is(words[0], "cmdline") && words[1]) {
+      // "cmdline PARTITION TEXT": a Linux partition's command line as its policy gives it (the
+      // rest of the line; printable ASCII, SK-LINUX-1), measured as text, not handed over (the
+      // kernel takes it from the policy, measured in PCR 8).
+      const char* text = words[2] ? words[2] : "";
+      uint64_t length = 0;
+      while (text[length]) ++length;
+      char description[160] = "bulkhead partition ";
+      uint32_t n = 19;
+      for (const char* s = words[1]; *s && n < 120; ++s) description[n++] = *s;
+      for (const char* s = " cmdline"; *s; ++s) description[n++] = *s;
+      description[n] = '\0';
+      measure(tcg, 9, Loaded{reinterpret_cast<uint8_t*>(const_cast<char*>(text)), length}, description);
     } else {
       fail("BOOT.LST: unknown line: ", line);
     }

@@ -2,6 +2,7 @@
 // The reference manifest: `bulkhead manifest build` predicts the events and PCR values of the
 // default policy from the files themselves, refuses images the policy does not name, and writes
 // JSON that crypto-storage's sealing reads; the verifier's input errors are one line, exit 2.
+#include "../support/bzimage.hpp"
 #include "attest_fixture.hpp"
 #include "bh/attest/evidence.hpp"
 #include "bh/storage/luks_disk.hpp"
@@ -57,6 +58,70 @@ TEST_CASE("manifest build: events and PCRs are the files' digests, replayed", "[
   const std::string again = (dir / "m2.json").string();
   REQUIRE(bulkhead({"manifest", "build", "--policy-image", policy, "--image-dir", image_dir(), "-o", again}).status == 0);
   CHECK(slurp(out) == slurp(again));
+}
+
+namespace {
+
+// policies/default.toml with classified a Linux partition (a synthetic bzImage, an initramfs and
+// cmdline), compiled in dir; returns the manifest `manifest build` predicts for it.
+nlohmann::json linux_manifest(const bh::harness::Work_dir& dir, const std::string& cmdline, const std::string& initrd) {
+  for (const char* f : {"classified.elf", "open.elf"}) fs::copy_file(image_dir() + "/" + f, dir / f, fs::copy_options::overwrite_existing);
+  auto bz = bh::test::make_bzimage();
+  at::write_file((dir / "vmlinuz").string(), Bytes(bz.begin(), bz.end()));
+  at::write_text((dir / "initrd.cpio").string(), initrd);
+  std::string text = slurp(std::string(BH_SOURCE_DIR) + "/policies/default.toml");
+  const std::string image = "image = \"classified.elf\"";
+  text.replace(text.find(image), image.size(),
+               "linux = { kernel = \"vmlinuz\", initramfs = \"initrd.cpio\", cmdline = \"" + cmdline + "\" }");
+  at::write_text((dir / "policy.toml").string(), text);
+  const std::string policy = (dir / "policy.img").string(), out = (dir / "m.json").string();
+  auto r = bulkhead({"policy", "compile", (dir / "policy.toml").string(), "-o", policy, "--image-dir", dir.path().string()});
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  r = bulkhead({"manifest", "build", "--policy-image", policy, "--image-dir", dir.path().string(), "-o", out});
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  return nlohmann::json::parse(slurp(out));
+}
+
+}  // namespace
+
+TEST_CASE("manifest build: a Linux partition's kernel, initramfs and command line are three events in PCR 9",
+          "[attestation][manifest][linux]") {
+  bh::harness::Work_dir dir("manifest-linux");
+  const auto j = linux_manifest(dir, "console=ttyS0 quiet", "initramfs one");
+  REQUIRE(j["events"].size() == 5);
+  const Bytes bz = at::read_file((dir / "vmlinuz").string(), "kernel");
+  const std::string cmdline = "console=ttyS0 quiet";
+  struct Want {
+    Bytes measured;
+    const char* text;
+  } want[] = {{bz, "bulkhead partition classified linux vmlinuz"},
+              {Bytes{'i', 'n', 'i', 't', 'r', 'a', 'm', 'f', 's', ' ', 'o', 'n', 'e'}, "bulkhead partition classified initramfs initrd.cpio"},
+              {Bytes(cmdline.begin(), cmdline.end()), "bulkhead partition classified cmdline"},
+              {at::read_file(image_dir() + "/open.elf", "image"), "bulkhead partition open image open.elf"}};
+  for (size_t i = 0; i < 4; ++i) {
+    INFO("event " << i + 1);
+    CHECK(j["events"][i + 1]["pcr"] == 9);
+    CHECK(j["events"][i + 1]["description"] == want[i].text);
+    for (uint16_t bank : {at::k_sha1, at::k_sha256, at::k_sha384, at::k_sha512}) {
+      CHECK(j["events"][i + 1]["digests"][at::bank_name(bank)] == at::to_hex(at::hash(bank, want[i].measured)));
+    }
+  }
+  // The command line and the initramfs each change PCR 9 (and PCR 8, which holds the policy and
+  // so the command line and both digests); the kernel's event stays.
+  bh::harness::Work_dir other_cmdline("manifest-linux-cmdline"), other_initrd("manifest-linux-initrd");
+  const auto c = linux_manifest(other_cmdline, "console=ttyS0 init=/bin/sh", "initramfs one");
+  const auto d = linux_manifest(other_initrd, "console=ttyS0 quiet", "initramfs two");
+  for (const auto& changed : {c, d}) {
+    CHECK(changed["pcrs"]["sha256"]["9"] != j["pcrs"]["sha256"]["9"]);
+    CHECK(changed["pcrs"]["sha256"]["8"] != j["pcrs"]["sha256"]["8"]);
+    CHECK(changed["events"][1] == j["events"][1]);
+  }
+  CHECK(c["events"][3] != j["events"][3]);
+  CHECK(c["events"][2] == j["events"][2]);
+  CHECK(d["events"][2] != j["events"][2]);
+  CHECK(d["events"][3] == j["events"][3]);
 }
 
 TEST_CASE("manifest build refuses inputs the kernel would refuse, naming the file", "[attestation][manifest]") {

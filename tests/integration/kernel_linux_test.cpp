@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Linux in both partitions (issue 13, docs/linux.md): policies/linux-disk.toml, the default
-// system, runs Debian's unmodified kernel (guests/linux/) on a virtual PC in each partition, the
+// system, runs Debian's unmodified kernel (booted by Bulkhead's kernel from the policy's bzImage,
+// initramfs and command line) on a virtual PC in each partition, the
 // classified one with its encrypted disk as a virtio-blk device.
 #include "kernel_fixture.hpp"
 
@@ -19,7 +20,8 @@ struct Linux_system {
   fs::path policy_image, disk;
   explicit Linux_system(const harness::Work_dir& dir) {
     fs::copy(harness::source_path("policies/linux-disk.toml"), dir / "policy.toml");
-    fs::copy(guest("linux.elf"), dir / "linux.elf");
+    fs::copy(guest("vmlinuz"), dir / "vmlinuz");
+    fs::copy(guest("linux-initrd.cpio"), dir / "linux-initrd.cpio");
     std::ofstream(dir / "pass") << "recovery passphrase for the test\n";
     disk = dir / "classified.disk";
     policy_image = dir / "policy.img";
@@ -36,7 +38,7 @@ struct Linux_system {
   std::unique_ptr<harness::Qemu> boot(const harness::Work_dir& dir, const harness::Swtpm& tpm) const {
     harness::Qemu_options o;
     o.kernel = harness::build_path("sepkernel/bulkhead.elf");
-    o.modules = {{policy_image, "policy"}, {dir / "linux.elf", "linux.elf"}, {dir / "linux.elf", "linux.elf"}};
+    o.modules = {{policy_image, "policy"}, {dir / "vmlinuz", "vmlinuz"}, {dir / "linux-initrd.cpio", "linux-initrd.cpio"}};
     o.tpm = &tpm;
     o.extra = {"-drive", "file=" + disk.string() + ",format=raw,if=ide,index=0"};
     o.lifetime = Millis(900000);
@@ -49,7 +51,7 @@ struct Linux_system {
 // In each partition the kernel boots through its own decompressor to /init of the busybox
 // initramfs; its console (ttyS0, the virtual 16550, interrupt-driven through the virtual PIC)
 // reaches the log as that partition's lines, its VGA console the partition's screen on the
-// trusted path; its clock (the TSC, told its rate by the loader)
+// trusted path; its clock (the TSC, told its rate by the kernel)
 // and its timer (the virtual 8254 on IRQ 0) keep time: `sleep 2` lasts 2 s. Nothing is stopped.
 // The classified Linux finds its disk as /dev/vda (virtio-blk over the kernel's encrypted block
 // path), makes ext4 on it (it is blank), and what it writes there is back on the next boot and

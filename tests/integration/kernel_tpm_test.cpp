@@ -55,7 +55,7 @@ TEST_CASE("tpm: the kernel measures the policy and the images into PCR 8 and 9 a
   auto q = boot_with_tpm(dir, *tpm, image, guest("classified.elf"));
   q->wait_for_serial(std::regex("event=boot detail=\"tpm: TIS locality 0, DID_VID 0x[0-9a-f]+"), k_deadline, false);
   std::string pcr8 = pcr_line(*q, 8), pcr9 = pcr_line(*q, 9);
-  q->wait_for_serial(std::regex("event=boot detail=\"measured: policy into PCR 8, 2 partition images into PCR 9"),
+  q->wait_for_serial(std::regex("event=boot detail=\"measured: policy into PCR 8, 2 partition pieces into PCR 9"),
                      k_deadline, false);
   wait_heartbeat(*q, "classified", 2, k_deadline);
   // Measured before any partition was built.

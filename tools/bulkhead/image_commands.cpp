@@ -2,7 +2,8 @@
 // `bulkhead image build`: the boot image of the measured UEFI path, a FAT EFI system partition
 // made with mtools (no root, no loop device): EFI/BOOT/BOOTX64.EFI (the boot stage), BOOT.LST (what
 // it loads and measures, in policy order), the kernel, the compiled policy image and every
-// partition image the policy names (checked against the digests the policy records).
+// partition image, Linux kernel and initramfs the policy names (checked against the digests the
+// policy records; a Linux kernel that cannot boot in its partition was refused by policy compile).
 #include <fmt/core.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -18,6 +19,7 @@
 #include "sk/policy_image.hpp"
 #include "bh/attest/manifest.hpp"
 #include "commands.hpp"
+#include "sk/linux_boot.hpp"
 
 extern char** environ;
 
@@ -26,6 +28,11 @@ namespace {
 
 namespace fs = std::filesystem;
 using bh::attest::Input_error;
+
+// A refused operation (exit 1), as opposed to an unusable input (exit 2).
+struct Refused : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 struct Image_options {
   std::string policy_image, image_dir = ".", kernel, boot_stage, out;
@@ -59,6 +66,22 @@ void run_tool(const std::vector<std::string>& argv, const fs::path& log) {
 void run_image_build(const Image_options& o) {
   // The policy and its images, with the digests checked (refusals name the file).
   const bh::attest::Build_inputs in = bh::attest::load_inputs(o.policy_image, o.image_dir, "");
+  // A Linux partition the kernel would refuse at boot (SK-LINUX-2: the checks `policy check`
+  // makes with the files present) is refused here, before anything is written.
+  for (const auto& p : in.partitions) {
+    if (!p.is_linux) continue;
+    namespace lb = sk::linux_boot;
+    const lb::Parsed parsed = lb::parse(p.bytes.data(), p.bytes.size());
+    lb::Refusal refusal = parsed.refusal;
+    if (refusal == lb::Refusal::none) {
+      refusal = lb::place(parsed.header, p.memory_size, p.initramfs_bytes.size(), p.cmdline.size() + lb::k_appended_max)
+                    .refusal;
+    }
+    if (refusal != lb::Refusal::none) {
+      throw Refused((fs::path(o.image_dir) / p.image).string() + ": partition \"" + p.name +
+                    "\" cannot boot this Linux kernel: " + lb::reason(refusal) + " (SK-LINUX-2)");
+    }
+  }
   for (const auto& f : {o.kernel, o.boot_stage}) {
     if (!fs::is_regular_file(f)) throw Input_error(f + ": not found");
   }
@@ -75,7 +98,15 @@ void run_image_build(const Image_options& o) {
     const sk::policy::Range& reserved = policy->platform.kernel_reserved;
     l << fmt::format("reserved {:x}\n", reserved.base + reserved.size);
     l << "kernel bulkhead.elf\npolicy policy.img\n";
-    for (const auto& p : in.partitions) l << "image " << p.image << " " << p.name << "\n";
+    for (const auto& p : in.partitions) {
+      if (!p.is_linux) {
+        l << "image " << p.image << " " << p.name << "\n";
+        continue;
+      }
+      l << "linux " << p.image << " " << p.name << "\n";
+      l << "initramfs " << p.initramfs << " " << p.name << "\n";
+      l << "cmdline " << p.name << " " << p.cmdline << "\n";  // the rest of the line, as the policy gives it
+    }
   }
   const std::string img = tmp.string();
   // A FAT image of size_mib MiB (heads/sectors only describe its geometry to mformat).
@@ -85,10 +116,12 @@ void run_image_build(const Image_options& o) {
   run_tool({"mcopy", "-i", img, list.string(), "::/BOOT.LST"}, log);
   run_tool({"mcopy", "-i", img, o.kernel, "::/bulkhead.elf"}, log);
   run_tool({"mcopy", "-i", img, o.policy_image, "::/policy.img"}, log);
-  std::set<std::string> copied;  // partitions may share an image file: one copy on the ESP
+  std::set<std::string> copied;  // a file two partitions share goes onto the ESP once
   for (const auto& p : in.partitions) {
-    if (!copied.insert(p.image).second) continue;
-    run_tool({"mcopy", "-i", img, (fs::path(o.image_dir) / p.image).string(), "::/" + p.image}, log);
+    for (const std::string& file : {p.image, p.initramfs}) {
+      if (file.empty() || !copied.insert(file).second) continue;
+      run_tool({"mcopy", "-i", img, (fs::path(o.image_dir) / file).string(), "::/" + file}, log);
+    }
   }
   fs::rename(tmp, o.out);  // atomic: the ESP appears whole or not at all
   fs::remove_all(work);
@@ -115,6 +148,9 @@ void add_image_commands(CLI::App& app) {
     } catch (const Input_error& e) {
       fmt::print(stderr, "bulkhead: {}\n", e.what());
       throw Exit{2};
+    } catch (const Refused& e) {
+      fmt::print(stderr, "bulkhead: {}\n", e.what());
+      throw Exit{1};
     } catch (const std::filesystem::filesystem_error& e) {
       fmt::print(stderr, "bulkhead: {}\n", e.what());
       throw Exit{2};

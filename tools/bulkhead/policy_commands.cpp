@@ -129,7 +129,15 @@ void print_layout(const nlohmann::json& j) {
                p["name"].get<std::string>(), p["label"].get<std::string>(), p["colour"]["fg"].get<std::string>(),
                p["colour"]["bg"].get<std::string>(), p["cpu"].get<int>(), p["memory"]["base"].get<std::string>(),
                p["memory"]["size"].get<std::string>(), p["on_violation"].get<std::string>());
-    fmt::print("      image {} sha256 {}\n", p["image"].get<std::string>(), p["image_sha256"].get<std::string>());
+    if (p.contains("linux")) {
+      const auto& l = p["linux"];
+      fmt::print("      linux kernel {} sha256 {}\n", l["kernel"].get<std::string>(), l["kernel_sha256"].get<std::string>());
+      fmt::print("      linux initramfs {} sha256 {}\n", l["initramfs"].get<std::string>(),
+                 l["initramfs_sha256"].get<std::string>());
+      fmt::print("      linux cmdline \"{}\"\n", l["cmdline"].get<std::string>());
+    } else {
+      fmt::print("      image {} sha256 {}\n", p["image"].get<std::string>(), p["image_sha256"].get<std::string>());
+    }
     const std::string disk = p["disk"].get<std::string>();
     fmt::print("      disk {}\n", disk.empty() ? "none" : disk);
     std::vector<std::string> caps;

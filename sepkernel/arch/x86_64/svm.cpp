@@ -40,4 +40,13 @@ void init_guest_flat32(Vmcb& v, uint32_t entry, uint32_t stack_top) {
   v.at<uint64_t>(k_g_pat) = 0x0007040600070406ull;
 }
 
+void init_guest_boot32(Vmcb& v, uint32_t entry, uint16_t code_selector, uint16_t data_selector, uint32_t gdt_base,
+                       uint16_t gdt_limit) {
+  init_guest_flat32(v, entry, 0);
+  v.segment(k_cs, code_selector, 0xC9B, 0xFFFFFFFF, 0);
+  const uint32_t data_segments[] = {k_ds, k_es, k_ss, k_fs, k_gs};
+  for (uint32_t s : data_segments) v.segment(s, data_selector, 0xC93, 0xFFFFFFFF, 0);
+  v.segment(k_gdtr, 0, 0, gdt_limit, gdt_base);
+}
+
 }  // namespace sk::arch::svm

@@ -66,6 +66,11 @@ uint32_t asid_count();
 
 // Sets up a guest in 32-bit protected mode, flat segments, paging off, interrupts off.
 void init_guest_flat32(Vmcb& vmcb, uint32_t entry, uint32_t stack_top);
+// The same state as Linux's 32-bit boot protocol entry wants it: CS = code_selector, DS, ES,
+// SS, FS, GS = data_selector (flat 4 GiB), GDTR = [gdt_base, +gdt_limit] (the guest's own GDT,
+// holding those descriptors), paging and interrupts off. The caller sets ESI (the zero page).
+void init_guest_boot32(Vmcb& vmcb, uint32_t entry, uint16_t code_selector, uint16_t data_selector, uint32_t gdt_base,
+                       uint16_t gdt_limit);
 
 }  // namespace sk::arch::svm
 

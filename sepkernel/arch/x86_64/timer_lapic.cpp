@@ -17,6 +17,7 @@ constexpr uint32_t k_reg_initial = 0x380, k_reg_current = 0x390, k_reg_divide = 
 
 uint64_t g_tsc_start;
 uint64_t g_tsc_per_us = 1;
+uint64_t g_tsc_khz = 1000;
 uint64_t g_lapic_per_us = 1;  // LAPIC timer ticks (divide by 16) per microsecond, x1024
 
 volatile uint32_t& reg(uint32_t offset) { return arch::mmio32(k_lapic + offset); }
@@ -64,6 +65,7 @@ void init_bsp() {
   reg(k_reg_initial) = 0;
   arch::outb(0x61, gate);
   g_tsc_per_us = (t1 - t0) / 10000;
+  g_tsc_khz = (t1 - t0) / 10;
   g_lapic_per_us = (uint64_t(lapic_ticks) * 1024) / 10000;
   if (g_tsc_per_us == 0 || g_lapic_per_us == 0) panic("timer calibration failed");
   g_tsc_start = arch::rdtsc();
@@ -74,6 +76,7 @@ void init_ap() { enable_lapic(); }
 
 uint64_t now_us() { return (arch::rdtsc() - g_tsc_start) / g_tsc_per_us; }
 uint64_t tsc_per_us() { return g_tsc_per_us; }
+uint32_t tsc_khz() { return uint32_t(g_tsc_khz); }
 
 void arm(uint32_t us) {
   cpu::local().timer_fired = false;

@@ -36,10 +36,16 @@ size_t append_text(char* out, size_t capacity, size_t at, const char* text) {
 size_t describe_policy(char* out, size_t capacity) { return append_text(out, capacity, 0, "bulkhead policy image"); }
 
 size_t describe_partition(const char* name, const char* image, char* out, size_t capacity) {
+  return describe_piece(name, "image", image, out, capacity);
+}
+
+size_t describe_piece(const char* name, const char* piece, const char* file, char* out, size_t capacity) {
   size_t at = append_text(out, capacity, 0, "bulkhead partition ");
   if (at != 0) at = append_text(out, capacity, at, name);
-  if (at != 0) at = append_text(out, capacity, at, " image ");
-  if (at != 0) at = append_text(out, capacity, at, image);
+  if (at != 0) at = append_text(out, capacity, at, " ");
+  if (at != 0) at = append_text(out, capacity, at, piece);
+  if (file != nullptr && at != 0) at = append_text(out, capacity, at, " ");
+  if (file != nullptr && at != 0) at = append_text(out, capacity, at, file);
   return at;
 }
 

@@ -8,7 +8,8 @@
 //   partition_count u32; per partition: name[32], label u16, colour_fg u8, colour_bg u8, cpu u8,
 //     on_violation u8, console u8, attestation_agent u8, debug_log u8, virtual_pc u8,
 //     memory (base u64, size u64),
-//     image[64], image_sha256[32], disk[64], io_count u32, io (first u16, count u16) * io_count,
+//     kind u8, image[64], image_sha256[32], initramfs[64], initramfs_sha256[32], cmdline[512],
+//     disk[64], io_count u32, io (first u16, count u16) * io_count,
 //     mmio_count u32, mmio (base u64, size u64) * mmio_count, irq_count u32, irq u8 * irq_count
 //   channel_count u32; per channel: name[32], writer u16, reader u16, memory (u64, u64), guest u64
 //   cpu_count plans; per plan: major_frame_us u32, frame_count u32,
@@ -141,8 +142,12 @@ void write_content(const Policy& p, Writer& w) {
     w.u8(q.debug_log ? 1 : 0);
     w.u8(q.virtual_pc ? 1 : 0);
     w.range(q.memory);
+    w.u8(static_cast<uint8_t>(q.kind));
     w.string(q.image.text, k_path_len);
     w.bytes(q.image_sha256, sizeof q.image_sha256);
+    w.string(q.initramfs.text, k_path_len);
+    w.bytes(q.initramfs_sha256, sizeof q.initramfs_sha256);
+    w.string(q.cmdline.text, k_cmdline_len);
     w.string(q.disk.text, k_path_len);
     w.u32(q.io_count);
     for (uint32_t k = 0; k < q.io_count && k < k_max_io_ranges; ++k) {
@@ -205,8 +210,14 @@ void read_content(Reader& r, Policy& p) {
     q.debug_log = r.flag();
     q.virtual_pc = r.flag();
     q.memory = r.range();
+    const uint8_t kind = r.u8();
+    if (kind > static_cast<uint8_t>(Image_kind::linux_bzimage)) r.fail(Error::out_of_range);
+    q.kind = kind == 1 ? Image_kind::linux_bzimage : Image_kind::elf32;
     r.string(q.image.text);
     for (auto& b : q.image_sha256) b = r.u8();
+    r.string(q.initramfs.text);
+    for (auto& b : q.initramfs_sha256) b = r.u8();
+    r.string(q.cmdline.text);
     r.string(q.disk.text);
     q.io_count = r.count(k_max_io_ranges);
     for (uint32_t k = 0; k < q.io_count; ++k) {

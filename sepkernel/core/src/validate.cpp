@@ -190,6 +190,37 @@ void check_colours(const Policy& p, Reporter& r) {
   }
 }
 
+// SK-LINUX-1: a Linux partition's command line is printable ASCII (no control character can
+// end or split it in the zero page, BOOT.LST or the event log) and at most k_cmdline_len - 1
+// characters; an ELF32 partition has no initramfs or command line.
+void check_linux(const Policy& p, Reporter& r) {
+  for (uint32_t i = 0; i < p.partition_count; ++i) {
+    const Partition& q = p.partitions[i];
+    if (q.kind != Image_kind::linux_bzimage) {
+      if (q.initramfs.text[0] != '\0' || q.cmdline.text[0] != '\0') {
+        r.report(Rule::linux_cmdline, Subject::partition, i, 0, "image").str("partition ").quoted(q.name)
+            .str(" has an initramfs or a command line but no Linux kernel");
+      }
+      continue;
+    }
+    uint32_t n = 0;
+    while (n < k_cmdline_len && q.cmdline.text[n] != '\0') ++n;
+    if (n == k_cmdline_len) {
+      r.report(Rule::linux_cmdline, Subject::partition, i, 0, "linux").str("partition ").quoted(q.name)
+          .str(": the command line is longer than ").dec(k_cmdline_len - 1).str(" characters");
+      continue;
+    }
+    for (uint32_t k = 0; k < n; ++k) {
+      const char c = q.cmdline.text[k];
+      if (c < 0x20 || c > 0x7E) {
+        r.report(Rule::linux_cmdline, Subject::partition, i, 0, "linux").str("partition ").quoted(q.name)
+            .str(": the command line has a character that is not printable ASCII at position ").dec(k + 1);
+        break;
+      }
+    }
+  }
+}
+
 void check_capabilities(const Policy& p, Reporter& r) {
   uint32_t holder = k_none;
   for (uint32_t i = 0; i < p.partition_count; ++i) {
@@ -248,6 +279,7 @@ uint32_t validate(const Policy& p, Violation_sink& sink) {
   rules::check_labels(p, r);
   rules::check_colours(p, r);
   rules::check_capabilities(p, r);
+  rules::check_linux(p, r);
   rules::check_memory(p, r);
   rules::check_devices(p, r);
   rules::check_flows(p, r);

@@ -65,6 +65,7 @@ void check_names(const Policy& p, Reporter& r);        // SK-NAME-1
 void check_labels(const Policy& p, Reporter& r);       // SK-LABEL-1
 void check_colours(const Policy& p, Reporter& r);      // SK-TP-1, SK-TP-2
 void check_capabilities(const Policy& p, Reporter& r); // SK-CAP-1
+void check_linux(const Policy& p, Reporter& r);        // SK-LINUX-1
 void check_memory(const Policy& p, Reporter& r);       // SK-MEM-1 .. SK-MEM-6
 void check_devices(const Policy& p, Reporter& r);      // SK-DEV-1 .. SK-DEV-3
 void check_flows(const Policy& p, Reporter& r);        // SK-FLOW-1, SK-FLOW-2

@@ -6,6 +6,7 @@
 
 #include "bh/policy_source.hpp"
 #include "parse_table.hpp"
+#include "sk/linux_boot.hpp"
 #include "sk/sha256.hpp"
 
 namespace bh::policy {
@@ -46,14 +47,16 @@ struct Parser {
     if (kind == "channel") t.set_where("channel \"" + *v + "\"");
   }
 
-  // A file name looked up in the image directory (SK-IMG-1); returns true if present.
-  bool file(Table& t, Object_lines& lines, const char* key, bool required, sp::Path& out, uint8_t* sha256) {
+  // A file name looked up in the image directory (SK-IMG-1); returns true if present. content:
+  // where the file's bytes go, if wanted.
+  bool file(Table& t, Object_lines& lines, const char* key, bool required, sp::Path& out, uint8_t* sha256,
+            std::string* content = nullptr, const std::string& prefix = {}) {
     auto v = t.string(key, required);
     if (!v) return false;
     const int line = lines.fields.count(key) ? lines.fields[key] : t.line();
     if (v->empty() || v->size() >= sp::k_path_len || v->find('/') != std::string::npos) {
       f.add(line, sk::Rule::syn_type,
-            t.where() + ": \"" + key + "\" must be a plain file name of 1 to " +
+            t.where() + ": \"" + prefix + key + "\" must be a plain file name of 1 to " +
                 std::to_string(sp::k_path_len - 1) + " characters");
       return false;
     }
@@ -61,16 +64,66 @@ struct Parser {
     std::ifstream in(image_dir / *v, std::ios::binary);
     if (!in) {
       f.add(line, sk::Rule::image_present,
-            t.where() + " " + key + " \"" + *v + "\" is not present in " + image_dir.string());
+            t.where() + " " + prefix + key + " \"" + *v + "\" is not present in " + image_dir.string());
       return false;
     }
-    if (sha256 != nullptr) {
+    if (sha256 != nullptr || content != nullptr) {
       std::ostringstream bytes;
       bytes << in.rdbuf();
       const std::string s = bytes.str();
-      sk::Sha256::digest(s.data(), s.size(), sha256);
+      if (sha256 != nullptr) sk::Sha256::digest(s.data(), s.size(), sha256);
+      if (content != nullptr) *content = s;
     }
     return true;
+  }
+
+  // `image = FILE` or `linux = { kernel, initramfs, cmdline }`: exactly one (SK-SYN-3). A Linux
+  // kernel must be a bzImage the kernel can boot in this partition's memory with its initramfs
+  // and command line (SK-LINUX-2, the checks the kernel makes again at boot: sk/linux_boot.hpp).
+  void image(Table& t, Object_lines& lines, sp::Partition& p) {
+    const toml::table* linux_table = t.table("linux", false);
+    if (linux_table == nullptr) {
+      file(t, lines, "image", true, p.image, p.image_sha256);
+      return;
+    }
+    if (t.take("image", false) != nullptr) {
+      f.add(lines.fields.count("image") ? lines.fields["image"] : t.line(), sk::Rule::syn_type,
+            t.where() + ": give either \"image\" or \"linux\", not both");
+    }
+    p.kind = sp::Image_kind::linux_bzimage;
+    Table lt(f, *linux_table, t.where(), nullptr, "linux.");
+    std::string kernel, initramfs;
+    const bool have_kernel = file(lt, lines, "kernel", true, p.image, p.image_sha256, &kernel, "linux.");
+    const bool have_initramfs = file(lt, lines, "initramfs", true, p.initramfs, p.initramfs_sha256, &initramfs, "linux.");
+    auto cmdline = lt.string("cmdline", true);
+    lt.finish();
+    if (cmdline && cmdline->size() >= sp::k_cmdline_len) {
+      f.add(lt.line(), sk::Rule::linux_cmdline,
+            t.where() + ": linux.cmdline has " + std::to_string(cmdline->size()) + " characters; at most " +
+                std::to_string(sp::k_cmdline_len - 1));
+    } else if (cmdline) {
+      copy_text(p.cmdline.text, *cmdline);
+    }
+    if (!have_kernel || !have_initramfs || !cmdline) return;
+    namespace lb = sk::linux_boot;
+    const lb::Parsed parsed = lb::parse(reinterpret_cast<const uint8_t*>(kernel.data()), kernel.size());
+    const std::string what = t.where() + ": linux.kernel \"" + std::string(p.image.text) + "\" ";
+    if (parsed.refusal != lb::Refusal::none) {
+      f.add(lt.line(), sk::Rule::linux_fits, what + "cannot be booted: " + lb::reason(parsed.refusal));
+      return;
+    }
+    const lb::Plan plan = lb::place(parsed.header, p.memory.size, initramfs.size(), cmdline->size() + lb::k_appended_max);
+    if (plan.refusal == lb::Refusal::memory_too_small) {
+      const lb::Header& h = parsed.header;
+      const uint64_t at = h.relocatable ? (lb::k_high_start + h.alignment - 1) & ~uint64_t{h.alignment - 1} : h.pref_address;
+      const uint64_t need = (at + h.init_size + ((initramfs.size() + 0xFFF) & ~uint64_t{0xFFF}) + 0xFFFFF) >> 20;
+      f.add(lt.line(), sk::Rule::linux_fits,
+            what + "and its initramfs need " + std::to_string(need) + " MiB of memory (init_size " +
+                std::to_string(parsed.header.init_size) + " bytes, initramfs " + std::to_string(initramfs.size()) +
+                " bytes); memory.size is " + std::to_string(p.memory.size >> 20) + " MiB");
+    } else if (plan.refusal != lb::Refusal::none) {
+      f.add(lt.line(), sk::Rule::linux_fits, what + "cannot be booted: " + lb::reason(plan.refusal));
+    }
   }
 
   // The top-level table under key; SK-SYN-3 if it is something else (absence is reported by run()).
@@ -220,7 +273,7 @@ struct Parser {
     }
     p.cpu = static_cast<uint8_t>(t.integer("cpu", false, 0, 255).value_or(0));
     if (auto m = t.range("memory", true)) p.memory = *m;
-    file(t, src.map.partitions.back(), "image", true, p.image, p.image_sha256);
+    image(t, src.map.partitions.back(), p);
     file(t, src.map.partitions.back(), "disk", false, p.disk, nullptr);
     p.console = t.boolean("console", false);
     p.debug_log = t.boolean("debug_log", false);

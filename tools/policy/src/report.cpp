@@ -139,7 +139,7 @@ nlohmann::json to_json(const sp::Policy& p) {
     }
     for (uint32_t k = 0; k < q.mmio_count && k < sp::k_max_mmio_ranges; ++k) mmio.push_back(range(q.mmio[k]));
     for (uint32_t k = 0; k < q.irq_count && k < sp::k_max_irqs; ++k) irqs.push_back(q.irqs[k]);
-    j["partitions"].push_back({
+    json part = {
         {"name", name(q.name)},
         {"label", q.label < p.label_count && q.label < sp::k_max_labels ? name(p.labels[q.label].name) : "?"},
         {"colour", {{"fg", colour_name(q.colour_fg)}, {"bg", colour_name(q.colour_bg)}}},
@@ -156,7 +156,15 @@ nlohmann::json to_json(const sp::Policy& p) {
         {"io", io},
         {"mmio", mmio},
         {"irqs", irqs},
-    });
+    };
+    if (q.kind == sp::Image_kind::linux_bzimage) {
+      part["linux"] = {{"kernel", text(q.image.text, sizeof q.image.text)},
+                       {"kernel_sha256", digest_hex(q.image_sha256)},
+                       {"initramfs", text(q.initramfs.text, sizeof q.initramfs.text)},
+                       {"initramfs_sha256", digest_hex(q.initramfs_sha256)},
+                       {"cmdline", text(q.cmdline.text, sizeof q.cmdline.text)}};
+    }
+    j["partitions"].push_back(part);
   }
   j["channels"] = json::array();
   for (uint32_t i = 0; i < p.channel_count && i < sp::k_max_channels; ++i) {

@@ -41,8 +41,13 @@ struct Manifest {
 
 struct Partition_input {
   std::string name;
-  std::string image;  // file name as the policy gives it
+  std::string image;  // file name as the policy gives it (a Linux partition's kernel, the bzImage)
   Bytes bytes;
+  bool is_linux = false;  // then also measured: the initramfs and the command line
+  std::string initramfs;  // file name
+  Bytes initramfs_bytes;
+  std::string cmdline;    // as the policy gives it (what the kernel appends is not measured)
+  uint64_t memory_size = 0;  // the partition's RAM (bytes)
 };
 
 struct Build_inputs {
@@ -51,14 +56,17 @@ struct Build_inputs {
   Pcr_bank_values firmware;                 // recorded PCR 0-7 values (empty: not recorded)
 };
 
-// Reads the policy image (checked by the core reader), each partition image from image_dir (its
-// SHA-256 must equal the digest the policy carries, or the kernel would refuse it), and, if
+// Reads the policy image (checked by the core reader), each partition image (and a Linux
+// partition's initramfs) from image_dir (its SHA-256 must equal the digest the policy carries,
+// or the kernel would refuse it), and, if
 // firmware_pcrs_path is not empty, recorded firmware PCR values (see firmware_pcrs_from_json).
 // Throws Input_error naming the file and field at fault.
 Build_inputs load_inputs(const std::string& policy_image_path, const std::string& image_dir,
                          const std::string& firmware_pcrs_path);
 
-// The events and PCR values of a boot of these inputs, in every bank (sha1/256/384/512).
+// The events and PCR values of a boot of these inputs, in every bank (sha1/256/384/512): the
+// policy image into PCR 8, then per partition in policy order its image into PCR 9, or a Linux
+// partition's kernel, initramfs and command line, one event each (sk/event_log.hpp).
 Manifest compute_manifest(const Build_inputs& in);
 
 // Replays events onto zeroed PCRs (bank by bank) and returns the resulting values.

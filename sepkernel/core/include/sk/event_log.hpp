@@ -47,6 +47,13 @@ size_t describe_policy(char* out, size_t capacity);
 // Writes "bulkhead partition <name> image <image>" (name and image NUL-terminated C strings).
 // Returns its length, 0 if capacity is too small.
 size_t describe_partition(const char* name, const char* image, char* out, size_t capacity);
+// A Linux partition's pieces, each its own event in PCR 9, in this order (partition_pieces):
+//   "bulkhead partition <name> linux <file>"       SHA-256 of the bzImage file
+//   "bulkhead partition <name> initramfs <file>"   SHA-256 of the initramfs file
+//   "bulkhead partition <name> cmdline"            SHA-256 of the policy's command line (its
+//                                                  characters, no NUL; not what the kernel appends)
+// piece is "image", "linux", "initramfs" or "cmdline"; file is null for "cmdline".
+size_t describe_piece(const char* name, const char* piece, const char* file, char* out, size_t capacity);
 
 // Digest size of a TPM hash algorithm, 0 if the algorithm is not one of the four above.
 uint16_t digest_size(uint16_t alg);

@@ -42,7 +42,9 @@ namespace sk {
   X(limits, "SK-LIM-1", "counts stay within the kernel's fixed table sizes")                       \
   X(cap_attest, "SK-CAP-1", "at most one partition holds the attestation capability")              \
   X(tp_readable, "SK-TP-1", "each indicator's foreground and background contrast at least 3:1")    \
-  X(tp_distinct, "SK-TP-2", "a label's partitions share its colours; labels differ in background")
+  X(tp_distinct, "SK-TP-2", "a label's partitions share its colours; labels differ in background") \
+  X(linux_cmdline, "SK-LINUX-1", "a Linux command line is at most 511 printable ASCII characters")  \
+  X(linux_fits, "SK-LINUX-2", "a Linux kernel is a bzImage that fits its partition with initramfs") 
 
 enum class Rule : uint8_t {
 #define SK_RULE_ENUM(name, id, text) name,

@@ -22,6 +22,9 @@ inline constexpr uint32_t k_max_mmio_ranges = 4; // per partition
 inline constexpr uint32_t k_max_irqs = 4;        // per partition
 inline constexpr uint32_t k_name_len = 32;       // including the terminating NUL
 inline constexpr uint32_t k_path_len = 64;       // image / disk file names, including NUL
+// A Linux partition's command line as the policy gives it, including NUL (SK-LINUX-1); the
+// kernel appends at most sk::linux_boot::k_appended_max more characters at boot.
+inline constexpr uint32_t k_cmdline_len = 512;
 inline constexpr uint64_t k_page_size = 4096;
 inline constexpr uint32_t k_max_irq = 23;        // IOAPIC inputs 0..23
 inline constexpr uint16_t k_idle = 0xFFFF;       // frame owner: nobody (the CPU idles)
@@ -32,6 +35,10 @@ enum class Colour : uint8_t {
   black = 0, blue, green, cyan, red, magenta, brown, light_grey,
   dark_grey, light_blue, light_green, light_cyan, light_red, light_magenta, yellow, white,
 };
+
+// What a partition's image is: an ELF32 image the kernel loads as it is, or a Linux kernel
+// (bzImage) the kernel boots through Linux's boot protocol with an initramfs and a command line.
+enum class Image_kind : uint8_t { elf32 = 0, linux_bzimage = 1 };
 
 // What the kernel does when a partition violates its bounds.
 enum class On_violation : uint8_t { stop = 0, inject_fault = 1 };
@@ -44,6 +51,11 @@ struct Name {
 struct Path {
   char text[k_path_len];
   bool operator==(const Path&) const = default;  // field by field (tests, round trips)
+};
+
+struct Command_line {
+  char text[k_cmdline_len];
+  bool operator==(const Command_line&) const = default;  // field by field (tests, round trips)
 };
 
 struct Range {        // [base, base + size)
@@ -76,8 +88,12 @@ struct Partition {
   bool debug_log;            // may write to the kernel's debug log
   bool virtual_pc;           // sees a PC: ports it does not own read as absent (docs/kernel.md)
   Range memory;              // host-physical; the guest sees it at guest-physical 0
-  Path image;                // file name of the partition image
+  Image_kind kind;           // what `image` is (policy: `image = ...` or `linux = { kernel = ... }`)
+  Path image;                // file name of the partition image, or of the Linux kernel (bzImage)
   uint8_t image_sha256[32];  // filled by the compiler from the image file
+  Path initramfs;            // linux_bzimage only: file name of the initramfs (cpio)
+  uint8_t initramfs_sha256[32];
+  Command_line cmdline;      // linux_bzimage only: the kernel command line (SK-LINUX-1)
   Path disk;                 // file name of the encrypted disk, empty if none
   uint32_t io_count;
   Io_range io[k_max_io_ranges];

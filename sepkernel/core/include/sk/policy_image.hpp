@@ -22,7 +22,7 @@
 namespace sk::policy {
 
 inline constexpr uint8_t k_image_magic[8] = {'B', 'K', 'P', 'O', 'L', 'I', 'C', 'Y'};
-inline constexpr uint32_t k_image_revision = 2;  // 2: virtual_pc
+inline constexpr uint32_t k_image_revision = 3;  // 2: virtual_pc; 3: Linux partitions (kind, initramfs, cmdline)
 inline constexpr uint32_t k_image_header_size = 56;
 inline constexpr size_t k_image_max_size = 64 * 1024;
 
