@@ -16,6 +16,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 # name, file, text, replacement, build targets, test command (run in BUILD_DIR; must fail).
 INTEGRATION = "tests/integration/integration_tests"
+DIFFERENTIAL = "tests/proofs/differential_tests"
+DIFFERENTIAL_AGREES = "the extracted model agrees with the kernel*"
 MUTANTS = [
     ("FPU/SSE/AVX, XCR0 and DR0-DR3 not switched (SK-CPU-1)", "sepkernel/kernel/schedule.cpp",
      "  if (l.context_owner == part) return;\n", "  return;\n",
@@ -48,6 +50,20 @@ MUTANTS = [
      "emit({ch.guest_address, ch.memory.base, ch.memory.size, Access::read});",
      "emit({ch.guest_address, ch.memory.base, ch.memory.size, Access::read_write});",
      ["bulkhead_kernel", "unit_tests"], [INTEGRATION, "attack: the reader writing its read-only channel page faults"]),
+    # The kernel's handlers as the differential test runs them hosted against the Coq model.
+    ("a signal from a channel's reader counted as an event (SK-FLOW-1)", "sepkernel/kernel/hypercalls.cpp",
+     "if (p.channels[a0].writer != part) return refuse(",
+     "if (p.channels[a0].writer != part && p.channels[a0].reader != part) return refuse(",
+     ["differential_tests"], [DIFFERENTIAL, DIFFERENTIAL_AGREES]),
+    ("a violation that does not stop the partition", "sepkernel/kernel/exits.cpp",
+     "  stop(part, audit::event_name(event));\n  return false;\n", "  return false;\n",
+     ["differential_tests"], [DIFFERENTIAL, DIFFERENTIAL_AGREES]),
+    ("a hypercall from user mode (CPL 3) served", "sepkernel/kernel/hypercalls.cpp",
+     "  if (v.at<uint8_t>(svm::k_cpl) != 0) return refuse(", "  if (false && v.at<uint8_t>(svm::k_cpl) != 0) return refuse(",
+     ["differential_tests"], [DIFFERENTIAL, DIFFERENTIAL_AGREES]),
+    ("refused calls counted against partition 0 (a counter another domain reads)", "sepkernel/kernel/hypercalls.cpp",
+     "  ++partition(part).refused_hypercalls;\n", "  ++partition(0).refused_hypercalls;\n",
+     ["differential_tests"], [DIFFERENTIAL, DIFFERENTIAL_AGREES]),
     ("validator without the SK-MEM rules", "sepkernel/core/src/validate.cpp",
      "  rules::check_memory(p, r);\n", "",
      ["policy_tests"], ["tests/policy/policy_tests"]),

@@ -337,7 +337,7 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
 
 }  // namespace
 
-TEST_CASE("the extracted model and the kernel's NPT, exit handlers and hypercalls agree on 10^6 random steps", "[proofs][differential]") {
+TEST_CASE("the extracted model agrees with the kernel's NPT and its exit and hypercall handlers on 10^6 random steps", "[proofs][differential]") {
   auto r = run_differential(0xB01D, 10000, 100, false);
   INFO(r.divergence);
   CHECK(r.divergence.empty());
