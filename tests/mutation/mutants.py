@@ -29,7 +29,7 @@ MUTANTS = [
      "if ((value & ~(k_sce | k_lme | k_nxe | k_lma)) != 0", "if ((value & ~(k_sce | k_lme | k_nxe | k_lma | k_svme)) != 0",
      ["bulkhead_kernel"], [INTEGRATION, "attack: EFER*"]),
     ("frame armed from now instead of its deadline (SK-TIME-1)", "sepkernel/kernel/schedule.cpp",
-     "      start = end;\n", "      start = timer::now_us() + 600;\n",
+     "    cursor.advance();\n", "    cursor.advance();\n    cursor.start_us = timer::now_us() + 600;\n",
      ["bulkhead_kernel"], [INTEGRATION, "time: a partition flooding the kernel*"]),
     # Two edits (text and replacement may be lists): the disk work's CPU part never deferred and
     # the device waited for past the caller's own time. Either alone stays within the 1 ms guard
@@ -63,6 +63,9 @@ MUTANTS = [
      ["differential_tests"], [DIFFERENTIAL, DIFFERENTIAL_AGREES]),
     ("refused calls counted against partition 0 (a counter another domain reads)", "sepkernel/kernel/hypercalls.cpp",
      "  ++partition(part).refused_hypercalls;\n", "  ++partition(0).refused_hypercalls;\n",
+     ["differential_tests"], [DIFFERENTIAL, DIFFERENTIAL_AGREES]),
+    ("the plan's last minor frame skipped (SK-SCHED-1)", "sepkernel/kernel/frame_cursor.hpp",
+     "index = index + 1 == count ? 0 : index + 1;", "index = index + 2 >= count ? 0 : index + 1;",
      ["differential_tests"], [DIFFERENTIAL, DIFFERENTIAL_AGREES]),
     ("validator without the SK-MEM rules", "sepkernel/core/src/validate.cpp",
      "  rules::check_memory(p, r);\n", "",

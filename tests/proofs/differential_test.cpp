@@ -7,12 +7,13 @@
 // fault, and every hypercall a VMMCALL exit, handled by the kernel's own handle_exit and
 // handle_hypercall (exits.cpp, hypercalls.cpp, audit.cpp built hosted, hosted_kernel.hpp): what
 // a partition observes of its status, counters and channels, and the audit log, is the state
-// those handlers leave in the kernel's tables. Keys and the secure attention key go through the
-// trusted path's real keyboard router (sk::tp::Keyboard_router) as scancodes. A wrong grant, a
-// wrong or missing mapping, a page shared where the model shares none, a validator that lets an
-// overlapping policy through, or a handler that decides otherwise than the model (a violation
-// that does not stop, a refused call that changes a counter, a signal from the reader counted)
-// shows up as a diverging observation.
+// those handlers leave in the kernel's tables. The timer's tick steps the scheduler's
+// Frame_cursor. Keys and the secure attention key go through the trusted path's real keyboard
+// router (sk::tp::Keyboard_router) as scancodes. A wrong grant, a wrong or missing mapping, a
+// page shared where the model shares none, a validator that lets an overlapping policy through,
+// or a handler that decides otherwise than the model (a violation that does not stop, a refused
+// call that changes a counter, a signal from the reader counted) shows up as a diverging
+// observation.
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "hosted_kernel.hpp"
+#include "kernel/frame_cursor.hpp"
 #include "random_policy.hpp"
 #include "sk/access.hpp"
 #include "sk/hypercall_abi.hpp"
@@ -106,11 +108,14 @@ struct Cxx_model {
   std::map<uint64_t, uint32_t> store;
   sk::tp::Keyboard_router router{policy.partition_count};
   Key_inbox inbox;
-  uint32_t frame = 0;
-  uint64_t clock = 0;  // when the current frame started: the schedule's start plus the frames before it
+  // CPU 0's place in the policy's cyclic schedule, stepped as the kernel's scheduler steps it; the
+  // model's clock starts at 0 where the kernel's starts at boot.
+  sk::kernel::Frame_cursor cursor{policy.cpus[0].frames, policy.cpus[0].frame_count, 0, 0};
 
-  // The policy's cyclic schedule for CPU 0 decides who runs.
-  bool running(uint32_t p) const { return policy.cpus[0].frames[frame].partition == p; }
+  // The frame's partition runs. The kernel's run_frame also skips a stopped partition; the model
+  // still counts a stopped partition's calls (proofs/CAVEATS.md), so only writes check the
+  // kernel's run state, below.
+  bool running(uint32_t p) const { return cursor.partition() == p; }
 
   void step(const Action& x) {
     switch (x.kind) {
@@ -145,9 +150,8 @@ struct Cxx_model {
       case 'Y':  // yield: the kernel ends p's run in this frame; nothing observable changes
         if (running(x.a)) (void)hosted::vmmcall(static_cast<uint16_t>(x.a), 0, 0, 0, 0);
         return;
-      case 'T':  // the next frame starts at its absolute deadline (sepkernel/kernel/schedule.cpp)
-        clock += policy.cpus[0].frames[frame].duration_us;
-        frame = (frame + 1) % policy.cpus[0].frame_count;
+      case 'T':  // the next frame starts at its absolute deadline, as run_schedule advances it
+        cursor.advance();
         return;
       case 'K':  // press and release the letter
         router.feed(k_letter_make[x.a], inbox);
@@ -171,7 +175,7 @@ struct Cxx_model {
     const auto& keys = inbox.keys[part];
     const hosted::Status status = hosted::read_status(static_cast<uint16_t>(part));
     o << part << ' ' << (hosted::stopped(static_cast<uint16_t>(part)) ? 1 : 0) << ' ' << status.refused << ' '
-      << router.focus() << ' ' << frame << ' ' << clock << ' ';
+      << router.focus() << ' ' << cursor.index << ' ' << cursor.start_us << ' ';
     std::string stops;
     const auto& lines = hosted::audit_lines();
     for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
