@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // The kernel's exit dispatch, hypercall handlers and audit path (sepkernel/kernel/exits.cpp,
-// hypercalls.cpp, audit.cpp, the same files the kernel links) compiled hosted, against a fake
-// of what they call: the partition and channel tables and VMCBs of kernel.hpp as host arrays,
-// guest RAM as host bytes, a clock the test sets, the serial log captured as lines, and inert
-// virtual devices, disk and TPM. The differential test drives them step for step from the
-// extracted model (tests/proofs/differential_test.cpp). One kernel per process, not thread-safe.
+// hypercalls.cpp, audit.cpp, and arch/x86_64/svm.cpp for the initial guest state: the same
+// files the kernel links) compiled hosted, against a fake of what they call: the partition and
+// channel tables and VMCBs of kernel.hpp as host arrays, guest RAM as host bytes, a counting
+// clock, the serial log captured as lines, and inert virtual devices, disk and TPM. The
+// differential test drives them step for step from the extracted model
+// (tests/proofs/differential_test.cpp). One kernel per process, not thread-safe.
 #pragma once
 #include <cstdint>
 #include <string>
