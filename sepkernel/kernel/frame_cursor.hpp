@@ -12,9 +12,9 @@ namespace sk::kernel {
 struct Frame_cursor {
   const policy::Frame* frames;  // the plan's minor frames, count > 0 of them
   uint32_t count;
-  uint32_t index;               // the current minor frame
-  uint64_t start_us;            // when it starts: the schedule's start plus the durations of every
-                                // frame before it (additions only: no drift)
+  uint32_t index;     // the current minor frame
+  uint64_t start_us;  // when it starts: the schedule's start plus the durations of every
+                      // frame before it (additions only: no drift)
 
   // The partition the current frame belongs to, or policy::k_idle.
   uint16_t partition() const { return frames[index].partition; }

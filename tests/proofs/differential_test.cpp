@@ -61,6 +61,11 @@ struct Action {
   uint32_t a = 0, b = 0, c = 0;
 };
 
+constexpr auto k_channel_signal = uint32_t(sk::hypercall::Number::channel_signal);
+constexpr auto k_yield = uint32_t(sk::hypercall::Number::yield);
+constexpr auto k_channel_wait = uint32_t(sk::hypercall::Number::channel_wait);
+constexpr auto k_debug_log = uint32_t(sk::hypercall::Number::debug_log);
+
 // The model's Bad_call p is one of these calls, each of which the ABI (sk/hypercall_abi.hpp)
 // says the kernel refuses, whatever the policy.
 enum Bad_call : uint32_t {
@@ -99,7 +104,8 @@ struct Key_inbox final : sk::tp::Keyboard_sink {
 };
 
 // The C++ side: memory by host-physical page, every access decided by walking the partition's
-// nested page table built by the kernel's builder; keys through the keyboard router.
+// nested page table built by the kernel's builder; faults and hypercalls through the kernel's
+// handle_exit (hosted_kernel.hpp); frames by the scheduler's cursor; keys through the router.
 struct Cxx_model {
   const sp::Policy& policy;
   Fake_memory& memory;
@@ -133,22 +139,21 @@ struct Cxx_model {
       }
       case 'B': {  // a call the kernel must refuse (Bad_call), as a VMMCALL exit
         if (!running(x.a)) return;
-        using sk::hypercall::Number;
-        constexpr auto count = uint32_t(Number::count);
+        constexpr auto count = uint32_t(sk::hypercall::Number::count);
         const auto part = static_cast<uint16_t>(x.a);
         switch (x.b) {
           case k_unknown_number: (void)hosted::vmmcall(part, count + x.c, 0, 0, 0); break;
           case k_from_user_mode: (void)hosted::vmmcall(part, x.c % count, 0, 0, 3); break;
-          case k_wait_not_reader: (void)hosted::vmmcall(part, uint32_t(Number::channel_wait), x.c, 0, 0); break;
-          case k_log_bad_length: (void)hosted::vmmcall(part, uint32_t(Number::debug_log), 0x100, x.c, 0); break;
+          case k_wait_not_reader: (void)hosted::vmmcall(part, k_channel_wait, x.c, 0, 0); break;
+          case k_log_bad_length: (void)hosted::vmmcall(part, k_debug_log, 0x100, x.c, 0); break;
         }
         return;
       }
       case 'G':  // channel_signal (the kernel refuses it unless p is the channel's writer)
-        if (running(x.a)) (void)hosted::vmmcall(static_cast<uint16_t>(x.a), 2, x.b, 0, 0);
+        if (running(x.a)) (void)hosted::vmmcall(static_cast<uint16_t>(x.a), k_channel_signal, x.b, 0, 0);
         return;
       case 'Y':  // yield: the kernel ends p's run in this frame; nothing observable changes
-        if (running(x.a)) (void)hosted::vmmcall(static_cast<uint16_t>(x.a), 0, 0, 0, 0);
+        if (running(x.a)) (void)hosted::vmmcall(static_cast<uint16_t>(x.a), k_yield, 0, 0, 0);
         return;
       case 'T':  // the next frame starts at its absolute deadline, as run_schedule advances it
         cursor.advance();
@@ -179,7 +184,8 @@ struct Cxx_model {
     std::string stops;
     const auto& lines = hosted::audit_lines();
     for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
-      if (it->event == "partition_stopped") stops += (stops.empty() ? "" : ",") + std::to_string(it->partition);
+      if (it->event != "partition_stopped") continue;
+      stops += (stops.empty() ? "" : ",") + std::to_string(it->partition);
     }
     o << (stops.empty() ? "-" : stops) << ' ' << keys.size() << ' '
       << (keys.empty() ? -1 : static_cast<int64_t>(keys.back()));

@@ -52,7 +52,8 @@ void capture(const char* line) {
   if (!part || !event) return;
   part += 6;
   event += 7;
-  g_audit.push_back({partition_named(part, std::strcspn(part, " ")), std::string(event, std::strcspn(event, " "))});
+  g_audit.push_back(
+      {partition_named(part, std::strcspn(part, " ")), std::string(event, std::strcspn(event, " "))});
 }
 
 void prepare_exit(uint16_t part, uint64_t code, uint64_t info1, uint64_t info2) {
@@ -74,7 +75,8 @@ void reset(const sp::Policy& policy) {
     g_runtime[i] = {};
     g_runtime[i].index = i;
     g_runtime[i].asid = i + 1u;
-    g_runtime[i].state = i < policy.partition_count ? sk::kernel::Run_state::runnable : sk::kernel::Run_state::absent;
+    g_runtime[i].state =
+        i < policy.partition_count ? sk::kernel::Run_state::runnable : sk::kernel::Run_state::absent;
     for (auto& b : g_vmcb[i].bytes) b = 0;
     svm::init_guest_flat32(g_vmcb[i], 0, 0);
     g_ram[i].assign(i < policy.partition_count ? policy.partitions[i].memory.size : 0, 0);

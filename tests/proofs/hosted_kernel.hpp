@@ -37,7 +37,7 @@ struct Status {
 };
 Status read_status(uint16_t part);
 
-bool stopped(uint16_t part);       // the kernel's run state says stopped
+bool stopped(uint16_t part);        // the kernel's run state says stopped
 uint32_t events(uint16_t channel);  // the channel's event counter in the kernel's table
 
 // An `AUDIT ...` serial line the kernel printed since reset: its partition (by name) and event.
