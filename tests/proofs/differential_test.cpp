@@ -123,6 +123,17 @@ struct Cxx_model {
   // kernel's run state, below.
   bool running(uint32_t p) const { return cursor.partition() == p; }
 
+  // What a call's caller finds in its registers that the model does not say but its counts
+  // imply; a wrong one is added to p's observation, so that it diverges at this step.
+  std::string wrong_return[sp::k_max_partitions];
+  void check_return(uint16_t p, const hosted::Call& r, bool as_promised, const char* promise) {
+    if (as_promised && r.rip == 3) return;  // 3: past the VMMCALL (no call here is deferred)
+    std::ostringstream o;
+    o << " (" << promise << ": continues=" << r.continues << " EAX=" << r.eax << " EBX=" << r.ebx
+      << " RIP=" << r.rip << ')';
+    wrong_return[p] += o.str();
+  }
+
   void step(const Action& x) {
     switch (x.kind) {
       case 'W': {  // the CPU writes through the NPT; what it refuses is the kernel's exit handler's
@@ -141,20 +152,35 @@ struct Cxx_model {
         if (!running(x.a)) return;
         constexpr auto count = uint32_t(sk::hypercall::Number::count);
         const auto part = static_cast<uint16_t>(x.a);
+        hosted::Call r{};
         switch (x.b) {
-          case k_unknown_number: (void)hosted::vmmcall(part, count + x.c, 0, 0, 0); break;
-          case k_from_user_mode: (void)hosted::vmmcall(part, x.c % count, 0, 0, 3); break;
-          case k_wait_not_reader: (void)hosted::vmmcall(part, k_channel_wait, x.c, 0, 0); break;
-          case k_log_bad_length: (void)hosted::vmmcall(part, k_debug_log, 0x100, x.c, 0); break;
+          case k_unknown_number: r = hosted::vmmcall(part, count + x.c, 0, 0, 0); break;
+          case k_from_user_mode: r = hosted::vmmcall(part, x.c % count, 0, 0, 3); break;
+          case k_wait_not_reader: r = hosted::vmmcall(part, k_channel_wait, x.c, 0, 0); break;
+          case k_log_bad_length: r = hosted::vmmcall(part, k_debug_log, 0x100, x.c, 0); break;
         }
+        check_return(part, r, r.eax != 0 && r.continues, "refused: an error, and the caller runs on");
         return;
       }
-      case 'G':  // channel_signal (the kernel refuses it unless p is the channel's writer)
-        if (running(x.a)) (void)hosted::vmmcall(static_cast<uint16_t>(x.a), k_channel_signal, x.b, 0, 0);
+      case 'G': {  // channel_signal (the kernel refuses it unless p is the channel's writer)
+        if (!running(x.a)) return;
+        const auto part = static_cast<uint16_t>(x.a);
+        const uint32_t refused = hosted::read_status(part).refused;
+        const hosted::Call r = hosted::vmmcall(part, k_channel_signal, x.b, 0, 0);
+        // What the caller reads agrees with what the model counts: an error exactly when the
+        // call was counted as refused, else the channel's new event count in EBX.
+        const bool was_refused = hosted::read_status(part).refused != refused;
+        check_return(part, r,
+                     r.continues && (was_refused ? r.eax != 0 : r.eax == 0 && r.ebx == hosted::events(uint16_t(x.b))),
+                     "signal: error iff refused, else EBX the new count");
         return;
-      case 'Y':  // yield: the kernel ends p's run in this frame; nothing observable changes
-        if (running(x.a)) (void)hosted::vmmcall(static_cast<uint16_t>(x.a), k_yield, 0, 0, 0);
+      }
+      case 'Y': {  // yield: the kernel ends p's run in this frame; nothing observable changes
+        if (!running(x.a)) return;
+        const hosted::Call r = hosted::vmmcall(static_cast<uint16_t>(x.a), k_yield, 0, 0, 0);
+        check_return(static_cast<uint16_t>(x.a), r, r.eax == 0 && !r.continues, "yield: no error, the run ends");
         return;
+      }
       case 'T':  // the next frame starts at its absolute deadline, as run_schedule advances it
         cursor.advance();
         return;
@@ -190,6 +216,8 @@ struct Cxx_model {
     o << (stops.empty() ? "-" : stops) << ' ' << keys.size() << ' '
       << (keys.empty() ? -1 : static_cast<int64_t>(keys.back()));
     if (status.index != part) o << " (read_status names partition " << status.index << ')';
+    o << wrong_return[part];
+    wrong_return[part].clear();
     for (uint32_t g : probes) {
       auto grant = sk::npt::translate(memory, roots[part], uint64_t{g} * k_page);
       if (grant.access == sp::Access::none) {

@@ -86,14 +86,16 @@ void reset(const sp::Policy& policy) {
   g_audit.clear();
 }
 
-bool vmmcall(uint16_t part, uint32_t number, uint32_t a0, uint32_t a1, uint8_t cpl) {
+Call vmmcall(uint16_t part, uint32_t number, uint32_t a0, uint32_t a1, uint8_t cpl) {
   prepare_exit(part, svm::k_exit_vmmcall, 0, 0);
   svm::Vmcb& v = g_vmcb[part];
   v.at<uint64_t>(svm::k_rax) = number;
   v.at<uint8_t>(svm::k_cpl) = cpl;
   g_runtime[part].regs.rbx = a0;
   g_runtime[part].regs.rcx = a1;
-  return sk::kernel::handle_exit(part);
+  const bool continues = sk::kernel::handle_exit(part);
+  return {continues, uint32_t(v.at<uint64_t>(svm::k_rax)), uint32_t(g_runtime[part].regs.rbx),
+          v.at<uint64_t>(svm::k_rip)};
 }
 
 bool nested_page_fault(uint16_t part, uint64_t gpa, bool present) {

@@ -21,10 +21,19 @@ namespace bh::test::hosted {
 // 0), its RAM zero but for a VMMCALL at guest-physical 0; channel counters zero; audit log empty.
 void reset(const sk::policy::Policy& policy);
 
+// What the caller of a hypercall finds after it: whether it may continue in this frame
+// (handle_exit's result), EAX (an sk::Error, 0 = none), EBX, and RIP (3, past the VMMCALL, unless
+// the call was deferred to the next frame).
+struct Call {
+  bool continues;
+  uint32_t eax;
+  uint32_t ebx;
+  uint64_t rip;
+};
+
 // One #VMEXIT of part for a VMMCALL at guest-physical 0 with EAX = number, EBX = a0, ECX = a1,
-// at privilege level cpl, handled by the kernel's handle_exit. Returns its result (true: the
-// partition may continue in this frame).
-bool vmmcall(uint16_t part, uint32_t number, uint32_t a0, uint32_t a1, uint8_t cpl);
+// at privilege level cpl, handled by the kernel's handle_exit.
+Call vmmcall(uint16_t part, uint32_t number, uint32_t a0, uint32_t a1, uint8_t cpl);
 
 // One nested page fault exit of part at guest-physical gpa (a write; present: the page is mapped,
 // read-only), handled by the kernel's handle_exit.
