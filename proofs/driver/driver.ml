@@ -7,12 +7,14 @@
      sched P0 P1 ...              the partition of each minor frame
      durations D0 D1 ...          the duration of each minor frame (microseconds)
      probe G1 G2 ...              guest pages observed in every partition after each step
-     W p g v | B p | G p c | K k | S t | Y p | T    one action (G: p signals channel c;
-                                  Y: p yields; T: the timer ends the minor frame)
+     W p g v | B p ... | G p c | K k | S t | Y p | T    one action (B: p makes a call the
+                                  kernel refuses, which one in the ignored fields; G: p signals
+                                  channel c; Y: p yields; T: the timer ends the minor frame)
    Output after each action: "step N" then, per partition p,
      "p stopped refused focus frame clock audit nkeys lastkey r1 r2 ..." (ri: value at probe
-     page i, or -; clock: the start time of the current frame; audit: length of the audit log), then " e" and the event count of every channel p is
-     an endpoint of, in channel order. *)
+     page i, or -; clock: the start time of the current frame; audit: the audit log, the
+     partitions stopped newest first, comma-separated, or - if empty), then " e" and the event
+     count of every channel p is an endpoint of, in channel order. *)
 open Model
 
 let parts = ref [||]            (* guest RAM pages of each partition *)
@@ -52,8 +54,9 @@ let () =
     for p = 0 to Array.length !parts - 1 do
       let st = !s in
       let keys = st.inbox p in
-      Printf.printf "%d %d %d %d %d %d %d %d %d" p (if st.stopped p then 1 else 0) (st.refused p)
-        (indicator st) st.frame st.clock (List.length st.audit) (List.length keys) (last keys);
+      let audit = if st.audit = [] then "-" else String.concat "," (List.map string_of_int st.audit) in
+      Printf.printf "%d %d %d %d %d %d %s %d %d" p (if st.stopped p then 1 else 0) (st.refused p)
+        (indicator st) st.frame st.clock audit (List.length keys) (last keys);
       List.iter (fun g ->
           match read grant st p g with
           | Some v -> Printf.printf " %d" v
@@ -83,7 +86,7 @@ let () =
       | "sched" :: ps -> sched := Array.of_list (List.map int_of_string ps)
       | "durations" :: ds -> durations := Array.of_list (List.map int_of_string ds)
       | [ "W"; p; g; v ] -> s := step_model !s (Write (int_of_string p, int_of_string g, int_of_string v)); incr n; observe ()
-      | [ "B"; p ] -> s := step_model !s (Bad_call (int_of_string p)); incr n; observe ()
+      | "B" :: p :: _ -> s := step_model !s (Bad_call (int_of_string p)); incr n; observe ()
       | [ "G"; p; c ] -> s := step_model !s (Signal (int_of_string p, int_of_string c)); incr n; observe ()
       | [ "K"; k ] -> s := step_model !s (Key (int_of_string k)); incr n; observe ()
       | [ "S"; t ] -> s := step_model !s (Sak (int_of_string t)); incr n; observe ()

@@ -170,6 +170,13 @@ void filtered_cpuid(uint16_t part) {
 
 }  // namespace
 
+void stop(uint16_t part, const char* why) {
+  Partition_runtime& rt = partition(part);
+  if (rt.state == Run_state::stopped) return;
+  rt.state = Run_state::stopped;
+  audit(part, audit::Event::partition_stopped, "%s", why);  // the indicator shows it at the next frame end
+}
+
 bool handle_exit(uint16_t part) {
   svm::Vmcb& v = vmcb(part);
   Partition_runtime& rt = partition(part);

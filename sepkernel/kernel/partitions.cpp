@@ -171,11 +171,4 @@ void lock_partition(uint16_t part, const char* reason) {
 
 const char* locked_reason(uint16_t part) { return part < policy::k_max_partitions ? g_locked[part] : nullptr; }
 
-void stop(uint16_t part, const char* why) {
-  Partition_runtime& rt = g_runtime[part];
-  if (rt.state == Run_state::stopped) return;
-  rt.state = Run_state::stopped;
-  audit(part, audit::Event::partition_stopped, "%s", why);  // the indicator shows it at the next frame end
-}
-
 }  // namespace sk::kernel

@@ -7,6 +7,7 @@
 #include "kernel/virtual_disk.hpp"
 #include "kernel/virtual_pc.hpp"
 #include "kernel/cpu_local.hpp"
+#include "kernel/frame_cursor.hpp"
 #include "kernel/kernel.hpp"
 #include "kernel/log.hpp"
 #include "kernel/timer.hpp"
@@ -93,41 +94,39 @@ void run_frame(uint16_t part) {
 [[noreturn]] void run_schedule(uint32_t cpu) {
   static const policy::Frame k_idle_frame{policy::k_idle, k_idle_frame_us};
   const policy::Cpu_plan& plan = policy().cpus[cpu];
-  const policy::Frame* frames = plan.frame_count ? plan.frames : &k_idle_frame;
-  const uint32_t count = plan.frame_count ? plan.frame_count : 1;
   if (cpu == 0) log::start_buffering();
   Frame_clock& clock = g_clock[cpu];
   // Frame k starts at start + the durations of frames 0..k-1: additions only, no drift.
-  uint64_t start = timer::now_us() + k_guard_us;
-  for (uint64_t major = 0;; ++major) {
-    for (uint32_t f = 0; f < count; ++f) {
-      const uint64_t end = start + frames[f].duration_us;
-      wait_until(start);
-      clock.own_start_us = start;
-      clock.own_end_us = end - k_guard_us;
-      timer::arm_at(clock.own_end_us);
-      const uint16_t part = frames[f].partition;
-      if (part != policy::k_idle && part < policy().partition_count) run_frame(part);
-      while (!timer::fired()) arch::wait_for_interrupt();
-      // The timer interrupt that ends a partition's own time can reach a busy guest late (under
-      // QEMU TCG by up to ~4 ms): the overrun eats the guard and then the next frame. Counted.
-      const uint64_t stopped = timer::now_us();
-      if (stopped > end) {
-        ++clock.overruns;
-        if (stopped - end > clock.worst_overrun_us) clock.worst_overrun_us = stopped - end;
-      }
-      // The kernel's window: work for nobody in particular, bounded, done before `end`.
-      const uint64_t window = timer::now_us();
-      if (cpu == 0) console::tick(end - k_guard_us / 2);
-      log::drain(end - k_drain_margin_us);
-      const uint64_t used = timer::now_us() - window;
-      if (used > clock.worst_window_us) clock.worst_window_us = used;
-      start = end;
+  Frame_cursor cursor = plan.frame_count ? Frame_cursor{plan.frames, plan.frame_count, 0, 0}
+                                         : Frame_cursor{&k_idle_frame, 1, 0, 0};
+  cursor.start_us = timer::now_us() + k_guard_us;
+  for (uint64_t major = 0;;) {
+    const uint64_t start = cursor.start_us, end = cursor.end_us();
+    wait_until(start);
+    clock.own_start_us = start;
+    clock.own_end_us = end - k_guard_us;
+    timer::arm_at(clock.own_end_us);
+    const uint16_t part = cursor.partition();
+    if (part != policy::k_idle && part < policy().partition_count) run_frame(part);
+    while (!timer::fired()) arch::wait_for_interrupt();
+    // The timer interrupt that ends a partition's own time can reach a busy guest late (under
+    // QEMU TCG by up to ~4 ms): the overrun eats the guard and then the next frame. Counted.
+    const uint64_t stopped = timer::now_us();
+    if (stopped > end) {
+      ++clock.overruns;
+      if (stopped - end > clock.worst_overrun_us) clock.worst_overrun_us = stopped - end;
     }
-    if ((major + 1) % k_report_every == 0) {
+    // The kernel's window: work for nobody in particular, bounded, done before `end`.
+    const uint64_t window = timer::now_us();
+    if (cpu == 0) console::tick(end - k_guard_us / 2);
+    log::drain(end - k_drain_margin_us);
+    const uint64_t used = timer::now_us() - window;
+    if (used > clock.worst_window_us) clock.worst_window_us = used;
+    cursor.advance();
+    if (cursor.index == 0 && ++major % k_report_every == 0) {
       log::print("schedule: cpu %u: %u frames from absolute deadlines, guard %u us, worst kernel window %lu us, "
                  "%lu frames overran their end (worst by %lu us) since start\n",
-                 cpu, count, k_guard_us, clock.worst_window_us, clock.overruns, clock.worst_overrun_us);
+                 cpu, cursor.count, k_guard_us, clock.worst_window_us, clock.overruns, clock.worst_overrun_us);
     }
   }
 }

@@ -16,6 +16,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 # name, file, text, replacement, build targets, test command (run in BUILD_DIR; must fail).
 INTEGRATION = "tests/integration/integration_tests"
+DIFFERENTIAL = "tests/proofs/differential_tests"
+DIFFERENTIAL_AGREES = "the extracted model agrees with the kernel*"
 MUTANTS = [
     ("FPU/SSE/AVX, XCR0 and DR0-DR3 not switched (SK-CPU-1)", "sepkernel/kernel/schedule.cpp",
      "  if (l.context_owner == part) return;\n", "  return;\n",
@@ -27,7 +29,7 @@ MUTANTS = [
      "if ((value & ~(k_sce | k_lme | k_nxe | k_lma)) != 0", "if ((value & ~(k_sce | k_lme | k_nxe | k_lma | k_svme)) != 0",
      ["bulkhead_kernel"], [INTEGRATION, "attack: EFER*"]),
     ("frame armed from now instead of its deadline (SK-TIME-1)", "sepkernel/kernel/schedule.cpp",
-     "      start = end;\n", "      start = timer::now_us() + 600;\n",
+     "    cursor.advance();\n", "    cursor.advance();\n    cursor.start_us = timer::now_us() + 600;\n",
      ["bulkhead_kernel"], [INTEGRATION, "time: a partition flooding the kernel*"]),
     # Two edits (text and replacement may be lists): the disk work's CPU part never deferred and
     # the device waited for past the caller's own time. Either alone stays within the 1 ms guard
@@ -51,6 +53,26 @@ MUTANTS = [
     ("a Linux partition's bzImage signature not checked (SK-LINUX-2)", "sepkernel/core/src/linux_boot.cpp",
      "  if (get16(bz, 0x1FE) != 0xAA55 || get32(bz, 0x202) != 0x53726448) return {Refusal::no_signature, h};\n", "",
      ["bulkhead_kernel"], [INTEGRATION, "linux refused: a bzImage with a wrong signature*"]),
+    # The kernel's handlers as the differential test runs them hosted against the Coq model.
+    ("a signal from a channel's reader counted as an event (SK-FLOW-1)", "sepkernel/kernel/hypercalls.cpp",
+     "if (p.channels[a0].writer != part) return refuse(",
+     "if (p.channels[a0].writer != part && p.channels[a0].reader != part) return refuse(",
+     ["differential_tests"], [DIFFERENTIAL, DIFFERENTIAL_AGREES]),
+    ("a violation that does not stop the partition", "sepkernel/kernel/exits.cpp",
+     "  stop(part, audit::event_name(event));\n  return false;\n", "  return false;\n",
+     ["differential_tests"], [DIFFERENTIAL, DIFFERENTIAL_AGREES]),
+    ("a hypercall from user mode (CPL 3) served", "sepkernel/kernel/hypercalls.cpp",
+     "  if (v.at<uint8_t>(svm::k_cpl) != 0) return refuse(", "  if (false && v.at<uint8_t>(svm::k_cpl) != 0) return refuse(",
+     ["differential_tests"], [DIFFERENTIAL, DIFFERENTIAL_AGREES]),
+    ("refused calls counted against partition 0 (a counter another domain reads)", "sepkernel/kernel/hypercalls.cpp",
+     "  ++partition(part).refused_hypercalls;\n", "  ++partition(0).refused_hypercalls;\n",
+     ["differential_tests"], [DIFFERENTIAL, DIFFERENTIAL_AGREES]),
+    ("a refused call reports success to its caller (EAX = 0)", "sepkernel/kernel/hypercalls.cpp",
+     "  set_result(part, e);\n", "  set_result(part, Error::none);\n",
+     ["differential_tests"], [DIFFERENTIAL, DIFFERENTIAL_AGREES]),
+    ("the plan's last minor frame skipped (SK-SCHED-1)", "sepkernel/kernel/frame_cursor.hpp",
+     "index = index + 1 == count ? 0 : index + 1;", "index = index + 2 >= count ? 0 : index + 1;",
+     ["differential_tests"], [DIFFERENTIAL, DIFFERENTIAL_AGREES]),
     ("validator without the SK-MEM rules", "sepkernel/core/src/validate.cpp",
      "  rules::check_memory(p, r);\n", "",
      ["policy_tests"], ["tests/policy/policy_tests"]),

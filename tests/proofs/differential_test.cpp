@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
-// Differential test: the Coq model (extracted to OCaml, proofs/driver) against the C++ core on
-// random valid policies and random traces. The C++ side builds each partition's nested page
-// table with the kernel's own builder (sk::npt::build, over fake memory) from a policy the real
-// validator accepted, decides every access by walking that table (sk::npt::translate) as the
-// hardware would, and keeps memory by host-physical page. Keys and the secure attention key go
-// through the trusted path's real keyboard router (sk::tp::Keyboard_router) as scancodes. A wrong grant, a wrong or missing
-// mapping, a page shared where the model shares none, or a validator that lets an overlapping
-// policy through shows up as a diverging observation.
+// Differential test: the Coq model (extracted to OCaml, proofs/driver) against the C++ on random
+// valid policies and random traces. The C++ side builds each partition's nested page table with
+// the kernel's own builder (sk::npt::build, over fake memory) from a policy the real validator
+// accepted, decides every access by walking that table (sk::npt::translate) as the hardware
+// would, and keeps memory by host-physical page. A write the table refuses is a nested page
+// fault, and every hypercall a VMMCALL exit, handled by the kernel's own handle_exit and
+// handle_hypercall (exits.cpp, hypercalls.cpp, audit.cpp built hosted, hosted_kernel.hpp): what
+// a partition observes of its status, counters and channels, and the audit log, is the state
+// those handlers leave in the kernel's tables. The timer's tick steps the scheduler's
+// Frame_cursor. Keys and the secure attention key go through the trusted path's real keyboard
+// router (sk::tp::Keyboard_router) as scancodes. A wrong grant, a wrong or missing mapping, a
+// page shared where the model shares none, a validator that lets an overlapping policy through,
+// or a handler that decides otherwise than the model (a violation that does not stop, a refused
+// call that changes a counter, a signal from the reader counted) shows up as a diverging
+// observation.
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
@@ -16,13 +23,17 @@
 #include <string>
 #include <vector>
 
+#include "hosted_kernel.hpp"
+#include "kernel/frame_cursor.hpp"
 #include "random_policy.hpp"
 #include "sk/access.hpp"
+#include "sk/hypercall_abi.hpp"
 #include "sk/npt_builder.hpp"
 #include "sk/tp/keyboard.hpp"
 #include "sk/validate.hpp"
 
 namespace sp = sk::policy;
+namespace hosted = bh::test::hosted;
 
 namespace {
 
@@ -48,6 +59,21 @@ void vary_durations(sp::Policy& policy, std::mt19937_64& rng) {
 struct Action {
   char kind;  // W B G K S Y T
   uint32_t a = 0, b = 0, c = 0;
+};
+
+constexpr auto k_channel_signal = uint32_t(sk::hypercall::Number::channel_signal);
+constexpr auto k_yield = uint32_t(sk::hypercall::Number::yield);
+constexpr auto k_channel_wait = uint32_t(sk::hypercall::Number::channel_wait);
+constexpr auto k_debug_log = uint32_t(sk::hypercall::Number::debug_log);
+
+// The model's Bad_call p is one of these calls, each of which the ABI (sk/hypercall_abi.hpp)
+// says the kernel refuses, whatever the policy.
+enum Bad_call : uint32_t {
+  k_unknown_number,   // EAX = count + c
+  k_from_user_mode,   // EAX = c % count (any call, yield included) at CPL 3
+  k_wait_not_reader,  // channel_wait on channel c, which does not exist or p does not read
+  k_log_bad_length,   // debug_log with length c (0 or more than k_max_log): refused granted or not
+  k_bad_call_kinds
 };
 
 // Page-table memory for the NPT builder: pages at fake physical addresses above 4 GiB.
@@ -78,54 +104,85 @@ struct Key_inbox final : sk::tp::Keyboard_sink {
 };
 
 // The C++ side: memory by host-physical page, every access decided by walking the partition's
-// nested page table built by the kernel's builder; keys through the keyboard router.
+// nested page table built by the kernel's builder; faults and hypercalls through the kernel's
+// handle_exit (hosted_kernel.hpp); frames by the scheduler's cursor; keys through the router.
 struct Cxx_model {
   const sp::Policy& policy;
   Fake_memory& memory;
   const std::vector<uint64_t>& roots;
   bool writable_read_only;  // the deliberately broken variant: lets a reader write its channel
   std::map<uint64_t, uint32_t> store;
-  bool stopped[sp::k_max_partitions] = {};
-  uint32_t refused[sp::k_max_partitions] = {};
   sk::tp::Keyboard_router router{policy.partition_count};
   Key_inbox inbox;
-  uint32_t frame = 0;
-  uint64_t clock = 0;  // when the current frame started: the schedule's start plus the frames before it
-  uint32_t audit = 0;
-  uint32_t events[sp::k_max_channels] = {};
+  // CPU 0's place in the policy's cyclic schedule, stepped as the kernel's scheduler steps it; the
+  // model's clock starts at 0 where the kernel's starts at boot.
+  sk::kernel::Frame_cursor cursor{policy.cpus[0].frames, policy.cpus[0].frame_count, 0, 0};
 
-  // The policy's cyclic schedule for CPU 0 decides who runs.
-  bool running(uint32_t p) const { return policy.cpus[0].frames[frame].partition == p; }
+  // The frame's partition runs. The kernel's run_frame also skips a stopped partition; the model
+  // still counts a stopped partition's calls (proofs/CAVEATS.md), so only writes check the
+  // kernel's run state, below.
+  bool running(uint32_t p) const { return cursor.partition() == p; }
+
+  // What a call's caller finds in its registers that the model does not say but its counts
+  // imply; a wrong one is added to p's observation, so that it diverges at this step.
+  std::string wrong_return[sp::k_max_partitions];
+  void check_return(uint16_t p, const hosted::Call& r, bool as_promised, const char* promise) {
+    if (as_promised && r.rip == 3) return;  // 3: past the VMMCALL (no call here is deferred)
+    std::ostringstream o;
+    o << " (" << promise << ": continues=" << r.continues << " EAX=" << r.eax << " EBX=" << r.ebx
+      << " RIP=" << r.rip << ')';
+    wrong_return[p] += o.str();
+  }
 
   void step(const Action& x) {
     switch (x.kind) {
-      case 'W': {
-        if (!running(x.a) || stopped[x.a]) return;
+      case 'W': {  // the CPU writes through the NPT; what it refuses is the kernel's exit handler's
+        const auto part = static_cast<uint16_t>(x.a);
+        if (!running(x.a) || hosted::stopped(part)) return;
         auto g = sk::npt::translate(memory, roots[x.a], uint64_t{x.b} * k_page);
         bool may_write = g.access == sp::Access::read_write || (writable_read_only && g.access == sp::Access::read);
         if (may_write) {
           store[g.host_address] = x.c;
         } else {
-          stopped[x.a] = true;
-          ++audit;
+          (void)hosted::nested_page_fault(part, uint64_t{x.b} * k_page, g.access != sp::Access::none);
         }
         return;
       }
-      case 'B':
-        if (running(x.a)) ++refused[x.a];
-        return;
-      case 'G':  // channel_signal: only the channel's writer may signal it
+      case 'B': {  // a call the kernel must refuse (Bad_call), as a VMMCALL exit
         if (!running(x.a)) return;
-        if (x.b < policy.channel_count && policy.channels[x.b].writer == x.a) {
-          ++events[x.b];
-        } else {
-          ++refused[x.a];
+        constexpr auto count = uint32_t(sk::hypercall::Number::count);
+        const auto part = static_cast<uint16_t>(x.a);
+        hosted::Call r{};
+        switch (x.b) {
+          case k_unknown_number: r = hosted::vmmcall(part, count + x.c, 0, 0, 0); break;
+          case k_from_user_mode: r = hosted::vmmcall(part, x.c % count, 0, 0, 3); break;
+          case k_wait_not_reader: r = hosted::vmmcall(part, k_channel_wait, x.c, 0, 0); break;
+          case k_log_bad_length: r = hosted::vmmcall(part, k_debug_log, 0x100, x.c, 0); break;
         }
+        check_return(part, r, r.eax != 0 && r.continues, "refused: an error, and the caller runs on");
         return;
-      case 'Y': return;  // yield: the kernel idles the rest of the frame; nothing observable changes
-      case 'T':  // the next frame starts at its absolute deadline (sepkernel/kernel/schedule.cpp)
-        clock += policy.cpus[0].frames[frame].duration_us;
-        frame = (frame + 1) % policy.cpus[0].frame_count;
+      }
+      case 'G': {  // channel_signal (the kernel refuses it unless p is the channel's writer)
+        if (!running(x.a)) return;
+        const auto part = static_cast<uint16_t>(x.a);
+        const uint32_t refused = hosted::read_status(part).refused;
+        const hosted::Call r = hosted::vmmcall(part, k_channel_signal, x.b, 0, 0);
+        // What the caller reads agrees with what the model counts: an error exactly when the
+        // call was counted as refused, else the channel's new event count in EBX.
+        const bool was_refused = hosted::read_status(part).refused != refused;
+        check_return(part, r,
+                     r.continues && (was_refused ? r.eax != 0 : r.eax == 0 && r.ebx == hosted::events(uint16_t(x.b))),
+                     "signal: error iff refused, else EBX the new count");
+        return;
+      }
+      case 'Y': {  // yield: the kernel ends p's run in this frame; nothing observable changes
+        if (!running(x.a)) return;
+        const hosted::Call r = hosted::vmmcall(static_cast<uint16_t>(x.a), k_yield, 0, 0, 0);
+        check_return(static_cast<uint16_t>(x.a), r, r.eax == 0 && !r.continues, "yield: no error, the run ends");
+        return;
+      }
+      case 'T':  // the next frame starts at its absolute deadline, as run_schedule advances it
+        cursor.advance();
         return;
       case 'K':  // press and release the letter
         router.feed(k_letter_make[x.a], inbox);
@@ -141,12 +198,26 @@ struct Cxx_model {
     }
   }
 
+  // The partition's refused calls as it reads them (read_status), its run state, its channels'
+  // counters and the audit log (the partitions of its partition_stopped lines, newest first) as
+  // the kernel's handlers left them.
   std::string observe(uint32_t part, const std::vector<uint32_t>& probes) {
     std::ostringstream o;
     const auto& keys = inbox.keys[part];
-    o << part << ' ' << (stopped[part] ? 1 : 0) << ' ' << refused[part] << ' ' << router.focus() << ' ' << frame << ' '
-      << clock << ' ' << audit << ' ' << keys.size() << ' '
+    const hosted::Status status = hosted::read_status(static_cast<uint16_t>(part));
+    o << part << ' ' << (hosted::stopped(static_cast<uint16_t>(part)) ? 1 : 0) << ' ' << status.refused << ' '
+      << router.focus() << ' ' << cursor.index << ' ' << cursor.start_us << ' ';
+    std::string stops;
+    const auto& lines = hosted::audit_lines();
+    for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
+      if (it->event != "partition_stopped") continue;
+      stops += (stops.empty() ? "" : ",") + std::to_string(it->partition);
+    }
+    o << (stops.empty() ? "-" : stops) << ' ' << keys.size() << ' '
       << (keys.empty() ? -1 : static_cast<int64_t>(keys.back()));
+    if (status.index != part) o << " (read_status names partition " << status.index << ')';
+    o << wrong_return[part];
+    wrong_return[part].clear();
     for (uint32_t g : probes) {
       auto grant = sk::npt::translate(memory, roots[part], uint64_t{g} * k_page);
       if (grant.access == sp::Access::none) {
@@ -158,11 +229,26 @@ struct Cxx_model {
     }
     o << " e";
     for (uint32_t c = 0; c < policy.channel_count; ++c) {
-      if (policy.channels[c].writer == part || policy.channels[c].reader == part) o << ' ' << events[c];
+      if (policy.channels[c].writer == part || policy.channels[c].reader == part) {
+        o << ' ' << hosted::events(static_cast<uint16_t>(c));
+      }
     }
     return o.str();
   }
 };
+
+// A random Bad_call of a random partition, with its argument.
+Action bad_call(const sp::Policy& policy, std::mt19937_64& rng) {
+  const auto p = static_cast<uint32_t>(rng() % policy.partition_count);
+  const auto kind = static_cast<uint32_t>(rng() % k_bad_call_kinds);
+  uint32_t arg = static_cast<uint32_t>(rng() % 1000);
+  if (kind == k_wait_not_reader) {  // channel 3 never exists (at most 3 channels): one always qualifies
+    do arg = static_cast<uint32_t>(rng() % 4);
+    while (arg < policy.channel_count && policy.channels[arg].reader == p);
+  }
+  if (kind == k_log_bad_length) arg = rng() % 2 ? 0 : sk::hypercall::k_max_log + 1 + arg;
+  return {'B', p, kind, arg};
+}
 
 struct Case {
   sp::Policy policy;
@@ -174,7 +260,7 @@ std::string describe(const Action& x) {
   std::ostringstream o;
   o << x.kind;
   if (x.kind != 'T') o << ' ' << x.a;
-  if (x.kind == 'W') o << ' ' << x.b << ' ' << x.c;
+  if (x.kind == 'W' || x.kind == 'B') o << ' ' << x.b << ' ' << x.c;
   if (x.kind == 'G') o << ' ' << x.b;
   return o.str();
 }
@@ -194,6 +280,7 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
     for (size_t n = 0; n < cases; ++n) {
       Case k{random_policy(rng), {}, {}};
       vary_durations(k.policy, rng);
+      for (uint32_t p = 0; p < k.policy.partition_count; ++p) k.policy.partitions[p].debug_log = rng() % 2;
       Count sink;
       sp::validate(k.policy, sink);
       INFO("generated policy " << n << ": " << (sink.lines.empty() ? "" : sink.lines.front()));
@@ -225,7 +312,7 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
       for (size_t i = 0; i < length; ++i) {
         Action x;
         switch (rng() % 10) {
-          case 0: x = {'B', static_cast<uint32_t>(rng() % parts)}; break;
+          case 0: x = bad_call(k.policy, rng); break;
           case 3: x = {'T'}; break;
           case 4: x = {'G', static_cast<uint32_t>(rng() % parts), static_cast<uint32_t>(rng() % 4)}; break;
           case 1: x = {'K', static_cast<uint32_t>(rng() % 26)}; break;
@@ -254,6 +341,7 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
       REQUIRE(root.ok());
       roots.push_back(root.value());
     }
+    hosted::reset(k.policy);
     Cxx_model cxx{.policy = k.policy, .memory = memory, .roots = roots, .writable_read_only = broken};
     for (size_t i = 0; i < k.trace.size() && r.divergence.empty(); ++i) {
       cxx.step(k.trace[i]);
@@ -287,7 +375,7 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
 
 }  // namespace
 
-TEST_CASE("the extracted model and the kernel's NPT agree on 10^6 random steps", "[proofs][differential]") {
+TEST_CASE("the extracted model agrees with the kernel's NPT and its exit and hypercall handlers on 10^6 random steps", "[proofs][differential]") {
   auto r = run_differential(0xB01D, 10000, 100, false);
   INFO(r.divergence);
   CHECK(r.divergence.empty());

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: Apache-2.0
+// A CPU's place in its static cyclic schedule (SK-SCHED-1, SK-TIME-1): which minor frame runs
+// and the absolute time it starts at. Arithmetic only, no clock: the scheduler (schedule.cpp)
+// steps it at every frame end, and the differential test steps it on the model's timer ticks.
+#pragma once
+#include <stdint.h>
+
+#include "sk/policy.hpp"
+
+namespace sk::kernel {
+
+struct Frame_cursor {
+  const policy::Frame* frames;  // the plan's minor frames, count > 0 of them
+  uint32_t count;
+  uint32_t index;     // the current minor frame
+  uint64_t start_us;  // when it starts: the schedule's start plus the durations of every
+                      // frame before it (additions only: no drift)
+
+  // The partition the current frame belongs to, or policy::k_idle.
+  uint16_t partition() const { return frames[index].partition; }
+  uint64_t end_us() const { return start_us + frames[index].duration_us; }
+  // The next frame starts at this one's end, whatever happened in it.
+  void advance() {
+    start_us = end_us();
+    index = index + 1 == count ? 0 : index + 1;
+  }
+};
+
+}  // namespace sk::kernel

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: Apache-2.0
+// The hosted kernel environment (see hosted_kernel.hpp): definitions of what exits.cpp,
+// hypercalls.cpp and audit.cpp call outside themselves. Test code only, never in the kernel.
+#include "hosted_kernel.hpp"
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+
+#include "arch/x86_64/svm.hpp"
+#include "kernel/attest.hpp"
+#include "kernel/block.hpp"
+#include "kernel/console.hpp"
+#include "kernel/guest_memory.hpp"
+#include "kernel/kernel.hpp"
+#include "kernel/log.hpp"
+#include "kernel/timer.hpp"
+#include "kernel/virtual_disk.hpp"
+#include "kernel/virtual_pc.hpp"
+#include "kernel/virtual_uart.hpp"
+
+namespace svm = sk::arch::svm;
+namespace sp = sk::policy;
+
+namespace {
+
+const sp::Policy* g_policy;
+sk::kernel::Partition_runtime g_runtime[sp::k_max_partitions];
+svm::Vmcb g_vmcb[sp::k_max_partitions];
+sk::kernel::Channel_runtime g_channels[sp::k_max_channels];
+sk::arch::context::Extended g_context[sp::k_max_partitions];
+std::vector<uint8_t> g_ram[sp::k_max_partitions];  // each partition's RAM, guest-physical 0 up
+std::vector<bh::test::hosted::Audit_line> g_audit;
+uint64_t g_now_us;
+
+constexpr uint8_t k_vmmcall[] = {0x0F, 0x01, 0xD9};
+
+// The partition an audit line names (audit.cpp prints the policy's name), or k_kernel.
+uint16_t partition_named(const char* name, size_t length) {
+  for (uint16_t i = 0; i < g_policy->partition_count; ++i) {
+    const char* own = g_policy->partitions[i].name.text;
+    if (std::strlen(own) == length && std::memcmp(own, name, length) == 0) return i;
+  }
+  return sk::audit::k_kernel;
+}
+
+// Keeps the partition and event of an `AUDIT seq=.. t=.. part=NAME event=EVENT detail=".."` line.
+void capture(const char* line) {
+  if (std::strncmp(line, "AUDIT ", 6) != 0) return;
+  const char* part = std::strstr(line, " part=");
+  const char* event = std::strstr(line, " event=");
+  if (!part || !event) return;
+  part += 6;
+  event += 7;
+  g_audit.push_back(
+      {partition_named(part, std::strcspn(part, " ")), std::string(event, std::strcspn(event, " "))});
+}
+
+void prepare_exit(uint16_t part, uint64_t code, uint64_t info1, uint64_t info2) {
+  svm::Vmcb& v = g_vmcb[part];
+  v.at<uint64_t>(svm::k_exit_code) = code;
+  v.at<uint64_t>(svm::k_exit_info1) = info1;
+  v.at<uint64_t>(svm::k_exit_info2) = info2;
+  v.at<uint64_t>(svm::k_exit_int_info) = 0;
+  v.at<uint64_t>(svm::k_rip) = 0;
+}
+
+}  // namespace
+
+namespace bh::test::hosted {
+
+void reset(const sp::Policy& policy) {
+  g_policy = &policy;
+  for (uint16_t i = 0; i < sp::k_max_partitions; ++i) {
+    g_runtime[i] = {};
+    g_runtime[i].index = i;
+    g_runtime[i].asid = i + 1u;
+    g_runtime[i].state =
+        i < policy.partition_count ? sk::kernel::Run_state::runnable : sk::kernel::Run_state::absent;
+    for (auto& b : g_vmcb[i].bytes) b = 0;
+    svm::init_guest_flat32(g_vmcb[i], 0, 0);
+    g_ram[i].assign(i < policy.partition_count ? policy.partitions[i].memory.size : 0, 0);
+    if (g_ram[i].size() >= sizeof k_vmmcall) std::memcpy(g_ram[i].data(), k_vmmcall, sizeof k_vmmcall);
+  }
+  for (auto& c : g_channels) c.events = 0;
+  g_audit.clear();
+}
+
+Call vmmcall(uint16_t part, uint32_t number, uint32_t a0, uint32_t a1, uint8_t cpl) {
+  prepare_exit(part, svm::k_exit_vmmcall, 0, 0);
+  svm::Vmcb& v = g_vmcb[part];
+  v.at<uint64_t>(svm::k_rax) = number;
+  v.at<uint8_t>(svm::k_cpl) = cpl;
+  g_runtime[part].regs.rbx = a0;
+  g_runtime[part].regs.rcx = a1;
+  const bool continues = sk::kernel::handle_exit(part);
+  return {continues, uint32_t(v.at<uint64_t>(svm::k_rax)), uint32_t(g_runtime[part].regs.rbx),
+          v.at<uint64_t>(svm::k_rip)};
+}
+
+bool nested_page_fault(uint16_t part, uint64_t gpa, bool present) {
+  // EXITINFO1 as the CPU reports it: bit 0 the page was present, bit 1 a write; EXITINFO2 the GPA.
+  prepare_exit(part, svm::k_exit_npf, (present ? 1u : 0u) | 2u, gpa);
+  g_vmcb[part].at<uint8_t>(svm::k_cpl) = 0;
+  return sk::kernel::handle_exit(part);
+}
+
+Status read_status(uint16_t part) {
+  // The call itself, without the exit around it: observing does not count as one of p's exits.
+  svm::Vmcb& v = g_vmcb[part];
+  v.at<uint64_t>(svm::k_rax) = uint32_t(sk::hypercall::Number::read_status);
+  v.at<uint8_t>(svm::k_cpl) = 0;
+  (void)sk::kernel::handle_hypercall(part);
+  return {uint32_t(g_runtime[part].regs.rbx), uint32_t(g_runtime[part].regs.rcx)};
+}
+
+bool stopped(uint16_t part) { return g_runtime[part].state == sk::kernel::Run_state::stopped; }
+uint32_t events(uint16_t channel) { return g_channels[channel].events; }
+const std::vector<Audit_line>& audit_lines() { return g_audit; }
+
+}  // namespace bh::test::hosted
+
+// ---- What the kernel's files call, hosted -------------------------------------------------------
+
+namespace sk::kernel {
+
+const policy::Policy& policy() { return *g_policy; }
+Partition_runtime& partition(uint16_t index) { return g_runtime[index]; }
+svm::Vmcb& vmcb(uint16_t index) { return g_vmcb[index]; }
+Channel_runtime& channel(uint16_t index) { return g_channels[index]; }
+arch::context::Extended& cpu_context(uint16_t index) { return g_context[index]; }
+
+// The schedule's clock (schedule.cpp) is not hosted: every partition has a whole frame left.
+uint64_t own_time_left_us() { return sp::k_min_frame_us; }
+bool Work_cost::fits() const { return true; }
+
+// Own RAM only (what the exit handlers read: instruction bytes and hypercall buffers); the kernel's
+// read_guest also reads channel pages, through guest_page.
+Status read_guest(uint16_t part, uint64_t gpa, void* out, size_t n, bool) {
+  const std::vector<uint8_t>& ram = g_ram[part];
+  if (gpa + n < gpa || gpa + n > ram.size()) return Error::denied;
+  std::memcpy(out, ram.data() + gpa, n);
+  return {};
+}
+
+// The virtual devices, the disk and the TPM are not hosted: no port is theirs, every call fails.
+namespace console {
+bool emulate_io(uint16_t, uint64_t, uint64_t) { return false; }
+}  // namespace console
+namespace uart {
+bool emulate_io(uint16_t, uint64_t, uint64_t) { return false; }
+}  // namespace uart
+namespace pc {
+bool emulate_io(uint16_t, uint64_t, uint64_t) { return false; }
+bool idle_until(uint16_t, uint64_t) { return false; }
+}  // namespace pc
+namespace vdisk {
+bool emulate_io(uint16_t, uint64_t, uint64_t) { return false; }
+bool busy(uint16_t) { return false; }
+}  // namespace vdisk
+namespace block {
+Error info(uint16_t, uint32_t) { return Error::denied; }
+Error doorbell(uint16_t, bool&) { return Error::denied; }
+}  // namespace block
+namespace attest {
+Error quote(uint16_t, uint32_t, uint32_t, bool&) { return Error::denied; }
+Error read_log(uint16_t, uint32_t, uint32_t, uint32_t) { return Error::denied; }
+}  // namespace attest
+
+}  // namespace sk::kernel
+
+namespace sk::arch::context {
+bool xcr0_valid(uint64_t value) { return value == 1; }
+void set_xcr0(uint64_t) {}
+}  // namespace sk::arch::context
+
+namespace sk::timer {
+uint64_t now_us() { return ++g_now_us; }
+bool fired() { return false; }
+}  // namespace sk::timer
+
+namespace sk::log {
+
+size_t vformat(char* buf, size_t capacity, const char* fmt, va_list ap) {
+  int n = std::vsnprintf(buf, capacity, fmt, ap);
+  return n < 0 ? 0 : size_t(n) < capacity ? size_t(n) : capacity - 1;
+}
+
+size_t format(char* buf, size_t capacity, const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  size_t n = vformat(buf, capacity, fmt, ap);
+  va_end(ap);
+  return n;
+}
+
+void print(const char* fmt, ...) {
+  char line[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vformat(line, sizeof line, fmt, ap);
+  va_end(ap);
+  capture(line);
+}
+
+}  // namespace sk::log
