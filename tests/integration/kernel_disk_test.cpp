@@ -580,7 +580,8 @@ TEST_CASE("disk keys: a revoked approval no longer opens the disk, one for the n
 namespace {
 
 // True if any window of `window` bytes of needle occurs in haystack.
-bool contains_window(const std::vector<uint8_t>& haystack, const std::string& needle, size_t window) {
+bool contains_window(const std::vector<uint8_t>& haystack, const std::string& text, size_t window) {
+  const std::vector<uint8_t> needle(text.begin(), text.end());  // bytes, not (signed) chars
   for (size_t at = 0; at + window <= needle.size(); ++at) {
     auto it = std::search(haystack.begin(), haystack.end(), needle.begin() + long(at), needle.begin() + long(at + window));
     if (it != haystack.end()) return true;
@@ -645,6 +646,10 @@ TEST_CASE("disk keys: the volume key never crosses the TPM interface in clear at
   }
   CHECK(salted_sessions == 1);
   CHECK(unseals == 1);
-  // Neither the volume key nor any 8 bytes of it crossed the interface.
+  // Neither the volume key nor any 8 bytes of it crossed the interface. (The search itself is
+  // checked: it finds the key in a message that holds it.)
+  std::vector<uint8_t> planted(13, 0xA5);
+  for (size_t i = 0; i < 8; ++i) planted[5 + i] = uint8_t(key[20 + i]);
+  REQUIRE(contains_window(planted, key, 8));
   for (const auto& m : traffic) CHECK_FALSE(contains_window(m.bytes, key, 8));
 }
