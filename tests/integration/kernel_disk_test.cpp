@@ -653,3 +653,51 @@ TEST_CASE("disk keys: the volume key never crosses the TPM interface in clear at
   REQUIRE(contains_window(planted, key, 8));
   for (const auto& m : traffic) CHECK_FALSE(contains_window(m.bytes, key, 8));
 }
+
+// The salt key is used only if it is the pinned one: the Name computed from the public area the
+// TPM returned must equal the Name the disk was sealed under (the blob's parent_name). Here the
+// pin names another key (as when a key offered on the bus is not the one pinned): the partition
+// is locked with one audit line, no session is started with the offered key, the other runs.
+TEST_CASE("disk keys: a salt key other than the pinned one is never used", "[kernel][disk][bus]") {
+  harness::Work_dir dir("kernel-disk-pin");
+  Sealed_system s(dir);
+  {
+    std::fstream f(s.disk, std::ios::in | std::ios::out | std::ios::binary);
+    std::vector<uint8_t> area(sk::storage::k_sealed_area_size);
+    f.seekg(std::streamoff(sk::storage::k_sealed_area_offset));
+    f.read(reinterpret_cast<char*>(area.data()), std::streamsize(area.size()));
+    sk::storage::Sealed_key k{};
+    REQUIRE(sk::storage::read_sealed_key(area.data(), area.size(), k).ok());
+    REQUIRE(k.parent_name.size == 34);
+    k.parent_name.data[20] ^= 0x01;
+    std::vector<uint8_t> blob(sk::storage::k_sealed_max_size);
+    auto size = sk::storage::write_sealed_key(k, blob.data(), blob.size());
+    REQUIRE(size.ok());
+    f.seekp(std::streamoff(sk::storage::k_sealed_area_offset));
+    f.write(reinterpret_cast<const char*>(blob.data()), std::streamsize(size.value()));
+  }
+  const std::string before = slurp(s.disk);
+  const fs::path log = dir / "tpm-traffic.log";
+  {
+    auto tpm = harness::Swtpm::start_for_qemu(dir, true, log);
+    auto q = boot_disk(dir, s, tpm.get(), guest("classified.elf"));
+    q->wait_for_serial(std::regex("part=classified event=disk_locked detail=\"disk classified.disk \\(ide 0\\): wrong "
+                                  "TPM \\(storage primary differs\\)\""),
+                       k_deadline, false);
+    wait_heartbeat(*q, "open", 3, k_deadline);
+    CHECK(q->serial_lines(std::regex("event=disk_locked")).size() == 1);
+    CHECK(q->serial_lines(std::regex("^\\[classified\\]|part=classified event=partition_started")).empty());
+    q.reset();
+  }
+  CHECK(slurp(s.disk) == before);
+  size_t create_primary = 0, sessions = 0, unseals = 0;
+  for (const auto& m : harness::read_tpm_traffic(log)) {
+    if (!m.command || m.bytes.size() < 10) continue;
+    create_primary += be32(m.bytes, 6) == 0x131;
+    sessions += be32(m.bytes, 6) == 0x176;
+    unseals += be32(m.bytes, 6) == 0x15E;
+  }
+  CHECK(create_primary == 1);  // the kernel asked, saw a key other than the pinned one, stopped
+  CHECK(sessions == 0);
+  CHECK(unseals == 0);
+}
