@@ -3,8 +3,10 @@
 // bus, may answer anything. Every span handed out must lie inside the response.
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "sk/tpm_marshal.hpp"
+#include "sk/tpm_session.hpp"
 
 namespace {
 void inside(const sk::tpm::Span& s, const uint8_t* data, size_t size) {
@@ -26,5 +28,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (sk::tpm::parse_pcr_read(data, size, sk::tpm::k_alg_sha256, size % 24, a).ok()) inside(a, data, size);
   if (sk::tpm::parse_load_external(data, size, handle, a).ok()) inside(a, data, size);
   if (sk::tpm::parse_verify_signature(data, size, a).ok()) inside(a, data, size);
+  // The salted session's parsers (sk/tpm_session.hpp); Unseal decrypts in place, so on a copy.
+  sk::tpm::Ecc_primary primary{};
+  (void)sk::tpm::parse_create_primary_ecc(data, size, primary);
+  sk::tpm::Session session{};
+  (void)sk::tpm::parse_start_salted_session(data, size, session);
+  std::vector<uint8_t> copy(data, data + size);
+  if (sk::tpm::parse_unseal_salted(copy.data(), copy.size(), session, a).ok()) inside(a, copy.data(), copy.size());
   return 0;
 }

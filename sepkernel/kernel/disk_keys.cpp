@@ -7,9 +7,11 @@
 #include "kernel/init.hpp"
 #include "kernel/kernel.hpp"
 #include "kernel/log.hpp"
+#include "kernel/random.hpp"
 #include "sk/sealed_key.hpp"
 #include "sk/sha256.hpp"
 #include "sk/tpm_marshal.hpp"
+#include "sk/tpm_session.hpp"
 
 namespace sk::kernel::disk_keys {
 namespace {
@@ -137,51 +139,68 @@ SK_INIT const char* unlock(uint16_t part, uint32_t disk, Key& key) {
   }
   if (!drivers::tis::present()) return "no TPM";
 
+  // The storage primary is also the session's salt key. Its Name is pinned by the sealed blob
+  // (parent_name) and computed here from the public area the TPM returned, so the salt is
+  // encrypted only to the key the disk was sealed under (docs/storage.md, "The kernel's unseal
+  // session").
   size_t n = call(tpm::build_create_primary_storage(g_command, sizeof g_command));
-  uint32_t primary = 0, object = 0;
+  tpm::Ecc_primary primary{};
+  uint32_t object = 0;
   tpm::Span name{};
-  if (!n || !tpm::parse_object_created(g_response, n, primary, name)) return "TPM refused the storage primary";
-  bool same = name.size == g_sealed.parent_name.size;
-  for (size_t i = 0; same && i < name.size; ++i) same = name.bytes[i] == g_sealed.parent_name.data[i];
-  if (!same) {
-    flush(primary);
+  if (!n || !tpm::parse_create_primary_ecc(g_response, n, primary)) return "TPM refused the storage primary";
+  if (!same_bytes(primary.name, sizeof primary.name, g_sealed.parent_name.data, g_sealed.parent_name.size)) {
+    flush(primary.handle);
     return "wrong TPM (storage primary differs)";
   }
-  n = call(tpm::build_load(g_command, sizeof g_command, primary, g_sealed.sealed_private.data,
+  uint8_t item_name[tpm::k_name_size];
+  if (!tpm::object_name(g_sealed.sealed_public.data, g_sealed.sealed_public.size, item_name)) {
+    flush(primary.handle);
+    return "sealed key damaged (public area)";
+  }
+  n = call(tpm::build_load(g_command, sizeof g_command, primary.handle, g_sealed.sealed_private.data,
                            g_sealed.sealed_private.size, g_sealed.sealed_public.data, g_sealed.sealed_public.size));
   if (!n || !tpm::parse_object_created(g_response, n, object, name)) {
-    flush(primary);
+    flush(primary.handle);
     return "TPM refused the sealed key";
   }
-  uint8_t nonce[16];
-  for (uint32_t i = 0; i < sizeof nonce; ++i) nonce[i] = uint8_t(i * 37 + part);  // unsalted session: no secret
-  n = call(tpm::build_start_policy_session(g_command, sizeof g_command, nonce, sizeof nonce));
-  Result<uint32_t> session = n ? tpm::parse_start_auth_session(g_response, n) : Result<uint32_t>(Error::denied);
+  // Secrets for the session: the ECDH key's seed and two caller nonces, from the CPU (never
+  // from the TPM, whose GetRandom answer crosses the bus in clear).
+  uint8_t fresh[3 * 32];
+  tpm::Session session{};
   const char* why = nullptr;
-  if (!session) {
-    why = "TPM refused a policy session";
+  if (!random::fill(fresh, sizeof fresh)) {
+    why = "no CPU random source (RDRAND) for a salted TPM session";
+  } else if (!((n = call(tpm::build_start_salted_policy_session(g_command, sizeof g_command, primary, fresh,
+                                                                fresh + 32, session))) &&
+               tpm::parse_start_salted_session(g_response, n, session))) {
+    why = "TPM refused a salted policy session";
   } else {
     // The PCR selection: the blob's, or in authorize mode the one the administrator approved.
     const uint16_t bank = authorize_mode ? g_signed.pcr_hash_alg : g_sealed.pcr_hash_alg;
     const uint32_t mask = authorize_mode ? g_signed.pcr_mask : g_sealed.pcr_mask;
-    n = call(tpm::build_policy_pcr(g_command, sizeof g_command, session.value(), bank, mask));
+    n = call(tpm::build_policy_pcr(g_command, sizeof g_command, session.handle, bank, mask));
     if (!n || !tpm::parse_empty(g_response, n)) {
       why = "TPM refused PolicyPCR";
-      flush(session.value());
+      flush(session.handle);
     } else if (authorize_mode && g_signed.epoch_index != 0 &&
                !((n = call(tpm::build_policy_nv_equals(g_command, sizeof g_command, g_signed.epoch_index,
-                                                       session.value(), g_signed.epoch))) &&
+                                                       session.handle, g_signed.epoch))) &&
                  tpm::parse_empty(g_response, n))) {
       why = "approval revoked (epoch counter moved on)";  // or the counter is missing
-      flush(session.value());
-    } else if (authorize_mode && (why = authorize(session.value(), identity)) != nullptr) {
-      flush(session.value());
+      flush(session.handle);
+    } else if (authorize_mode && (why = authorize(session.handle, identity)) != nullptr) {
+      flush(session.handle);
     } else {
-      n = call(tpm::build_unseal(g_command, sizeof g_command, object, session.value()));
+      n = call(tpm::build_unseal_salted(g_command, sizeof g_command, object, item_name, session, fresh + 64));
       tpm::Span data{};
-      if (!n || !tpm::parse_unseal(g_response, n, data)) {
-        why = "measured boot differs from the sealed one";  // PCR policy failed
-        flush(session.value());  // a failed Unseal leaves the session
+      const Status unsealed = n ? tpm::parse_unseal_salted(g_response, n, session, data) : Status(Error::denied);
+      if (!unsealed) {
+        // denied: the TPM refused (PCR policy failed); otherwise the response was altered or
+        // damaged on the way (its HMAC did not verify): nothing from it is used.
+        why = unsealed.error() == Error::denied       ? "measured boot differs from the sealed one"
+              : unsealed.error() == Error::bad_digest ? "TPM response failed its session HMAC"
+                                                      : "TPM response malformed";
+        flush(session.handle);  // a failed Unseal leaves the session
       } else if (data.size != st::k_sealed_secret_size) {
         why = "sealed key has the wrong size";
       } else if (!same_bytes(data.bytes + st::k_volume_key_size, st::k_digest_size, identity, sizeof identity)) {
@@ -194,8 +213,10 @@ SK_INIT const char* unlock(uint16_t part, uint32_t disk, Key& key) {
       }
     }
   }
+  tpm::wipe(session);
+  for (auto& b : fresh) b = 0;
   flush(object);
-  flush(primary);
+  flush(primary.handle);
   for (auto& b : g_response) b = 0;  // the key passed through here
   return why;
 }

@@ -17,6 +17,7 @@
 #include "bh/tpm/keys.hpp"
 #include "sk/sealed_key.hpp"
 #include "sk/tpm_marshal.hpp"
+#include "sk/tpm_session.hpp"
 
 using namespace bh::attest_test;
 namespace at = bh::attest;
@@ -266,6 +267,57 @@ TEST_CASE("tpm marshal: the kernel's unseal sequence opens a disk sealed by bulk
   sk::storage::disk_identity("classified", header.data() + 168, k.luks_digest, identity);
   CHECK(std::equal(identity, identity + 32, key.begin() + sk::storage::k_volume_key_size));
   CHECK(sk::storage::luks_digest_matches(k.luks_digest, key.data()));
+
+  // The kernel's salted, encrypted session (sk/tpm_session.hpp, docs/storage.md): the storage
+  // primary's Name computed from its public area is the one sealed under; the Unseal response
+  // carries the key only encrypted; a response altered by one bit is refused; the intact one
+  // decrypts to the same key.
+  {
+    Bytes r = raw->send(mt::build_create_primary_storage(cmd, sizeof cmd), cmd);
+    mt::Ecc_primary primary{};
+    REQUIRE(mt::parse_create_primary_ecc(r.data(), r.size(), primary).ok());
+    CHECK(Bytes(primary.name, primary.name + mt::k_name_size) ==
+          Bytes(k.parent_name.data, k.parent_name.data + k.parent_name.size));
+    uint8_t item_name[mt::k_name_size];
+    REQUIRE(mt::object_name(k.sealed_public.data, k.sealed_public.size, item_name).ok());
+    r = raw->send(mt::build_load(cmd, sizeof cmd, primary.handle, k.sealed_private.data, k.sealed_private.size,
+                                 k.sealed_public.data, k.sealed_public.size),
+                  cmd);
+    uint32_t object = 0;
+    mt::Span name{};
+    REQUIRE(mt::parse_object_created(r.data(), r.size(), object, name).ok());
+    CHECK(Bytes(name.bytes, name.bytes + name.size) == Bytes(item_name, item_name + mt::k_name_size));
+    uint8_t seed[32], first[32], second[32];
+    for (int i = 0; i < 32; ++i) {
+      seed[i] = uint8_t(i * 7 + 1);
+      first[i] = uint8_t(i * 11 + 2);
+      second[i] = uint8_t(i * 13 + 3);
+    }
+    mt::Session session{};
+    r = raw->send(mt::build_start_salted_policy_session(cmd, sizeof cmd, primary, seed, first, session), cmd);
+    REQUIRE(mt::parse_start_salted_session(r.data(), r.size(), session).ok());
+    r = raw->send(mt::build_policy_pcr(cmd, sizeof cmd, session.handle, k.pcr_hash_alg, k.pcr_mask), cmd);
+    REQUIRE(mt::parse_empty(r.data(), r.size()).ok());
+    r = raw->send(mt::build_unseal_salted(cmd, sizeof cmd, object, item_name, session, second), cmd);
+    REQUIRE(code_of(r) == 0);
+    const std::string wire(r.begin(), r.end());
+    CHECK(wire.find(volume_key.substr(0, 8)) == std::string::npos);
+    CHECK(wire.find(volume_key.substr(56, 8)) == std::string::npos);
+    for (size_t at : {size_t(16), size_t(40), r.size() - 1}) {  // sealed data, its middle, the HMAC
+      Bytes altered = r;
+      altered[at] ^= 0x01;
+      mt::Session copy = session;
+      mt::Span data{};
+      CHECK(mt::parse_unseal_salted(altered.data(), altered.size(), copy, data).error() == sk::Error::bad_digest);
+    }
+    mt::Span data{};
+    REQUIRE(mt::parse_unseal_salted(r.data(), r.size(), session, data).ok());
+    CHECK(std::string(data.bytes, data.bytes + sk::storage::k_volume_key_size) == volume_key);
+    for (uint32_t h : {object, primary.handle}) {
+      Bytes f = raw->send(mt::build_flush_context(cmd, sizeof cmd, h), cmd);
+      CHECK(mt::parse_empty(f.data(), f.size()).ok());
+    }
+  }
 
   // PCR 9 moves (another image measured): the same sequence is refused by the TPM.
   const uint8_t other[32] = {0xBA, 0xD};

@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <functional>
+#include <sstream>
 #include <thread>
 
 #include "bh/harness.hpp"
@@ -92,19 +93,60 @@ std::unique_ptr<Swtpm> Swtpm::start_socket(const Work_dir& dir, bool keep_state,
   return t;
 }
 
-std::unique_ptr<Swtpm> Swtpm::start_for_qemu(const Work_dir& dir, bool keep_state) {
+std::unique_ptr<Swtpm> Swtpm::start_for_qemu(const Work_dir& dir, bool keep_state, const fs::path& traffic_log) {
   auto t = std::unique_ptr<Swtpm>(new Swtpm);
   t->state_ = manufacture(dir, keep_state);
   t->ctrl_socket_ = dir / "swtpm.sock";
   std::error_code ignored;
   fs::remove(t->ctrl_socket_, ignored);
-  t->process_ = std::make_unique<Process>(
-      std::vector<std::string>{"swtpm", "socket", "--tpm2", "--tpmstate", "dir=" + t->state_.string(), "--ctrl",
-                               "type=unixio,path=" + t->ctrl_socket_.string()},
-      dir / "swtpm.out", dir / "swtpm.err");
+  std::vector<std::string> argv = {"swtpm", "socket", "--tpm2", "--tpmstate", "dir=" + t->state_.string(), "--ctrl",
+                                   "type=unixio,path=" + t->ctrl_socket_.string()};
+  if (!traffic_log.empty()) argv.insert(argv.end(), {"--log", "file=" + traffic_log.string() + ",level=20"});
+  t->process_ = std::make_unique<Process>(argv, dir / "swtpm.out", dir / "swtpm.err");
   fs::path sock = t->ctrl_socket_;
   wait_until([sock] { return fs::exists(sock); }, *t->process_, "the control socket");
   return t;
+}
+
+std::vector<Tpm_message> read_tpm_traffic(const fs::path& traffic_log) {
+  // swtpm 0.7 at log level 20: " SWTPM_IO_Read: length N" (a command) or " SWTPM_IO_Write:
+  // length N" (a response), then N bytes as hex pairs, 16 a line; other entries (control
+  // channel) are skipped.
+  std::ifstream in(traffic_log);
+  if (!in) throw Harness_error("no TPM traffic log at " + traffic_log.string());
+  std::vector<Tpm_message> out;
+  size_t expected = 0;
+  bool inside = false;
+  std::string line;
+  while (std::getline(in, line)) {
+    const bool read = line.find("SWTPM_IO_Read: length ") != std::string::npos;
+    const bool write = line.find("SWTPM_IO_Write: length ") != std::string::npos;
+    if (read || write) {
+      if (inside && out.back().bytes.size() != expected) throw Harness_error("TPM traffic log: short message");
+      out.push_back({read, {}});
+      expected = std::stoul(line.substr(line.find("length ") + 7));
+      inside = true;
+      continue;
+    }
+    if (!inside) continue;
+    std::istringstream hex(line);
+    std::string pair;
+    bool any = false;
+    while (hex >> pair) {
+      if (pair.size() != 2 || !std::isxdigit(uint8_t(pair[0])) || !std::isxdigit(uint8_t(pair[1]))) {
+        any = false;
+        break;
+      }
+      out.back().bytes.push_back(uint8_t(std::stoul(pair, nullptr, 16)));
+      any = true;
+    }
+    if (!any || out.back().bytes.size() >= expected) {
+      if (out.back().bytes.size() != expected) throw Harness_error("TPM traffic log: message of the wrong length");
+      inside = false;
+    }
+  }
+  if (inside && out.back().bytes.size() != expected) throw Harness_error("TPM traffic log: truncated");
+  return out;
 }
 
 std::vector<std::string> Swtpm::qemu_args() const {

@@ -49,7 +49,8 @@ Result<size_t> build_pcr_extend(uint8_t* out, size_t capacity, uint32_t pcr, con
                                 uint32_t count);
 Result<size_t> build_quote(uint8_t* out, size_t capacity, uint32_t ak_handle, const uint8_t* nonce,
                            uint16_t nonce_size, uint16_t bank, uint32_t pcr_mask);
-// An unsalted, unbound policy session with SHA-256 and no parameter encryption. nonce_caller:
+// An unsalted, unbound policy session with SHA-256 and no parameter encryption (tests; the
+// kernel's unseal uses the salted, encrypted session of sk/tpm_session.hpp). nonce_caller:
 // 16 to 32 bytes.
 Result<size_t> build_start_policy_session(uint8_t* out, size_t capacity, const uint8_t* nonce_caller,
                                           uint16_t nonce_size);

@@ -89,7 +89,10 @@ class Swtpm {
   // Control-socket mode for QEMU's tpm-tis; qemu_args() are the -chardev/-tpmdev/-device args.
   // The state directory persists across QEMU runs of the same Swtpm object only if the caller
   // starts a new one on the same dir with keep_state = true.
-  static std::unique_ptr<Swtpm> start_for_qemu(const Work_dir& dir, bool keep_state = false);
+  // traffic_log non-empty: swtpm writes every command and response it exchanges (hex, its
+  // --log level 20) to that file; read_tpm_traffic() decodes it.
+  static std::unique_ptr<Swtpm> start_for_qemu(const Work_dir& dir, bool keep_state = false,
+                                               const std::filesystem::path& traffic_log = {});
   const std::string& tcti() const { return tcti_; }
   std::vector<std::string> qemu_args() const;
   const std::filesystem::path& state_dir() const { return state_; }
@@ -101,6 +104,14 @@ class Swtpm {
   std::string tcti_;
   std::unique_ptr<Process> process_;
 };
+
+// One TPM command (from the TPM's side: read) or response (written), as swtpm's traffic log has
+// it: the bytes that crossed the TPM's interface.
+struct Tpm_message {
+  bool command;
+  std::vector<uint8_t> bytes;
+};
+std::vector<Tpm_message> read_tpm_traffic(const std::filesystem::path& traffic_log);
 
 // One QMP connection (JSON over a unix socket).
 class Qmp {
