@@ -142,6 +142,11 @@ void check_memory(const Policy& p, Reporter& r) {
           .quoted(ch.name).str(" guest window ").range(ch.guest_address, ch.memory.size)
           .str(" wraps past the end of the address space");
       chan_ok[c] = false;
+    } else if (ch.guest_address + ch.memory.size > k_guest_physical_end) {
+      r.report(Rule::mem_guest_layout, Subject::channel, c, 0, "guest_address").str("channel ")
+          .quoted(ch.name).str(" guest window ").range(ch.guest_address, ch.memory.size)
+          .str(" ends past ").hex(k_guest_physical_end).str(", where nested paging ends");
+      chan_ok[c] = false;
     }
     if (!chan_ok[c]) continue;
     // SK-MEM-5: the channel's pages belong to the channel alone.

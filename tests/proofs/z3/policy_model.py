@@ -56,6 +56,7 @@ def read_reserved_memory(consts, root=ROOT):
 CONSTS = read_constants()
 PAGE = CONSTS["k_page_size"]
 MAP_END = CONSTS["k_kernel_map_end"]
+GUEST_END = CONSTS["k_guest_physical_end"]
 RESERVED = read_reserved_memory(CONSTS)
 for name, bound in (("k_max_partitions", PARTITIONS), ("k_max_channels", CHANNELS),
                     ("k_max_mmio_ranges", MMIO_WINDOWS), ("k_max_labels", LABELS)):
@@ -237,7 +238,9 @@ def transcribe(P):
     cx = [P.has_channel(c) for c in range(CHANNELS)]
     g_unaligned = [Not(page_aligned(ch.guest)) for ch in P.chans]
     g_wraps = [And(page_aligned(ch.guest), ULT(ch.guest + ch.size, ch.guest)) for ch in P.chans]
-    chan_ok = [And(chans[c][3], Not(g_unaligned[c]), Not(g_wraps[c])) for c in range(CHANNELS)]
+    g_past = [And(page_aligned(ch.guest), Not(ULT(ch.guest + ch.size, ch.guest)), UGT(ch.guest + ch.size, GUEST_END))
+              for ch in P.chans]
+    chan_ok = [And(chans[c][3], Not(g_unaligned[c]), Not(g_wraps[c]), Not(g_past[c])) for c in range(CHANNELS)]
     site("SK-MEM-1", "channel memory", [And(cx[c], chans[c][0]) for c in range(CHANNELS)])
     site("SK-MEM-2", "channel memory outside RAM", [And(cx[c], chans[c][1]) for c in range(CHANNELS)])
     site("SK-MEM-2", "channel memory past the kernel map", [And(cx[c], chans[c][2]) for c in range(CHANNELS)])
@@ -245,6 +248,7 @@ def transcribe(P):
         site("SK-MEM-4", f"channel memory over {what}", [And(cx[c], chans[c][4][k][1]) for c in range(CHANNELS)])
     site("SK-MEM-1", "channel guest_address", [And(cx[c], g_unaligned[c]) for c in range(CHANNELS)])
     site("SK-MEM-6", "channel guest window wraps", [And(cx[c], g_wraps[c]) for c in range(CHANNELS)])
+    site("SK-MEM-6", "channel guest window past nested paging", [And(cx[c], g_past[c]) for c in range(CHANNELS)])
     site("SK-MEM-5", "channel memory over partition memory",
          [And(cx[c], chan_ok[c], ex[i], parts[i][3], overlaps(ch.base, ch.size, P.parts[i].base, P.parts[i].size))
           for c, ch in enumerate(P.chans) for i in range(PARTITIONS)])

@@ -17,7 +17,7 @@ inline constexpr uint64_t k_present = 1ull << 0;
 inline constexpr uint64_t k_writable = 1ull << 1;
 inline constexpr uint64_t k_user = 1ull << 2;  // NPT walks are user accesses: set on every level
 inline constexpr uint64_t k_address_mask = 0x000FFFFFFFFFF000ull;
-inline constexpr uint64_t k_guest_limit = 1ull << 48;  // 4-level tables reach 256 TiB
+inline constexpr uint64_t k_guest_limit = policy::k_guest_physical_end;  // 4-level tables reach 256 TiB
 inline constexpr uint32_t k_entries = 512;
 
 // Memory must provide:

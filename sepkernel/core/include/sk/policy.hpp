@@ -182,6 +182,9 @@ extern const size_t k_reserved_irq_count;
 // The kernel identity-maps host-physical [0, 4 GiB) and nothing above (boot/multiboot.S): no
 // partition memory, channel or MMIO grant may reach past it (SK-MEM-2, SK-DEV-3).
 inline constexpr uint64_t k_kernel_map_end = uint64_t{1} << 32;
+// Guest-physical space ends where 4-level nested paging stops (sk::npt::k_guest_limit): every
+// guest window must end at or below it (SK-MEM-6), or the kernel cannot build the partition's table.
+inline constexpr uint64_t k_guest_physical_end = uint64_t{1} << 48;
 // The page the bootstrap CPU copies the AP start-up code to (kernel/smp.cpp k_ap_trampoline,
 // TRAMP in arch/x86_64/ap_trampoline.S): reserved in k_reserved_memory.
 inline constexpr uint64_t k_ap_trampoline_page = 0x7000;
