@@ -353,6 +353,59 @@ def prove(fail):
         fail(f"Z3 cannot prove that build succeeds on well-formed regions ({result})")
 
 
+def well_formed(regions_present):
+    """builds()' condition for [(present, guest, host, size)]: what the proof above shows makes
+    build() succeed, with sizes unbounded."""
+    ok = []
+    for n, (live, guest, host, size) in enumerate(regions_present):
+        ok.append(z3.Implies(z3.And(live, size != 0), z3.And(
+            guest & 0xFFF == 0, host & 0xFFF == 0, z3.ULE(guest, guest + size), z3.ULE(guest + size, GUEST_LIMIT),
+            z3.ULE(host, host + size), z3.ULE(host + size, 1 << 52))))
+        for live2, guest2, _, size2 in regions_present[:n]:
+            ok.append(z3.Not(z3.And(live, live2, size != 0, size2 != 0,
+                                    z3.ULT(guest, guest2 + size2), z3.ULT(guest2, guest + size))))
+    return z3.And(ok)
+
+
+def validator_link(fail):
+    """The validator's rules as policy_link transcribes them (policy_model.py) imply, for every
+    policy of the policy link's bound and every partition, builds()' condition on its regions
+    (any sizes): a validated policy's tables build. Each SK-MEM-6 check of the guest window is
+    needed: without it Z3 finds a validated policy whose table cannot be built."""
+    sys.dont_write_bytecode = True
+    import policy_model as pm
+    t = time.monotonic()
+    P = pm.Policy()
+    sites = pm.transcribe(P)
+
+    def unbuildable(keep):
+        rules = z3.And([site.holds for site in sites if keep(site)])
+        cases = []
+        for p in range(pm.PARTITIONS):
+            regions = [(src.present, src.guest, src.host, src.size) for src in pm.sources(P, p)]
+            cases.append(z3.And(P.has_partition(p), z3.Not(well_formed(regions))))
+        s = z3.SolverFor("QF_BV")
+        s.add(P.bound(), rules, z3.Or(cases))
+        return s, s.check()
+
+    _, result = unbuildable(lambda site: True)
+    if result == unsat:
+        print(f"  proved  the validator's rules imply that every partition's regions build, for every policy of up to "
+              f"{pm.PARTITIONS} partitions, {pm.CHANNELS} channels, {pm.MMIO_WINDOWS} MMIO window each "
+              f"({time.monotonic() - t:.1f} s)")
+    else:
+        fail(f"Z3 cannot prove that the validator's rules imply a buildable table ({result})")
+    for name in ("channel guest window past nested paging", "channel guest window wraps"):
+        s, result = unbuildable(lambda site: site.name != name)
+        if result != sat:
+            fail(f"SK-MEM-6 '{name}' is not needed for a buildable table ({result})")
+            continue
+        m = s.model()
+        v = lambda x: m.eval(x, model_completion=True).as_long()
+        shown = [f"c{c}: guest {v(ch.guest):#x} size {v(ch.size):#x}" for c, ch in enumerate(P.chans[:v(P.channel_count)])]
+        print(f"  needed  SK-MEM-6 '{name}': without it a validated policy has {'; '.join(shown)}")
+
+
 # Each variant breaks one line of the builder or walker; Z3 must find a region list and a guest
 # address on which the walk and guest_page disagree (or, for the address check, a build that
 # succeeds and disagrees).
@@ -497,6 +550,8 @@ def main():
           f"every 64-bit guest address; allocated pages {'symbolic' if SYMBOLIC_PAGES else 'distinct constants'}")
     print("the walk agrees with guest_page:")
     prove(fail)
+    print("the validator's rules make it buildable:")
+    validator_link(fail)
     print("broken variants:")
     broken_variants(fail)
     if args.helper:
