@@ -159,7 +159,7 @@ class Table_state:
         before (the contract; contract() states it). One variable per call site: every allocator
         that keeps the contract is one assignment of them. Returns (page, allocated)."""
         n = len(self.pages)
-        page = BitVec(f"{self.tag}.allocation{n}", 64) if SYMBOLIC_PAGES else u64(0x10000000 + n * PAGE)
+        page = BitVec(f"{self.tag}.allocation{n}", 64) if SYMBOLIC_PAGES and not CONCRETE else u64(0x10000000 + n * PAGE)
         fails = Bool(f"{self.tag}.allocation{n}.fails")
         self.fail_if(And(when, fails))
         allocated = And(when, Not(fails))
