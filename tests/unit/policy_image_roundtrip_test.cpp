@@ -52,8 +52,12 @@ sp::Policy random_canonical(std::mt19937_64& rng) {
     q.debug_log = rng() & 1;
     q.virtual_pc = rng() & 1;
     q.memory = {rng(), rng()};
+    q.kind = static_cast<sp::Image_kind>(rng() % 2);
     random_text(rng, q.image.text);
     for (auto& b : q.image_sha256) b = static_cast<uint8_t>(rng());
+    random_text(rng, q.initramfs.text);
+    for (auto& b : q.initramfs_sha256) b = static_cast<uint8_t>(rng());
+    random_text(rng, q.cmdline.text);
     random_text(rng, q.disk.text);
     q.io_count = count(sp::k_max_io_ranges);
     for (uint32_t k = 0; k < q.io_count; ++k) q.io[k] = {static_cast<uint16_t>(rng()), static_cast<uint16_t>(rng())};
@@ -169,6 +173,8 @@ TEST_CASE("a policy that is not canonical does not come back", "[policy][image]"
   CHECK(differs([](sp::Policy& q) { q.label_count = sp::k_max_labels + 1; }));
   CHECK(differs([](sp::Policy& q) { q.partitions[0].colour_fg = static_cast<sp::Colour>(16); }));
   CHECK(differs([](sp::Policy& q) { q.partitions[0].on_violation = static_cast<sp::On_violation>(2); }));
+  CHECK(differs([](sp::Policy& q) { q.partitions[0].kind = static_cast<sp::Image_kind>(2); }));
+  CHECK(differs([](sp::Policy& q) { std::memset(q.partitions[0].cmdline.text, 'c', sp::k_cmdline_len); }));
   CHECK(differs([](sp::Policy& q) { q.platform.cpu_count = sp::k_max_cpus + 1; }));
   CHECK(differs([](sp::Policy& q) { q.channel_count = 0; }));  // an entry past its count: not zero
 }
