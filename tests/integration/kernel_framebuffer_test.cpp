@@ -15,19 +15,7 @@ namespace {
 
 const Millis k_deadline(120000);
 
-using Screen = std::vector<std::vector<harness::Pixel_cell>>;
-
-Screen read_screen(harness::Qemu& q) {
-  return harness::read_pixel_text(q.screendump(), harness::source_path(".cache/font/default8x16.psf"));
-}
-
-// Every cell of row r in colours fg on bg (a blank cell: bg only).
-bool row_in_colours(const Screen& s, size_t r, uint32_t fg, uint32_t bg) {
-  for (const harness::Pixel_cell& c : s[r]) {
-    if (c.bg != bg || (c.ch != ' ' && c.fg != fg)) return false;
-  }
-  return true;
-}
+using Screen = Pixel_screen;
 
 // The screen once row r reads `text` (painting the guest rows is spread over kernel windows).
 Screen wait_row(harness::Qemu& q, size_t r, const std::string& text) {

@@ -3,7 +3,7 @@
 // system, runs Debian's unmodified kernel (booted by Bulkhead's kernel from the policy's bzImage,
 // initramfs and command line) on a virtual PC in each partition, the
 // classified one with its encrypted disk as a virtio-blk device.
-#include "kernel_fixture.hpp"
+#include "uefi_fixture.hpp"
 
 #include <cstdlib>
 #include <fstream>
@@ -41,6 +41,16 @@ struct Linux_system {
     o.modules = {{policy_image, "policy"}, {dir / "vmlinuz", "vmlinuz"}, {dir / "linux-initrd.cpio", "linux-initrd.cpio"}};
     o.tpm = &tpm;
     o.extra = {"-drive", "file=" + disk.string() + ",format=raw,if=ide,index=0"};
+    o.lifetime = Millis(900000);
+    return harness::Qemu::start(dir, o);
+  }
+  // The measured boot scripts/run.sh makes by default: OVMF, the boot stage and an ESP built by
+  // `bulkhead image build` from the same policy image and files.
+  std::unique_ptr<harness::Qemu> boot_measured(const harness::Work_dir& dir, const harness::Swtpm& tpm) const {
+    fs::path esp = esp_for(dir, "system", policy_image, dir.path());
+    harness::Qemu_options o = uefi_options(dir, esp);
+    o.tpm = &tpm;
+    o.extra.insert(o.extra.end(), {"-drive", "file=" + disk.string() + ",format=raw,if=ide,index=0"});
     o.lifetime = Millis(900000);
     return harness::Qemu::start(dir, o);
   }
@@ -158,12 +168,31 @@ TEST_CASE("linux: unmodified Debian kernels boot to /init in both partitions, ke
   const std::string bytes = slurp(system.disk);
   CHECK(bytes.find("run 1 of ") == std::string::npos);
   CHECK(bytes.find("lost+found") == std::string::npos);
-  // The next boot finds the file system and the line of the first run.
+  // The next boot is the measured one scripts/run.sh makes by default (UEFI): the disk opens on
+  // it and holds the file system and the line of the first run; the trusted path is on the
+  // firmware's framebuffer, over the focused Linux's console, and keys reach the focused Linux.
   tpm = harness::Swtpm::start_for_qemu(dir, true);
-  q = system.boot(dir, *tpm);
+  q = system.boot_measured(dir, *tpm);
+  q->wait_for_serial(std::regex("^boot: UEFI path: MEASURED"), Millis(240000), false);
+  q->wait_for_serial(std::regex("^trusted path: framebuffer [0-9]+x[0-9]+ at "), Millis(60000), false);
+  q->wait_for_serial(std::regex("part=classified event=disk_unlocked"), Millis(60000), false);
   q->wait_for_serial(std::regex("^\\[classified\\] linux: disk: ext4 mounted on /mnt, 1 earlier runs, last: run 1 of "),
                      Millis(400000), false);
   q->wait_for_serial(std::regex("^\\[classified\\] linux: disk: wrote run 2$"), Millis(60000), false);
   CHECK(q->serial_lines(std::regex("^\\[classified\\] linux: disk: blank")).empty());
-  CHECK(q->serial_lines(std::regex("event=partition_stopped|PANIC|Kernel panic|I/O error|EXT4-fs error")).empty());
+  Pixel_screen pixels = read_screen(*q);
+  CHECK(harness::pixel_row_text(pixels[0]) == " [1] classified | classified | RUNNING");
+  CHECK(row_in_colours(pixels, 0, 0xFFFFFF, 0xAA0000));
+  q->type_text("echo measured 7\n");
+  q->wait_for_serial(std::regex("^\\[classified\\] measured 7$"), Millis(120000), false);
+  q->send_key({"ctrl", "alt", "delete"});
+  q->wait_for_serial(std::regex("part=open event=focus_changed detail=\"from=classified to=open"), Millis(60000), false);
+  q->type_text("echo open 8\n");
+  q->wait_for_serial(std::regex("^\\[open\\] open 8$"), Millis(120000), false);
+  pixels = read_screen(*q);
+  CHECK(harness::pixel_row_text(pixels[0]) == " [2] open | open | RUNNING");
+  CHECK(row_in_colours(pixels, 0, 0x000000, 0x00AA00));
+  CHECK(q->serial_lines(std::regex("^\\[open\\] .*measured 7")).empty());
+  CHECK(q->serial_lines(std::regex("^\\[classified\\] .*open 8")).empty());
+  CHECK(q->serial_lines(std::regex("UNMEASURED|event=partition_stopped|PANIC|Kernel panic|I/O error|EXT4-fs error")).empty());
 }
