@@ -100,18 +100,19 @@ int main(int argc, char** argv) try {
                                 Millis(30000)),
        "tpm2_pcrread");
 
-  auto ak = at::load_ak_public(at::read_file(keys + "/ak.pub.pem", "ak"), "ak");
+  const at::Attestation_key ak = at::load_attestation_key(at::read_file(keys + "/ak.pub", "ak"), "ak",
+                                                          at::read_file(keys + "/ek.pub", "ek"), "ek");
   const int inproc = n * 20;
   t0 = Clock::now();
   for (int i = 0; i < inproc; ++i) {
-    if (!at::verify(ev, m, *ak, nonce).ok()) throw std::runtime_error("in-process verification failed");
+    if (!at::verify(ev, m, ak, nonce).ok()) throw std::runtime_error("in-process verification failed");
   }
   const double inproc_s = seconds_since(t0) / inproc;
   const std::string hex_nonce = at::to_hex(nonce);
   t0 = Clock::now();
   for (int i = 0; i < n; ++i) {
     must(bh::harness::run_command({bin, "attest", "verify", "--evidence", evidence, "--manifest", manifest, "--ak",
-                                   keys + "/ak.pub.pem", "--nonce", hex_nonce},
+                                   keys + "/ak.pub", "--ek", keys + "/ek.pub", "--nonce", hex_nonce},
                                   Millis(30000)),
          "bulkhead attest verify");
   }

@@ -106,7 +106,37 @@ Pcr_bank_values replay_log(const std::vector<Log_event>& events, const std::vect
   return out;
 }
 
-void check_quote(const Evidence& ev, const Manifest& m, const Botan::Public_Key& ak, const Bytes& nonce,
+// The AK must be a key the TPM keeps to itself and uses only for what it attests: a restricted
+// signing key signs a digest only if the TPM made the message (or checked it does not start with
+// TPM_GENERATED), so a quote it signed is a quote; an unrestricted key signs anything, a forged
+// TPMS_ATTEST included.
+void check_ak(const Attestation_key& ak, Checker& c) {
+  struct Bit {
+    uint32_t mask;
+    const char* name;
+    const char* why;
+  };
+  static const Bit k_bits[] = {
+      {0x00010000, "restricted", "an unrestricted key signs any digest, a forged quote included"},
+      {0x00040000, "sign", "it is not a signing key"},
+      {0x00000002, "fixedTPM", "the key may leave its TPM"},
+      {0x00000010, "fixedParent", "the key may be moved under another parent"},
+  };
+  char hex[16];
+  std::snprintf(hex, sizeof hex, "%08x", ak.attributes);
+  for (const Bit& b : k_bits) {
+    if ((ak.attributes & b.mask) == 0) {
+      c.add("ak", -1, -1, b.name, hex,
+            std::string("AK: attributes 0x") + hex + " lack " + b.name + " (" + b.why + "); refused as an AK");
+    }
+  }
+  if (ak.attributes & k_tpma_decrypt) {
+    c.add("ak", -1, -1, "not decrypt", hex,
+          std::string("AK: attributes 0x") + hex + " include decrypt (an AK only signs); refused as an AK");
+  }
+}
+
+void check_quote(const Evidence& ev, const Manifest& m, const Attestation_key& ak, const Bytes& nonce,
                  const Pcr_bank_values& replayed, Checker& c) {
   Parsed_signature sig;
   try {
@@ -115,7 +145,7 @@ void check_quote(const Evidence& ev, const Manifest& m, const Botan::Public_Key&
     c.add("signature", -1, -1, "a TPMT_SIGNATURE", "malformed", std::string("quote ") + e.what());
     return;
   }
-  if (!verify_quote_signature(ak, ev.attest, sig)) {
+  if (!verify_quote_signature(*ak.key, ev.attest, sig)) {
     c.add("signature", -1, -1, "signed by the AK", "not signed by the AK",
           "quote signature: does not verify with the AK (another TPM's key, or the quote was altered)");
   }
@@ -135,6 +165,11 @@ void check_quote(const Evidence& ev, const Manifest& m, const Botan::Public_Key&
     std::snprintf(hex, sizeof hex, "%04x", q.type);
     c.add("quote", -1, -1, "8018", hex, std::string("quote type: expected 8018 (TPM_ST_ATTEST_QUOTE) found ") + hex);
     return;
+  }
+  if (q.signer != ak.qualified_name) {
+    c.add("signer", -1, -1, to_hex(ak.qualified_name), to_hex(q.signer),
+          "quote signer: the quote names " + to_hex(q.signer) + ", not the AK (qualified name " +
+              to_hex(ak.qualified_name) + " under the EK)");
   }
   if (q.extra_data != nonce) {
     c.add("nonce", -1, -1, to_hex(nonce), to_hex(q.extra_data),
@@ -238,9 +273,10 @@ void compare_pcrs(const Pcr_bank_values& replayed, const std::vector<uint16_t>& 
 
 }  // namespace
 
-Verdict verify(const Evidence& evidence, const Manifest& manifest, const Botan::Public_Key& ak, const Bytes& nonce) {
+Verdict verify(const Evidence& evidence, const Manifest& manifest, const Attestation_key& ak, const Bytes& nonce) {
   Verdict v;
   Checker c(v);
+  check_ak(ak, c);
   std::vector<uint16_t> banks;
   const auto log = read_log(evidence.event_log, banks, c);
   v.log_events = log.size();

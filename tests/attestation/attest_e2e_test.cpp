@@ -12,51 +12,6 @@ namespace at = bh::attest;
 
 namespace {
 
-std::string fresh_nonce() {
-  Botan::AutoSeeded_RNG rng;
-  Bytes n(20);
-  rng.randomize(n.data(), n.size());
-  return at::to_hex(n);
-}
-
-// One attestation rig: a provisioned swtpm, the default policy and its manifest.
-struct Rig {
-  bh::harness::Work_dir dir{"attest"};
-  Provisioned_tpm tpm{dir, "keys"};
-  std::string policy = compile_default_policy(dir);
-  std::string manifest_path = (dir / "manifest.json").string();
-  at::Manifest manifest;
-  Rig() {
-    auto r = bulkhead({"manifest", "build", "--policy-image", policy, "--image-dir", image_dir(), "-o", manifest_path});
-    INFO(r.output);
-    REQUIRE(r.status == 0);
-    manifest = at::manifest_from_json(slurp(manifest_path), manifest_path);
-  }
-  // Boots `events`, quotes with nonce, writes evidence; returns its path.
-  std::string boot_and_quote(const std::vector<at::Manifest_event>& events, const std::string& nonce) {
-    Bytes log = simulate_boot(tpm.tpm->tcti(), events);
-    const std::string log_path = (dir / "eventlog.bin").string();
-    at::write_file(log_path, log);
-    const std::string evidence = (dir / "evidence.json").string();
-    auto r = bulkhead({"attest", "quote", "--tcti", tpm.tpm->tcti(), "--nonce", nonce, "--log", log_path, "-o", evidence});
-    INFO(r.output);
-    REQUIRE(r.status == 0);
-    return evidence;
-  }
-  bh::harness::Command_result verify(const std::string& evidence, const std::string& nonce,
-                                     const std::string& ak = "") {
-    return bulkhead({"attest", "verify", "--evidence", evidence, "--manifest", manifest_path, "--ak",
-                     ak.empty() ? (tpm.keys / "ak.pub.pem").string() : ak, "--nonce", nonce});
-  }
-  // Rewrites the evidence file with f applied to it.
-  template <typename F>
-  void tamper(const std::string& evidence, F&& f) {
-    at::Evidence e = at::evidence_from_json(slurp(evidence), evidence);
-    f(e);
-    at::write_text(evidence, at::evidence_to_json(e));
-  }
-};
-
 // Byte offset of event `index` in a log (walks it with the core reader).
 size_t event_offset(const Bytes& log, size_t index) {
   sk::event_log::Reader r;
@@ -78,11 +33,20 @@ TEST_CASE("attest: a good boot verifies, and tpm2_checkquote and tpm2_eventlog a
   CHECK(r.output.find("attestation: PASS: quote signed by the AK, nonce fresh, 3 Bulkhead events") != std::string::npos);
   CHECK(r.output.find("mismatch") == std::string::npos);
 
-  // The same with the TPM2B_PUBLIC form of the AK and --json.
+  // The same with --json.
   auto j = bulkhead({"attest", "verify", "--evidence", evidence, "--manifest", rig.manifest_path, "--ak",
-                     (rig.tpm.keys / "ak.pub").string(), "--nonce", nonce, "--json"});
+                     (rig.tpm.keys / "ak.pub").string(), "--ek", (rig.tpm.keys / "ek.pub").string(), "--nonce", nonce,
+                     "--json"});
   REQUIRE(j.status == 0);
   CHECK(nlohmann::json::parse(j.output)["verdict"] == "pass");
+  // A PEM AK says nothing of what the key may sign: refused before anything is checked.
+  auto pem = bulkhead({"attest", "verify", "--evidence", evidence, "--manifest", rig.manifest_path, "--ak",
+                       (rig.tpm.keys / "ak.pub.pem").string(), "--ek", (rig.tpm.keys / "ek.pub").string(), "--nonce",
+                       nonce});
+  CHECK(pem.status == 2);
+  CHECK(pem.output == "bulkhead: " + (rig.tpm.keys / "ak.pub.pem").string() +
+                          ": a PEM key carries no TPM attributes: give the key's TPM2B_PUBLIC (ak.pub or ek.pub from "
+                          "bulkhead tpm provision)\n");
 
   // Interop: tpm2_checkquote on the raw attest bytes and signature, with the PCR values from
   // tpm2_pcrread (serialized form) and the event log, which it replays against them.
@@ -175,7 +139,7 @@ TEST_CASE("attest: a relabelled event type is caught although the quote does not
     const size_t at = event_offset(e.event_log, 1);
     e.event_log[at + 4] = uint8_t(sk::event_log::k_ev_action);  // EV_IPL -> EV_ACTION
   });
-  auto r = rig.verify(evidence, nonce, "");
+  auto r = rig.verify(evidence, nonce);
   INFO(r.output);
   CHECK(r.status == 1);
   // Exactly one mismatch: PCRs and the quote still agree, the manifest does not.
@@ -202,11 +166,13 @@ TEST_CASE("attest: a quote checked with another TPM's AK fails", "[attestation][
   Provisioned_tpm other(other_dir, "keys");
   const std::string nonce = fresh_nonce();
   const std::string evidence = rig.boot_and_quote(rig.manifest.events, nonce);
-  auto r = rig.verify(evidence, nonce, (other.keys / "ak.pub.pem").string());
+  auto r = rig.verify(evidence, nonce, other.keys);
   INFO(r.output);
   CHECK(r.status == 1);
+  // Its signature does not verify, and the quote names our AK, not theirs.
   CHECK(r.output.rfind("mismatch: quote signature: does not verify with the AK", 0) == 0);
-  CHECK(r.output.find("attestation: FAIL: 1 mismatch (") != std::string::npos);
+  CHECK(r.output.find("mismatch: quote signer: the quote names ") != std::string::npos);
+  CHECK(r.output.find("attestation: FAIL: 2 mismatches (") != std::string::npos);
 }
 
 TEST_CASE("attest: truncated or garbled quotes and logs fail with their named check", "[attestation][swtpm]") {
@@ -284,7 +250,7 @@ TEST_CASE("attest: firmware PCRs recorded on a first boot are held to on later b
   const std::string evidence = rig.boot_and_quote(boot, nonce);
   const std::string recorded = (rig.dir / "firmware-pcrs.json").string();
   auto first = bulkhead({"attest", "verify", "--evidence", evidence, "--manifest", rig.manifest_path, "--ak",
-                         (rig.tpm.keys / "ak.pub.pem").string(), "--nonce", nonce, "--record-firmware", recorded});
+                         (rig.tpm.keys / "ak.pub").string(), "--ek", (rig.tpm.keys / "ek.pub").string(), "--nonce", nonce, "--record-firmware", recorded});
   INFO(first.output);
   REQUIRE(first.status == 0);
   CHECK(first.output.find("warning: firmware PCRs 0-7 are not recorded") != std::string::npos);
@@ -301,7 +267,7 @@ TEST_CASE("attest: firmware PCRs recorded on a first boot are held to on later b
 
   // The same boot again verifies without the warning; a boot of another application does not.
   auto again = bulkhead({"attest", "verify", "--evidence", evidence, "--manifest", with_firmware, "--ak",
-                         (rig.tpm.keys / "ak.pub.pem").string(), "--nonce", nonce});
+                         (rig.tpm.keys / "ak.pub").string(), "--ek", (rig.tpm.keys / "ek.pub").string(), "--nonce", nonce});
   CHECK(again.status == 0);
   CHECK(again.output.find("warning") == std::string::npos);
   bh::harness::Work_dir other_dir("attest-fw");
@@ -316,7 +282,7 @@ TEST_CASE("attest: firmware PCRs recorded on a first boot are held to on later b
                     (other_dir / "log.bin").string(), "-o", ev2})
               .status == 0);
   auto bad = bulkhead({"attest", "verify", "--evidence", ev2, "--manifest", with_firmware, "--ak",
-                       (other.keys / "ak.pub.pem").string(), "--nonce", nonce2});
+                       (other.keys / "ak.pub").string(), "--ek", (other.keys / "ek.pub").string(), "--nonce", nonce2});
   INFO(bad.output);
   CHECK(bad.status == 1);
   CHECK(bad.output.rfind("mismatch: PCR 4 (sha256): expected " + at::to_hex(pcr4), 0) == 0);

@@ -102,7 +102,7 @@ TEST_CASE("tpm marshal: extend, quote, policy unseal against swtpm", "[attestati
   mt::Span attest{}, signature{};
   REQUIRE(mt::parse_quote(resp.data(), resp.size(), attest, signature).ok());
   const Bytes attest_bytes(attest.bytes, attest.bytes + attest.size);
-  auto ak = at::load_ak_public(at::read_file((tpm.keys / "ak.pub").string(), "ak"), "ak");
+  auto ak = at::key_from_tpm2b_public(at::read_file((tpm.keys / "ak.pub").string(), "ak"), "ak");
   CHECK(at::verify_quote_signature(*ak, attest_bytes,
                                    at::parse_signature(Bytes(signature.bytes, signature.bytes + signature.size))));
   CHECK(at::parse_quote(attest_bytes).extra_data == nonce);

@@ -23,7 +23,7 @@ namespace {
 namespace at = bh::attest;
 
 struct Verify_options {
-  std::string evidence, manifest, ak, nonce, record_firmware;
+  std::string evidence, manifest, ak, ek, nonce, record_firmware;
   bool json = false;
 };
 
@@ -66,8 +66,9 @@ int run_connect(const Connect_options& c, const Verify_options& o) {
 
 int verify_evidence(const at::Evidence& ev, const at::Bytes& nonce, const Verify_options& o) {
   const at::Manifest m = at::manifest_from_json(text_of(o.manifest, "the manifest"), o.manifest);
-  const auto ak = at::load_ak_public(at::read_file(o.ak, "the AK public key"), o.ak);
-  const at::Verdict v = at::verify(ev, m, *ak, nonce);
+  const at::Attestation_key ak =
+      at::load_attestation_key(at::read_file(o.ak, "the AK"), o.ak, at::read_file(o.ek, "the EK"), o.ek);
+  const at::Verdict v = at::verify(ev, m, ak, nonce);
   if (v.ok() && !o.record_firmware.empty()) {
     at::Pcr_bank_values firmware;
     for (const auto& [bank, values] : v.replayed) {
@@ -135,7 +136,8 @@ void add_attest_commands(CLI::App& app) {
   CLI::App* verify = a->add_subcommand("verify", "check evidence against the reference manifest");
   verify->add_option("--evidence", v->evidence, "evidence JSON (docs/attestation.md)")->required()->check(bh::cli::input_file());
   verify->add_option("--manifest", v->manifest, "reference manifest JSON (bulkhead manifest build)")->required()->check(bh::cli::input_file());
-  verify->add_option("--ak", v->ak, "AK public key: PEM or TPM2B_PUBLIC (bulkhead tpm provision)")->required()->check(bh::cli::input_file());
+  verify->add_option("--ak", v->ak, "the AK's TPM2B_PUBLIC (ak.pub from bulkhead tpm provision)")->required()->check(bh::cli::input_file());
+  verify->add_option("--ek", v->ek, "the EK's TPM2B_PUBLIC (ek.pub from bulkhead tpm provision)")->required()->check(bh::cli::input_file());
   verify->add_option("--nonce", v->nonce, "the nonce this verifier gave the agent (hex)")->required();
   verify->add_option("--record-firmware", v->record_firmware,
                      "on success, write the replayed firmware PCRs 0-7 here (for manifest build --firmware-pcrs)");
@@ -151,7 +153,8 @@ void add_attest_commands(CLI::App& app) {
   CLI::App* connect = a->add_subcommand("connect", "ask a running system's agent for evidence and verify it");
   connect->add_option("--agent", co->agent, "the agent's serial line: unix:PATH (QEMU -chardev socket)")->required();
   connect->add_option("--manifest", cv->manifest, "reference manifest JSON (bulkhead manifest build)")->required()->check(bh::cli::input_file());
-  connect->add_option("--ak", cv->ak, "AK public key: PEM or TPM2B_PUBLIC (bulkhead tpm provision)")->required()->check(bh::cli::input_file());
+  connect->add_option("--ak", cv->ak, "the AK's TPM2B_PUBLIC (ak.pub from bulkhead tpm provision)")->required()->check(bh::cli::input_file());
+  connect->add_option("--ek", cv->ek, "the EK's TPM2B_PUBLIC (ek.pub from bulkhead tpm provision)")->required()->check(bh::cli::input_file());
   connect->add_option("--nonce", cv->nonce, "nonce to send (hex, 1..64 bytes; default: 32 random bytes)");
   connect->add_option("-o,--out", co->out, "also save the evidence JSON here");
   connect->add_option("--timeout", co->timeout_s, "seconds to wait for the agent's answer (default 60)");
