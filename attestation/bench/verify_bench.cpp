@@ -81,12 +81,12 @@ int main(int argc, char** argv) try {
     ev.event_log = log;
     ev.nonce = nonce;
     auto ak = bh::tpm::open_persistent(c, bh::tpm::k_ak_handle);
-    auto q = bh::tpm::quote(c, ak, nonce, at::k_quote_bank, m.quote_pcrs);
+    auto q = bh::tpm::quote(c, ak, nonce, bh::tpm::k_quote_banks, m.quote_pcrs);
     ev.attest = q.attest;
     ev.signature = q.signature;
     const int quotes = 50;
     t0 = Clock::now();
-    for (int i = 0; i < quotes; ++i) (void)bh::tpm::quote(c, ak, nonce, at::k_quote_bank, m.quote_pcrs);
+    for (int i = 0; i < quotes; ++i) (void)bh::tpm::quote(c, ak, nonce, bh::tpm::k_quote_banks, m.quote_pcrs);
     std::printf("swtpm quote (ECDSA P-256, PCRs 0-9):   %8.2f ms each\n", 1000 * seconds_since(t0) / quotes);
   }
   const std::string evidence = (dir / "evidence.json").string();

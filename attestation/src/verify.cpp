@@ -136,8 +136,61 @@ void check_ak(const Attestation_key& ak, Checker& c) {
   }
 }
 
+// Every bank Bulkhead knows must be asked for; the TPM empties the selection of a bank it has not
+// allocated (signed), so the quote says which banks exist. Each allocated bank is quoted over the
+// manifest's PCRs and is in the log, and the log has no bank the quote does not cover: an
+// allocated bank left out of the quote (or out of the log) is a bank nobody checks, whose PCRs an
+// attacker who rewrites the log could set at will.
+void check_selection(const Parsed_quote& q, const Manifest& m, const std::vector<uint16_t>& log_banks, Checker& c) {
+  const std::string pcrs = list_text(k_quote_bank, m.quote_pcrs).substr(std::string(bank_name(k_quote_bank)).size() + 1);
+  std::vector<uint16_t> asked, quoted;
+  for (const auto& s : q.selections) {
+    if (std::find(asked.begin(), asked.end(), s.bank) != asked.end() || bank_size(s.bank) == 0) {
+      c.add("pcr_selection", -1, -1, "each bank once", list_text(s.bank, s.pcrs),
+            "PCR selection: bank " + list_text(s.bank, s.pcrs) + " is unknown or asked for twice");
+      continue;
+    }
+    asked.push_back(s.bank);
+    if (s.pcrs.empty()) continue;  // not allocated
+    quoted.push_back(s.bank);
+    if (s.pcrs != m.quote_pcrs) {
+      c.add("pcr_selection", -1, -1, list_text(s.bank, m.quote_pcrs), list_text(s.bank, s.pcrs),
+            "PCR selection: expected " + list_text(s.bank, m.quote_pcrs) + " (or none: bank not allocated) found " +
+                list_text(s.bank, s.pcrs));
+    }
+  }
+  std::string left_out;
+  for (uint16_t bank : {k_sha1, k_sha256, k_sha384, k_sha512}) {
+    if (std::find(asked.begin(), asked.end(), bank) == asked.end()) {
+      left_out += (left_out.empty() ? "" : ", ") + std::string(bank_name(bank));
+    }
+  }
+  if (!left_out.empty()) {
+    c.add("pcr_selection", -1, -1, "sha1, sha256, sha384, sha512", left_out + " left out",
+          "PCR selection: the quote leaves out " + left_out +
+              " (a quote must ask for every bank, so that the TPM's answer shows which are allocated; an allocated "
+              "bank left out is attested by nothing)");
+  }
+  for (uint16_t bank : quoted) {
+    if (std::find(log_banks.begin(), log_banks.end(), bank) == log_banks.end()) {
+      c.add("pcr_bank", -1, -1, bank_name(bank), "not in the log",
+            std::string("PCR bank ") + bank_name(bank) + ": allocated and quoted, but the event log has no " +
+                bank_name(bank) + " digests (nothing to replay its PCRs " + pcrs + " from)");
+    }
+  }
+  for (uint16_t bank : log_banks) {
+    if (std::find(quoted.begin(), quoted.end(), bank) == quoted.end()) {
+      c.add("pcr_bank", -1, -1, bank_name(bank), "not quoted",
+            std::string("PCR bank ") + bank_name(bank) + ": in the event log but not quoted (" +
+                (std::find(asked.begin(), asked.end(), bank) == asked.end() ? "left out of the quote"
+                                                                             : "the TPM has not allocated it") +
+                "): its digests are attested by nothing");
+    }
+  }
+}
+
 void check_quote(const Evidence& ev, const Manifest& m, const Attestation_key& ak, const Bytes& nonce,
-                 const Pcr_bank_values& replayed, Checker& c) {
+                 const std::vector<uint16_t>& log_banks, const Pcr_bank_values& replayed, Checker& c) {
   Parsed_signature sig;
   try {
     sig = parse_signature(ev.signature);
@@ -175,22 +228,19 @@ void check_quote(const Evidence& ev, const Manifest& m, const Attestation_key& a
     c.add("nonce", -1, -1, to_hex(nonce), to_hex(q.extra_data),
           "nonce: expected " + to_hex(nonce) + " found " + to_hex(q.extra_data) + " (replayed or stale quote)");
   }
-  const std::string want = list_text(k_quote_bank, m.quote_pcrs);
-  std::string got;
-  for (const auto& s : q.selections) got += (got.empty() ? "" : " ") + list_text(s.bank, s.pcrs);
-  if (q.selections.size() != 1 || got != want) {
-    c.add("pcr_selection", -1, -1, want, got, "PCR selection: expected " + want + " found " + got);
-    return;
-  }
+  check_selection(q, m, log_banks, c);
+  // The PCR digest: the replayed values of every selected PCR, bank by bank in the quote's order.
   Bytes concat;
-  const auto bank_it = replayed.find(k_quote_bank);
-  for (uint32_t pcr : q.selections[0].pcrs) {
-    const Bytes* value = nullptr;
-    if (bank_it != replayed.end() && bank_it->second.count(pcr)) value = &bank_it->second.at(pcr);
-    Bytes zero(bank_size(k_quote_bank), 0);
-    concat.insert(concat.end(), value ? value->begin() : zero.begin(), value ? value->end() : zero.end());
+  for (const auto& sel : q.selections) {
+    const auto bank_it = replayed.find(sel.bank);
+    for (uint32_t pcr : sel.pcrs) {
+      const Bytes* value = nullptr;
+      if (bank_it != replayed.end() && bank_it->second.count(pcr)) value = &bank_it->second.at(pcr);
+      Bytes zero(bank_size(sel.bank), 0);
+      concat.insert(concat.end(), value ? value->begin() : zero.begin(), value ? value->end() : zero.end());
+    }
   }
-  const Bytes expected = hash(sig.hash_alg == TPM2_ALG_SHA256 ? k_sha256 : sig.hash_alg, concat);
+  const Bytes expected = hash(sig.hash_alg, concat);
   if (expected != q.pcr_digest) {
     c.add("pcr_digest", -1, -1, to_hex(expected), to_hex(q.pcr_digest),
           "PCR digest: the quote's " + to_hex(q.pcr_digest) + " is not the event log's replay " + to_hex(expected) +
@@ -284,7 +334,7 @@ Verdict verify(const Evidence& evidence, const Manifest& manifest, const Attesta
     c.add("event_log", -1, -1, "sha256 bank", "absent", "event log: no sha256 bank (the quote's bank)");
   }
   v.replayed = replay_log(log, banks);
-  check_quote(evidence, manifest, ak, nonce, v.replayed, c);
+  check_quote(evidence, manifest, ak, nonce, banks, v.replayed, c);
   compare_events(log, banks, manifest, v, c);
   if (!banks.empty()) compare_pcrs(v.replayed, banks, manifest, evidence, c);
   if (!manifest.firmware_recorded) {

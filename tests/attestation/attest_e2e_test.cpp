@@ -6,6 +6,8 @@
 
 #include "attest_fixture.hpp"
 #include "bh/attest/evidence.hpp"
+#include "bh/attest/quote.hpp"
+#include "bh/tpm/keys.hpp"
 
 using namespace bh::attest_test;
 namespace at = bh::attest;
@@ -309,4 +311,61 @@ TEST_CASE("tpm provision: a second run without --force is refused and leaves the
   CHECK(bad.status == 2);
   CHECK(bad.output.find("cannot reach the TPM") != std::string::npos);
   CHECK(std::count(bad.output.begin(), bad.output.end(), '\n') == 1);  // one line, not TSS2's log
+}
+
+// Every allocated bank is quoted: the TPM empties the selection of a bank it has not allocated,
+// so a quote that asks for all four shows which exist; each must be quoted and in the log.
+TEST_CASE("attest: with sha1 and sha256 allocated, both banks are quoted and held to the log", "[attestation][swtpm]") {
+  Rig rig("sha1,sha256");
+  const std::string nonce = fresh_nonce();
+  const std::string evidence = rig.boot_and_quote(rig.manifest.events, nonce);
+  const std::string good = slurp(evidence);
+  {
+    auto r = rig.verify(evidence, nonce);
+    INFO(r.output);
+    CHECK(r.status == 0);
+    const auto selections = at::parse_quote(at::evidence_from_json(good, evidence).attest).selections;
+    REQUIRE(selections.size() == 4);
+    CHECK(selections[0].pcrs.size() == 10);  // sha1
+    CHECK(selections[1].pcrs.size() == 10);  // sha256
+    CHECK(selections[2].pcrs.empty());       // sha384: not allocated
+  }
+  SECTION("an edited sha1 digest no longer matches the quote") {
+    rig.tamper(evidence, [](at::Evidence& e) {
+      const size_t at = event_offset(e.event_log, 1);
+      e.event_log[at + 12 + 2] ^= 0xFF;  // first byte of the sha1 digest
+    });
+    auto r = rig.verify(evidence, nonce);
+    INFO(r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.find("mismatch: PCR digest: the quote's ") != std::string::npos);
+    CHECK(r.output.find("mismatch: event #1 (PCR 9): sha1 digest expected") != std::string::npos);
+  }
+  SECTION("a quote that leaves out the sha1 bank is refused") {
+    bh::tpm::Context c(rig.tpm.tpm->tcti());
+    bh::tpm::Key ak = bh::tpm::open_persistent(c, bh::tpm::k_ak_handle);
+    const Bytes n = at::from_hex(nonce, "nonce");
+    auto q = bh::tpm::quote(c, ak, n, {TPM2_ALG_SHA256}, rig.manifest.quote_pcrs);
+    rig.tamper(evidence, [&](at::Evidence& e) {
+      e.attest = q.attest;
+      e.signature = q.signature;
+    });
+    auto r = rig.verify(evidence, nonce);
+    INFO(r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.find("mismatch: PCR selection: the quote leaves out sha1, sha384, sha512 (") != std::string::npos);
+    CHECK(r.output.find("mismatch: PCR bank sha1: in the event log but not quoted (left out of the quote): its "
+                        "digests are attested by nothing") != std::string::npos);
+    CHECK(r.output.find("PCR digest") == std::string::npos);  // the sha256 bank itself is right
+  }
+  SECTION("a log without the allocated sha1 bank is refused") {
+    // Firmware that logs sha256 alone while the TPM also has sha1: nobody measures into sha1, so
+    // its PCRs could be set to anything.
+    rig.tamper(evidence, [&](at::Evidence& e) { e.event_log = write_log({at::k_sha256}, rig.manifest.events); });
+    auto r = rig.verify(evidence, nonce);
+    INFO(r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.find("mismatch: PCR bank sha1: allocated and quoted, but the event log has no sha1 digests") !=
+          std::string::npos);
+  }
 }

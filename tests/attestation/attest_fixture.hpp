@@ -82,8 +82,9 @@ inline Bytes simulate_boot(const std::string& tcti, const std::vector<bh::attest
 struct Provisioned_tpm {
   std::unique_ptr<bh::harness::Swtpm> tpm;
   fs::path keys;
-  Provisioned_tpm(const bh::harness::Work_dir& dir, const std::string& name) {
-    tpm = bh::harness::Swtpm::start_socket(dir);
+  // pcr_banks: the banks to allocate ("sha1,sha256"); empty: swtpm's default (sha256).
+  Provisioned_tpm(const bh::harness::Work_dir& dir, const std::string& name, const std::string& pcr_banks = "") {
+    tpm = bh::harness::Swtpm::start_socket(dir, false, pcr_banks);
     keys = dir / name;
     auto r = bulkhead({"tpm", "provision", "--tcti", tpm->tcti(), "--out", keys.string()});
     INFO(r.output);
@@ -99,13 +100,14 @@ inline std::string fresh_nonce() {
 }
 
 // One attestation rig: a provisioned swtpm, the default policy and its manifest.
+// pcr_banks: the TPM's allocated banks (default sha256 alone).
 struct Rig {
   bh::harness::Work_dir dir{"attest"};
-  Provisioned_tpm tpm{dir, "keys"};
+  Provisioned_tpm tpm;
   std::string policy = compile_default_policy(dir);
   std::string manifest_path = (dir / "manifest.json").string();
   at::Manifest manifest;
-  Rig() {
+  explicit Rig(const std::string& pcr_banks = "") : tpm(dir, "keys", pcr_banks) {
     auto r = bulkhead({"manifest", "build", "--policy-image", policy, "--image-dir", image_dir(), "-o", manifest_path});
     INFO(r.output);
     REQUIRE(r.status == 0);

@@ -101,11 +101,15 @@ void run_quote(const Quote_options& o) {
   ev.event_log = at::read_file(o.log, "the event log");
   bh::tpm::Context c(o.tcti);
   bh::tpm::Key ak = bh::tpm::open_persistent(c, o.ak_handle);
-  auto q = bh::tpm::quote(c, ak, nonce, at::k_quote_bank, o.pcrs);
+  // Every bank Bulkhead knows, as the kernel asks: the TPM empties those it has not allocated.
+  auto q = bh::tpm::quote(c, ak, nonce, bh::tpm::k_quote_banks, o.pcrs);
   ev.attest = q.attest;
   ev.signature = q.signature;
-  auto values = bh::tpm::pcr_read(c, at::k_quote_bank, o.pcrs);
-  for (size_t i = 0; i < values.pcrs.size(); ++i) ev.pcrs[at::k_quote_bank][values.pcrs[i]] = values.values[i];
+  for (TPM2_ALG_ID bank : bh::tpm::allocated_banks(c)) {
+    if (at::bank_size(bank) == 0) continue;
+    auto values = bh::tpm::pcr_read(c, bank, o.pcrs);
+    for (size_t i = 0; i < values.pcrs.size(); ++i) ev.pcrs[bank][values.pcrs[i]] = values.values[i];
+  }
   at::write_text(o.out, at::evidence_to_json(ev));
   fmt::print("attest quote: quoted {} PCRs with the AK at 0x{:08x}; wrote {}\n", o.pcrs.size(), o.ak_handle, o.out);
 }
@@ -172,7 +176,7 @@ void add_attest_commands(CLI::App& app) {
   quote->add_option("--tcti", q->tcti, "TPM2-TSS TCTI")->required();
   quote->add_option("--nonce", q->nonce, "verifier's nonce (hex)")->required();
   quote->add_option("--log", q->log, "event log to include (binary)")->required();
-  quote->add_option("--pcrs", q->pcrs, "PCRs to quote in the sha256 bank (default 0-9)")->delimiter(',');
+  quote->add_option("--pcrs", q->pcrs, "PCRs to quote in every bank (default 0-9)")->delimiter(',');
   quote->add_option("--ak-handle", q->ak_handle, "persistent AK handle (default 0x81010020)");
   quote->add_option("-o,--out", q->out, "evidence JSON to write")->required();
   quote->callback([q] { one_line_errors([&] { run_quote(*q); }); });

@@ -314,7 +314,7 @@ Key create_sealed(Context& c, const Key& parent, const std::vector<uint8_t>& dat
   return k;
 }
 
-Quote quote(Context& c, const Key& ak, const std::vector<uint8_t>& nonce, TPM2_ALG_ID bank,
+Quote quote(Context& c, const Key& ak, const std::vector<uint8_t>& nonce, const std::vector<TPM2_ALG_ID>& banks,
             const std::vector<uint32_t>& pcrs) {
   TPM2B_DATA qualifying{};
   if (nonce.size() > sizeof qualifying.buffer) throw Tpm_error("nonce longer than 64 bytes", TSS2_RC_SUCCESS);
@@ -322,7 +322,7 @@ Quote quote(Context& c, const Key& ak, const std::vector<uint8_t>& nonce, TPM2_A
   std::memcpy(qualifying.buffer, nonce.data(), nonce.size());
   TPMT_SIG_SCHEME scheme{};
   scheme.scheme = TPM2_ALG_NULL;  // the AK's own scheme (ECDSA-SHA256)
-  TPML_PCR_SELECTION sel = pcr_selection(bank, pcrs);
+  TPML_PCR_SELECTION sel = pcr_selection(banks, pcrs);
   TPM2B_ATTEST* quoted_raw = nullptr;
   TPMT_SIGNATURE* sig_raw = nullptr;
   check(Esys_Quote(c.get(), ak.handle.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &qualifying, &scheme, &sel,

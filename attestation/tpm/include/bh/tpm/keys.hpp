@@ -67,7 +67,12 @@ struct Quote {
   std::vector<uint8_t> attest;
   std::vector<uint8_t> signature;
 };
-Quote quote(Context& c, const Key& ak, const std::vector<uint8_t>& nonce, TPM2_ALG_ID bank,
+// A quote of the same PCRs in each of banks; the TPM empties the selection of a bank it has not
+// allocated (and signs that), so asking for every bank shows which are allocated.
+Quote quote(Context& c, const Key& ak, const std::vector<uint8_t>& nonce, const std::vector<TPM2_ALG_ID>& banks,
             const std::vector<uint32_t>& pcrs);
+// The banks Bulkhead quotes: sha1, sha256, sha384, sha512 (as the kernel's quote hypercall).
+inline const std::vector<TPM2_ALG_ID> k_quote_banks = {TPM2_ALG_SHA1, TPM2_ALG_SHA256, TPM2_ALG_SHA384,
+                                                       TPM2_ALG_SHA512};
 
 }  // namespace bh::tpm
