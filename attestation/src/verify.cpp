@@ -11,20 +11,13 @@
 #include "bh/attest/evidence.hpp"
 #include "bh/attest/quote.hpp"
 #include "sk/event_log.hpp"
+#include "verify_detail.hpp"
 
 namespace bh::attest {
 
 namespace {
 
 namespace el = sk::event_log;
-
-struct Log_event {
-  size_t index;
-  uint32_t pcr;
-  uint32_t type;
-  std::map<uint16_t, Bytes> digests;
-  std::string data;
-};
 
 std::string list_text(uint16_t bank, const std::vector<uint32_t>& pcrs) {
   std::string out = std::string(bank_name(bank)) + ":";
@@ -38,18 +31,6 @@ std::string printable(const std::string& data) {
   }
   return data;
 }
-
-class Checker {
- public:
-  explicit Checker(Verdict& v) : v_(v) {}
-  void add(const std::string& check, int pcr, int event, const std::string& expected, const std::string& found,
-           const std::string& message) {
-    v_.mismatches.push_back({check, pcr, event, expected, found, message});
-  }
-
- private:
-  Verdict& v_;
-};
 
 // Reads the whole log; on a malformed event records the mismatch and returns what was read.
 std::vector<Log_event> read_log(const Bytes& log, std::vector<uint16_t>& banks, Checker& c) {
@@ -323,7 +304,8 @@ void compare_pcrs(const Pcr_bank_values& replayed, const std::vector<uint16_t>& 
 
 }  // namespace
 
-Verdict verify(const Evidence& evidence, const Manifest& manifest, const Attestation_key& ak, const Bytes& nonce) {
+Verdict verify(const Evidence& evidence, const Manifest& manifest, const Attestation_key& ak, const Bytes& nonce,
+               const Verify_options& options) {
   Verdict v;
   Checker c(v);
   check_ak(ak, c);
@@ -335,12 +317,27 @@ Verdict verify(const Evidence& evidence, const Manifest& manifest, const Attesta
   }
   v.replayed = replay_log(log, banks);
   check_quote(evidence, manifest, ak, nonce, banks, v.replayed, c);
+  check_firmware_events(log, banks, manifest, c);
   compare_events(log, banks, manifest, v, c);
   if (!banks.empty()) compare_pcrs(v.replayed, banks, manifest, evidence, c);
-  if (!manifest.firmware_recorded) {
+  if (!manifest.firmware_recorded && options.recording_firmware) {
     v.warnings.push_back(
-        "firmware PCRs 0-7 are not recorded in the manifest: the quote covers them but they are not compared "
-        "(record them with --record-firmware on a trusted first boot)");
+        "firmware PCRs 0-7 are not recorded in the manifest: trust on first use: this boot's are recorded, not "
+        "compared");
+  } else if (!manifest.firmware_recorded) {
+    c.add("firmware_record", -1, -1, "a firmware record", "none",
+          "firmware PCRs 0-7: the manifest has no firmware record, so nothing holds them (record a boot you trust "
+          "with --record-firmware, then manifest build --firmware-pcrs)");
+  } else {
+    for (uint16_t bank : banks) {
+      const auto values = manifest.pcrs.find(bank);
+      for (uint32_t pcr = 0; pcr < k_firmware_pcr_count; ++pcr) {
+        if (values != manifest.pcrs.end() && values->second.count(pcr)) continue;
+        c.add("firmware_record", int(pcr), -1, "a recorded value", "none",
+              "firmware record: PCR " + std::to_string(pcr) + " (" + bank_name(bank) +
+                  ") is not in the manifest: the record is partial");
+      }
+    }
   }
   return v;
 }

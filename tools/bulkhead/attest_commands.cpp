@@ -12,7 +12,11 @@
 #include "bh/cli/input_file.hpp"
 #include "bh/attest/agent.hpp"
 #include "bh/attest/evidence.hpp"
+#include "bh/attest/firmware_record.hpp"
 #include "bh/attest/quote.hpp"
+#include "bh/storage/luks_disk.hpp"
+#include "bh/storage/passphrase.hpp"
+#include "bh/storage/policy_digest.hpp"
 #include "bh/tpm/keys.hpp"
 #include "commands.hpp"
 
@@ -23,7 +27,7 @@ namespace {
 namespace at = bh::attest;
 
 struct Verify_options {
-  std::string evidence, manifest, ak, ek, nonce, record_firmware;
+  std::string evidence, manifest, ak, ek, nonce, record_firmware, admin_key, key_passphrase_file;
   bool json = false;
 };
 
@@ -39,7 +43,15 @@ struct Connect_options {
 
 int verify_evidence(const at::Evidence& ev, const at::Bytes& nonce, const Verify_options& o);
 
+// --record-firmware signs what it records: the administrator's key is needed before anything runs.
+void check_record_options(const Verify_options& o) {
+  if (!o.record_firmware.empty() && o.admin_key.empty()) {
+    throw at::Input_error("--record-firmware: needs --admin-key (the administrator's key signs the record)");
+  }
+}
+
 int run_verify(const Verify_options& o) {
+  check_record_options(o);
   const at::Bytes nonce = at::from_hex(o.nonce, "--nonce");
   if (nonce.empty()) throw at::Input_error("--nonce: empty");
   const at::Evidence ev = at::evidence_from_json(text_of(o.evidence, "the evidence"), o.evidence);
@@ -49,6 +61,7 @@ int run_verify(const Verify_options& o) {
 // Asks a running system's agent for evidence over a fresh (or given) nonce, optionally saves it,
 // and verifies it exactly as `attest verify` does.
 int run_connect(const Connect_options& c, const Verify_options& o) {
+  check_record_options(o);
   at::Bytes nonce;
   if (o.nonce.empty()) {
     nonce.resize(32);
@@ -68,15 +81,33 @@ int verify_evidence(const at::Evidence& ev, const at::Bytes& nonce, const Verify
   const at::Manifest m = at::manifest_from_json(text_of(o.manifest, "the manifest"), o.manifest);
   const at::Attestation_key ak =
       at::load_attestation_key(at::read_file(o.ak, "the AK"), o.ak, at::read_file(o.ek, "the EK"), o.ek);
-  const at::Verdict v = at::verify(ev, m, ak, nonce);
+  at::Verify_options options;
+  options.recording_firmware = !o.record_firmware.empty();
+  const at::Verdict v = at::verify(ev, m, ak, nonce, options);
+  std::string recorded;
   if (v.ok() && !o.record_firmware.empty()) {
+    // Trust on first use, asked for: this boot's firmware PCRs, every bank of the log, signed by
+    // the administrator so that the record cannot be edited where it is kept.
     at::Pcr_bank_values firmware;
     for (const auto& [bank, values] : v.replayed) {
       for (const auto& [pcr, value] : values) {
         if (pcr < at::k_firmware_pcr_count) firmware[bank][pcr] = value;
       }
     }
-    at::write_text(o.record_firmware, at::pcrs_to_json(firmware) + "\n");
+    bh::storage::Key_passphrase passphrase;
+    if (!o.key_passphrase_file.empty() || bh::storage::stdin_is_terminal()) {
+      const std::string file = o.key_passphrase_file.empty() ? "-" : o.key_passphrase_file;
+      passphrase = [file] {
+        return bh::storage::read_passphrase_option("--key-passphrase-file", file,
+                                                   "Passphrase of the administrator key: ", false)
+            .text;
+      };
+    }
+    const at::Bytes signature =
+        bh::storage::sign_with_admin_key(o.admin_key, at::firmware_record_message(firmware), passphrase);
+    at::write_text(o.record_firmware, at::firmware_record_to_json(firmware, signature));
+    recorded = "attest: trust on first use: firmware PCRs 0-7 of this boot recorded in " + o.record_firmware +
+               ", signed with " + o.admin_key;
   }
   if (o.json) {
     fmt::print("{}\n", v.to_json());
@@ -85,6 +116,7 @@ int verify_evidence(const at::Evidence& ev, const at::Bytes& nonce, const Verify
     for (const auto& w : v.warnings) fmt::print("warning: {}\n", w);
     fmt::print("{}\n", v.verdict_line());
   }
+  if (!recorded.empty() && !o.json) fmt::print(stderr, "{}\n", recorded);
   return v.ok() ? 0 : 1;
 }
 
@@ -127,6 +159,12 @@ void one_line_errors(F&& f) {
   } catch (const bh::tpm::Tpm_error& e) {
     fmt::print(stderr, "bulkhead: {}\n", e.what());
     throw Exit{1};
+  } catch (const bh::storage::Input_error& e) {
+    fmt::print(stderr, "bulkhead: {}\n", e.what());
+    throw Exit{2};
+  } catch (const bh::storage::Storage_error& e) {
+    fmt::print(stderr, "bulkhead: {}\n", e.what());
+    throw Exit{1};
   }
 }
 
@@ -143,8 +181,13 @@ void add_attest_commands(CLI::App& app) {
   verify->add_option("--ak", v->ak, "the AK's TPM2B_PUBLIC (ak.pub from bulkhead tpm provision)")->required()->check(bh::cli::input_file());
   verify->add_option("--ek", v->ek, "the EK's TPM2B_PUBLIC (ek.pub from bulkhead tpm provision)")->required()->check(bh::cli::input_file());
   verify->add_option("--nonce", v->nonce, "the nonce this verifier gave the agent (hex)")->required();
+  verify->add_option("--admin-key", v->admin_key,
+                     "administrator private key (disk admin-key) that signs the --record-firmware record");
+  verify->add_option("--key-passphrase-file", v->key_passphrase_file,
+                     "passphrase of an encrypted administrator key: a file or - (asked on a terminal if left out)")
+      ->check(bh::cli::passphrase_input());
   verify->add_option("--record-firmware", v->record_firmware,
-                     "on success, write the replayed firmware PCRs 0-7 here (for manifest build --firmware-pcrs)");
+                     "trust on first use: on success, record this boot's firmware PCRs 0-7 here, signed (--admin-key)");
   verify->add_flag("--json", v->json, "print the verdict as JSON");
   verify->callback([v] {
     int code = 0;
@@ -162,8 +205,13 @@ void add_attest_commands(CLI::App& app) {
   connect->add_option("--nonce", cv->nonce, "nonce to send (hex, 1..64 bytes; default: 32 random bytes)");
   connect->add_option("-o,--out", co->out, "also save the evidence JSON here");
   connect->add_option("--timeout", co->timeout_s, "seconds to wait for the agent's answer (default 60)");
+  connect->add_option("--admin-key", cv->admin_key,
+                     "administrator private key (disk admin-key) that signs the --record-firmware record");
+  connect->add_option("--key-passphrase-file", cv->key_passphrase_file,
+                     "passphrase of an encrypted administrator key: a file or - (asked on a terminal if left out)")
+      ->check(bh::cli::passphrase_input());
   connect->add_option("--record-firmware", cv->record_firmware,
-                      "on success, write the replayed firmware PCRs 0-7 here (for manifest build --firmware-pcrs)");
+                      "trust on first use: on success, record this boot's firmware PCRs 0-7 here, signed (--admin-key)");
   connect->add_flag("--json", cv->json, "print the verdict as JSON");
   connect->callback([cv, co] {
     int code = 0;
