@@ -317,3 +317,55 @@ TEST_CASE("attest: with sha1 and sha256 allocated, both banks are quoted and hel
           std::string::npos);
   }
 }
+
+// What a tester re-checks by hand (docs/attestation.md, "Re-checking by hand"): --keep writes the
+// verified evidence as tpm2-tools read it; tpm2_checkquote accepts the quote's signature and nonce
+// and refuses an edited quote or another nonce; tpm2_eventlog replays the kept log, in both
+// allocated banks, to the values in pcrs.bin and the manifest.
+TEST_CASE("attest: --keep writes what tpm2_checkquote and tpm2_eventlog re-check by hand", "[attestation][swtpm]") {
+  Rig rig("sha1,sha256");
+  const std::string nonce = fresh_nonce();
+  const std::string evidence = rig.boot_and_quote(rig.manifest.events, nonce);
+  const fs::path kept = rig.dir / "kept";
+  auto r = rig.verify_with(rig.manifest_path, evidence, nonce, {},
+                           {"--keep", kept.string(), "--record-firmware", (rig.dir / "fw.json").string(),
+                            "--admin-key", rig.admin_key.string()});
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK(r.output.find("attest: evidence kept in " + kept.string()) != std::string::npos);
+  auto line = [](const fs::path& p) {
+    std::string s = slurp(p);
+    return s.substr(0, s.find('\n'));
+  };
+  CHECK(line(kept / "pcr-list") == "sha1:0,1,2,3,4,5,6,7,8,9+sha256:0,1,2,3,4,5,6,7,8,9");
+  CHECK(line(kept / "nonce") == nonce);
+  auto checkquote = [&](const std::string& q) {
+    return bh::harness::run_command({"tpm2_checkquote", "-u", (kept / "ak.pub.pem").string(), "-m",
+                                     (kept / "quote.msg").string(), "-s", (kept / "quote.sig").string(), "-g",
+                                     "sha256", "-q", q},
+                                    Millis(30000));
+  };
+  {
+    auto c = checkquote(line(kept / "nonce"));
+    INFO(c.output);
+    CHECK(c.status == 0);
+    CHECK(checkquote(fresh_nonce()).status != 0);
+    const Bytes quote = at::read_file((kept / "quote.msg").string(), "quote");
+    Bytes edited = quote;
+    edited.back() ^= 0x01;  // the PCR digest's last byte
+    at::write_file((kept / "quote.msg").string(), edited);
+    CHECK(checkquote(line(kept / "nonce")).status != 0);
+    at::write_file((kept / "quote.msg").string(), quote);
+  }
+  auto events = bh::harness::run_command({"tpm2_eventlog", (kept / "eventlog.bin").string()}, Millis(30000));
+  INFO(events.output);
+  CHECK(events.status == 0);
+  // pcrs.bin: sha1 PCRs 0-9 (20 bytes each), then sha256 PCRs 0-9 (32 bytes each).
+  const Bytes pcrs = at::read_file((kept / "pcrs.bin").string(), "pcrs");
+  REQUIRE(pcrs.size() == 10 * 20 + 10 * 32);
+  const Bytes sha1_9(pcrs.begin() + 9 * 20, pcrs.begin() + 10 * 20);
+  const Bytes sha256_9(pcrs.end() - 32, pcrs.end());
+  CHECK(sha1_9 == rig.manifest.pcrs.at(at::k_sha1).at(9));
+  CHECK(sha256_9 == rig.manifest.pcrs.at(at::k_sha256).at(9));
+  for (const Bytes& v : {sha1_9, sha256_9}) CHECK(events.output.find("9  : 0x" + at::to_hex(v)) != std::string::npos);
+}

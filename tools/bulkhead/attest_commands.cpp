@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <sstream>
 
 #include "bh/cli/input_file.hpp"
@@ -27,7 +28,7 @@ namespace {
 namespace at = bh::attest;
 
 struct Verify_options {
-  std::string evidence, manifest, ak, ek, nonce, record_firmware, admin_key, key_passphrase_file;
+  std::string evidence, manifest, ak, ek, nonce, record_firmware, admin_key, key_passphrase_file, keep;
   bool json = false;
 };
 
@@ -77,6 +78,43 @@ int run_connect(const Connect_options& c, const Verify_options& o) {
   return verify_evidence(ev, nonce, o);
 }
 
+// Writes what was verified in the forms tpm2-tools read (docs/attestation.md, "Re-checking by
+// hand"): quote.msg and quote.sig (tpm2_checkquote -m, -s), eventlog.bin (-e, tpm2_eventlog),
+// pcrs.bin (-f: the log's replayed values of the quote's selection, concatenated in its order) and
+// pcr-list (-l), nonce (-q), ak.pub.pem (-u), and the evidence JSON.
+void keep_evidence(const std::string& dir, const at::Evidence& ev, const at::Bytes& nonce,
+                   const at::Attestation_key& ak, const at::Verdict& v) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (!std::filesystem::is_directory(dir)) throw at::Input_error(dir + ": cannot create the evidence directory");
+  const std::string d = dir + "/";
+  at::write_text(d + "evidence.json", at::evidence_to_json(ev));
+  at::write_file(d + "quote.msg", ev.attest);
+  at::write_file(d + "quote.sig", ev.signature);
+  at::write_file(d + "eventlog.bin", ev.event_log);
+  at::write_text(d + "nonce", at::to_hex(nonce) + "\n");
+  at::write_text(d + "ak.pub.pem", at::public_key_pem(*ak.key));
+  std::string list;
+  at::Bytes values;
+  try {
+    for (const auto& sel : at::parse_quote(ev.attest).selections) {
+      if (sel.pcrs.empty()) continue;
+      list += (list.empty() ? "" : "+") + std::string(at::bank_name(sel.bank)) + ":";
+      for (size_t i = 0; i < sel.pcrs.size(); ++i) {
+        list += (i ? "," : "") + std::to_string(sel.pcrs[i]);
+        const auto bank = v.replayed.find(sel.bank);
+        at::Bytes value(at::bank_size(sel.bank), 0);
+        if (bank != v.replayed.end() && bank->second.count(sel.pcrs[i])) value = bank->second.at(sel.pcrs[i]);
+        values.insert(values.end(), value.begin(), value.end());
+      }
+    }
+  } catch (const at::Input_error&) {
+    // A malformed quote: the verdict names it; there is no selection to write.
+  }
+  at::write_text(d + "pcr-list", list + "\n");
+  at::write_file(d + "pcrs.bin", values);
+}
+
 int verify_evidence(const at::Evidence& ev, const at::Bytes& nonce, const Verify_options& o) {
   const at::Manifest m = at::manifest_from_json(text_of(o.manifest, "the manifest"), o.manifest);
   const at::Attestation_key ak =
@@ -117,6 +155,10 @@ int verify_evidence(const at::Evidence& ev, const at::Bytes& nonce, const Verify
     fmt::print("{}\n", v.verdict_line());
   }
   if (!recorded.empty() && !o.json) fmt::print(stderr, "{}\n", recorded);
+  if (!o.keep.empty()) {
+    keep_evidence(o.keep, ev, nonce, ak, v);
+    if (!o.json) fmt::print(stderr, "attest: evidence kept in {} (tpm2_checkquote and tpm2_eventlog re-check it)\n", o.keep);
+  }
   return v.ok() ? 0 : 1;
 }
 
@@ -188,6 +230,9 @@ void add_attest_commands(CLI::App& app) {
       ->check(bh::cli::passphrase_input());
   verify->add_option("--record-firmware", v->record_firmware,
                      "trust on first use: on success, record this boot's firmware PCRs 0-7 here, signed (--admin-key)");
+  verify->add_option("--keep", v->keep,
+                     "write what was verified here, as tpm2_checkquote and tpm2_eventlog read it (quote.msg, quote.sig, "
+                     "pcrs.bin, pcr-list, nonce, eventlog.bin, ak.pub.pem, evidence.json)");
   verify->add_flag("--json", v->json, "print the verdict as JSON");
   verify->callback([v] {
     int code = 0;
@@ -212,6 +257,9 @@ void add_attest_commands(CLI::App& app) {
       ->check(bh::cli::passphrase_input());
   connect->add_option("--record-firmware", cv->record_firmware,
                       "trust on first use: on success, record this boot's firmware PCRs 0-7 here, signed (--admin-key)");
+  connect->add_option("--keep", cv->keep,
+                     "write what was verified here, as tpm2_checkquote and tpm2_eventlog read it (quote.msg, quote.sig, "
+                     "pcrs.bin, pcr-list, nonce, eventlog.bin, ak.pub.pem, evidence.json)");
   connect->add_flag("--json", cv->json, "print the verdict as JSON");
   connect->callback([cv, co] {
     int code = 0;

@@ -4,6 +4,7 @@
 
 #include <tss2/tss2_mu.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -160,6 +161,34 @@ bool persistent_exists(Context& c, TPM2_HANDLE handle) {
         "GetCapability(HANDLES)");
   Esys_ptr<TPMS_CAPABILITY_DATA> data(raw);
   return data->data.handles.count > 0 && data->data.handles.handle[0] == handle;
+}
+
+std::vector<uint8_t> nv_read_all(Context& c, TPM2_HANDLE index) {
+  if (!persistent_exists(c, index)) return {};
+  ESYS_TR tr = ESYS_TR_NONE;
+  check(Esys_TR_FromTPMPublic(c.get(), index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &tr),
+        "TR_FromTPMPublic(" + handle_text(index) + ")");
+  Handle h(c, tr, Handle::Kind::persistent);
+  TPM2B_NV_PUBLIC* pub_raw = nullptr;
+  TPM2B_NAME* name_raw = nullptr;
+  check(Esys_NV_ReadPublic(c.get(), tr, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub_raw, &name_raw),
+        "NV_ReadPublic(" + handle_text(index) + ")");
+  Esys_ptr<TPM2B_NV_PUBLIC> pub(pub_raw);
+  Esys_ptr<TPM2B_NAME> name(name_raw);
+  const ESYS_TR auth = (pub->nvPublic.attributes & TPMA_NV_AUTHREAD) ? tr : ESYS_TR_RH_OWNER;
+  std::vector<uint8_t> out;
+  const uint16_t size = pub->nvPublic.dataSize;
+  while (out.size() < size) {
+    const uint16_t chunk = uint16_t(std::min<size_t>(512, size - out.size()));
+    TPM2B_MAX_NV_BUFFER* data_raw = nullptr;
+    check(Esys_NV_Read(c.get(), auth, tr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, chunk, uint16_t(out.size()),
+                       &data_raw),
+          "NV_Read(" + handle_text(index) + ")");
+    Esys_ptr<TPM2B_MAX_NV_BUFFER> data(data_raw);
+    if (data->size == 0) break;
+    out.insert(out.end(), data->buffer, data->buffer + data->size);
+  }
+  return out;
 }
 
 Key open_persistent(Context& c, TPM2_HANDLE handle) {
