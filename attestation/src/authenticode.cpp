@@ -19,10 +19,14 @@ uint32_t le(const Bytes& b, size_t at, size_t size, const std::string& where) {
 
 const char* botan_name(uint16_t bank) {
   switch (bank) {
-    case k_sha1: return "SHA-1";
-    case k_sha256: return "SHA-256";
-    case k_sha384: return "SHA-384";
-    case k_sha512: return "SHA-512";
+    case k_sha1:
+      return "SHA-1";
+    case k_sha256:
+      return "SHA-256";
+    case k_sha384:
+      return "SHA-384";
+    case k_sha512:
+      return "SHA-512";
   }
   return nullptr;
 }
@@ -46,7 +50,8 @@ std::map<uint16_t, Bytes> authenticode_digests(const Bytes& image, const std::ve
   const size_t cert_entry = optional + (pe32plus ? 112 : 96) + 4 * 8;  // IMAGE_DIRECTORY_ENTRY_SECURITY
   const bool has_cert_entry = rva_count > 4;
   const size_t cert_size = has_cert_entry ? le(image, cert_entry + 4, 4, where) : 0;
-  if (header_size > image.size() || checksum + 4 > header_size || (has_cert_entry && cert_entry + 8 > header_size)) {
+  if (header_size > image.size() || checksum + 4 > header_size ||
+      (has_cert_entry && cert_entry + 8 > header_size)) {
     throw Input_error(where + ": PE headers do not fit in the file");
   }
   // The ranges hashed, in order.
@@ -71,7 +76,8 @@ std::map<uint16_t, Bytes> authenticode_digests(const Bytes& image, const std::ve
     }
     raw.push_back({offset, size});
   }
-  std::stable_sort(raw.begin(), raw.end(), [](const Section& a, const Section& b) { return a.offset < b.offset; });
+  std::stable_sort(raw.begin(), raw.end(),
+                   [](const Section& a, const Section& b) { return a.offset < b.offset; });
   size_t hashed = header_size;
   for (const Section& s : raw) {
     ranges.push_back({s.offset, s.size});

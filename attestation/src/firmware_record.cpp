@@ -33,8 +33,8 @@ std::string firmware_record_to_json(const Pcr_bank_values& pcrs, const Bytes& si
   return j.dump(2) + "\n";
 }
 
-Pcr_bank_values read_firmware_record(const std::string& text, const std::string& where, const Bytes& admin_public_pem,
-                                     const std::string& admin_where) {
+Pcr_bank_values read_firmware_record(const std::string& text, const std::string& where,
+                                     const Bytes& admin_public_pem, const std::string& admin_where) {
   json j;
   try {
     j = json::parse(text);
@@ -42,10 +42,12 @@ Pcr_bank_values read_firmware_record(const std::string& text, const std::string&
     throw Input_error(where + ": not valid JSON (a cut record?)");
   }
   if (!j.is_object() || j.value("format", "") != "bulkhead-firmware-record") {
-    throw Record_refused(where + ": not a signed firmware record (record firmware PCRs with attest verify "
-                                 "--record-firmware and the administrator's key)");
+    throw Record_refused(where +
+                         ": not a signed firmware record (record firmware PCRs with attest verify "
+                         "--record-firmware and the administrator's key)");
   }
-  if (!j.contains("version") || j["version"] != 1) throw Input_error(where + ": version: only version 1 is known");
+  if (!j.contains("version") || j["version"] != 1)
+    throw Input_error(where + ": version: only version 1 is known");
   if (!j.contains("pcrs") || !j.contains("signature") || !j["signature"].is_object() ||
       !j["signature"].contains("value") || !j["signature"]["value"].is_string()) {
     throw Record_refused(where + ": no pcrs or no signature: not a signed firmware record");
@@ -76,7 +78,8 @@ Pcr_bank_values read_firmware_record(const std::string& text, const std::string&
     throw Input_error(admin_where + ": not a readable PEM public key");
   }
   if (key->algo_name() != "ECDSA") throw Input_error(admin_where + ": not an ECDSA key");
-  const Bytes signature = from_base64(j["signature"]["value"].get<std::string>(), where + ": signature.value");
+  const Bytes signature =
+      from_base64(j["signature"]["value"].get<std::string>(), where + ": signature.value");
   bool ok = false;
   try {
     Botan::PK_Verifier v(*key, "EMSA1(SHA-256)", Botan::IEEE_1363);

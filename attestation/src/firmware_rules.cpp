@@ -34,17 +34,18 @@ void check_separator(const Log_event& e, const std::vector<uint16_t>& banks, Che
     const Bytes want = hash(bank, data);
     const auto got = e.digests.find(bank);
     if (got == e.digests.end() || got->second != want) {
-      c.add("firmware", int(e.pcr), int(e.index), to_hex(want), got == e.digests.end() ? "" : to_hex(got->second),
-            at_text(e) + ": EV_SEPARATOR " + bank_name(bank) + " digest is not the hash of its data " + found +
-                " (expected " + to_hex(want) + ")");
+      c.add("firmware", int(e.pcr), int(e.index), to_hex(want),
+            got == e.digests.end() ? "" : to_hex(got->second),
+            at_text(e) + ": EV_SEPARATOR " + bank_name(bank) + " digest is not the hash of its data " +
+                found + " (expected " + to_hex(want) + ")");
     }
   }
 }
 
 }  // namespace
 
-void check_firmware_events(const std::vector<Log_event>& log, const std::vector<uint16_t>& banks, const Manifest& m,
-                           Checker& c) {
+void check_firmware_events(const std::vector<Log_event>& log, const std::vector<uint16_t>& banks,
+                           const Manifest& m, Checker& c) {
   int separators[k_firmware_pcr_count] = {};
   int applications = 0;
   for (const Log_event& e : log) {
@@ -83,9 +84,10 @@ void check_firmware_events(const std::vector<Log_event>& log, const std::vector<
     if (separators[pcr] == 1) continue;
     c.add("firmware", int(pcr), -1, "one EV_SEPARATOR", std::to_string(separators[pcr]),
           "PCR " + std::to_string(pcr) + ": " +
-              (separators[pcr] == 0 ? std::string("no EV_SEPARATOR (the end of the firmware's measurements is "
-                                                  "not in the log)")
-                                    : std::to_string(separators[pcr]) + " EV_SEPARATOR events (one is expected)"));
+              (separators[pcr] == 0
+                   ? std::string("no EV_SEPARATOR (the end of the firmware's measurements is "
+                                 "not in the log)")
+                   : std::to_string(separators[pcr]) + " EV_SEPARATOR events (one is expected)"));
   }
   if (!m.boot_stage.file.empty() && applications == 0) {
     c.add("boot_application", 4, -1, m.boot_stage.file, "none",

@@ -22,8 +22,8 @@ struct Log_event {
 class Checker {
  public:
   explicit Checker(Verdict& v) : v_(v) {}
-  void add(const std::string& check, int pcr, int event, const std::string& expected, const std::string& found,
-           const std::string& message) {
+  void add(const std::string& check, int pcr, int event, const std::string& expected,
+           const std::string& found, const std::string& message) {
     v_.mismatches.push_back({check, pcr, event, expected, found, message});
   }
 
@@ -35,7 +35,7 @@ class Checker {
 // formed (TCG PC Client PFP: 4 bytes, 00000000, or ffffffff as a BIOS writes it; 00000001 signals
 // a firmware error), its digest in every bank the hash of its data, exactly one per PCR 0-7; the
 // only boot application in PCR 4 (EV_EFI_BOOT_SERVICES_APPLICATION) is the manifest's boot stage.
-void check_firmware_events(const std::vector<Log_event>& log, const std::vector<uint16_t>& banks, const Manifest& m,
-                           Checker& c);
+void check_firmware_events(const std::vector<Log_event>& log, const std::vector<uint16_t>& banks,
+                           const Manifest& m, Checker& c);
 
 }  // namespace bh::attest

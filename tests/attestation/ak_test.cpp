@@ -37,18 +37,18 @@ bh::tpm::Key create_unrestricted_signer(bh::tpm::Context& c, const bh::tpm::Key&
   TPM2B_CREATION_DATA* creation_data = nullptr;
   TPM2B_DIGEST* creation_hash = nullptr;
   TPMT_TK_CREATION* ticket = nullptr;
-  bh::tpm::check(Esys_Create(c.get(), parent.handle.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sensitive,
-                             &in, &outside, &creation_pcrs, &priv_raw, &pub_raw, &creation_data, &creation_hash,
-                             &ticket),
-                 "Create(unrestricted signer)");
+  bh::tpm::check(
+      Esys_Create(c.get(), parent.handle.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sensitive, &in,
+                  &outside, &creation_pcrs, &priv_raw, &pub_raw, &creation_data, &creation_hash, &ticket),
+      "Create(unrestricted signer)");
   bh::tpm::Esys_ptr<TPM2B_PRIVATE> priv(priv_raw);
   bh::tpm::Esys_ptr<TPM2B_PUBLIC> pub(pub_raw);
   Esys_Free(creation_data);
   Esys_Free(creation_hash);
   Esys_Free(ticket);
   ESYS_TR handle = ESYS_TR_NONE;
-  bh::tpm::check(Esys_Load(c.get(), parent.handle.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, priv.get(),
-                           pub.get(), &handle),
+  bh::tpm::check(Esys_Load(c.get(), parent.handle.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+                           priv.get(), pub.get(), &handle),
                  "Load(unrestricted signer)");
   bh::tpm::Key k{bh::tpm::Handle(c, handle), bh::tpm::marshal(*pub, Tss2_MU_TPM2B_PUBLIC_Marshal), {}};
   return k;
@@ -66,8 +66,8 @@ Bytes tpm_sign(bh::tpm::Context& c, const bh::tpm::Key& key, const Bytes& digest
   validation.tag = TPM2_ST_HASHCHECK;
   validation.hierarchy = TPM2_RH_NULL;
   TPMT_SIGNATURE* raw = nullptr;
-  bh::tpm::check(Esys_Sign(c.get(), key.handle.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &d, &scheme,
-                           &validation, &raw),
+  bh::tpm::check(Esys_Sign(c.get(), key.handle.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &d,
+                           &scheme, &validation, &raw),
                  "Sign");
   bh::tpm::Esys_ptr<TPMT_SIGNATURE> sig(raw);
   return bh::tpm::marshal(*sig, Tss2_MU_TPMT_SIGNATURE_Marshal);
@@ -93,8 +93,10 @@ Bytes forged_quote(const Bytes& signer, const Bytes& nonce, const TPML_PCR_SELEC
 }
 
 // The digest of the PCR values a boot of exactly these events leaves, in the selection's order.
-Bytes expected_pcr_digest(const std::vector<at::Manifest_event>& events, const TPML_PCR_SELECTION& selection) {
-  const at::Pcr_bank_values values = at::replay(events, {at::k_sha1, at::k_sha256, at::k_sha384, at::k_sha512});
+Bytes expected_pcr_digest(const std::vector<at::Manifest_event>& events,
+                          const TPML_PCR_SELECTION& selection) {
+  const at::Pcr_bank_values values =
+      at::replay(events, {at::k_sha1, at::k_sha256, at::k_sha384, at::k_sha512});
   Bytes concat;
   for (uint32_t i = 0; i < selection.count; ++i) {
     const auto& s = selection.pcrSelections[i];
@@ -131,7 +133,8 @@ TEST_CASE("attest: a non-restricted key that signs a forged attestation structur
     // As the TPM answers a quote of every bank with sha256 alone allocated.
     TPML_PCR_SELECTION selection = bh::tpm::pcr_selection(bh::tpm::k_quote_banks, rig.manifest.quote_pcrs);
     for (uint32_t i = 0; i < selection.count; ++i) {
-      if (selection.pcrSelections[i].hash != TPM2_ALG_SHA256) std::memset(selection.pcrSelections[i].pcrSelect, 0, 3);
+      if (selection.pcrSelections[i].hash != TPM2_ALG_SHA256)
+        std::memset(selection.pcrSelections[i].pcrSelect, 0, 3);
     }
     std::vector<at::Manifest_event> boot = rig.firmware;
     boot.insert(boot.end(), rig.manifest.events.begin(), rig.manifest.events.end());
@@ -150,13 +153,15 @@ TEST_CASE("attest: a non-restricted key that signs a forged attestation structur
   CHECK(r.status == 1);
   // Everything else about the forgery holds (signature, signer, nonce, digest, log, manifest):
   // the key's attributes are what give it away.
-  CHECK(r.output.rfind("mismatch: AK: attributes 0x00040472 lack restricted (an unrestricted key signs any digest, "
-                       "a forged quote included); refused as an AK\n",
-                       0) == 0);
+  CHECK(r.output.rfind(
+            "mismatch: AK: attributes 0x00040472 lack restricted (an unrestricted key signs any digest, "
+            "a forged quote included); refused as an AK\n",
+            0) == 0);
   CHECK(r.output.find("attestation: FAIL: 1 mismatch (") != std::string::npos);
 }
 
-TEST_CASE("attest: an AK without fixedTPM, fixedParent or sign, or with decrypt, is refused", "[attestation][swtpm]") {
+TEST_CASE("attest: an AK without fixedTPM, fixedParent or sign, or with decrypt, is refused",
+          "[attestation][swtpm]") {
   Rig rig;
   const std::string nonce = fresh_nonce();
   const std::string evidence = rig.boot_and_quote(rig.manifest.events, nonce);
@@ -174,7 +179,8 @@ TEST_CASE("attest: an AK without fixedTPM, fixedParent or sign, or with decrypt,
   for (const Case& k : cases) {
     // TPM2B_PUBLIC: size (2), type (2), nameAlg (2), objectAttributes (4, big-endian).
     Bytes edited = ak;
-    uint32_t attributes = uint32_t(edited[6]) << 24 | uint32_t(edited[7]) << 16 | uint32_t(edited[8]) << 8 | edited[9];
+    uint32_t attributes =
+        uint32_t(edited[6]) << 24 | uint32_t(edited[7]) << 16 | uint32_t(edited[8]) << 8 | edited[9];
     attributes = (attributes & ~k.clear) | k.set;
     for (int i = 0; i < 4; ++i) edited[6 + i] = uint8_t(attributes >> (24 - 8 * i));
     const fs::path keys = rig.dir / "edited";
@@ -189,7 +195,8 @@ TEST_CASE("attest: an AK without fixedTPM, fixedParent or sign, or with decrypt,
   }
 }
 
-TEST_CASE("attest: a quote whose signer is not the AK under the named EK is refused", "[attestation][swtpm]") {
+TEST_CASE("attest: a quote whose signer is not the AK under the named EK is refused",
+          "[attestation][swtpm]") {
   Rig rig;
   bh::harness::Work_dir other_dir("attest-other-ek");
   Provisioned_tpm other(other_dir, "keys");
@@ -210,8 +217,8 @@ TEST_CASE("attest: a quote whose signer is not the AK under the named EK is refu
   auto r = rig.verify(evidence, nonce, keys);
   INFO(r.output);
   CHECK(r.status == 1);
-  CHECK(r.output.rfind("mismatch: quote signer: the quote names " + at::to_hex(at::parse_quote(e.attest).signer) +
-                           ", not the AK (qualified name ",
+  CHECK(r.output.rfind("mismatch: quote signer: the quote names " +
+                           at::to_hex(at::parse_quote(e.attest).signer) + ", not the AK (qualified name ",
                        0) == 0);
   CHECK(r.output.find("attestation: FAIL: 1 mismatch (") != std::string::npos);
 }

@@ -45,24 +45,28 @@ TEST_CASE("attest: firmware separators must be well formed, one per PCR 0-7", "[
     auto r = boot_with_firmware(rig, [](auto& e) { e[3] = separator(3, {0x02, 0, 0, 0}); });
     INFO(r.output);
     CHECK(r.status == 1);
-    CHECK(r.output.rfind("mismatch: event #3 (PCR 3): malformed EV_SEPARATOR: data 02000000 (a separator is 4 bytes: "
-                         "00000000, or ffffffff from a BIOS)\n",
-                         0) == 0);
+    CHECK(r.output.rfind(
+              "mismatch: event #3 (PCR 3): malformed EV_SEPARATOR: data 02000000 (a separator is 4 bytes: "
+              "00000000, or ffffffff from a BIOS)\n",
+              0) == 0);
     CHECK(r.output.find("attestation: FAIL: 1 mismatch (") != std::string::npos);
   }
   SECTION("a separator of 5 bytes") {
     auto r = boot_with_firmware(rig, [](auto& e) { e[0] = separator(0, {0, 0, 0, 0, 0}); });
     INFO(r.output);
     CHECK(r.status == 1);
-    CHECK(r.output.find("mismatch: event #0 (PCR 0): malformed EV_SEPARATOR: data 0000000000") != std::string::npos);
+    CHECK(r.output.find("mismatch: event #0 (PCR 0): malformed EV_SEPARATOR: data 0000000000") !=
+          std::string::npos);
   }
   SECTION("a separator whose digest is not the hash of its data") {
     // The TPM extended what the log says; only the rule notices the data does not match.
     auto r = boot_with_firmware(rig, [](auto& e) { e[6].digests = separator(6, {1, 2, 3, 4}).digests; });
     INFO(r.output);
     CHECK(r.status == 1);
-    CHECK(r.output.find("mismatch: event #6 (PCR 6): EV_SEPARATOR sha256 digest is not the hash of its data 00000000")
-          != std::string::npos);
+    CHECK(
+        r.output.find(
+            "mismatch: event #6 (PCR 6): EV_SEPARATOR sha256 digest is not the hash of its data 00000000") !=
+        std::string::npos);
   }
   SECTION("the firmware's error separator") {
     auto r = boot_with_firmware(rig, [](auto& e) { e[1] = separator(1, {1, 0, 0, 0}); });
@@ -80,8 +84,9 @@ TEST_CASE("attest: firmware separators must be well formed, one per PCR 0-7", "[
     auto r = boot_with_firmware(rig, [](auto& e) { e[5] = separator(7, {0, 0, 0, 0}); });
     INFO(r.output);
     CHECK(r.status == 1);
-    CHECK(r.output.find("mismatch: PCR 5: no EV_SEPARATOR (the end of the firmware's measurements is not in the "
-                        "log)\n") != std::string::npos);
+    CHECK(r.output.find(
+              "mismatch: PCR 5: no EV_SEPARATOR (the end of the firmware's measurements is not in the "
+              "log)\n") != std::string::npos);
     CHECK(r.output.find("mismatch: PCR 7: 2 EV_SEPARATOR events (one is expected)\n") != std::string::npos);
   }
 }
@@ -95,7 +100,8 @@ TEST_CASE("attest: the boot application in PCR 4 must be the manifest's boot sta
     INFO(r.output);
     CHECK(r.status == 1);
     CHECK(r.output.rfind("mismatch: event #8 (PCR 4): boot application sha256 digest " +
-                             at::to_hex(other_app.digests.at(at::k_sha256)) + " is not the boot stage BOOTX64.EFI (" +
+                             at::to_hex(other_app.digests.at(at::k_sha256)) +
+                             " is not the boot stage BOOTX64.EFI (" +
                              at::to_hex(rig.manifest.boot_stage.digests.at(at::k_sha256)) + ")\n",
                          0) == 0);
     CHECK(r.output.find("attestation: FAIL: 1 mismatch (") != std::string::npos);
@@ -105,24 +111,27 @@ TEST_CASE("attest: the boot application in PCR 4 must be the manifest's boot sta
     INFO(r.output);
     CHECK(r.status == 1);
     CHECK(r.output.find("mismatch: event #9 (PCR 4): a second boot application " +
-                        at::to_hex(other_app.digests.at(at::k_sha256)) + " (only the boot stage BOOTX64.EFI may run)") !=
-          std::string::npos);
+                        at::to_hex(other_app.digests.at(at::k_sha256)) +
+                        " (only the boot stage BOOTX64.EFI may run)") != std::string::npos);
   }
   SECTION("no boot application") {
     auto r = boot_with_firmware(rig, [&](auto& e) { e.pop_back(); });
     INFO(r.output);
     CHECK(r.status == 1);
-    CHECK(r.output.find("mismatch: PCR 4: no EV_EFI_BOOT_SERVICES_APPLICATION: the boot stage BOOTX64.EFI was not "
-                        "measured by the firmware") != std::string::npos);
+    CHECK(r.output.find(
+              "mismatch: PCR 4: no EV_EFI_BOOT_SERVICES_APPLICATION: the boot stage BOOTX64.EFI was not "
+              "measured by the firmware") != std::string::npos);
   }
   SECTION("a manifest that names no boot stage accepts none") {
     const std::string bare = (rig.dir / "bare.json").string();
-    REQUIRE(bulkhead({"manifest", "build", "--policy-image", rig.policy, "--image-dir", image_dir(), "-o", bare}).status ==
-            0);
+    REQUIRE(
+        bulkhead({"manifest", "build", "--policy-image", rig.policy, "--image-dir", image_dir(), "-o", bare})
+            .status == 0);
     const std::string nonce = fresh_nonce();
     const std::string evidence = rig.boot_and_quote(rig.manifest.events, nonce);
-    auto r = rig.verify_with(bare, evidence, nonce, {}, {"--record-firmware", (rig.dir / "fw.json").string(),
-                                                          "--admin-key", rig.admin_key.string()});
+    auto r = rig.verify_with(
+        bare, evidence, nonce, {},
+        {"--record-firmware", (rig.dir / "fw.json").string(), "--admin-key", rig.admin_key.string()});
     INFO(r.output);
     CHECK(r.status == 1);
     CHECK(r.output.find("mismatch: event #8 (PCR 4): boot application " +
@@ -132,8 +141,9 @@ TEST_CASE("attest: the boot application in PCR 4 must be the manifest's boot sta
   }
 }
 
-TEST_CASE("attest: the firmware record is signed by the administrator; deleted, cut, partial or edited, it fails",
-          "[attestation][swtpm]") {
+TEST_CASE(
+    "attest: the firmware record is signed by the administrator; deleted, cut, partial or edited, it fails",
+    "[attestation][swtpm]") {
   Rig rig;
   const std::string nonce = fresh_nonce();
   const std::string evidence = rig.boot_and_quote(rig.manifest.events, nonce);
@@ -164,7 +174,8 @@ TEST_CASE("attest: the firmware record is signed by the administrator; deleted, 
     post.pcr = 0;
     post.type = 0x00000001;  // EV_POST_CODE: firmware code that was not there on the recorded boot
     post.description = "POST CODE";
-    for (uint16_t b : {at::k_sha1, at::k_sha256, at::k_sha384, at::k_sha512}) post.digests[b] = at::hash(b, Bytes{1});
+    for (uint16_t b : {at::k_sha1, at::k_sha256, at::k_sha384, at::k_sha512})
+      post.digests[b] = at::hash(b, Bytes{1});
     boot.insert(boot.begin(), post);
     boot.insert(boot.end(), rig.manifest.events.begin(), rig.manifest.events.end());
     bh::harness::Work_dir other_dir("attest-fw-other");
@@ -188,16 +199,17 @@ TEST_CASE("attest: the firmware record is signed by the administrator; deleted, 
     auto r = rig.verify_with(rig.manifest_path, evidence, nonce);
     INFO(r.output);
     CHECK(r.status == 1);
-    CHECK(r.output.rfind("mismatch: firmware PCRs 0-7: the manifest has no firmware record, so nothing holds them "
-                         "(record a boot you trust with --record-firmware, then manifest build --firmware-pcrs)\n",
-                         0) == 0);
+    CHECK(r.output.rfind(
+              "mismatch: firmware PCRs 0-7: the manifest has no firmware record, so nothing holds them "
+              "(record a boot you trust with --record-firmware, then manifest build --firmware-pcrs)\n",
+              0) == 0);
     CHECK(r.output.find("attestation: FAIL: 1 mismatch (") != std::string::npos);
   }
   auto build = [&](const std::string& text) {
     at::write_text(record, text);
-    return bulkhead({"manifest", "build", "--policy-image", rig.policy, "--image-dir", image_dir(), "--boot-stage",
-                     rig.boot_stage, "--firmware-pcrs", record, "--admin-public", rig.admin_public.string(), "-o",
-                     (rig.dir / "refused.json").string()});
+    return bulkhead({"manifest", "build", "--policy-image", rig.policy, "--image-dir", image_dir(),
+                     "--boot-stage", rig.boot_stage, "--firmware-pcrs", record, "--admin-public",
+                     rig.admin_public.string(), "-o", (rig.dir / "refused.json").string()});
   };
   SECTION("a cut record") {
     auto r = build(good.substr(0, good.size() / 2));
@@ -231,7 +243,8 @@ TEST_CASE("attest: the firmware record is signed by the administrator; deleted, 
   }
   SECTION("a record signed by another key") {
     const fs::path other_key = rig.dir / "other.pem";
-    REQUIRE(bulkhead({"disk", "admin-key", "-o", other_key.string(), "--public", (rig.dir / "other.pub.pem").string()})
+    REQUIRE(bulkhead({"disk", "admin-key", "-o", other_key.string(), "--public",
+                      (rig.dir / "other.pub.pem").string()})
                 .status == 0);
     REQUIRE(std::filesystem::remove(record));
     auto r = rig.verify_with(rig.manifest_path, evidence, nonce, {},
@@ -248,15 +261,18 @@ TEST_CASE("attest: the firmware record is signed by the administrator; deleted, 
     auto r = rig.verify_with(recorded, evidence, nonce);
     INFO(r.output);
     CHECK(r.status == 1);
-    CHECK(r.output.find("mismatch: firmware record: PCR 5 (sha256) is not in the manifest: the record is partial\n") !=
+    CHECK(r.output.find(
+              "mismatch: firmware record: PCR 5 (sha256) is not in the manifest: the record is partial\n") !=
           std::string::npos);
   }
-  SECTION("recording without the administrator's key, and a record without its public key, are usage errors") {
+  SECTION(
+      "recording without the administrator's key, and a record without its public key, are usage errors") {
     auto r = rig.verify_with(rig.manifest_path, evidence, nonce, {}, {"--record-firmware", record});
     CHECK(r.status == 2);
-    CHECK(r.output == "bulkhead: --record-firmware: needs --admin-key (the administrator's key signs the record)\n");
-    auto b = bulkhead({"manifest", "build", "--policy-image", rig.policy, "--image-dir", image_dir(), "--firmware-pcrs",
-                       record, "-o", (rig.dir / "refused.json").string()});
+    CHECK(r.output ==
+          "bulkhead: --record-firmware: needs --admin-key (the administrator's key signs the record)\n");
+    auto b = bulkhead({"manifest", "build", "--policy-image", rig.policy, "--image-dir", image_dir(),
+                       "--firmware-pcrs", record, "-o", (rig.dir / "refused.json").string()});
     CHECK(b.status == 2);
     CHECK(b.output == "bulkhead: --firmware-pcrs: needs --admin-public (the record is signed)\n");
   }

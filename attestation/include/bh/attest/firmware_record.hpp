@@ -28,7 +28,7 @@ std::string firmware_record_to_json(const Pcr_bank_values& pcrs, const Bytes& si
 // Reads a record and returns its PCR values if it is complete (PCRs 0-7 in each of its banks,
 // sha256 among them, nothing else) and its signature verifies with the administrator's public key
 // (PEM). Throws Input_error for what cannot be read (exit 2), Record_refused otherwise.
-Pcr_bank_values read_firmware_record(const std::string& text, const std::string& where, const Bytes& admin_public_pem,
-                                     const std::string& admin_where);
+Pcr_bank_values read_firmware_record(const std::string& text, const std::string& where,
+                                     const Bytes& admin_public_pem, const std::string& admin_where);
 
 }  // namespace bh::attest
