@@ -20,7 +20,7 @@ namespace at = bh::attest;
 namespace {
 
 struct Fixture {
-  std::unique_ptr<Botan::ECDSA_PublicKey> ak;
+  at::Attestation_key ak;
   at::Manifest manifest;
   at::Bytes nonce{1, 2, 3, 4, 5, 6, 7, 8};
 };
@@ -30,7 +30,9 @@ const Fixture& fixture() {
     Fixture out;
     Botan::AutoSeeded_RNG rng;
     Botan::ECDSA_PrivateKey key(rng, Botan::EC_Group("secp256r1"), Botan::BigInt(12345));
-    out.ak = std::make_unique<Botan::ECDSA_PublicKey>(key.domain(), key.public_point());
+    out.ak.key = std::make_shared<Botan::ECDSA_PublicKey>(key.domain(), key.public_point());
+    out.ak.attributes = at::k_ak_required_attributes;
+    out.ak.qualified_name = at::Bytes(34, 0x5a);
     at::Build_inputs in;
     in.policy_image = {'p', 'o', 'l', 'i', 'c', 'y'};
     in.partitions.push_back({"classified", "classified.elf", {1, 2, 3}});
@@ -77,7 +79,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   e.attest.assign(data + 4, data + 4 + attest_len);
   e.signature.assign(data + 4 + attest_len, data + 4 + attest_len + sig_len);
   e.event_log.assign(data + 4 + attest_len + sig_len, data + size);
-  at::Verdict v = at::verify(e, f.manifest, *f.ak, f.nonce);
+  at::Verdict v = at::verify(e, f.manifest, f.ak, f.nonce);
   if (v.ok()) __builtin_trap();  // verified without a signature from the AK's private key
   (void)v.to_json();
   return 0;

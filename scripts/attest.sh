@@ -4,14 +4,27 @@
 # software TPM behind tpm-tis, and attests it: `bulkhead attest connect` sends a fresh nonce to
 # the agent partition over COM2 and checks the quote and event log against the build's reference
 # manifest (docs/attestation.md). State in build/host/attest/ (or $BULKHEAD_ATTEST_STATE): the
-# TPM, its provisioning (EK, AK; first run) and the firmware PCRs recorded on the first boot.
-#   first run: PCRs 8-9 and every Bulkhead event checked; PCRs 0-7 recorded (trust on first use)
-#   later runs: PCRs 0-9 checked, the firmware's against that record
+# TPM, its provisioning (EK, AK; first run), the firmware record and the evidence of the last run.
+#   first run: provisions the TPM, checks PCRs 8-9, every Bulkhead event and the firmware's events,
+#              and records PCRs 0-7, signed by the administrator key (trust on first use)
+#   later runs: PCRs 0-9 checked, the firmware's against that signed record; a record that is
+#              missing, cut, edited or partial fails (--record-firmware records this boot anew)
+# The evidence each run verified stays in $STATE/evidence/ for tpm2_checkquote and tpm2_eventlog
+# (docs/attestation.md, "Re-checking by hand").
+# The administrator key: $BULKHEAD_ADMIN_KEY (private PEM, as `bulkhead disk admin-key` writes it;
+# BULKHEAD_ADMIN_PUBLIC its public PEM, default "${BULKHEAD_ADMIN_KEY%.pem}.pub.pem"); without it a
+# demo key is made in $STATE/admin/, beside the record it signs (it then protects the record only
+# from who cannot write the state directory).
 # Exit status is the verifier's: 0 PASS, 1 FAIL, 2 could not check. Further arguments go to
 # `bulkhead attest connect` (--json, -o EVIDENCE.json, --nonce HEX). BULKHEAD_NO_BUILD=1 skips
 # installing and building, BULKHEAD_BUILD_DIR names the build (the test suite runs this on its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+RECORD_ASKED=
+ARGS=()
+for a in "$@"; do
+  if [[ "$a" == --record-firmware ]]; then RECORD_ASKED=1; else ARGS+=("$a"); fi
+done
 if [[ -z "${BULKHEAD_NO_BUILD:-}" ]]; then
   scripts/bootstrap.sh
   cmake --preset host >/dev/null
@@ -28,10 +41,42 @@ for f in "$SYSTEM/attested.esp" "$SYSTEM/attested.policy" "$SYSTEM/attested.mani
 done
 mkdir -p "$STATE"
 
-if [[ ! -f "$STATE/provision/ak.pub.pem" ]]; then
+if [[ -n "${BULKHEAD_ADMIN_KEY:-}" ]]; then
+  ADMIN_KEY="$BULKHEAD_ADMIN_KEY"
+  ADMIN_PUBLIC="${BULKHEAD_ADMIN_PUBLIC:-${BULKHEAD_ADMIN_KEY%.pem}.pub.pem}"
+else
+  ADMIN_KEY="$STATE/admin/admin.pem" ADMIN_PUBLIC="$STATE/admin/admin.pub.pem"
+  if [[ ! -f "$ADMIN_KEY" ]]; then
+    mkdir -p "$STATE/admin"
+    "$BH" disk admin-key -o "$ADMIN_KEY" --public "$ADMIN_PUBLIC" >/dev/null
+    echo "attest: a demo administrator key in $STATE/admin signs the firmware record (set BULKHEAD_ADMIN_KEY to yours)" >&2
+  fi
+fi
+
+if [[ ! -f "$STATE/provision/ak.pub" ]]; then
   echo "attest: first run: a software TPM in $STATE/tpm, EK and AK provisioned" >&2
   make_tpm_state "$STATE/tpm"
   with_socket_tpm "$STATE/tpm" "$BH" tpm provision --out "$STATE/provision" >/dev/null
+  RECORD_ASKED=1
+fi
+
+MANIFEST="$SYSTEM/attested.manifest.json"
+RECORD=()
+if [[ -n "$RECORD_ASKED" ]]; then
+  RECORD=(--record-firmware "$STATE/firmware.json" --admin-key "$ADMIN_KEY")
+elif [[ -f "$STATE/firmware.json" ]]; then
+  MANIFEST="$STATE/manifest.recorded.json"
+  status=0
+  "$BH" manifest build --policy-image "$SYSTEM/attested.policy" --image-dir "$BUILD/guests" \
+    --boot-stage "$BUILD/sepkernel/BOOTX64.EFI" --firmware-pcrs "$STATE/firmware.json" \
+    --admin-public "$ADMIN_PUBLIC" -o "$MANIFEST" >/dev/null || status=$?
+  if [[ $status -ne 0 ]]; then
+    echo "attestation: FAIL: the firmware record $STATE/firmware.json is refused (above)" >&2
+    exit $status
+  fi
+else
+  echo "attest: no firmware record in $STATE/firmware.json (deleted?): firmware PCRs 0-7 cannot be held;" \
+       "run with --record-firmware on a boot you trust" >&2
 fi
 
 SWTPM_PID= QEMU_PID=
@@ -61,17 +106,6 @@ if [[ $status -ne 0 ]]; then
   exit 2
 fi
 
-MANIFEST="$SYSTEM/attested.manifest.json"
-RECORD=()
-if [[ -f "$STATE/firmware.json" ]]; then
-  MANIFEST="$STATE/manifest.recorded.json"
-  "$BH" manifest build --policy-image "$SYSTEM/attested.policy" --image-dir "$BUILD/guests" \
-    --firmware-pcrs "$STATE/firmware.json" -o "$MANIFEST" >/dev/null
-else
-  RECORD=(--record-firmware "$STATE/firmware.json")
-fi
-"$BH" attest connect --agent "unix:$STATE/agent.sock" --manifest "$MANIFEST" --ak "$STATE/provision/ak.pub.pem" \
-  "${RECORD[@]}" "$@" || exit $?
-if [[ ${#RECORD[@]} -gt 0 && -f "$STATE/firmware.json" ]]; then
-  echo "attest: firmware PCRs 0-7 of this boot recorded in $STATE/firmware.json; later runs hold to them" >&2
-fi
+rm -rf "$STATE/evidence"
+"$BH" attest connect --agent "unix:$STATE/agent.sock" --manifest "$MANIFEST" --ak "$STATE/provision/ak.pub" \
+  --ek "$STATE/provision/ek.pub" --keep "$STATE/evidence" "${RECORD[@]}" "${ARGS[@]}" || exit $?

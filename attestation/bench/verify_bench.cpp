@@ -81,12 +81,12 @@ int main(int argc, char** argv) try {
     ev.event_log = log;
     ev.nonce = nonce;
     auto ak = bh::tpm::open_persistent(c, bh::tpm::k_ak_handle);
-    auto q = bh::tpm::quote(c, ak, nonce, at::k_quote_bank, m.quote_pcrs);
+    auto q = bh::tpm::quote(c, ak, nonce, bh::tpm::k_quote_banks, m.quote_pcrs);
     ev.attest = q.attest;
     ev.signature = q.signature;
     const int quotes = 50;
     t0 = Clock::now();
-    for (int i = 0; i < quotes; ++i) (void)bh::tpm::quote(c, ak, nonce, at::k_quote_bank, m.quote_pcrs);
+    for (int i = 0; i < quotes; ++i) (void)bh::tpm::quote(c, ak, nonce, bh::tpm::k_quote_banks, m.quote_pcrs);
     std::printf("swtpm quote (ECDSA P-256, PCRs 0-9):   %8.2f ms each\n", 1000 * seconds_since(t0) / quotes);
   }
   const std::string evidence = (dir / "evidence.json").string();
@@ -100,18 +100,19 @@ int main(int argc, char** argv) try {
                                 Millis(30000)),
        "tpm2_pcrread");
 
-  auto ak = at::load_ak_public(at::read_file(keys + "/ak.pub.pem", "ak"), "ak");
+  const at::Attestation_key ak = at::load_attestation_key(at::read_file(keys + "/ak.pub", "ak"), "ak",
+                                                          at::read_file(keys + "/ek.pub", "ek"), "ek");
   const int inproc = n * 20;
   t0 = Clock::now();
   for (int i = 0; i < inproc; ++i) {
-    if (!at::verify(ev, m, *ak, nonce).ok()) throw std::runtime_error("in-process verification failed");
+    if (!at::verify(ev, m, ak, nonce).ok()) throw std::runtime_error("in-process verification failed");
   }
   const double inproc_s = seconds_since(t0) / inproc;
   const std::string hex_nonce = at::to_hex(nonce);
   t0 = Clock::now();
   for (int i = 0; i < n; ++i) {
     must(bh::harness::run_command({bin, "attest", "verify", "--evidence", evidence, "--manifest", manifest, "--ak",
-                                   keys + "/ak.pub.pem", "--nonce", hex_nonce},
+                                   keys + "/ak.pub", "--ek", keys + "/ek.pub", "--nonce", hex_nonce},
                                   Millis(30000)),
          "bulkhead attest verify");
   }

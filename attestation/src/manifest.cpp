@@ -204,6 +204,14 @@ std::string manifest_to_json(const Manifest& m) {
               {"events", events},
               {"pcrs", json::parse(pcrs_to_json(m.pcrs))},
               {"partitions", partitions}};
+  if (!m.boot_stage.file.empty()) {
+    json digests = json::object();
+    for (const auto& [bank, d] : m.boot_stage.digests) digests[bank_name(bank)] = to_hex(d);
+    out["boot_stage"] = {{"file", m.boot_stage.file},
+                         {"pcr", 4},
+                         {"type", "EV_EFI_BOOT_SERVICES_APPLICATION"},
+                         {"authenticode", digests}};
+  }
   return out.dump(2) + "\n";
 }
 
@@ -255,6 +263,19 @@ Manifest manifest_from_json(const std::string& text, const std::string& where) {
         part.disk_pcrs.push_back(pcr.get<uint32_t>());
       }
       m.partitions.push_back(std::move(part));
+    }
+    if (j.contains("boot_stage")) {
+      const std::string bw = where + ": boot_stage";
+      const json& b = j["boot_stage"];
+      m.boot_stage.file = field(b, "file", bw).get<std::string>();
+      if (m.boot_stage.file.empty()) throw Input_error(bw + ".file: empty");
+      const json& digests = field(b, "authenticode", bw);
+      for (uint16_t bank : m.banks) {
+        const std::string dw = bw + ".authenticode." + bank_name(bank);
+        Bytes d = from_hex(field(digests, bank_name(bank), bw + ".authenticode").get<std::string>(), dw);
+        if (d.size() != bank_size(bank)) throw Input_error(dw + ": wrong digest size");
+        m.boot_stage.digests[bank] = d;
+      }
     }
     return m;
   } catch (const json::exception& e) {

@@ -12,6 +12,7 @@
 #include <tss2/tss2_mu.h>
 
 #include <cstring>
+#include <utility>
 
 namespace bh::attest {
 
@@ -140,6 +141,70 @@ std::unique_ptr<Botan::Public_Key> load_ak_public(const Bytes& file, const std::
     }
   }
   return key_from_tpm2b_public(file, where);
+}
+
+namespace {
+
+TPMT_PUBLIC unmarshal_public(const Bytes& tpm2b_public, const std::string& where) {
+  TPM2B_PUBLIC p{};
+  size_t offset = 0;
+  if (tpm2b_public.empty() ||
+      Tss2_MU_TPM2B_PUBLIC_Unmarshal(tpm2b_public.data(), tpm2b_public.size(), &offset, &p) != TSS2_RC_SUCCESS ||
+      offset != tpm2b_public.size()) {
+    throw Input_error(where + ": not a well-formed TPM2B_PUBLIC");
+  }
+  return p.publicArea;
+}
+
+uint16_t name_bank(uint16_t name_alg, const std::string& where) {
+  if (name_alg != TPM2_ALG_SHA256 && name_alg != TPM2_ALG_SHA384 && name_alg != TPM2_ALG_SHA512 &&
+      name_alg != TPM2_ALG_SHA1) {
+    throw Input_error(where + ": unknown name algorithm");
+  }
+  return name_alg;
+}
+
+Bytes with_alg(uint16_t alg, const Bytes& digest) {
+  Bytes out = {uint8_t(alg >> 8), uint8_t(alg)};
+  out.insert(out.end(), digest.begin(), digest.end());
+  return out;
+}
+
+}  // namespace
+
+Bytes object_name(const Bytes& tpm2b_public, const std::string& where) {
+  const TPMT_PUBLIC t = unmarshal_public(tpm2b_public, where);
+  const uint16_t alg = name_bank(t.nameAlg, where);
+  // The marshalled TPMT_PUBLIC is the TPM2B_PUBLIC without its 2-byte size.
+  return with_alg(alg, hash(alg, tpm2b_public.data() + 2, tpm2b_public.size() - 2));
+}
+
+Attestation_key load_attestation_key(const Bytes& ak_file, const std::string& ak_where, const Bytes& ek_file,
+                                     const std::string& ek_where) {
+  static const char k_pem[] = "-----BEGIN";
+  for (const auto& [file, where] : {std::pair{&ak_file, &ak_where}, std::pair{&ek_file, &ek_where}}) {
+    if (file->size() >= sizeof k_pem - 1 && std::memcmp(file->data(), k_pem, sizeof k_pem - 1) == 0) {
+      throw Input_error(*where + ": a PEM key carries no TPM attributes: give the key's TPM2B_PUBLIC (ak.pub or "
+                                 "ek.pub from bulkhead tpm provision)");
+    }
+  }
+  Attestation_key k;
+  k.key = key_from_tpm2b_public(ak_file, ak_where);
+  (void)key_from_tpm2b_public(ek_file, ek_where);
+  const TPMT_PUBLIC ak = unmarshal_public(ak_file, ak_where);
+  const TPMT_PUBLIC ek = unmarshal_public(ek_file, ek_where);
+  k.attributes = ak.objectAttributes;
+  k.name = object_name(ak_file, ak_where);
+  const Bytes ek_name = object_name(ek_file, ek_where);
+  // Qualified names (TPM 2.0 Part 1, 16 "Names"): a hierarchy's is its handle; a child's is
+  // H(parent's QN || its name), with the child's name algorithm.
+  Bytes qn_input = {0x40, 0x00, 0x00, 0x0B};  // TPM_RH_ENDORSEMENT
+  qn_input.insert(qn_input.end(), ek_name.begin(), ek_name.end());
+  const Bytes ek_qn = with_alg(ek.nameAlg, hash(name_bank(ek.nameAlg, ek_where), qn_input));
+  qn_input = ek_qn;
+  qn_input.insert(qn_input.end(), k.name.begin(), k.name.end());
+  k.qualified_name = with_alg(ak.nameAlg, hash(ak.nameAlg, qn_input));
+  return k;
 }
 
 std::string public_key_pem(const Botan::Public_Key& key) { return Botan::X509::PEM_encode(key); }

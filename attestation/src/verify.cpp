@@ -11,20 +11,13 @@
 #include "bh/attest/evidence.hpp"
 #include "bh/attest/quote.hpp"
 #include "sk/event_log.hpp"
+#include "verify_detail.hpp"
 
 namespace bh::attest {
 
 namespace {
 
 namespace el = sk::event_log;
-
-struct Log_event {
-  size_t index;
-  uint32_t pcr;
-  uint32_t type;
-  std::map<uint16_t, Bytes> digests;
-  std::string data;
-};
 
 std::string list_text(uint16_t bank, const std::vector<uint32_t>& pcrs) {
   std::string out = std::string(bank_name(bank)) + ":";
@@ -38,18 +31,6 @@ std::string printable(const std::string& data) {
   }
   return data;
 }
-
-class Checker {
- public:
-  explicit Checker(Verdict& v) : v_(v) {}
-  void add(const std::string& check, int pcr, int event, const std::string& expected, const std::string& found,
-           const std::string& message) {
-    v_.mismatches.push_back({check, pcr, event, expected, found, message});
-  }
-
- private:
-  Verdict& v_;
-};
 
 // Reads the whole log; on a malformed event records the mismatch and returns what was read.
 std::vector<Log_event> read_log(const Bytes& log, std::vector<uint16_t>& banks, Checker& c) {
@@ -106,8 +87,91 @@ Pcr_bank_values replay_log(const std::vector<Log_event>& events, const std::vect
   return out;
 }
 
-void check_quote(const Evidence& ev, const Manifest& m, const Botan::Public_Key& ak, const Bytes& nonce,
-                 const Pcr_bank_values& replayed, Checker& c) {
+// The AK must be a key the TPM keeps to itself and uses only for what it attests: a restricted
+// signing key signs a digest only if the TPM made the message (or checked it does not start with
+// TPM_GENERATED), so a quote it signed is a quote; an unrestricted key signs anything, a forged
+// TPMS_ATTEST included.
+void check_ak(const Attestation_key& ak, Checker& c) {
+  struct Bit {
+    uint32_t mask;
+    const char* name;
+    const char* why;
+  };
+  static const Bit k_bits[] = {
+      {0x00010000, "restricted", "an unrestricted key signs any digest, a forged quote included"},
+      {0x00040000, "sign", "it is not a signing key"},
+      {0x00000002, "fixedTPM", "the key may leave its TPM"},
+      {0x00000010, "fixedParent", "the key may be moved under another parent"},
+  };
+  char hex[16];
+  std::snprintf(hex, sizeof hex, "%08x", ak.attributes);
+  for (const Bit& b : k_bits) {
+    if ((ak.attributes & b.mask) == 0) {
+      c.add("ak", -1, -1, b.name, hex,
+            std::string("AK: attributes 0x") + hex + " lack " + b.name + " (" + b.why + "); refused as an AK");
+    }
+  }
+  if (ak.attributes & k_tpma_decrypt) {
+    c.add("ak", -1, -1, "not decrypt", hex,
+          std::string("AK: attributes 0x") + hex + " include decrypt (an AK only signs); refused as an AK");
+  }
+}
+
+// Every bank Bulkhead knows must be asked for; the TPM empties the selection of a bank it has not
+// allocated (signed), so the quote says which banks exist. Each allocated bank is quoted over the
+// manifest's PCRs and is in the log, and the log has no bank the quote does not cover: an
+// allocated bank left out of the quote (or out of the log) is a bank nobody checks, whose PCRs an
+// attacker who rewrites the log could set at will.
+void check_selection(const Parsed_quote& q, const Manifest& m, const std::vector<uint16_t>& log_banks, Checker& c) {
+  const std::string pcrs = list_text(k_quote_bank, m.quote_pcrs).substr(std::string(bank_name(k_quote_bank)).size() + 1);
+  std::vector<uint16_t> asked, quoted;
+  for (const auto& s : q.selections) {
+    if (std::find(asked.begin(), asked.end(), s.bank) != asked.end() || bank_size(s.bank) == 0) {
+      c.add("pcr_selection", -1, -1, "each bank once", list_text(s.bank, s.pcrs),
+            "PCR selection: bank " + list_text(s.bank, s.pcrs) + " is unknown or asked for twice");
+      continue;
+    }
+    asked.push_back(s.bank);
+    if (s.pcrs.empty()) continue;  // not allocated
+    quoted.push_back(s.bank);
+    if (s.pcrs != m.quote_pcrs) {
+      c.add("pcr_selection", -1, -1, list_text(s.bank, m.quote_pcrs), list_text(s.bank, s.pcrs),
+            "PCR selection: expected " + list_text(s.bank, m.quote_pcrs) + " (or none: bank not allocated) found " +
+                list_text(s.bank, s.pcrs));
+    }
+  }
+  std::string left_out;
+  for (uint16_t bank : {k_sha1, k_sha256, k_sha384, k_sha512}) {
+    if (std::find(asked.begin(), asked.end(), bank) == asked.end()) {
+      left_out += (left_out.empty() ? "" : ", ") + std::string(bank_name(bank));
+    }
+  }
+  if (!left_out.empty()) {
+    c.add("pcr_selection", -1, -1, "sha1, sha256, sha384, sha512", left_out + " left out",
+          "PCR selection: the quote leaves out " + left_out +
+              " (a quote must ask for every bank, so that the TPM's answer shows which are allocated; an allocated "
+              "bank left out is attested by nothing)");
+  }
+  for (uint16_t bank : quoted) {
+    if (std::find(log_banks.begin(), log_banks.end(), bank) == log_banks.end()) {
+      c.add("pcr_bank", -1, -1, bank_name(bank), "not in the log",
+            std::string("PCR bank ") + bank_name(bank) + ": allocated and quoted, but the event log has no " +
+                bank_name(bank) + " digests (nothing to replay its PCRs " + pcrs + " from)");
+    }
+  }
+  for (uint16_t bank : log_banks) {
+    if (std::find(quoted.begin(), quoted.end(), bank) == quoted.end()) {
+      c.add("pcr_bank", -1, -1, bank_name(bank), "not quoted",
+            std::string("PCR bank ") + bank_name(bank) + ": in the event log but not quoted (" +
+                (std::find(asked.begin(), asked.end(), bank) == asked.end() ? "left out of the quote"
+                                                                             : "the TPM has not allocated it") +
+                "): its digests are attested by nothing");
+    }
+  }
+}
+
+void check_quote(const Evidence& ev, const Manifest& m, const Attestation_key& ak, const Bytes& nonce,
+                 const std::vector<uint16_t>& log_banks, const Pcr_bank_values& replayed, Checker& c) {
   Parsed_signature sig;
   try {
     sig = parse_signature(ev.signature);
@@ -115,7 +179,7 @@ void check_quote(const Evidence& ev, const Manifest& m, const Botan::Public_Key&
     c.add("signature", -1, -1, "a TPMT_SIGNATURE", "malformed", std::string("quote ") + e.what());
     return;
   }
-  if (!verify_quote_signature(ak, ev.attest, sig)) {
+  if (!verify_quote_signature(*ak.key, ev.attest, sig)) {
     c.add("signature", -1, -1, "signed by the AK", "not signed by the AK",
           "quote signature: does not verify with the AK (another TPM's key, or the quote was altered)");
   }
@@ -136,26 +200,28 @@ void check_quote(const Evidence& ev, const Manifest& m, const Botan::Public_Key&
     c.add("quote", -1, -1, "8018", hex, std::string("quote type: expected 8018 (TPM_ST_ATTEST_QUOTE) found ") + hex);
     return;
   }
+  if (q.signer != ak.qualified_name) {
+    c.add("signer", -1, -1, to_hex(ak.qualified_name), to_hex(q.signer),
+          "quote signer: the quote names " + to_hex(q.signer) + ", not the AK (qualified name " +
+              to_hex(ak.qualified_name) + " under the EK)");
+  }
   if (q.extra_data != nonce) {
     c.add("nonce", -1, -1, to_hex(nonce), to_hex(q.extra_data),
           "nonce: expected " + to_hex(nonce) + " found " + to_hex(q.extra_data) + " (replayed or stale quote)");
   }
-  const std::string want = list_text(k_quote_bank, m.quote_pcrs);
-  std::string got;
-  for (const auto& s : q.selections) got += (got.empty() ? "" : " ") + list_text(s.bank, s.pcrs);
-  if (q.selections.size() != 1 || got != want) {
-    c.add("pcr_selection", -1, -1, want, got, "PCR selection: expected " + want + " found " + got);
-    return;
-  }
+  check_selection(q, m, log_banks, c);
+  // The PCR digest: the replayed values of every selected PCR, bank by bank in the quote's order.
   Bytes concat;
-  const auto bank_it = replayed.find(k_quote_bank);
-  for (uint32_t pcr : q.selections[0].pcrs) {
-    const Bytes* value = nullptr;
-    if (bank_it != replayed.end() && bank_it->second.count(pcr)) value = &bank_it->second.at(pcr);
-    Bytes zero(bank_size(k_quote_bank), 0);
-    concat.insert(concat.end(), value ? value->begin() : zero.begin(), value ? value->end() : zero.end());
+  for (const auto& sel : q.selections) {
+    const auto bank_it = replayed.find(sel.bank);
+    for (uint32_t pcr : sel.pcrs) {
+      const Bytes* value = nullptr;
+      if (bank_it != replayed.end() && bank_it->second.count(pcr)) value = &bank_it->second.at(pcr);
+      Bytes zero(bank_size(sel.bank), 0);
+      concat.insert(concat.end(), value ? value->begin() : zero.begin(), value ? value->end() : zero.end());
+    }
   }
-  const Bytes expected = hash(sig.hash_alg == TPM2_ALG_SHA256 ? k_sha256 : sig.hash_alg, concat);
+  const Bytes expected = hash(sig.hash_alg, concat);
   if (expected != q.pcr_digest) {
     c.add("pcr_digest", -1, -1, to_hex(expected), to_hex(q.pcr_digest),
           "PCR digest: the quote's " + to_hex(q.pcr_digest) + " is not the event log's replay " + to_hex(expected) +
@@ -238,9 +304,11 @@ void compare_pcrs(const Pcr_bank_values& replayed, const std::vector<uint16_t>& 
 
 }  // namespace
 
-Verdict verify(const Evidence& evidence, const Manifest& manifest, const Botan::Public_Key& ak, const Bytes& nonce) {
+Verdict verify(const Evidence& evidence, const Manifest& manifest, const Attestation_key& ak, const Bytes& nonce,
+               const Verify_options& options) {
   Verdict v;
   Checker c(v);
+  check_ak(ak, c);
   std::vector<uint16_t> banks;
   const auto log = read_log(evidence.event_log, banks, c);
   v.log_events = log.size();
@@ -248,13 +316,28 @@ Verdict verify(const Evidence& evidence, const Manifest& manifest, const Botan::
     c.add("event_log", -1, -1, "sha256 bank", "absent", "event log: no sha256 bank (the quote's bank)");
   }
   v.replayed = replay_log(log, banks);
-  check_quote(evidence, manifest, ak, nonce, v.replayed, c);
+  check_quote(evidence, manifest, ak, nonce, banks, v.replayed, c);
+  check_firmware_events(log, banks, manifest, c);
   compare_events(log, banks, manifest, v, c);
   if (!banks.empty()) compare_pcrs(v.replayed, banks, manifest, evidence, c);
-  if (!manifest.firmware_recorded) {
+  if (!manifest.firmware_recorded && options.recording_firmware) {
     v.warnings.push_back(
-        "firmware PCRs 0-7 are not recorded in the manifest: the quote covers them but they are not compared "
-        "(record them with --record-firmware on a trusted first boot)");
+        "firmware PCRs 0-7 are not recorded in the manifest: trust on first use: this boot's are recorded, not "
+        "compared");
+  } else if (!manifest.firmware_recorded) {
+    c.add("firmware_record", -1, -1, "a firmware record", "none",
+          "firmware PCRs 0-7: the manifest has no firmware record, so nothing holds them (record a boot you trust "
+          "with --record-firmware, then manifest build --firmware-pcrs)");
+  } else {
+    for (uint16_t bank : banks) {
+      const auto values = manifest.pcrs.find(bank);
+      for (uint32_t pcr = 0; pcr < k_firmware_pcr_count; ++pcr) {
+        if (values != manifest.pcrs.end() && values->second.count(pcr)) continue;
+        c.add("firmware_record", int(pcr), -1, "a recorded value", "none",
+              "firmware record: PCR " + std::to_string(pcr) + " (" + bank_name(bank) +
+                  ") is not in the manifest: the record is partial");
+      }
+    }
   }
   return v;
 }

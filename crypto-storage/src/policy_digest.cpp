@@ -199,9 +199,10 @@ Admin_public load_admin_public(const std::string& pem_path) {
   }
 }
 
-std::vector<uint8_t> sign_approval(const std::string& private_pem_path, const Digest& approved_policy,
-                                   const Digest& policy_ref, Admin_public* public_out,
-                                   const Key_passphrase& key_passphrase) {
+namespace {
+
+std::unique_ptr<Botan::Private_Key> load_admin_private(const std::string& private_pem_path,
+                                                       const Key_passphrase& key_passphrase) {
   std::string text;
   {
     std::ifstream in(private_pem_path, std::ios::binary);
@@ -229,8 +230,27 @@ std::vector<uint8_t> sign_approval(const std::string& private_pem_path, const Di
       throw Storage_error(private_pem_path + ": not a readable PKCS#8 PEM private key");
     }
   }
+  if (dynamic_cast<Botan::ECDSA_PrivateKey*>(key.get()) == nullptr) {
+    throw Storage_error(private_pem_path + ": not an ECDSA private key");
+  }
+  return key;
+}
+
+}  // namespace
+
+std::vector<uint8_t> sign_with_admin_key(const std::string& private_pem_path, const std::vector<uint8_t>& message,
+                                         const Key_passphrase& key_passphrase) {
+  auto key = load_admin_private(private_pem_path, key_passphrase);
+  Botan::AutoSeeded_RNG rng;
+  Botan::PK_Signer signer(*key, rng, "EMSA1(SHA-256)", Botan::IEEE_1363);
+  return signer.sign_message(message, rng);
+}
+
+std::vector<uint8_t> sign_approval(const std::string& private_pem_path, const Digest& approved_policy,
+                                   const Digest& policy_ref, Admin_public* public_out,
+                                   const Key_passphrase& key_passphrase) {
+  auto key = load_admin_private(private_pem_path, key_passphrase);
   auto* ecdsa = dynamic_cast<Botan::ECDSA_PrivateKey*>(key.get());
-  if (ecdsa == nullptr) throw Storage_error(private_pem_path + ": not an ECDSA private key");
   if (public_out != nullptr) *public_out = admin_public_from_key(*ecdsa);
   Botan::AutoSeeded_RNG rng;
   // EMSA1(SHA-256) hashes the message: the signature is over aHash = H(approvedPolicy || policyRef).

@@ -14,7 +14,7 @@ namespace sk::kernel::attest {
 namespace {
 
 constexpr uint32_t k_ak_handle = 0x81010020;  // bulkhead tpm provision (docs/attestation.md)
-constexpr uint32_t k_quote_pcrs = 0x3FF;      // PCRs 0-9, SHA-256 bank
+constexpr uint32_t k_quote_pcrs = 0x3FF;      // PCRs 0-9, in every bank (the TPM empties unallocated ones)
 
 Spinlock g_tpm_lock;  // one command at a time, whichever CPU the agent runs on
 uint8_t g_command[256];
@@ -61,7 +61,7 @@ Error quote(uint16_t part, uint32_t gpa, uint32_t capacity, bool& pending) {
   // Builds the quote of the caller's nonce and sends it; the TPM works on while partitions run.
   auto send = [&]() -> Status {
     Result<size_t> n = tpm::build_quote(g_command, sizeof g_command, k_ak_handle, request + 4, uint16_t(nonce_size),
-                                        tpm::k_alg_sha256, k_quote_pcrs);
+                                        tpm::k_quote_banks, 4, k_quote_pcrs);
     if (!n) return n.error();
     return drivers::tis::start(g_command, n.value());
   };

@@ -6,63 +6,21 @@
 
 #include "attest_fixture.hpp"
 #include "bh/attest/evidence.hpp"
+#include "bh/attest/quote.hpp"
+#include "bh/tpm/keys.hpp"
 
 using namespace bh::attest_test;
 namespace at = bh::attest;
 
 namespace {
 
-std::string fresh_nonce() {
-  Botan::AutoSeeded_RNG rng;
-  Bytes n(20);
-  rng.randomize(n.data(), n.size());
-  return at::to_hex(n);
-}
-
-// One attestation rig: a provisioned swtpm, the default policy and its manifest.
-struct Rig {
-  bh::harness::Work_dir dir{"attest"};
-  Provisioned_tpm tpm{dir, "keys"};
-  std::string policy = compile_default_policy(dir);
-  std::string manifest_path = (dir / "manifest.json").string();
-  at::Manifest manifest;
-  Rig() {
-    auto r = bulkhead({"manifest", "build", "--policy-image", policy, "--image-dir", image_dir(), "-o", manifest_path});
-    INFO(r.output);
-    REQUIRE(r.status == 0);
-    manifest = at::manifest_from_json(slurp(manifest_path), manifest_path);
-  }
-  // Boots `events`, quotes with nonce, writes evidence; returns its path.
-  std::string boot_and_quote(const std::vector<at::Manifest_event>& events, const std::string& nonce) {
-    Bytes log = simulate_boot(tpm.tpm->tcti(), events);
-    const std::string log_path = (dir / "eventlog.bin").string();
-    at::write_file(log_path, log);
-    const std::string evidence = (dir / "evidence.json").string();
-    auto r = bulkhead({"attest", "quote", "--tcti", tpm.tpm->tcti(), "--nonce", nonce, "--log", log_path, "-o", evidence});
-    INFO(r.output);
-    REQUIRE(r.status == 0);
-    return evidence;
-  }
-  bh::harness::Command_result verify(const std::string& evidence, const std::string& nonce,
-                                     const std::string& ak = "") {
-    return bulkhead({"attest", "verify", "--evidence", evidence, "--manifest", manifest_path, "--ak",
-                     ak.empty() ? (tpm.keys / "ak.pub.pem").string() : ak, "--nonce", nonce});
-  }
-  // Rewrites the evidence file with f applied to it.
-  template <typename F>
-  void tamper(const std::string& evidence, F&& f) {
-    at::Evidence e = at::evidence_from_json(slurp(evidence), evidence);
-    f(e);
-    at::write_text(evidence, at::evidence_to_json(e));
-  }
-};
-
-// Byte offset of event `index` in a log (walks it with the core reader).
+// Byte offset of Bulkhead's event `index` (counted after the firmware's) in a log (walks it with
+// the core reader).
 size_t event_offset(const Bytes& log, size_t index) {
   sk::event_log::Reader r;
   REQUIRE(r.open(log.data(), log.size()).ok());
   sk::event_log::Event e{};
-  for (size_t i = 0; i < index; ++i) REQUIRE(r.next(e).ok());
+  for (size_t i = 0; i < index + k_firmware_events; ++i) REQUIRE(r.next(e).ok());
   return r.offset();
 }
 
@@ -78,11 +36,20 @@ TEST_CASE("attest: a good boot verifies, and tpm2_checkquote and tpm2_eventlog a
   CHECK(r.output.find("attestation: PASS: quote signed by the AK, nonce fresh, 3 Bulkhead events") != std::string::npos);
   CHECK(r.output.find("mismatch") == std::string::npos);
 
-  // The same with the TPM2B_PUBLIC form of the AK and --json.
-  auto j = bulkhead({"attest", "verify", "--evidence", evidence, "--manifest", rig.manifest_path, "--ak",
-                     (rig.tpm.keys / "ak.pub").string(), "--nonce", nonce, "--json"});
+  // The same with --json.
+  auto j = rig.verify_with(rig.manifest_path, evidence, nonce, {},
+                           {"--json", "--record-firmware", (rig.dir / "fw.json").string(), "--admin-key",
+                            rig.admin_key.string()});
   REQUIRE(j.status == 0);
   CHECK(nlohmann::json::parse(j.output)["verdict"] == "pass");
+  // A PEM AK says nothing of what the key may sign: refused before anything is checked.
+  auto pem = bulkhead({"attest", "verify", "--evidence", evidence, "--manifest", rig.manifest_path, "--ak",
+                       (rig.tpm.keys / "ak.pub.pem").string(), "--ek", (rig.tpm.keys / "ek.pub").string(), "--nonce",
+                       nonce});
+  CHECK(pem.status == 2);
+  CHECK(pem.output == "bulkhead: " + (rig.tpm.keys / "ak.pub.pem").string() +
+                          ": a PEM key carries no TPM attributes: give the key's TPM2B_PUBLIC (ak.pub or ek.pub from "
+                          "bulkhead tpm provision)\n");
 
   // Interop: tpm2_checkquote on the raw attest bytes and signature, with the PCR values from
   // tpm2_pcrread (serialized form) and the event log, which it replays against them.
@@ -128,7 +95,7 @@ TEST_CASE("attest: a changed partition image fails on its event and PCR 9", "[at
   CHECK(r.status == 1);
   const std::string want = at::to_hex(rig.manifest.events[2].digests.at(at::k_sha256));
   const std::string found = at::to_hex(at::hash(at::k_sha256, image));
-  CHECK(r.output.find("mismatch: event #2 (PCR 9): sha256 digest expected " + want + " found " + found +
+  CHECK(r.output.find("mismatch: event #11 (PCR 9): sha256 digest expected " + want + " found " + found +
                       " (\"bulkhead partition open image open.elf\")") != std::string::npos);
   CHECK(r.output.find("mismatch: PCR 9 (sha256): expected " + at::to_hex(rig.manifest.pcrs[at::k_sha256][9])) !=
         std::string::npos);
@@ -144,7 +111,7 @@ TEST_CASE("attest: a changed policy fails on event 0 and PCR 8", "[attestation][
   auto r = rig.verify(rig.boot_and_quote(at::compute_manifest(in).events, nonce), nonce);
   INFO(r.output);
   CHECK(r.status == 1);
-  CHECK(r.output.find("mismatch: event #0 (PCR 8): sha256 digest expected " +
+  CHECK(r.output.find("mismatch: event #9 (PCR 8): sha256 digest expected " +
                       at::to_hex(rig.manifest.events[0].digests.at(at::k_sha256))) != std::string::npos);
   CHECK(r.output.find("mismatch: PCR 8 (sha256)") != std::string::npos);
   CHECK(r.output.find("PCR 9") == std::string::npos);
@@ -164,7 +131,7 @@ TEST_CASE("attest: an edited event log no longer matches the quote", "[attestati
   INFO(r.output);
   CHECK(r.status == 1);
   CHECK(r.output.find("mismatch: PCR digest: the quote's ") != std::string::npos);
-  CHECK(r.output.find("mismatch: event #1 (PCR 9): sha256 digest expected") != std::string::npos);
+  CHECK(r.output.find("mismatch: event #10 (PCR 9): sha256 digest expected") != std::string::npos);
 }
 
 TEST_CASE("attest: a relabelled event type is caught although the quote does not bind it", "[attestation][swtpm]") {
@@ -175,11 +142,11 @@ TEST_CASE("attest: a relabelled event type is caught although the quote does not
     const size_t at = event_offset(e.event_log, 1);
     e.event_log[at + 4] = uint8_t(sk::event_log::k_ev_action);  // EV_IPL -> EV_ACTION
   });
-  auto r = rig.verify(evidence, nonce, "");
+  auto r = rig.verify(evidence, nonce);
   INFO(r.output);
   CHECK(r.status == 1);
   // Exactly one mismatch: PCRs and the quote still agree, the manifest does not.
-  CHECK(r.output.rfind("mismatch: event #1 (PCR 9): type expected EV_IPL found EV_ACTION\n", 0) == 0);
+  CHECK(r.output.rfind("mismatch: event #10 (PCR 9): type expected EV_IPL found EV_ACTION\n", 0) == 0);
   CHECK(r.output.find("attestation: FAIL: 1 mismatch (") != std::string::npos);
 }
 
@@ -202,11 +169,13 @@ TEST_CASE("attest: a quote checked with another TPM's AK fails", "[attestation][
   Provisioned_tpm other(other_dir, "keys");
   const std::string nonce = fresh_nonce();
   const std::string evidence = rig.boot_and_quote(rig.manifest.events, nonce);
-  auto r = rig.verify(evidence, nonce, (other.keys / "ak.pub.pem").string());
+  auto r = rig.verify(evidence, nonce, other.keys);
   INFO(r.output);
   CHECK(r.status == 1);
+  // Its signature does not verify, and the quote names our AK, not theirs.
   CHECK(r.output.rfind("mismatch: quote signature: does not verify with the AK", 0) == 0);
-  CHECK(r.output.find("attestation: FAIL: 1 mismatch (") != std::string::npos);
+  CHECK(r.output.find("mismatch: quote signer: the quote names ") != std::string::npos);
+  CHECK(r.output.find("attestation: FAIL: 2 mismatches (") != std::string::npos);
 }
 
 TEST_CASE("attest: truncated or garbled quotes and logs fail with their named check", "[attestation][swtpm]") {
@@ -242,7 +211,7 @@ TEST_CASE("attest: truncated or garbled quotes and logs fail with their named ch
     auto r = rig.verify(evidence, nonce);
     INFO(r.output);
     CHECK(r.status == 1);
-    CHECK(r.output.find("mismatch: event log: event #2 (byte ") != std::string::npos);
+    CHECK(r.output.find("mismatch: event log: event #11 (byte ") != std::string::npos);
     CHECK(r.output.find("mismatch: event missing: PCR 9 EV_IPL \"bulkhead partition open image open.elf\"") !=
           std::string::npos);
     CHECK(r.output.find("mismatch: PCR digest") != std::string::npos);
@@ -256,7 +225,7 @@ TEST_CASE("attest: truncated or garbled quotes and logs fail with their named ch
     auto r = rig.verify(evidence, nonce);
     INFO(r.output);
     CHECK(r.status == 1);
-    CHECK(r.output.find("mismatch: event #3 (PCR 8): unexpected EV_IPL \"bulkhead policy image\" not in the manifest") !=
+    CHECK(r.output.find("mismatch: event #12 (PCR 8): unexpected EV_IPL \"bulkhead policy image\" not in the manifest") !=
           std::string::npos);
   }
   SECTION("unreadable evidence is one line and exit 2") {
@@ -265,61 +234,6 @@ TEST_CASE("attest: truncated or garbled quotes and logs fail with their named ch
     CHECK(r.status == 2);
     CHECK(r.output == "bulkhead: " + evidence + ": not valid JSON\n");
   }
-}
-
-TEST_CASE("attest: firmware PCRs recorded on a first boot are held to on later boots", "[attestation][swtpm]") {
-  Rig rig;
-  // A firmware event in PCR 4 (what OVMF logs for the Bulkhead application) before ours.
-  auto firmware_event = [](const std::string& what) {
-    at::Manifest_event e;
-    e.pcr = 4;
-    e.type = at::event_type_from_name("EV_EFI_BOOT_SERVICES_APPLICATION", "test");
-    for (uint16_t b : {at::k_sha1, at::k_sha256, at::k_sha384, at::k_sha512}) e.digests[b] = at::hash(b, Bytes(what.begin(), what.end()));
-    e.description = what;
-    return e;
-  };
-  std::vector<at::Manifest_event> boot = {firmware_event("bulkhead.efi v1")};
-  boot.insert(boot.end(), rig.manifest.events.begin(), rig.manifest.events.end());
-  const std::string nonce = fresh_nonce();
-  const std::string evidence = rig.boot_and_quote(boot, nonce);
-  const std::string recorded = (rig.dir / "firmware-pcrs.json").string();
-  auto first = bulkhead({"attest", "verify", "--evidence", evidence, "--manifest", rig.manifest_path, "--ak",
-                         (rig.tpm.keys / "ak.pub.pem").string(), "--nonce", nonce, "--record-firmware", recorded});
-  INFO(first.output);
-  REQUIRE(first.status == 0);
-  CHECK(first.output.find("warning: firmware PCRs 0-7 are not recorded") != std::string::npos);
-
-  const std::string with_firmware = (rig.dir / "manifest-fw.json").string();
-  auto built = bulkhead({"manifest", "build", "--policy-image", rig.policy, "--image-dir", image_dir(),
-                         "--firmware-pcrs", recorded, "-o", with_firmware});
-  REQUIRE(built.status == 0);
-  at::Manifest m = at::manifest_from_json(slurp(with_firmware), with_firmware);
-  CHECK(m.firmware_recorded);
-  CHECK(m.partitions[0].disk_pcrs == std::vector<uint32_t>{4, 7, 8, 9});
-  const Bytes pcr4 = m.pcrs.at(at::k_sha256).at(4);
-  CHECK(pcr4 == at::extend(at::k_sha256, Bytes(32, 0), boot[0].digests.at(at::k_sha256).data()));
-
-  // The same boot again verifies without the warning; a boot of another application does not.
-  auto again = bulkhead({"attest", "verify", "--evidence", evidence, "--manifest", with_firmware, "--ak",
-                         (rig.tpm.keys / "ak.pub.pem").string(), "--nonce", nonce});
-  CHECK(again.status == 0);
-  CHECK(again.output.find("warning") == std::string::npos);
-  bh::harness::Work_dir other_dir("attest-fw");
-  Provisioned_tpm other(other_dir, "keys");
-  std::vector<at::Manifest_event> evil = {firmware_event("not-bulkhead.efi")};
-  evil.insert(evil.end(), rig.manifest.events.begin(), rig.manifest.events.end());
-  Bytes log = simulate_boot(other.tpm->tcti(), evil);
-  at::write_file((other_dir / "log.bin").string(), log);
-  const std::string ev2 = (other_dir / "evidence.json").string();
-  const std::string nonce2 = fresh_nonce();
-  REQUIRE(bulkhead({"attest", "quote", "--tcti", other.tpm->tcti(), "--nonce", nonce2, "--log",
-                    (other_dir / "log.bin").string(), "-o", ev2})
-              .status == 0);
-  auto bad = bulkhead({"attest", "verify", "--evidence", ev2, "--manifest", with_firmware, "--ak",
-                       (other.keys / "ak.pub.pem").string(), "--nonce", nonce2});
-  INFO(bad.output);
-  CHECK(bad.status == 1);
-  CHECK(bad.output.rfind("mismatch: PCR 4 (sha256): expected " + at::to_hex(pcr4), 0) == 0);
 }
 
 TEST_CASE("tpm provision: a second run without --force is refused and leaves the AK; a bad TCTI exits 2",
@@ -343,4 +257,115 @@ TEST_CASE("tpm provision: a second run without --force is refused and leaves the
   CHECK(bad.status == 2);
   CHECK(bad.output.find("cannot reach the TPM") != std::string::npos);
   CHECK(std::count(bad.output.begin(), bad.output.end(), '\n') == 1);  // one line, not TSS2's log
+}
+
+// Every allocated bank is quoted: the TPM empties the selection of a bank it has not allocated,
+// so a quote that asks for all four shows which exist; each must be quoted and in the log.
+TEST_CASE("attest: with sha1 and sha256 allocated, both banks are quoted and held to the log", "[attestation][swtpm]") {
+  Rig rig("sha1,sha256");
+  const std::string nonce = fresh_nonce();
+  const std::string evidence = rig.boot_and_quote(rig.manifest.events, nonce);
+  const std::string good = slurp(evidence);
+  {
+    auto r = rig.verify(evidence, nonce);
+    INFO(r.output);
+    CHECK(r.status == 0);
+    const auto selections = at::parse_quote(at::evidence_from_json(good, evidence).attest).selections;
+    REQUIRE(selections.size() == 4);
+    CHECK(selections[0].pcrs.size() == 10);  // sha1
+    CHECK(selections[1].pcrs.size() == 10);  // sha256
+    CHECK(selections[2].pcrs.empty());       // sha384: not allocated
+  }
+  SECTION("an edited sha1 digest no longer matches the quote") {
+    rig.tamper(evidence, [](at::Evidence& e) {
+      const size_t at = event_offset(e.event_log, 1);
+      e.event_log[at + 12 + 2] ^= 0xFF;  // first byte of the sha1 digest
+    });
+    auto r = rig.verify(evidence, nonce);
+    INFO(r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.find("mismatch: PCR digest: the quote's ") != std::string::npos);
+    CHECK(r.output.find("mismatch: event #10 (PCR 9): sha1 digest expected") != std::string::npos);
+  }
+  SECTION("a quote that leaves out the sha1 bank is refused") {
+    bh::tpm::Context c(rig.tpm.tpm->tcti());
+    bh::tpm::Key ak = bh::tpm::open_persistent(c, bh::tpm::k_ak_handle);
+    const Bytes n = at::from_hex(nonce, "nonce");
+    auto q = bh::tpm::quote(c, ak, n, {TPM2_ALG_SHA256}, rig.manifest.quote_pcrs);
+    rig.tamper(evidence, [&](at::Evidence& e) {
+      e.attest = q.attest;
+      e.signature = q.signature;
+    });
+    auto r = rig.verify(evidence, nonce);
+    INFO(r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.find("mismatch: PCR selection: the quote leaves out sha1, sha384, sha512 (") != std::string::npos);
+    CHECK(r.output.find("mismatch: PCR bank sha1: in the event log but not quoted (left out of the quote): its "
+                        "digests are attested by nothing") != std::string::npos);
+    CHECK(r.output.find("PCR digest") == std::string::npos);  // the sha256 bank itself is right
+  }
+  SECTION("a log without the allocated sha1 bank is refused") {
+    // Firmware that logs sha256 alone while the TPM also has sha1: nobody measures into sha1, so
+    // its PCRs could be set to anything.
+    std::vector<at::Manifest_event> all = rig.firmware;
+    all.insert(all.end(), rig.manifest.events.begin(), rig.manifest.events.end());
+    rig.tamper(evidence, [&](at::Evidence& e) { e.event_log = write_log({at::k_sha256}, all); });
+    auto r = rig.verify(evidence, nonce);
+    INFO(r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.find("mismatch: PCR bank sha1: allocated and quoted, but the event log has no sha1 digests") !=
+          std::string::npos);
+  }
+}
+
+// What a tester re-checks by hand (docs/attestation.md, "Re-checking by hand"): --keep writes the
+// verified evidence as tpm2-tools read it; tpm2_checkquote accepts the quote's signature and nonce
+// and refuses an edited quote or another nonce; tpm2_eventlog replays the kept log, in both
+// allocated banks, to the values in pcrs.bin and the manifest.
+TEST_CASE("attest: --keep writes what tpm2_checkquote and tpm2_eventlog re-check by hand", "[attestation][swtpm]") {
+  Rig rig("sha1,sha256");
+  const std::string nonce = fresh_nonce();
+  const std::string evidence = rig.boot_and_quote(rig.manifest.events, nonce);
+  const fs::path kept = rig.dir / "kept";
+  auto r = rig.verify_with(rig.manifest_path, evidence, nonce, {},
+                           {"--keep", kept.string(), "--record-firmware", (rig.dir / "fw.json").string(),
+                            "--admin-key", rig.admin_key.string()});
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK(r.output.find("attest: evidence kept in " + kept.string()) != std::string::npos);
+  auto line = [](const fs::path& p) {
+    std::string s = slurp(p);
+    return s.substr(0, s.find('\n'));
+  };
+  CHECK(line(kept / "pcr-list") == "sha1:0,1,2,3,4,5,6,7,8,9+sha256:0,1,2,3,4,5,6,7,8,9");
+  CHECK(line(kept / "nonce") == nonce);
+  auto checkquote = [&](const std::string& q) {
+    return bh::harness::run_command({"tpm2_checkquote", "-u", (kept / "ak.pub.pem").string(), "-m",
+                                     (kept / "quote.msg").string(), "-s", (kept / "quote.sig").string(), "-g",
+                                     "sha256", "-q", q},
+                                    Millis(30000));
+  };
+  {
+    auto c = checkquote(line(kept / "nonce"));
+    INFO(c.output);
+    CHECK(c.status == 0);
+    CHECK(checkquote(fresh_nonce()).status != 0);
+    const Bytes quote = at::read_file((kept / "quote.msg").string(), "quote");
+    Bytes edited = quote;
+    edited.back() ^= 0x01;  // the PCR digest's last byte
+    at::write_file((kept / "quote.msg").string(), edited);
+    CHECK(checkquote(line(kept / "nonce")).status != 0);
+    at::write_file((kept / "quote.msg").string(), quote);
+  }
+  auto events = bh::harness::run_command({"tpm2_eventlog", (kept / "eventlog.bin").string()}, Millis(30000));
+  INFO(events.output);
+  CHECK(events.status == 0);
+  // pcrs.bin: sha1 PCRs 0-9 (20 bytes each), then sha256 PCRs 0-9 (32 bytes each).
+  const Bytes pcrs = at::read_file((kept / "pcrs.bin").string(), "pcrs");
+  REQUIRE(pcrs.size() == 10 * 20 + 10 * 32);
+  const Bytes sha1_9(pcrs.begin() + 9 * 20, pcrs.begin() + 10 * 20);
+  const Bytes sha256_9(pcrs.end() - 32, pcrs.end());
+  CHECK(sha1_9 == rig.manifest.pcrs.at(at::k_sha1).at(9));
+  CHECK(sha256_9 == rig.manifest.pcrs.at(at::k_sha256).at(9));
+  for (const Bytes& v : {sha1_9, sha256_9}) CHECK(events.output.find("9  : 0x" + at::to_hex(v)) != std::string::npos);
 }

@@ -152,13 +152,13 @@ TEST_CASE("attest verify: unreadable inputs are one line naming the file and fie
   at::write_text(ev, R"({"format":"bulkhead-evidence","version":1,"nonce":"00","quote":{"attest":"AA==","signature":"AA=="}})");
   at::write_text(m, "{}");
   at::write_text(ak, "-----BEGIN PUBLIC KEY-----\nnonsense\n-----END PUBLIC KEY-----\n");
-  auto r = bulkhead({"attest", "verify", "--evidence", ev, "--manifest", m, "--ak", ak, "--nonce", "00"});
+  auto r = bulkhead({"attest", "verify", "--evidence", ev, "--manifest", m, "--ak", ak, "--ek", ak, "--nonce", "00"});
   CHECK(r.status == 2);
   CHECK(r.output == "bulkhead: " + ev + ": field \"event_log\" missing or not a string\n");
   at::write_text(ev, R"({"format":"bulkhead-evidence","version":1,"nonce":"00","event_log":"","quote":{"attest":"AA==","signature":"AA=="}})");
-  r = bulkhead({"attest", "verify", "--evidence", ev, "--manifest", m, "--ak", ak, "--nonce", "00"});
+  r = bulkhead({"attest", "verify", "--evidence", ev, "--manifest", m, "--ak", ak, "--ek", ak, "--nonce", "00"});
   CHECK(r.output == "bulkhead: " + m + ": field \"format\" missing\n");
-  r = bulkhead({"attest", "verify", "--evidence", ev, "--manifest", m, "--ak", ak, "--nonce", "0g"});
+  r = bulkhead({"attest", "verify", "--evidence", ev, "--manifest", m, "--ak", ak, "--ek", ak, "--nonce", "0g"});
   CHECK(r.output == "bulkhead: --nonce: not hexadecimal\n");
   CHECK(r.status == 2);
 }

@@ -98,15 +98,23 @@ TEST_CASE("tpm marshal: extend, quote, policy unseal against swtpm", "[attestati
   // Quote over PCRs 0-10 with the AK: the signature verifies over the returned attest bytes,
   // and the nonce is in it.
   const Bytes nonce = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
-  resp = send(mt::build_quote(cmd, sizeof cmd, bh::tpm::k_ak_handle, nonce.data(), 16, mt::k_alg_sha256, 0x7FF),
-                  cmd);
+  resp = send(mt::build_quote(cmd, sizeof cmd, bh::tpm::k_ak_handle, nonce.data(), 16, mt::k_quote_banks, 4, 0x7FF),
+              cmd);
   mt::Span attest{}, signature{};
   REQUIRE(mt::parse_quote(resp.data(), resp.size(), attest, signature).ok());
   const Bytes attest_bytes(attest.bytes, attest.bytes + attest.size);
-  auto ak = at::load_ak_public(at::read_file((tpm.keys / "ak.pub").string(), "ak"), "ak");
+  auto ak = at::key_from_tpm2b_public(at::read_file((tpm.keys / "ak.pub").string(), "ak"), "ak");
   CHECK(at::verify_quote_signature(*ak, attest_bytes,
                                    at::parse_signature(Bytes(signature.bytes, signature.bytes + signature.size))));
   CHECK(at::parse_quote(attest_bytes).extra_data == nonce);
+  // Every bank asked for comes back; the TPM (sha256 alone allocated) empties the others, under
+  // the AK's signature: what the verifier's every-bank rule relies on.
+  const auto selections = at::parse_quote(attest_bytes).selections;
+  REQUIRE(selections.size() == 4);
+  for (const auto& s : selections) {
+    INFO("bank " << s.bank);
+    CHECK(s.pcrs.size() == (s.bank == at::k_sha256 ? 11u : 0u));
+  }
 
   // Every truncation and a wrong size field or tag of that response are refused.
   for (size_t n = 0; n < resp.size(); ++n) {

@@ -20,9 +20,13 @@ TEST_CASE("tpm marshal: builders refuse small buffers and bad arguments", "[atte
   CHECK(mt::build_pcr_extend(cmd, sizeof cmd, 24, &digest, 1).error() == sk::Error::bad_argument);
   const mt::Bank_digest unknown{0x0099, d};
   CHECK(mt::build_pcr_extend(cmd, sizeof cmd, 8, &unknown, 1).error() == sk::Error::bad_argument);
-  CHECK(mt::build_quote(cmd, sizeof cmd, 0x81010020, d, 65, mt::k_alg_sha256, 1).error() == sk::Error::bad_argument);
-  CHECK(mt::build_quote(cmd, sizeof cmd, 0x81010020, d, 8, mt::k_alg_sha256, 1u << 24).error() ==
+  CHECK(mt::build_quote(cmd, sizeof cmd, 0x81010020, d, 65, mt::k_quote_banks, 1, 1).error() == sk::Error::bad_argument);
+  CHECK(mt::build_quote(cmd, sizeof cmd, 0x81010020, d, 8, mt::k_quote_banks, 1, 1u << 24).error() ==
         sk::Error::bad_argument);
+  CHECK(mt::build_quote(cmd, sizeof cmd, 0x81010020, d, 8, mt::k_quote_banks, 0, 1).error() == sk::Error::bad_argument);
+  CHECK(mt::build_quote(cmd, sizeof cmd, 0x81010020, d, 8, mt::k_quote_banks, 5, 1).error() == sk::Error::bad_argument);
+  const uint16_t unknown_bank[] = {0x000B, 0x0099};
+  CHECK(mt::build_quote(cmd, sizeof cmd, 0x81010020, d, 8, unknown_bank, 2, 1).error() == sk::Error::bad_argument);
   CHECK(mt::build_start_policy_session(cmd, sizeof cmd, d, 15).error() == sk::Error::bad_argument);
   const uint8_t ok_response[10] = {0x80, 0x01, 0, 0, 0, 10, 0, 0, 0, 0};
   CHECK(mt::parse_empty(ok_response, 10).ok());

@@ -64,10 +64,22 @@ fs::path manifest(const harness::Work_dir& dir, const fs::path& policy_image) {
   return out;
 }
 
+// The administrator's signing key (disk admin-key) in dir, for the firmware record.
+fs::path admin_key(const harness::Work_dir& dir) {
+  const fs::path key = dir / "admin.pem";
+  harness::Command_result r = harness::run_command(
+      {bulkhead(), "disk", "admin-key", "-o", key.string(), "--public", (dir / "admin.pub.pem").string()},
+      Millis(30000));
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  return key;
+}
+
 harness::Command_result attest(const harness::Work_dir& dir, const System& s, const fs::path& m,
                                std::vector<std::string> more = {}) {
   std::vector<std::string> argv = {bulkhead(), "attest", "connect", "--agent", "unix:" + s.agent_socket.string(),
-                                   "--manifest", m.string(), "--ak", (dir / "provision" / "ak.pub.pem").string()};
+                                   "--manifest", m.string(), "--ak", (dir / "provision" / "ak.pub").string(),
+                                   "--ek", (dir / "provision" / "ek.pub").string()};
   argv.insert(argv.end(), more.begin(), more.end());
   return harness::run_command(argv, Millis(120000));
 }
@@ -82,7 +94,7 @@ TEST_CASE("attestation: a running system's agent returns evidence that verifies,
   const std::string nonce = "00112233445566778899aabbccddeeff0102030405060708090a0b0c0d0e0f10";
   harness::Command_result r = attest(dir, s, manifest(dir, image),
                                      {"--nonce", nonce, "-o", (dir / "evidence.json").string(), "--record-firmware",
-                                      (dir / "firmware.json").string()});
+                                      (dir / "firmware.json").string(), "--admin-key", admin_key(dir).string()});
   INFO(r.output);
   // The firmware's log (SeaBIOS measures into PCRs 0-7) is kept and the kernel's events follow.
   CHECK(s.qemu->serial_lines(std::regex("^measure: firmware event log found in ACPI TPM2")).size() == 1);
@@ -111,7 +123,8 @@ TEST_CASE("attestation: a running system's agent returns evidence that verifies,
   // The same evidence with another nonce is a replay.
   harness::Command_result replay = harness::run_command(
       {bulkhead(), "attest", "verify", "--evidence", (dir / "evidence.json").string(), "--manifest",
-       (dir / "manifest.json").string(), "--ak", (dir / "provision" / "ak.pub.pem").string(), "--nonce", "aa55"},
+       (dir / "manifest.json").string(), "--ak", (dir / "provision" / "ak.pub").string(), "--ek",
+       (dir / "provision" / "ek.pub").string(), "--nonce", "aa55"},
       Millis(30000));
   INFO(replay.output);
   CHECK(replay.status == 1);
@@ -125,14 +138,16 @@ TEST_CASE("attestation: firmware PCRs recorded on a first boot are enforced; a c
   fs::path firmware = dir / "firmware.json";
   {
     System first = boot_attested(dir, image, guest("classified.elf"));
-    harness::Command_result r = attest(dir, first, manifest(dir, image), {"--record-firmware", firmware.string()});
+    harness::Command_result r = attest(dir, first, manifest(dir, image),
+                                       {"--record-firmware", firmware.string(), "--admin-key", admin_key(dir).string()});
     INFO(r.output);
     REQUIRE(r.status == 0);
   }
   fs::path recorded = dir / "manifest-recorded.json";
   harness::Command_result m = harness::run_command(
       {bulkhead(), "manifest", "build", "--policy-image", image.string(), "--image-dir",
-       harness::build_path("guests").string(), "--firmware-pcrs", firmware.string(), "-o", recorded.string()},
+       harness::build_path("guests").string(), "--firmware-pcrs", firmware.string(), "--admin-public",
+       (dir / "admin.pub.pem").string(), "-o", recorded.string()},
       Millis(30000));
   REQUIRE(m.status == 0);
   {
@@ -165,7 +180,7 @@ TEST_CASE("attestation: an unreachable agent is one clear error", "[kernel][atte
   std::ofstream(dir / "none.pem") << "";
   harness::Command_result r = harness::run_command(
       {bulkhead(), "attest", "connect", "--agent", "unix:" + (dir / "nobody.sock").string(), "--manifest",
-       (dir / "none.json").string(), "--ak", (dir / "none.pem").string()},
+       (dir / "none.json").string(), "--ak", (dir / "none.pem").string(), "--ek", (dir / "none.pem").string()},
       Millis(30000));
   CHECK(r.status == 2);
   CHECK(r.output.find("cannot connect to the agent") != std::string::npos);

@@ -42,7 +42,8 @@ fs::path build_esp(const harness::Work_dir& dir, const std::string& name, const 
   ok(cli({"policy", "compile", policy.string(), "-o",
           (dir / (name + ".policy")).string(), "--image-dir", images.string()}));
   ok(cli({"manifest", "build", "--policy-image", (dir / (name + ".policy")).string(), "--image-dir", images.string(),
-          "-o", (dir / (name + ".manifest.json")).string()}));
+          "--boot-stage", harness::build_path("sepkernel/BOOTX64.EFI").string(), "-o",
+          (dir / (name + ".manifest.json")).string()}));
   fs::path esp = dir / (name + ".esp");
   ok(cli({"image", "build", "--policy-image", (dir / (name + ".policy")).string(), "--image-dir", images.string(),
           "--kernel", harness::build_path("sepkernel/bulkhead.elf").string(), "--boot-stage",
@@ -73,15 +74,27 @@ Uefi_system boot_uefi(const harness::Work_dir& dir, const fs::path& esp) {
   return s;
 }
 
+// Provisions the TPM (keys in dir/provision) and makes the administrator's key (dir/admin.pem).
 void provision(const harness::Work_dir& dir, const std::string& pcr_banks = "") {
   auto tpm = harness::Swtpm::start_socket(dir, false, pcr_banks);
   ok(cli({"tpm", "provision", "--tcti", tpm->tcti(), "--out", (dir / "provision").string()}));
+  ok(cli({"disk", "admin-key", "-o", (dir / "admin.pem").string(), "--public", (dir / "admin.pub.pem").string()}));
+}
+
+// The first boot's firmware record (attest --record-firmware) in the manifest `name`.recorded.json.
+fs::path recorded_manifest(const harness::Work_dir& dir, const std::string& name, const fs::path& record) {
+  const fs::path out = dir / (name + ".recorded.json");
+  ok(cli({"manifest", "build", "--policy-image", (dir / (name + ".policy")).string(), "--image-dir",
+          (dir / (name + "-images")).string(), "--boot-stage", harness::build_path("sepkernel/BOOTX64.EFI").string(),
+          "--firmware-pcrs", record.string(), "--admin-public", (dir / "admin.pub.pem").string(), "-o", out.string()}));
+  return out;
 }
 
 harness::Command_result attest(const harness::Work_dir& dir, const Uefi_system& s, const fs::path& manifest,
                                std::vector<std::string> more = {}) {
   std::vector<std::string> args = {"attest", "connect", "--agent", "unix:" + s.agent.string(), "--manifest",
-                                   manifest.string(), "--ak", (dir / "provision" / "ak.pub.pem").string()};
+                                   manifest.string(), "--ak", (dir / "provision" / "ak.pub").string(), "--ek",
+                                   (dir / "provision" / "ek.pub").string()};
   args.insert(args.end(), more.begin(), more.end());
   return cli(args);
 }
@@ -106,15 +119,14 @@ TEST_CASE("uefi: a measured boot from the ESP attests; recorded firmware PCRs ho
     // First boot: verified against the build's manifest (firmware PCRs not yet recorded), then
     // recorded.
     harness::Command_result r = attest(dir, s, dir / "v1.manifest.json",
-                                       {"--record-firmware", firmware.string(), "-o", (dir / "ev1.json").string()});
+                                       {"--record-firmware", firmware.string(), "--admin-key",
+                                        (dir / "admin.pem").string(), "-o", (dir / "ev1.json").string()});
     INFO(r.output);
     CHECK(r.status == 0);
     CHECK(r.output.find("attestation: PASS") != std::string::npos);
     CHECK(r.output.find("warning: firmware PCRs 0-7 are not recorded") != std::string::npos);
   }
-  ok(cli({"manifest", "build", "--policy-image", (dir / "v1.policy").string(), "--image-dir",
-          (dir / "v1-images").string(), "--firmware-pcrs", firmware.string(), "-o",
-          (dir / "v1.recorded.json").string()}));
+  recorded_manifest(dir, "v1", firmware);
   {
     Uefi_system s = boot_uefi(dir, esp);
     s.qemu->wait_for_serial(std::regex("^\\[agent\\] agent ready on COM2"), k_deadline, false);
@@ -202,11 +214,15 @@ TEST_CASE("uefi: four PCR banks logged and held to the manifest; live evidence f
   {
     Uefi_system s = boot_uefi(dir, esp);
     s.qemu->wait_for_serial(std::regex("^\\[agent\\] agent ready on COM2"), k_deadline, false);
-    harness::Command_result r = attest(dir, s, manifest, {"--nonce", nonce, "-o", evidence.string()});
+    harness::Command_result r = attest(dir, s, manifest,
+                                       {"--nonce", nonce, "-o", evidence.string(), "--record-firmware",
+                                        (dir / "firmware.json").string(), "--admin-key", (dir / "admin.pem").string()});
     INFO(r.output);
     REQUIRE(r.status == 0);
     CHECK(r.output.find("attestation: PASS") != std::string::npos);
   }
+  // From here on the manifest holds the firmware's PCRs 0-7 as this boot recorded them.
+  const fs::path recorded = recorded_manifest(dir, "v1", dir / "firmware.json");
   const at::Evidence live = at::evidence_from_json(slurp(evidence), evidence.string());
   {
     el::Reader r;
@@ -252,7 +268,7 @@ TEST_CASE("uefi: four PCR banks logged and held to the manifest; live evidence f
     std::vector<std::string> absent;
     int status = 1;
   };
-  const fs::path ak = dir / "provision" / "ak.pub.pem";
+  const fs::path ak = dir / "provision";
   const std::string fresh = "5eed0f" + std::string(34, '2');
   harness::Work_dir other("kernel-uefi-other-tpm");
   provision(other);
@@ -266,28 +282,33 @@ TEST_CASE("uefi: four PCR banks logged and held to the manifest; live evidence f
        ak, {"(PCR 9): type expected EV_IPL found EV_ACTION", "attestation: FAIL: 1 mismatch ("}, {}},
       {"a replayed nonce", [](at::Evidence&) {}, fresh, ak,
        {"mismatch: nonce: expected " + fresh + " found " + nonce, "attestation: FAIL: 1 mismatch ("}, {}},
-      {"another TPM's AK", [](at::Evidence&) {}, nonce, other / "provision" / "ak.pub.pem",
-       {"mismatch: quote signature: does not verify with the AK", "attestation: FAIL: 1 mismatch ("}, {}},
+      {"another TPM's AK", [](at::Evidence&) {}, nonce, other / "provision",
+       {"mismatch: quote signature: does not verify with the AK", "mismatch: quote signer: the quote names ",
+        "attestation: FAIL: 2 mismatches ("},
+       {}},
       {"a log cut inside the last partition image's event",
        [](at::Evidence& e) { e.event_log.resize(find_event(e.event_log, 9, 2, el::k_alg_sha256).start + 9); }, nonce,
        ak, {"mismatch: event missing: PCR 9 EV_IPL \"bulkhead partition agent image agent.elf\"", "mismatch: PCR digest"},
        {}},
   };
   for (uint16_t bank : {el::k_alg_sha1, el::k_alg_sha384, el::k_alg_sha512}) {
-    // An edited digest in a bank no quote covers fails on the manifest; the sha256 quote matches.
+    // Every allocated bank is quoted: an edited digest in any of them no longer matches the quote.
     const std::string name = at::bank_name(bank);
     attacks.push_back({"an edited " + name + " digest",
                        [bank](at::Evidence& e) { e.event_log[find_event(e.event_log, 8, 0, bank).digest] ^= 0x01; },
-                       nonce, ak, {"(PCR 8): " + name + " digest expected", "mismatch: PCR 8 (" + name + "): expected"},
-                       {"PCR digest"}});
+                       nonce, ak,
+                       {"(PCR 8): " + name + " digest expected", "mismatch: PCR 8 (" + name + "): expected",
+                        "mismatch: PCR digest: the quote's "},
+                       {}});
   }
   for (const Attack& a : attacks) {
     at::Evidence e = live;
     a.edit(e);
     const fs::path path = dir / "edited.json";
     at::write_text(path.string(), at::evidence_to_json(e));
-    harness::Command_result r = cli({"attest", "verify", "--evidence", path.string(), "--manifest", manifest.string(),
-                                     "--ak", a.ak.string(), "--nonce", a.nonce});
+    harness::Command_result r =
+        cli({"attest", "verify", "--evidence", path.string(), "--manifest", recorded.string(), "--ak",
+             (a.ak / "ak.pub").string(), "--ek", (a.ak / "ek.pub").string(), "--nonce", a.nonce});
     INFO(a.what << "\n" << r.output);
     CHECK(r.status == a.status);
     for (const std::string& s : a.found) CHECK(r.output.find(s) != std::string::npos);
@@ -306,7 +327,7 @@ TEST_CASE("uefi: four PCR banks logged and held to the manifest; live evidence f
     fs::path changed = build_esp(dir, "v2", guest("classified.elf"), changed_toml);
     Uefi_system s = boot_uefi(dir, changed);
     s.qemu->wait_for_serial(std::regex("^\\[agent\\] agent ready on COM2"), k_deadline, false);
-    harness::Command_result r = attest(dir, s, manifest);
+    harness::Command_result r = attest(dir, s, recorded);
     INFO(r.output);
     CHECK(r.status == 1);
     CHECK(r.output.find("(PCR 8): sha256 digest expected") != std::string::npos);
@@ -318,18 +339,20 @@ TEST_CASE("uefi: four PCR banks logged and held to the manifest; live evidence f
 }
 
 // scripts/attest.sh, the README's way for a tester to attest the measured system the build
-// produced: the first run provisions a TPM, verifies and records the firmware PCRs; the second
-// holds to that record; a record that no longer matches (another boot application in PCR 4)
-// fails naming PCR 4.
+// produced: the first run provisions a TPM, verifies and records the firmware PCRs (signed by the
+// administrator key); the second holds to that record and keeps its evidence, which
+// tpm2_checkquote and tpm2_eventlog accept as the docs show; an edited record is refused before
+// anything boots; a deleted record fails the boot instead of being recorded again.
 TEST_CASE("uefi: scripts/attest.sh attests the build's measured system and holds to its first-boot record",
           "[kernel][uefi]") {
   harness::Work_dir dir("kernel-uefi-script");
   const fs::path state = dir / "state";
-  auto run = [&] {
-    return harness::run_command({"env", "BULKHEAD_NO_BUILD=1", "BULKHEAD_BUILD_DIR=" + harness::build_path("").string(),
-                                 "BULKHEAD_ATTEST_STATE=" + state.string(),
-                                 harness::source_path("scripts/attest.sh").string()},
-                                Millis(240000));
+  auto run = [&](std::vector<std::string> more = {}) {
+    std::vector<std::string> argv = {"env", "BULKHEAD_NO_BUILD=1", "BULKHEAD_BUILD_DIR=" + harness::build_path("").string(),
+                                     "BULKHEAD_ATTEST_STATE=" + state.string(),
+                                     harness::source_path("scripts/attest.sh").string()};
+    argv.insert(argv.end(), more.begin(), more.end());
+    return harness::run_command(argv, Millis(240000));
   };
   {
     harness::Command_result r = run();
@@ -337,7 +360,8 @@ TEST_CASE("uefi: scripts/attest.sh attests the build's measured system and holds
     REQUIRE(r.status == 0);
     CHECK(r.output.find("attest: first run") != std::string::npos);
     CHECK(r.output.find("attestation: PASS") != std::string::npos);
-    CHECK(r.output.find("firmware PCRs 0-7 of this boot recorded") != std::string::npos);
+    CHECK(r.output.find("trust on first use: firmware PCRs 0-7 of this boot recorded in " +
+                        (state / "firmware.json").string()) != std::string::npos);
   }
   {
     harness::Command_result r = run();
@@ -346,18 +370,45 @@ TEST_CASE("uefi: scripts/attest.sh attests the build's measured system and holds
     CHECK(r.output.find("attestation: PASS") != std::string::npos);
     CHECK(r.output.find("warning") == std::string::npos);
     CHECK(r.output.find("first run") == std::string::npos);
+    CHECK(r.output.find("attest: evidence kept in " + (state / "evidence").string()) != std::string::npos);
+    // The kept evidence, re-checked by hand as docs/attestation.md shows.
+    const fs::path e = state / "evidence";
+    auto first_line = [](const fs::path& p) {
+      std::string text = slurp(p);
+      return text.substr(0, text.find('\n'));
+    };
+    harness::Command_result check = harness::run_command(
+        {"tpm2_checkquote", "-u", (e / "ak.pub.pem").string(), "-m", (e / "quote.msg").string(), "-s",
+         (e / "quote.sig").string(), "-g", "sha256", "-q", first_line(e / "nonce")},
+        Millis(30000));
+    INFO(check.output);
+    CHECK(check.status == 0);
+    harness::Command_result events = harness::run_command({"tpm2_eventlog", (e / "eventlog.bin").string()}, Millis(30000));
+    CHECK(events.status == 0);
+    CHECK(events.output.find("EV_EFI_BOOT_SERVICES_APPLICATION") != std::string::npos);
   }
+  const fs::path record = state / "firmware.json";
+  const std::string good = slurp(record);
   {
-    const fs::path record = state / "firmware.json";
-    nlohmann::json j = nlohmann::json::parse(std::ifstream(record));
-    std::string pcr4 = j.at("sha256").at("4");
+    nlohmann::json j = nlohmann::json::parse(good);
+    std::string pcr4 = j.at("pcrs").at("sha256").at("4");
     pcr4[0] = pcr4[0] == '0' ? '1' : '0';
-    j["sha256"]["4"] = pcr4;
+    j["pcrs"]["sha256"]["4"] = pcr4;
     std::ofstream(record) << j.dump(2) << "\n";
     harness::Command_result r = run();
     INFO(r.output);
     CHECK(r.status == 1);
-    CHECK(r.output.find("mismatch: PCR 4 (sha256): expected " + pcr4) != std::string::npos);
-    CHECK(r.output.find("attestation: FAIL: 1 mismatch") != std::string::npos);
+    CHECK(r.output.find(record.string() + ": signature does not verify with the administrator key") !=
+          std::string::npos);
+    CHECK(r.output.find("attest: booting") == std::string::npos);  // refused before anything boots
+  }
+  {
+    fs::remove(record);
+    harness::Command_result r = run();
+    INFO(r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.find("attest: no firmware record in " + record.string()) != std::string::npos);
+    CHECK(r.output.find("mismatch: firmware PCRs 0-7: the manifest has no firmware record") != std::string::npos);
+    CHECK_FALSE(fs::exists(record));  // not recorded again behind the tester's back
   }
 }

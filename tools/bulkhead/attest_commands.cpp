@@ -7,12 +7,17 @@
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <sstream>
 
 #include "bh/cli/input_file.hpp"
 #include "bh/attest/agent.hpp"
 #include "bh/attest/evidence.hpp"
+#include "bh/attest/firmware_record.hpp"
 #include "bh/attest/quote.hpp"
+#include "bh/storage/luks_disk.hpp"
+#include "bh/storage/passphrase.hpp"
+#include "bh/storage/policy_digest.hpp"
 #include "bh/tpm/keys.hpp"
 #include "commands.hpp"
 
@@ -23,7 +28,7 @@ namespace {
 namespace at = bh::attest;
 
 struct Verify_options {
-  std::string evidence, manifest, ak, nonce, record_firmware;
+  std::string evidence, manifest, ak, ek, nonce, record_firmware, admin_key, key_passphrase_file, keep;
   bool json = false;
 };
 
@@ -39,7 +44,15 @@ struct Connect_options {
 
 int verify_evidence(const at::Evidence& ev, const at::Bytes& nonce, const Verify_options& o);
 
+// --record-firmware signs what it records: the administrator's key is needed before anything runs.
+void check_record_options(const Verify_options& o) {
+  if (!o.record_firmware.empty() && o.admin_key.empty()) {
+    throw at::Input_error("--record-firmware: needs --admin-key (the administrator's key signs the record)");
+  }
+}
+
 int run_verify(const Verify_options& o) {
+  check_record_options(o);
   const at::Bytes nonce = at::from_hex(o.nonce, "--nonce");
   if (nonce.empty()) throw at::Input_error("--nonce: empty");
   const at::Evidence ev = at::evidence_from_json(text_of(o.evidence, "the evidence"), o.evidence);
@@ -49,6 +62,7 @@ int run_verify(const Verify_options& o) {
 // Asks a running system's agent for evidence over a fresh (or given) nonce, optionally saves it,
 // and verifies it exactly as `attest verify` does.
 int run_connect(const Connect_options& c, const Verify_options& o) {
+  check_record_options(o);
   at::Bytes nonce;
   if (o.nonce.empty()) {
     nonce.resize(32);
@@ -64,18 +78,74 @@ int run_connect(const Connect_options& c, const Verify_options& o) {
   return verify_evidence(ev, nonce, o);
 }
 
+// Writes what was verified in the forms tpm2-tools read (docs/attestation.md, "Re-checking by
+// hand"): quote.msg and quote.sig (tpm2_checkquote -m, -s), eventlog.bin (-e, tpm2_eventlog),
+// pcrs.bin (-f: the log's replayed values of the quote's selection, concatenated in its order) and
+// pcr-list (-l), nonce (-q), ak.pub.pem (-u), and the evidence JSON.
+void keep_evidence(const std::string& dir, const at::Evidence& ev, const at::Bytes& nonce,
+                   const at::Attestation_key& ak, const at::Verdict& v) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (!std::filesystem::is_directory(dir)) throw at::Input_error(dir + ": cannot create the evidence directory");
+  const std::string d = dir + "/";
+  at::write_text(d + "evidence.json", at::evidence_to_json(ev));
+  at::write_file(d + "quote.msg", ev.attest);
+  at::write_file(d + "quote.sig", ev.signature);
+  at::write_file(d + "eventlog.bin", ev.event_log);
+  at::write_text(d + "nonce", at::to_hex(nonce) + "\n");
+  at::write_text(d + "ak.pub.pem", at::public_key_pem(*ak.key));
+  std::string list;
+  at::Bytes values;
+  try {
+    for (const auto& sel : at::parse_quote(ev.attest).selections) {
+      if (sel.pcrs.empty()) continue;
+      list += (list.empty() ? "" : "+") + std::string(at::bank_name(sel.bank)) + ":";
+      for (size_t i = 0; i < sel.pcrs.size(); ++i) {
+        list += (i ? "," : "") + std::to_string(sel.pcrs[i]);
+        const auto bank = v.replayed.find(sel.bank);
+        at::Bytes value(at::bank_size(sel.bank), 0);
+        if (bank != v.replayed.end() && bank->second.count(sel.pcrs[i])) value = bank->second.at(sel.pcrs[i]);
+        values.insert(values.end(), value.begin(), value.end());
+      }
+    }
+  } catch (const at::Input_error&) {
+    // A malformed quote: the verdict names it; there is no selection to write.
+  }
+  at::write_text(d + "pcr-list", list + "\n");
+  at::write_file(d + "pcrs.bin", values);
+}
+
 int verify_evidence(const at::Evidence& ev, const at::Bytes& nonce, const Verify_options& o) {
   const at::Manifest m = at::manifest_from_json(text_of(o.manifest, "the manifest"), o.manifest);
-  const auto ak = at::load_ak_public(at::read_file(o.ak, "the AK public key"), o.ak);
-  const at::Verdict v = at::verify(ev, m, *ak, nonce);
+  const at::Attestation_key ak =
+      at::load_attestation_key(at::read_file(o.ak, "the AK"), o.ak, at::read_file(o.ek, "the EK"), o.ek);
+  at::Verify_options options;
+  options.recording_firmware = !o.record_firmware.empty();
+  const at::Verdict v = at::verify(ev, m, ak, nonce, options);
+  std::string recorded;
   if (v.ok() && !o.record_firmware.empty()) {
+    // Trust on first use, asked for: this boot's firmware PCRs, every bank of the log, signed by
+    // the administrator so that the record cannot be edited where it is kept.
     at::Pcr_bank_values firmware;
     for (const auto& [bank, values] : v.replayed) {
       for (const auto& [pcr, value] : values) {
         if (pcr < at::k_firmware_pcr_count) firmware[bank][pcr] = value;
       }
     }
-    at::write_text(o.record_firmware, at::pcrs_to_json(firmware) + "\n");
+    bh::storage::Key_passphrase passphrase;
+    if (!o.key_passphrase_file.empty() || bh::storage::stdin_is_terminal()) {
+      const std::string file = o.key_passphrase_file.empty() ? "-" : o.key_passphrase_file;
+      passphrase = [file] {
+        return bh::storage::read_passphrase_option("--key-passphrase-file", file,
+                                                   "Passphrase of the administrator key: ", false)
+            .text;
+      };
+    }
+    const at::Bytes signature =
+        bh::storage::sign_with_admin_key(o.admin_key, at::firmware_record_message(firmware), passphrase);
+    at::write_text(o.record_firmware, at::firmware_record_to_json(firmware, signature));
+    recorded = "attest: trust on first use: firmware PCRs 0-7 of this boot recorded in " + o.record_firmware +
+               ", signed with " + o.admin_key;
   }
   if (o.json) {
     fmt::print("{}\n", v.to_json());
@@ -83,6 +153,11 @@ int verify_evidence(const at::Evidence& ev, const at::Bytes& nonce, const Verify
     for (const auto& mm : v.mismatches) fmt::print("mismatch: {}\n", mm.message);
     for (const auto& w : v.warnings) fmt::print("warning: {}\n", w);
     fmt::print("{}\n", v.verdict_line());
+  }
+  if (!recorded.empty() && !o.json) fmt::print(stderr, "{}\n", recorded);
+  if (!o.keep.empty()) {
+    keep_evidence(o.keep, ev, nonce, ak, v);
+    if (!o.json) fmt::print(stderr, "attest: evidence kept in {} (tpm2_checkquote and tpm2_eventlog re-check it)\n", o.keep);
   }
   return v.ok() ? 0 : 1;
 }
@@ -100,11 +175,15 @@ void run_quote(const Quote_options& o) {
   ev.event_log = at::read_file(o.log, "the event log");
   bh::tpm::Context c(o.tcti);
   bh::tpm::Key ak = bh::tpm::open_persistent(c, o.ak_handle);
-  auto q = bh::tpm::quote(c, ak, nonce, at::k_quote_bank, o.pcrs);
+  // Every bank Bulkhead knows, as the kernel asks: the TPM empties those it has not allocated.
+  auto q = bh::tpm::quote(c, ak, nonce, bh::tpm::k_quote_banks, o.pcrs);
   ev.attest = q.attest;
   ev.signature = q.signature;
-  auto values = bh::tpm::pcr_read(c, at::k_quote_bank, o.pcrs);
-  for (size_t i = 0; i < values.pcrs.size(); ++i) ev.pcrs[at::k_quote_bank][values.pcrs[i]] = values.values[i];
+  for (TPM2_ALG_ID bank : bh::tpm::allocated_banks(c)) {
+    if (at::bank_size(bank) == 0) continue;
+    auto values = bh::tpm::pcr_read(c, bank, o.pcrs);
+    for (size_t i = 0; i < values.pcrs.size(); ++i) ev.pcrs[bank][values.pcrs[i]] = values.values[i];
+  }
   at::write_text(o.out, at::evidence_to_json(ev));
   fmt::print("attest quote: quoted {} PCRs with the AK at 0x{:08x}; wrote {}\n", o.pcrs.size(), o.ak_handle, o.out);
 }
@@ -122,6 +201,12 @@ void one_line_errors(F&& f) {
   } catch (const bh::tpm::Tpm_error& e) {
     fmt::print(stderr, "bulkhead: {}\n", e.what());
     throw Exit{1};
+  } catch (const bh::storage::Input_error& e) {
+    fmt::print(stderr, "bulkhead: {}\n", e.what());
+    throw Exit{2};
+  } catch (const bh::storage::Storage_error& e) {
+    fmt::print(stderr, "bulkhead: {}\n", e.what());
+    throw Exit{1};
   }
 }
 
@@ -135,10 +220,19 @@ void add_attest_commands(CLI::App& app) {
   CLI::App* verify = a->add_subcommand("verify", "check evidence against the reference manifest");
   verify->add_option("--evidence", v->evidence, "evidence JSON (docs/attestation.md)")->required()->check(bh::cli::input_file());
   verify->add_option("--manifest", v->manifest, "reference manifest JSON (bulkhead manifest build)")->required()->check(bh::cli::input_file());
-  verify->add_option("--ak", v->ak, "AK public key: PEM or TPM2B_PUBLIC (bulkhead tpm provision)")->required()->check(bh::cli::input_file());
+  verify->add_option("--ak", v->ak, "the AK's TPM2B_PUBLIC (ak.pub from bulkhead tpm provision)")->required()->check(bh::cli::input_file());
+  verify->add_option("--ek", v->ek, "the EK's TPM2B_PUBLIC (ek.pub from bulkhead tpm provision)")->required()->check(bh::cli::input_file());
   verify->add_option("--nonce", v->nonce, "the nonce this verifier gave the agent (hex)")->required();
+  verify->add_option("--admin-key", v->admin_key,
+                     "administrator private key (disk admin-key) that signs the --record-firmware record");
+  verify->add_option("--key-passphrase-file", v->key_passphrase_file,
+                     "passphrase of an encrypted administrator key: a file or - (asked on a terminal if left out)")
+      ->check(bh::cli::passphrase_input());
   verify->add_option("--record-firmware", v->record_firmware,
-                     "on success, write the replayed firmware PCRs 0-7 here (for manifest build --firmware-pcrs)");
+                     "trust on first use: on success, record this boot's firmware PCRs 0-7 here, signed (--admin-key)");
+  verify->add_option("--keep", v->keep,
+                     "write what was verified here, as tpm2_checkquote and tpm2_eventlog read it (quote.msg, quote.sig, "
+                     "pcrs.bin, pcr-list, nonce, eventlog.bin, ak.pub.pem, evidence.json)");
   verify->add_flag("--json", v->json, "print the verdict as JSON");
   verify->callback([v] {
     int code = 0;
@@ -151,12 +245,21 @@ void add_attest_commands(CLI::App& app) {
   CLI::App* connect = a->add_subcommand("connect", "ask a running system's agent for evidence and verify it");
   connect->add_option("--agent", co->agent, "the agent's serial line: unix:PATH (QEMU -chardev socket)")->required();
   connect->add_option("--manifest", cv->manifest, "reference manifest JSON (bulkhead manifest build)")->required()->check(bh::cli::input_file());
-  connect->add_option("--ak", cv->ak, "AK public key: PEM or TPM2B_PUBLIC (bulkhead tpm provision)")->required()->check(bh::cli::input_file());
+  connect->add_option("--ak", cv->ak, "the AK's TPM2B_PUBLIC (ak.pub from bulkhead tpm provision)")->required()->check(bh::cli::input_file());
+  connect->add_option("--ek", cv->ek, "the EK's TPM2B_PUBLIC (ek.pub from bulkhead tpm provision)")->required()->check(bh::cli::input_file());
   connect->add_option("--nonce", cv->nonce, "nonce to send (hex, 1..64 bytes; default: 32 random bytes)");
   connect->add_option("-o,--out", co->out, "also save the evidence JSON here");
   connect->add_option("--timeout", co->timeout_s, "seconds to wait for the agent's answer (default 60)");
+  connect->add_option("--admin-key", cv->admin_key,
+                     "administrator private key (disk admin-key) that signs the --record-firmware record");
+  connect->add_option("--key-passphrase-file", cv->key_passphrase_file,
+                     "passphrase of an encrypted administrator key: a file or - (asked on a terminal if left out)")
+      ->check(bh::cli::passphrase_input());
   connect->add_option("--record-firmware", cv->record_firmware,
-                      "on success, write the replayed firmware PCRs 0-7 here (for manifest build --firmware-pcrs)");
+                      "trust on first use: on success, record this boot's firmware PCRs 0-7 here, signed (--admin-key)");
+  connect->add_option("--keep", cv->keep,
+                     "write what was verified here, as tpm2_checkquote and tpm2_eventlog read it (quote.msg, quote.sig, "
+                     "pcrs.bin, pcr-list, nonce, eventlog.bin, ak.pub.pem, evidence.json)");
   connect->add_flag("--json", cv->json, "print the verdict as JSON");
   connect->callback([cv, co] {
     int code = 0;
@@ -169,7 +272,7 @@ void add_attest_commands(CLI::App& app) {
   quote->add_option("--tcti", q->tcti, "TPM2-TSS TCTI")->required();
   quote->add_option("--nonce", q->nonce, "verifier's nonce (hex)")->required();
   quote->add_option("--log", q->log, "event log to include (binary)")->required();
-  quote->add_option("--pcrs", q->pcrs, "PCRs to quote in the sha256 bank (default 0-9)")->delimiter(',');
+  quote->add_option("--pcrs", q->pcrs, "PCRs to quote in every bank (default 0-9)")->delimiter(',');
   quote->add_option("--ak-handle", q->ak_handle, "persistent AK handle (default 0x81010020)");
   quote->add_option("-o,--out", q->out, "evidence JSON to write")->required();
   quote->callback([q] { one_line_errors([&] { run_quote(*q); }); });

@@ -6,6 +6,10 @@
 #include <CLI/CLI.hpp>
 
 #include "bh/cli/input_file.hpp"
+#include <filesystem>
+
+#include "bh/attest/authenticode.hpp"
+#include "bh/attest/firmware_record.hpp"
 #include "bh/attest/manifest.hpp"
 #include "commands.hpp"
 
@@ -14,12 +18,26 @@ namespace bh::cli {
 namespace {
 
 struct Build_options {
-  std::string policy_image, image_dir = ".", firmware_pcrs, out;
+  std::string policy_image, image_dir = ".", firmware_pcrs, admin_public, boot_stage, out;
 };
 
 void run_build(const Build_options& o) {
   namespace at = bh::attest;
-  const at::Manifest m = at::compute_manifest(at::load_inputs(o.policy_image, o.image_dir, o.firmware_pcrs));
+  at::Build_inputs in = at::load_inputs(o.policy_image, o.image_dir, "");
+  if (!o.firmware_pcrs.empty()) {
+    // Only a complete record the administrator signed is believed: disks are sealed to it too.
+    if (o.admin_public.empty()) throw at::Input_error("--firmware-pcrs: needs --admin-public (the record is signed)");
+    const at::Bytes text = at::read_file(o.firmware_pcrs, "the firmware record");
+    in.firmware = at::read_firmware_record(std::string(text.begin(), text.end()), o.firmware_pcrs,
+                                           at::read_file(o.admin_public, "the administrator public key"),
+                                           o.admin_public);
+  }
+  at::Manifest m = at::compute_manifest(in);
+  if (!o.boot_stage.empty()) {
+    m.boot_stage.file = std::filesystem::path(o.boot_stage).filename().string();
+    m.boot_stage.digests =
+        at::authenticode_digests(at::read_file(o.boot_stage, "the boot stage"), m.banks, o.boot_stage);
+  }
   at::write_text(o.out, at::manifest_to_json(m));
   fmt::print("manifest build: {} events, PCRs 8 and 9 predicted in {} banks, firmware PCRs {}; wrote {}\n",
              m.events.size(), m.banks.size(), m.firmware_recorded ? "recorded" : "not recorded", o.out);
@@ -34,7 +52,13 @@ void add_manifest_commands(CLI::App& app) {
   CLI::App* b = m->add_subcommand("build", "predict every event and PCR value of a boot of these images");
   b->add_option("--policy-image", o->policy_image, "compiled policy image (bulkhead policy compile)")->required()->check(bh::cli::input_file());
   b->add_option("--image-dir", o->image_dir, "directory holding the partition images (default .)");
-  b->add_option("--firmware-pcrs", o->firmware_pcrs, "recorded firmware PCRs 0-7 (attest verify --record-firmware)");
+  b->add_option("--firmware-pcrs", o->firmware_pcrs, "signed firmware record (attest verify --record-firmware)")
+      ->check(bh::cli::input_file());
+  b->add_option("--admin-public", o->admin_public, "administrator public key (PEM) that signed the firmware record")
+      ->check(bh::cli::input_file());
+  b->add_option("--boot-stage", o->boot_stage,
+                "the UEFI boot stage (BOOTX64.EFI) the firmware measures into PCR 4: its Authenticode digest")
+      ->check(bh::cli::input_file());
   b->add_option("-o,--out", o->out, "manifest JSON to write")->required();
   b->callback([o] {
     try {
@@ -42,6 +66,9 @@ void add_manifest_commands(CLI::App& app) {
     } catch (const bh::attest::Input_error& e) {
       fmt::print(stderr, "bulkhead: {}\n", e.what());
       throw Exit{2};
+    } catch (const bh::attest::Record_refused& e) {
+      fmt::print(stderr, "bulkhead: {}\n", e.what());
+      throw Exit{1};
     }
   });
 }

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "bh/cli/input_file.hpp"
 #include "bh/attest/common.hpp"
 #include "bh/attest/quote.hpp"
 #include "bh/tpm/keys.hpp"
@@ -40,6 +41,18 @@ void run_provision(const Provision_options& o) {
 
   tpm::Context c(o.tcti);
   tpm::Key ek = tpm::create_ek(c, ecc ? tpm::Ek_type::ecc_p256 : tpm::Ek_type::rsa2048);
+  // The EK certificate is not checked yet (docs/attestation.md, "Keys and provisioning"): the EK is
+  // trusted on first use, and the output says so, naming the certificate the TPM holds if any.
+  const TPM2_HANDLE cert_index = ecc ? tpm::k_ek_cert_ecc_index : tpm::k_ek_cert_rsa_index;
+  const at::Bytes cert = tpm::nv_read_all(c, cert_index);
+  std::string ek_trust;
+  if (!cert.empty()) {
+    ek_trust = "trust on first use: the EK certificate (NV " + handle_hex(cert_index) + ", " +
+               std::to_string(cert.size()) + " bytes) is not checked";
+  } else {
+    ek_trust = "trust on first use: no EK certificate in the TPM (NV " + handle_hex(cert_index) +
+               "); this EK is trusted as it is";
+  }
   if (tpm::persistent_exists(c, ek_handle)) {
     tpm::Key old = tpm::open_persistent(c, ek_handle);
     if (old.tpm2b_public != ek.tpm2b_public && !o.force) {
@@ -81,11 +94,13 @@ void run_provision(const Provision_options& o) {
                              {"type", "ecc-p256 restricted signing, ecdsa-sha256"},
                              {"parent", "ek"},
                              {"name", at::to_hex(ak.name)}}},
-                           {"credential_activation", "ok"}};
+                           {"credential_activation", "ok"},
+                           {"ek_certificate", ek_trust}};
   at::write_text(dir + "provision.json", record.dump(2) + "\n");
   fmt::print("tpm provision: EK ({}) at {}, AK (ECDSA P-256, restricted) at {}, credential activated; "
              "wrote {}{{ak.pub.pem,ak.pub,ak.name,ek.pub.pem,ek.pub,provision.json}} in {:.0f} ms\n",
              ecc ? "ECC P-256" : "RSA 2048", handle_hex(ek_handle), handle_hex(tpm::k_ak_handle), dir, ms);
+  fmt::print("tpm provision: {}\n", ek_trust);
 }
 
 }  // namespace

@@ -105,13 +105,20 @@ std::vector<TPM2_ALG_ID> allocated_banks(Context& c) {
 }
 
 TPML_PCR_SELECTION pcr_selection(TPM2_ALG_ID bank, const std::vector<uint32_t>& pcrs) {
+  return pcr_selection(std::vector<TPM2_ALG_ID>{bank}, pcrs);
+}
+
+TPML_PCR_SELECTION pcr_selection(const std::vector<TPM2_ALG_ID>& banks, const std::vector<uint32_t>& pcrs) {
   TPML_PCR_SELECTION s{};
-  s.count = 1;
-  s.pcrSelections[0].hash = bank;
-  s.pcrSelections[0].sizeofSelect = 3;
-  for (uint32_t p : pcrs) {
-    if (p > 23) throw Tpm_error("PCR " + std::to_string(p) + " is not 0..23", TSS2_RC_SUCCESS);
-    s.pcrSelections[0].pcrSelect[p / 8] |= uint8_t(1u << (p % 8));
+  if (banks.empty() || banks.size() > TPM2_NUM_PCR_BANKS) throw Tpm_error("1 to 16 PCR banks", TSS2_RC_SUCCESS);
+  s.count = uint32_t(banks.size());
+  for (size_t b = 0; b < banks.size(); ++b) {
+    s.pcrSelections[b].hash = banks[b];
+    s.pcrSelections[b].sizeofSelect = 3;
+    for (uint32_t p : pcrs) {
+      if (p > 23) throw Tpm_error("PCR " + std::to_string(p) + " is not 0..23", TSS2_RC_SUCCESS);
+      s.pcrSelections[b].pcrSelect[p / 8] |= uint8_t(1u << (p % 8));
+    }
   }
   return s;
 }

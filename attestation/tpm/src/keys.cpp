@@ -4,6 +4,7 @@
 
 #include <tss2/tss2_mu.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -162,6 +163,34 @@ bool persistent_exists(Context& c, TPM2_HANDLE handle) {
   return data->data.handles.count > 0 && data->data.handles.handle[0] == handle;
 }
 
+std::vector<uint8_t> nv_read_all(Context& c, TPM2_HANDLE index) {
+  if (!persistent_exists(c, index)) return {};
+  ESYS_TR tr = ESYS_TR_NONE;
+  check(Esys_TR_FromTPMPublic(c.get(), index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &tr),
+        "TR_FromTPMPublic(" + handle_text(index) + ")");
+  Handle h(c, tr, Handle::Kind::persistent);
+  TPM2B_NV_PUBLIC* pub_raw = nullptr;
+  TPM2B_NAME* name_raw = nullptr;
+  check(Esys_NV_ReadPublic(c.get(), tr, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub_raw, &name_raw),
+        "NV_ReadPublic(" + handle_text(index) + ")");
+  Esys_ptr<TPM2B_NV_PUBLIC> pub(pub_raw);
+  Esys_ptr<TPM2B_NAME> name(name_raw);
+  const ESYS_TR auth = (pub->nvPublic.attributes & TPMA_NV_AUTHREAD) ? tr : ESYS_TR_RH_OWNER;
+  std::vector<uint8_t> out;
+  const uint16_t size = pub->nvPublic.dataSize;
+  while (out.size() < size) {
+    const uint16_t chunk = uint16_t(std::min<size_t>(512, size - out.size()));
+    TPM2B_MAX_NV_BUFFER* data_raw = nullptr;
+    check(Esys_NV_Read(c.get(), auth, tr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, chunk, uint16_t(out.size()),
+                       &data_raw),
+          "NV_Read(" + handle_text(index) + ")");
+    Esys_ptr<TPM2B_MAX_NV_BUFFER> data(data_raw);
+    if (data->size == 0) break;
+    out.insert(out.end(), data->buffer, data->buffer + data->size);
+  }
+  return out;
+}
+
 Key open_persistent(Context& c, TPM2_HANDLE handle) {
   if (!persistent_exists(c, handle)) {
     throw Tpm_error("TPM: no persistent object at " + handle_text(handle) + " (run `bulkhead tpm provision`)",
@@ -314,7 +343,7 @@ Key create_sealed(Context& c, const Key& parent, const std::vector<uint8_t>& dat
   return k;
 }
 
-Quote quote(Context& c, const Key& ak, const std::vector<uint8_t>& nonce, TPM2_ALG_ID bank,
+Quote quote(Context& c, const Key& ak, const std::vector<uint8_t>& nonce, const std::vector<TPM2_ALG_ID>& banks,
             const std::vector<uint32_t>& pcrs) {
   TPM2B_DATA qualifying{};
   if (nonce.size() > sizeof qualifying.buffer) throw Tpm_error("nonce longer than 64 bytes", TSS2_RC_SUCCESS);
@@ -322,7 +351,7 @@ Quote quote(Context& c, const Key& ak, const std::vector<uint8_t>& nonce, TPM2_A
   std::memcpy(qualifying.buffer, nonce.data(), nonce.size());
   TPMT_SIG_SCHEME scheme{};
   scheme.scheme = TPM2_ALG_NULL;  // the AK's own scheme (ECDSA-SHA256)
-  TPML_PCR_SELECTION sel = pcr_selection(bank, pcrs);
+  TPML_PCR_SELECTION sel = pcr_selection(banks, pcrs);
   TPM2B_ATTEST* quoted_raw = nullptr;
   TPMT_SIGNATURE* sig_raw = nullptr;
   check(Esys_Quote(c.get(), ak.handle.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &qualifying, &scheme, &sel,

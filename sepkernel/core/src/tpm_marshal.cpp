@@ -25,15 +25,18 @@ Result<size_t> build_pcr_extend(uint8_t* out, size_t capacity, uint32_t pcr, con
 }
 
 Result<size_t> build_quote(uint8_t* out, size_t capacity, uint32_t ak_handle, const uint8_t* nonce,
-                           uint16_t nonce_size, uint16_t bank, uint32_t pcr_mask) {
-  if (nonce_size > 64 || digest_size(bank) == 0 || pcr_mask >= k_pcr_mask_limit) return Error::bad_argument;
+                           uint16_t nonce_size, const uint16_t* banks, uint32_t bank_count, uint32_t pcr_mask) {
+  if (nonce_size > 64 || bank_count == 0 || bank_count > 4 || pcr_mask >= k_pcr_mask_limit) return Error::bad_argument;
+  for (uint32_t i = 0; i < bank_count; ++i) {
+    if (digest_size(banks[i]) == 0) return Error::bad_argument;
+  }
   Out o(out, capacity);
   o.header(k_st_sessions, k_cc_quote);
   o.u32(ak_handle);
   o.auth_area(k_rs_pw, 0);
   o.tpm2b(nonce, nonce_size);
   o.u16(k_alg_null);  // inScheme: the key's own scheme
-  o.pcr_selection(bank, pcr_mask);
+  o.pcr_selection(banks, bank_count, pcr_mask);
   return o.finish();
 }
 

@@ -52,13 +52,17 @@ class Out {
     u8(attributes);
     u16(0);  // hmac / password
   }
-  void pcr_selection(uint16_t bank, uint32_t mask) {
-    u32(1);
-    u16(bank);
-    u8(3);
-    u8(uint8_t(mask));
-    u8(uint8_t(mask >> 8));
-    u8(uint8_t(mask >> 16));
+  void pcr_selection(uint16_t bank, uint32_t mask) { pcr_selection(&bank, 1, mask); }
+  // TPML_PCR_SELECTION: the same PCRs in each bank, in the order given.
+  void pcr_selection(const uint16_t* banks, uint32_t count, uint32_t mask) {
+    u32(count);
+    for (uint32_t i = 0; i < count; ++i) {
+      u16(banks[i]);
+      u8(3);
+      u8(uint8_t(mask));
+      u8(uint8_t(mask >> 8));
+      u8(uint8_t(mask >> 16));
+    }
   }
   Result<size_t> finish() {
     if (overflow_ || at_ < k_header_size) return Error::no_space;

@@ -19,15 +19,31 @@ namespace fs = std::filesystem;
 namespace {
 
 // Creates the state with an EK, using config files inside the work directory only. pcr_banks
-// empty: swtpm_setup's default allocation (sha256 alone in 0.7).
-fs::path manufacture(const Work_dir& dir, bool keep_state, const std::string& pcr_banks = "") {
+// empty: swtpm_setup's default allocation (sha256 alone in 0.7). ca_dir not empty: EK and platform
+// certificates issued by swtpm_localca with its CA kept in ca_dir (made there on first use).
+fs::path manufacture(const Work_dir& dir, bool keep_state, const std::string& pcr_banks = "",
+                     const fs::path& ca_dir = {}) {
   fs::path state = dir / "tpm-state";
   if (keep_state && fs::exists(state / "tpm2-00.permall")) return state;
   fs::create_directories(state);
-  std::ofstream(dir / "swtpm_setup.conf") << "# bulkhead test TPM: no certificates\n";
+  if (ca_dir.empty()) {
+    std::ofstream(dir / "swtpm_setup.conf") << "# bulkhead test TPM: no certificates\n";
+  } else {
+    fs::create_directories(ca_dir);
+    std::ofstream(ca_dir / "localca.conf") << "statedir = " << ca_dir.string() << "\nsigningkey = "
+                                            << (ca_dir / "signkey.pem").string() << "\nissuercert = "
+                                            << (ca_dir / "issuercert.pem").string() << "\ncertserial = "
+                                            << (ca_dir / "certserial").string() << "\n";
+    std::ofstream(ca_dir / "localca.options") << "--platform-manufacturer Bulkhead --platform-version 2.1 "
+                                                 "--platform-model QEMU\n";
+    std::ofstream(dir / "swtpm_setup.conf") << "create_certs_tool = /usr/bin/swtpm_localca\ncreate_certs_tool_config = "
+                                            << (ca_dir / "localca.conf").string() << "\ncreate_certs_tool_options = "
+                                            << (ca_dir / "localca.options").string() << "\n";
+  }
   std::vector<std::string> argv = {"swtpm_setup", "--tpm2", "--tpmstate", state.string(), "--config",
                                    (dir / "swtpm_setup.conf").string(), "--createek", "--overwrite"};
   if (!pcr_banks.empty()) argv.insert(argv.end(), {"--pcr-banks", pcr_banks});
+  if (!ca_dir.empty()) argv.insert(argv.end(), {"--create-ek-cert", "--create-platform-cert"});
   auto r = run_command(argv, Millis(60000));
   if (r.status != 0) throw Harness_error("swtpm_setup failed: " + r.output);
   return state;
@@ -78,9 +94,10 @@ void wait_until(const std::function<bool()>& ready, Process& p, const std::strin
 
 }  // namespace
 
-std::unique_ptr<Swtpm> Swtpm::start_socket(const Work_dir& dir, bool keep_state, const std::string& pcr_banks) {
+std::unique_ptr<Swtpm> Swtpm::start_socket(const Work_dir& dir, bool keep_state, const std::string& pcr_banks,
+                                           const std::filesystem::path& ek_ca_dir) {
   auto t = std::unique_ptr<Swtpm>(new Swtpm);
-  t->state_ = manufacture(dir, keep_state, pcr_banks);
+  t->state_ = manufacture(dir, keep_state, pcr_banks, ek_ca_dir);
   uint16_t port = free_port_pair();
   t->process_ = std::make_unique<Process>(
       std::vector<std::string>{"swtpm", "socket", "--tpm2", "--tpmstate", "dir=" + t->state_.string(), "--server",

@@ -29,6 +29,14 @@ struct Manifest_partition {
   std::vector<uint32_t> disk_pcrs;  // the PCRs its disk key is sealed to (crypto-storage)
 };
 
+// The UEFI boot application the firmware starts and measures into PCR 4
+// (EV_EFI_BOOT_SERVICES_APPLICATION, the Authenticode digest): Bulkhead's boot stage. Empty file:
+// the manifest names none (the multiboot path), and then no boot application is accepted.
+struct Manifest_boot_stage {
+  std::string file;
+  std::map<uint16_t, Bytes> digests;  // one per bank
+};
+
 struct Manifest {
   std::vector<uint16_t> banks;
   std::vector<Manifest_event> events;  // Bulkhead's events, in log order
@@ -37,6 +45,7 @@ struct Manifest {
   bool firmware_recorded = false;
   std::vector<Manifest_partition> partitions;
   std::string policy_image_sha256;  // hex, for the record
+  Manifest_boot_stage boot_stage;
 };
 
 struct Partition_input {

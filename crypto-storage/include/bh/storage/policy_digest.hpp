@@ -70,6 +70,11 @@ using Key_passphrase = std::function<Secret()>;
 std::vector<uint8_t> sign_approval(const std::string& private_pem_path, const Digest& approved_policy,
                                    const Digest& policy_ref, Admin_public* public_out,
                                    const Key_passphrase& key_passphrase = {});
+// Signs message (ECDSA P-256, SHA-256, r || s) with the administrator's key: the same key, file
+// and passphrase handling as sign_approval, for other things the administrator vouches for (the
+// firmware record of attestation).
+std::vector<uint8_t> sign_with_admin_key(const std::string& private_pem_path, const std::vector<uint8_t>& message,
+                                         const Key_passphrase& key_passphrase = {});
 // Writes a fresh key pair (for `bulkhead disk admin-key`): private PEM mode 0600, encrypted with
 // the passphrase if one is given (PKCS#8 PBES2: Botan's default, PBKDF2-SHA-256 tuned to 300 ms
 // and AES-256).

@@ -47,8 +47,12 @@ struct Bank_digest {
 // pcr_mask: bit i selects PCR i (0..23).
 Result<size_t> build_pcr_extend(uint8_t* out, size_t capacity, uint32_t pcr, const Bank_digest* digests,
                                 uint32_t count);
+// A quote of the same PCRs in each of banks (1 to 4 of them). The TPM answers with an empty
+// selection for a bank it has not allocated, so a quote that asks for every bank Bulkhead knows
+// (k_quote_banks) tells the verifier, under the AK's signature, which of them are allocated.
 Result<size_t> build_quote(uint8_t* out, size_t capacity, uint32_t ak_handle, const uint8_t* nonce,
-                           uint16_t nonce_size, uint16_t bank, uint32_t pcr_mask);
+                           uint16_t nonce_size, const uint16_t* banks, uint32_t bank_count, uint32_t pcr_mask);
+inline constexpr uint16_t k_quote_banks[] = {0x0004, 0x000B, 0x000C, 0x000D};  // sha1, sha256, sha384, sha512
 // An unsalted, unbound policy session with SHA-256 and no parameter encryption (tests; the
 // kernel's unseal uses the salted, encrypted session of sk/tpm_session.hpp). nonce_caller:
 // 16 to 32 bytes.

@@ -84,8 +84,12 @@ class Swtpm {
   // keep_state: reuse the TPM state already in dir (e.g. one QEMU used) instead of a fresh one.
   // pcr_banks: for a fresh state, the banks to allocate ("sha1,sha256,sha384"); empty: swtpm's
   // default (sha256 alone).
+  // ek_ca_dir: for a fresh state, also an EK certificate (RSA 2048 EK, NV 0x01c00002) and a
+  // platform certificate from swtpm_localca, whose CA lives in ek_ca_dir (swtpm-localca-rootca-
+  // cert.pem, issuercert.pem; made on first use); empty: no certificates.
   static std::unique_ptr<Swtpm> start_socket(const Work_dir& dir, bool keep_state = false,
-                                             const std::string& pcr_banks = "");
+                                             const std::string& pcr_banks = "",
+                                             const std::filesystem::path& ek_ca_dir = {});
   // Control-socket mode for QEMU's tpm-tis; qemu_args() are the -chardev/-tpmdev/-device args.
   // The state directory persists across QEMU runs of the same Swtpm object only if the caller
   // starts a new one on the same dir with keep_state = true.

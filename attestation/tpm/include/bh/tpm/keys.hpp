@@ -42,8 +42,17 @@ Handle persist(Context& c, const Key& key, TPM2_HANDLE handle, bool replace);
 // Opens a persistent object; throws Tpm_error naming the handle if it is absent.
 Key open_persistent(Context& c, TPM2_HANDLE handle);
 
-// True if the handle holds a persistent object.
+// True if the handle holds a persistent object (or, for an NV index handle, the index is defined).
 bool persistent_exists(Context& c, TPM2_HANDLE handle);
+
+// NV indices of EK certificates (TCG EK Credential Profile 2.0, 2.2.1.5): RSA 2048 (template
+// L-1) and ECC NIST P-256 (template L-2).
+inline constexpr TPM2_HANDLE k_ek_cert_rsa_index = 0x01c00002;
+inline constexpr TPM2_HANDLE k_ek_cert_ecc_index = 0x01c0000a;
+
+// The whole contents of an NV index, read with the index's own (empty) authorisation if it allows
+// that, else the owner's; empty if the index is not defined.
+std::vector<uint8_t> nv_read_all(Context& c, TPM2_HANDLE index);
 
 // Credential activation: the TPM encrypts credential to the EK's public key bound to ak_name
 // (MakeCredential, a public-key operation), then decrypts it with ActivateCredential, which only
@@ -67,7 +76,12 @@ struct Quote {
   std::vector<uint8_t> attest;
   std::vector<uint8_t> signature;
 };
-Quote quote(Context& c, const Key& ak, const std::vector<uint8_t>& nonce, TPM2_ALG_ID bank,
+// A quote of the same PCRs in each of banks; the TPM empties the selection of a bank it has not
+// allocated (and signs that), so asking for every bank shows which are allocated.
+Quote quote(Context& c, const Key& ak, const std::vector<uint8_t>& nonce, const std::vector<TPM2_ALG_ID>& banks,
             const std::vector<uint32_t>& pcrs);
+// The banks Bulkhead quotes: sha1, sha256, sha384, sha512 (as the kernel's quote hypercall).
+inline const std::vector<TPM2_ALG_ID> k_quote_banks = {TPM2_ALG_SHA1, TPM2_ALG_SHA256, TPM2_ALG_SHA384,
+                                                       TPM2_ALG_SHA512};
 
 }  // namespace bh::tpm

@@ -106,6 +106,8 @@ void pcr_extend(Context& c, uint32_t pcr, const std::vector<TPM2_ALG_ID>& banks,
 
 // A selection of PCRs in one bank, in TPM wire form.
 TPML_PCR_SELECTION pcr_selection(TPM2_ALG_ID bank, const std::vector<uint32_t>& pcrs);
+// The same PCRs in each of banks, in that order.
+TPML_PCR_SELECTION pcr_selection(const std::vector<TPM2_ALG_ID>& banks, const std::vector<uint32_t>& pcrs);
 
 // Marshals an ESAPI structure with libtss2-mu (throws Tpm_error on failure).
 template <typename T>
