@@ -24,7 +24,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "run: checking the Debian packages (installs what is missing; silent when all are there)"
 scripts/bootstrap.sh run
-echo "run: building (6-8 minutes on 2 cores the first time; progress below)"
+echo "run: building (about 2 minutes on 2 cores the first time, 6-8 with the tests; progress below)"
 cmake --preset host >/dev/null
 # Ninja's progress ([n/total]) on one line in a terminal, everything else (errors) in full.
 progress() {
