@@ -59,6 +59,10 @@ struct Partition_modules {
   uint64_t image_size;
   const uint8_t* initramfs;
   uint64_t initramfs_size;
+  // SHA-256 of each, computed once per boot module (a module two partitions share is hashed
+  // once; the measurement and the check against the policy's digest both use it).
+  uint8_t image_sha256[32];
+  uint8_t initramfs_sha256[32];
 };
 
 // Builds every partition (memory, image, NPT, permission maps, VMCB) from the policy.

@@ -18,7 +18,10 @@
 #include "kernel/timer.hpp"
 #include "sk/panic.hpp"
 #include "sk/policy_image.hpp"
+#include "sk/sha256.hpp"
 #include "sk/validate.hpp"
+
+extern "C" void* memcpy(void*, const void*, size_t);
 
 extern "C" uint8_t sk_image_start[], sk_image_end[], sk_init_start[], sk_init_end[];
 
@@ -131,19 +134,26 @@ SK_INIT void boot(uint32_t magic, uint32_t info) {
   // Every CPU the policy names must be up before any partition is built: a machine that cannot
   // keep the schedule is refused at boot (the APs wait for release_application_processors).
   smp::start_application_processors(g_policy.platform.cpu_count);
-  // Each partition's pieces, by the file names the policy gives (modules are named so).
+  // Each partition's pieces, by the file names the policy gives (modules are named so), with
+  // their digests: each module hashed once, however many partitions name it.
   Partition_modules modules[policy::k_max_partitions] = {};
+  uint8_t module_sha256[multiboot::k_max_modules][32];
+  bool hashed[multiboot::k_max_modules] = {};
+  auto take = [&](const char* name, const uint8_t*& data, uint64_t& size, uint8_t* sha256) {
+    const multiboot::Module* m = multiboot::find(g_boot, name);
+    if (!m) return;
+    const uint32_t k = uint32_t(m - g_boot.modules);
+    if (!hashed[k]) Sha256::digest(m->data, m->size, module_sha256[k]);
+    hashed[k] = true;
+    data = m->data;
+    size = m->size;
+    memcpy(sha256, module_sha256[k], 32);
+  };
   for (uint32_t i = 0; i < g_policy.partition_count; ++i) {
     const policy::Partition& p = g_policy.partitions[i];
-    if (const multiboot::Module* m = multiboot::find(g_boot, p.image.text)) {
-      modules[i].image = m->data;
-      modules[i].image_size = m->size;
-    }
-    const multiboot::Module* rd = p.kind == policy::Image_kind::linux_bzimage ? multiboot::find(g_boot, p.initramfs.text) : nullptr;
-    if (rd) {
-      modules[i].initramfs = rd->data;
-      modules[i].initramfs_size = rd->size;
-    }
+    Partition_modules& m = modules[i];
+    take(p.image.text, m.image, m.image_size, m.image_sha256);
+    if (p.kind == policy::Image_kind::linux_bzimage) take(p.initramfs.text, m.initramfs, m.initramfs_size, m.initramfs_sha256);
   }
   const multiboot::Module* policy_module = multiboot::find(g_boot, "policy");
   measure::boot_measurements(policy_module->data, policy_module->size, modules,

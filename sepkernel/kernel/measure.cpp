@@ -135,25 +135,25 @@ SK_INIT void boot_measurements(const uint8_t* policy_image, uint64_t policy_size
   const policy::Policy& p = policy();
   uint32_t events = 0;
   // One event per piece, in the order manifest build predicts (sk/event_log.hpp).
-  auto piece = [&](const char* name, const char* what, const char* file, const uint8_t* data, uint64_t size) {
+  auto piece = [&](const char* name, const char* what, const char* file, const uint8_t* data, const uint8_t* sha256) {
     if (!data) return;  // refused later as missing; PCR 9 then differs from any manifest
-    Sha256::digest(data, size, digest);
     length = el::describe_piece(name, what, file, text, sizeof text);
-    extend(el::k_pcr_partitions, digest, text, length, writer);
+    extend(el::k_pcr_partitions, sha256, text, length, writer);
     ++events;
   };
   for (uint32_t i = 0; i < p.partition_count; ++i) {
     const policy::Partition& q = p.partitions[i];
     const Partition_modules& m = modules[i];
     if (q.kind != policy::Image_kind::linux_bzimage) {
-      piece(q.name.text, "image", q.image.text, m.image, m.image_size);
+      piece(q.name.text, "image", q.image.text, m.image, m.image_sha256);
       continue;
     }
-    piece(q.name.text, "linux", q.image.text, m.image, m.image_size);
-    piece(q.name.text, "initramfs", q.initramfs.text, m.initramfs, m.initramfs_size);
+    piece(q.name.text, "linux", q.image.text, m.image, m.image_sha256);
+    piece(q.name.text, "initramfs", q.initramfs.text, m.initramfs, m.initramfs_sha256);
     size_t n = 0;
     while (n < policy::k_cmdline_len && q.cmdline.text[n]) ++n;
-    piece(q.name.text, "cmdline", nullptr, reinterpret_cast<const uint8_t*>(q.cmdline.text), n);
+    Sha256::digest(reinterpret_cast<const uint8_t*>(q.cmdline.text), n, digest);
+    piece(q.name.text, "cmdline", nullptr, reinterpret_cast<const uint8_t*>(q.cmdline.text), digest);
   }
   g_log_size = writer.size();
   g_measured = true;

@@ -14,7 +14,6 @@
 #include "sk/npt_builder.hpp"
 #include "sk/panic.hpp"
 #include "sk/permission_maps.hpp"
-#include "sk/sha256.hpp"
 
 extern "C" void* memcpy(void*, const void*, size_t);
 extern "C" int memcmp(const void*, const void*, size_t);
@@ -49,18 +48,15 @@ struct Pool {
 Pool g_npt_pool;
 const char* g_locked[policy::k_max_partitions];
 
-void zero(uint64_t base, uint64_t size) { arch::zero_memory(base, size); }
-
-// Checks a piece's module against the digest the policy records; audits the refusal.
-SK_INIT bool piece_present(uint16_t i, const char* what, const char* file, const uint8_t* data, uint64_t size,
-                           const uint8_t* sha256) {
+// Checks that a piece's module is there and that its digest (computed once at boot) is the one
+// the policy records; audits the refusal.
+SK_INIT bool piece_present(uint16_t i, const char* what, const char* file, const uint8_t* data, const uint8_t* digest,
+                           const uint8_t* policy_sha256) {
   if (!data) {
     audit(i, audit::Event::partition_refused, "%s %s not among the boot modules", what, file);
     return false;
   }
-  uint8_t digest[32];
-  Sha256::digest(data, size, digest);
-  if (memcmp(digest, sha256, 32) != 0) {
+  if (memcmp(digest, policy_sha256, 32) != 0) {
     audit(i, audit::Event::partition_refused, "%s %s digest mismatch", what, file);
     return false;
   }
@@ -76,7 +72,7 @@ SK_INIT bool load_elf(uint16_t i, const uint8_t* image, uint64_t size, uint32_t&
           error_name(plan.error()));
     return false;
   }
-  zero(p.memory.base, p.memory.size);  // SK-MEM-3: nothing of a previous owner or boot remains
+  arch::zero_memory(p.memory.base, p.memory.size);  // SK-MEM-3: nothing of a previous owner or boot remains
   for (uint32_t s = 0; s < plan.value().segment_count; ++s) {
     const elf32::Segment& seg = plan.value().segments[s];
     memcpy(reinterpret_cast<void*>(p.memory.base + seg.guest_address), image + seg.file_offset, seg.file_size);
@@ -89,8 +85,8 @@ SK_INIT bool build_one(uint16_t i, const Partition_modules& m) {
   const policy::Partition& p = policy().partitions[i];
   Partition_runtime& rt = g_runtime[i];
   const bool is_linux = p.kind == policy::Image_kind::linux_bzimage;
-  if (!piece_present(i, is_linux ? "linux" : "image", p.image.text, m.image, m.image_size, p.image_sha256)) return false;
-  if (is_linux && !piece_present(i, "initramfs", p.initramfs.text, m.initramfs, m.initramfs_size, p.initramfs_sha256)) {
+  if (!piece_present(i, is_linux ? "linux" : "image", p.image.text, m.image, m.image_sha256, p.image_sha256)) return false;
+  if (is_linux && !piece_present(i, "initramfs", p.initramfs.text, m.initramfs, m.initramfs_sha256, p.initramfs_sha256)) {
     return false;
   }
   uint32_t entry = 0;
@@ -155,7 +151,7 @@ SK_INIT void build_partitions(const Partition_modules* modules) {
   uint64_t need = 0;
   for (uint16_t i = 0; i < pol.partition_count; ++i) need += npt::pages_needed(pol, i);
   if (need > k_pool_pages) panic("policy needs more NPT pages than the kernel's static pool");
-  for (uint32_t c = 0; c < pol.channel_count; ++c) zero(pol.channels[c].memory.base, pol.channels[c].memory.size);
+  for (uint32_t c = 0; c < pol.channel_count; ++c) arch::zero_memory(pol.channels[c].memory.base, pol.channels[c].memory.size);
   for (uint16_t i = 0; i < pol.partition_count; ++i) {
     g_runtime[i].index = i;
     g_runtime[i].state = Run_state::absent;

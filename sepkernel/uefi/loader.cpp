@@ -8,6 +8,7 @@
 // (then, after ExitBootServices, the events of the Final Events table) and hands everything to
 // the kernel's multiboot entry as modules ("policy", the images by file name, "eventlog").
 #include "efi.hpp"
+#include "sk/event_log.hpp"
 
 namespace {
 
@@ -78,7 +79,7 @@ Loaded read_file(efi::File* root, const char* name) {
 }
 
 void measure(efi::Tcg2* tcg, uint32_t pcr, const Loaded& file, const char* description) {
-  // description: at most 160 characters (BOOT.LST's partition and file names are checked below).
+  // description: at most 160 characters (the callers' buffers).
   alignas(8) uint8_t buffer[256];
   auto* e = reinterpret_cast<efi::Tcg2_event*>(buffer);
   uint32_t length = 0;
@@ -264,7 +265,9 @@ extern "C" efi::Status efi_main(efi::Handle image, efi::System_table* st) {
       entry = load_kernel(kernel);
     } else if (is(words[0], "policy") && words[1] && count < k_max) {
       files[count] = read_file(root, words[1]);
-      measure(tcg, 8, files[count], "bulkhead policy image");
+      char description[32];
+      description[sk::event_log::describe_policy(description, sizeof description - 1)] = '\0';
+      measure(tcg, 8, files[count], description);
       names[count++] = "policy";
     } else if (is(words[0], "reserved") && words[1]) {
       uint64_t end = 0;
@@ -283,13 +286,9 @@ extern "C" efi::Status efi_main(efi::Handle image, efi::System_table* st) {
       uint32_t loaded = 0;
       while (loaded < count && !is(names[loaded], words[1])) ++loaded;
       if (loaded == count) files[count] = read_file(root, words[1]);
-      char description[160] = "bulkhead partition ";
-      uint32_t n = 19;
-      for (const char* s = words[2]; *s && n < 80; ++s) description[n++] = *s;
-      description[n++] = ' ';
-      for (const char* s = words[0]; *s; ++s) description[n++] = *s;
-      description[n++] = ' ';
-      for (const char* s = words[1]; *s && n < 158; ++s) description[n++] = *s;
+      char description[160];
+      const size_t n = sk::event_log::describe_piece(words[2], words[0], words[1], description, sizeof description - 1);
+      if (n == 0) fail("BOOT.LST: names too long for an event: ", line);
       description[n] = '\0';
       measure(tcg, 9, files[loaded], description);
       if (loaded == count) names[count++] = words[1];
@@ -300,10 +299,9 @@ extern "C" efi::Status efi_main(efi::Handle image, efi::System_table* st) {
       const char* text = words[2] ? words[2] : "";
       uint64_t length = 0;
       while (text[length]) ++length;
-      char description[160] = "bulkhead partition ";
-      uint32_t n = 19;
-      for (const char* s = words[1]; *s && n < 120; ++s) description[n++] = *s;
-      for (const char* s = " cmdline"; *s; ++s) description[n++] = *s;
+      char description[160];
+      const size_t n = sk::event_log::describe_piece(words[1], "cmdline", nullptr, description, sizeof description - 1);
+      if (n == 0) fail("BOOT.LST: names too long for an event: ", line);
       description[n] = '\0';
       measure(tcg, 9, Loaded{reinterpret_cast<uint8_t*>(const_cast<char*>(text)), length}, description);
     } else {

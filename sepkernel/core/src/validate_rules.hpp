@@ -42,16 +42,11 @@ class Reporter {
   uint32_t count_ = 0;
 };
 
-// Ranges: end saturates at 2^64-1 so that overflowing ranges (reported by SK-MEM-2) still compare.
-inline uint64_t end_of(uint64_t base, uint64_t size) {
-  uint64_t end = base + size;
-  return end < base ? ~uint64_t{0} : end;
-}
+// Ranges: sk::policy::end_of and overlaps (policy.hpp).
 inline bool overlaps(uint64_t a_base, uint64_t a_size, uint64_t b_base, uint64_t b_size) {
-  if (a_size == 0 || b_size == 0) return false;
-  return a_base < end_of(b_base, b_size) && b_base < end_of(a_base, a_size);
+  return policy::overlaps(Range{a_base, a_size}, Range{b_base, b_size});
 }
-inline bool overlaps(const Range& a, const Range& b) { return overlaps(a.base, a.size, b.base, b.size); }
+using policy::overlaps;
 inline bool page_aligned(uint64_t v) { return (v & (k_page_size - 1)) == 0; }
 
 // Bounded name comparison (names need not be NUL-terminated when this runs).

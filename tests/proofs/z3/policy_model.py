@@ -68,7 +68,7 @@ def u64(v):
     return BitVecVal(v, 64)
 
 
-# validate_rules.hpp: end_of saturates, overlaps is false for an empty range.
+# sk/policy.hpp (used by validate_rules.hpp): end_of saturates, overlaps is false for an empty range.
 def end_of(base, size):
     return If(ULT(base + size, base), u64(2**64 - 1), base + size)
 

@@ -64,6 +64,18 @@ struct Range {        // [base, base + size)
   bool operator==(const Range&) const = default;  // field by field (tests, round trips)
 };
 
+// End of a range, saturating at 2^64-1 so that overflowing ranges (reported by SK-MEM-2) still
+// compare; two ranges overlap if they share a byte (an empty range overlaps nothing). The
+// validator's rules and the kernel's boot-time device checks use these.
+inline uint64_t end_of(uint64_t base, uint64_t size) {
+  uint64_t end = base + size;
+  return end < base ? ~uint64_t{0} : end;
+}
+inline bool overlaps(const Range& a, const Range& b) {
+  if (a.size == 0 || b.size == 0) return false;
+  return a.base < end_of(b.base, b.size) && b.base < end_of(a.base, a.size);
+}
+
 struct Io_range {     // ports [first, first + count)
   uint16_t first;
   uint16_t count;
