@@ -12,6 +12,7 @@
 
 #include "bh/cli/input_file.hpp"
 #include "bh/attest/common.hpp"
+#include "bh/attest/ek_certificate.hpp"
 #include "bh/attest/quote.hpp"
 #include "bh/tpm/keys.hpp"
 #include "commands.hpp"
@@ -26,7 +27,16 @@ struct Provision_options {
   std::string tcti;
   std::string out;
   std::string ek = "ecc";
+  std::string ek_ca;  // PEM file of the CA certificates the EK certificate must be signed by
   bool force = false;
+};
+
+// A check that failed (exit 1), and an input file that cannot be read (exit 2).
+struct Refused : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+struct Unreadable : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 std::string handle_hex(TPM2_HANDLE h) { return fmt::format("0x{:08x}", h); }
@@ -36,17 +46,39 @@ void run_provision(const Provision_options& o) {
   std::error_code ec;
   std::filesystem::create_directories(o.out, ec);
   if (!std::filesystem::is_directory(o.out)) throw at::Input_error(o.out + ": cannot create the output directory");
+  std::vector<at::Bytes> cas;
+  if (!o.ek_ca.empty()) {
+    try {
+      cas = at::read_pem_certificates(o.ek_ca);
+    } catch (const at::Input_error& e) {
+      throw Unreadable(std::string("--ek-ca: ") + e.what());
+    }
+  }
   const bool ecc = o.ek == "ecc";
   const TPM2_HANDLE ek_handle = ecc ? tpm::k_ek_ecc_handle : tpm::k_ek_rsa_handle;
 
   tpm::Context c(o.tcti);
   tpm::Key ek = tpm::create_ek(c, ecc ? tpm::Ek_type::ecc_p256 : tpm::Ek_type::rsa2048);
-  // The EK certificate is not checked yet (docs/attestation.md, "Keys and provisioning"): the EK is
-  // trusted on first use, and the output says so, naming the certificate the TPM holds if any.
+  // With --ek-ca the EK certificate the TPM holds must be signed by a named CA, valid now, and
+  // certify this EK, before anything is persisted; without it the EK is trusted on first use, and
+  // the output says so, naming the certificate the TPM holds if any (docs/attestation.md).
   const TPM2_HANDLE cert_index = ecc ? tpm::k_ek_cert_ecc_index : tpm::k_ek_cert_rsa_index;
   const at::Bytes cert = tpm::nv_read_all(c, cert_index);
   std::string ek_trust;
-  if (!cert.empty()) {
+  if (!o.ek_ca.empty()) {
+    if (cert.empty())
+      throw Refused("--ek-ca " + o.ek_ca + ": the TPM holds no EK certificate for its " +
+                            (ecc ? "ECC" : "RSA") + " EK (NV " + handle_hex(cert_index) + ")");
+    auto key = at::key_from_tpm2b_public(ek.tpm2b_public, "EK public");
+    at::Ek_certificate_result r;
+    try {
+      r = at::check_ek_certificate(cert, cas, *key, std::time(nullptr));
+    } catch (const at::Input_error& e) {
+      throw Refused("EK certificate (NV " + handle_hex(cert_index) + ") refused: " + e.what());
+    }
+    ek_trust = "checked: the EK certificate (NV " + handle_hex(cert_index) + ") is signed by " + r.issuer +
+               " from " + o.ek_ca + ", valid until " + r.not_after + ", and certifies this EK";
+  } else if (!cert.empty()) {
     ek_trust = "trust on first use: the EK certificate (NV " + handle_hex(cert_index) + ", " +
                std::to_string(cert.size()) + " bytes) is not checked";
   } else {
@@ -114,10 +146,19 @@ void add_tpm_commands(CLI::App& app) {
       ->required();
   p->add_option("--out", o->out, "directory for the AK and EK public parts")->required();
   p->add_option("--ek", o->ek, "EK type: ecc (P-256, default) or rsa (2048)")->check(CLI::IsMember({"ecc", "rsa"}));
+  p->add_option("--ek-ca", o->ek_ca,
+                "PEM file of CA certificates: the TPM's EK certificate must be signed by one of them "
+                "(default: trust the EK on first use)");
   p->add_flag("--force", o->force, "replace keys already at the handles");
   p->callback([o] {
     try {
       run_provision(*o);
+    } catch (const Refused& e) {
+      fmt::print(stderr, "bulkhead: {}\n", e.what());
+      throw Exit{1};
+    } catch (const Unreadable& e) {
+      fmt::print(stderr, "bulkhead: {}\n", e.what());
+      throw Exit{2};
     } catch (const at::Input_error& e) {
       fmt::print(stderr, "bulkhead: {}\n", e.what());
       throw Exit{1};
