@@ -191,7 +191,7 @@ extern const size_t k_reserved_memory_count;
 extern const Reserved_irq k_reserved_irqs[];
 extern const size_t k_reserved_irq_count;
 
-// The kernel identity-maps host-physical [0, 4 GiB) and nothing above (boot/multiboot.S): no
+// The kernel identity-maps host-physical [0, 4 GiB) and nothing above (arch/x86_64/multiboot.S): no
 // partition memory, channel or MMIO grant may reach past it (SK-MEM-2, SK-DEV-3).
 inline constexpr uint64_t k_kernel_map_end = uint64_t{1} << 32;
 // Guest-physical space ends where 4-level nested paging stops (sk::npt::k_guest_limit): every
