@@ -40,7 +40,9 @@ struct Scratch {
   std::string operator/(const std::string& name) const { return (path / name).string(); }
 };
 
-std::string quoted(const std::string& s) { return "'" + s + "'"; }
+std::string quoted(const std::string& s) {
+  return "'" + s + "'";
+}
 
 // The lines of a --help text's section ("Subcommands:", "Options:", "Positionals:").
 std::vector<std::string> section(const std::string& help, const std::string& title) {
@@ -126,7 +128,7 @@ const std::map<std::string, std::string> k_other_arguments = {
 };
 
 // The commands that print a report: each takes --json.
-const std::set<std::string> k_reports = {"policy check", "policy show", "disk show", "disk epoch show",
+const std::set<std::string> k_reports = {"policy check",  "policy show",   "disk show",     "disk epoch show",
                                          "eventlog show", "attest verify", "attest connect"};
 
 // `command` with every input option given `value_of(option)`, positionals first.
@@ -176,15 +178,15 @@ TEST_CASE("every command refuses a missing input, or a directory for a file, wit
       };
       auto missing = bulkhead(with(dir / "no-such-input"));
       CHECK(missing.status == 2);
-      CHECK(lines(missing.err) ==
-            std::vector<std::string>{"bulkhead: " + option + ": '" + (dir / "no-such-input") + "' does not exist"});
+      CHECK(lines(missing.err) == std::vector<std::string>{"bulkhead: " + option + ": '" +
+                                                           (dir / "no-such-input") + "' does not exist"});
       auto wrong_kind = bulkhead(with(kind == "DIR" ? dir / "present" : dir / "folder"));
       CHECK(wrong_kind.status == 2);
       CHECK(lines(wrong_kind.err) ==
-            std::vector<std::string>{kind == "DIR"
-                                         ? "bulkhead: " + option + ": '" + (dir / "present") + "' is not a directory"
-                                         : "bulkhead: " + option + ": '" + (dir / "folder") +
-                                               "' is a directory, not a file"});
+            std::vector<std::string>{
+                kind == "DIR"
+                    ? "bulkhead: " + option + ": '" + (dir / "present") + "' is not a directory"
+                    : "bulkhead: " + option + ": '" + (dir / "folder") + "' is a directory, not a file"});
       CHECK_FALSE(fs::exists(dir / "out"));
       ++checked;
     }
@@ -215,7 +217,8 @@ TEST_CASE("the file inputs the tool's help shows are every file a command reads"
       {"attest verify", {"--evidence", "--manifest", "--ak", "--ek", "--admin-key", "--key-passphrase-file"}},
       {"attest connect", {"--manifest", "--ak", "--ek", "--admin-key", "--key-passphrase-file"}},
       {"attest quote", {"--log"}},
-      {"manifest build", {"--policy-image", "--image-dir", "--firmware-pcrs", "--admin-public", "--boot-stage"}},
+      {"manifest build",
+       {"--policy-image", "--image-dir", "--firmware-pcrs", "--admin-public", "--boot-stage"}},
       {"image build", {"--policy-image", "--image-dir", "--kernel", "--boot-stage"}},
   };
   for (const auto& command : leaf_commands()) {
@@ -268,15 +271,17 @@ TEST_CASE("every report takes --json and prints valid JSON", "[cli]") {
   CHECK(v["valid"] == true);
   CHECK(v["partitions"] == 2);
   CHECK(v["violations"].empty());
-  auto invalid = bulkhead("policy check --json tests/policy/fixtures/sk-mem-3-overlap.toml --image-dir " + images);
+  auto invalid =
+      bulkhead("policy check --json tests/policy/fixtures/sk-mem-3-overlap.toml --image-dir " + images);
   CHECK(invalid.status == 1);
   const auto i = nlohmann::json::parse(invalid.out);
   CHECK(i["valid"] == false);
   REQUIRE(i["violations"].size() == 1);
   CHECK(i["violations"][0]["rule"] == "SK-MEM-3");
   // policy show.
-  REQUIRE(bulkhead("policy compile policies/default.toml --image-dir " + images + " -o " + quoted(dir / "p.img"))
-              .status == 0);
+  REQUIRE(
+      bulkhead("policy compile policies/default.toml --image-dir " + images + " -o " + quoted(dir / "p.img"))
+          .status == 0);
   auto shown = bulkhead("policy show --json " + quoted(dir / "p.img"));
   CHECK(shown.status == 0);
   CHECK(nlohmann::json::parse(shown.out)["partitions"].size() == 2);
@@ -290,7 +295,8 @@ TEST_CASE("every report takes --json and prints valid JSON", "[cli]") {
     const uint8_t digest[32] = {1, 2, 3};
     const el::Digest d{el::k_alg_sha256, digest};
     REQUIRE(w.append(8, el::k_ev_ipl, &d, 1, "bulkhead policy", 15));
-    std::ofstream(dir / "log.bin", std::ios::binary).write(reinterpret_cast<const char*>(log.data()), w.size());
+    std::ofstream(dir / "log.bin", std::ios::binary)
+        .write(reinterpret_cast<const char*>(log.data()), w.size());
   }
   auto events = bulkhead("eventlog show --json " + quoted(dir / "log.bin"));
   CHECK(events.status == 0);
@@ -302,8 +308,8 @@ TEST_CASE("every report takes --json and prints valid JSON", "[cli]") {
   fs::copy(images, dir / "images");
   std::ofstream(dir / "disk.toml") << bh::test::read_file("policies/default-disk.toml");
   auto created = bulkhead("disk create --policy " + quoted(dir / "disk.toml") + " --image-dir " +
-                          quoted(dir / "images") + " --partition classified --size 1M -o " + quoted(dir / "d.img") +
-                          " --recovery-passphrase-file " + quoted(dir / "pass") +
+                          quoted(dir / "images") + " --partition classified --size 1M -o " +
+                          quoted(dir / "d.img") + " --recovery-passphrase-file " + quoted(dir / "pass") +
                           " --pbkdf pbkdf2 --pbkdf2-iterations 1000");
   INFO(created.err);
   REQUIRE(created.status == 0);
@@ -319,7 +325,8 @@ TEST_CASE("--image-dir defaults to the policy's folder in every command that has
   fs::copy("tests/policy/fixtures/images", dir.path);
   std::ofstream(dir / "policy.toml") << bh::test::read_file("policies/default.toml");
   // Run from elsewhere: the images are found beside the policy, not in the working directory.
-  auto compiled = bulkhead("policy compile " + quoted(dir / "policy.toml") + " -o " + quoted(dir / "policy.img"));
+  auto compiled =
+      bulkhead("policy compile " + quoted(dir / "policy.toml") + " -o " + quoted(dir / "policy.img"));
   REQUIRE(compiled.status == 0);
   auto manifest = bulkhead("manifest build --policy-image " + quoted(dir / "policy.img") + " -o " +
                            quoted(dir / "manifest.json"));
@@ -327,9 +334,10 @@ TEST_CASE("--image-dir defaults to the policy's folder in every command that has
   CHECK(manifest.status == 0);
   std::ofstream(dir / "disk.toml") << bh::test::read_file("policies/default-disk.toml");
   std::ofstream(dir / "pass") << "words\n";
-  auto created = bulkhead("disk create --policy " + quoted(dir / "disk.toml") + " --partition classified --size 1M -o " +
-                          quoted(dir / "d.img") + " --recovery-passphrase-file " + quoted(dir / "pass") +
-                          " --pbkdf pbkdf2 --pbkdf2-iterations 1000");
+  auto created =
+      bulkhead("disk create --policy " + quoted(dir / "disk.toml") + " --partition classified --size 1M -o " +
+               quoted(dir / "d.img") + " --recovery-passphrase-file " + quoted(dir / "pass") +
+               " --pbkdf pbkdf2 --pbkdf2-iterations 1000");
   INFO(created.err);
   CHECK(created.status == 0);
 }
