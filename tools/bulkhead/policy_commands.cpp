@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <vector>
@@ -141,17 +142,22 @@ void print_layout(const nlohmann::json& j) {
   fmt::print("platform: ram {}, kernel reserved [{}, +{}), {} CPU{}\n", j["platform"]["ram"].get<std::string>(),
              j["platform"]["kernel_reserved"]["base"].get<std::string>(),
              j["platform"]["kernel_reserved"]["size"].get<std::string>(), cpus, cpus == 1 ? "" : "s");
-  fmt::print("labels (low to high):");
-  for (const auto& l : j["labels"]) fmt::print(" {}", l["name"].get<std::string>());
+  fmt::print("labels (low to high, with the indicator's colours):");
+  std::map<std::string, std::string> colours;  // label -> "fg/bg"
+  for (const auto& l : j["labels"]) {
+    const std::string name = l["name"].get<std::string>();
+    colours[name] = l["colour"]["fg"].get<std::string>() + "/" + l["colour"]["bg"].get<std::string>();
+    fmt::print(" {} {}", name, colours[name]);
+  }
   // Every partition with everything it is granted; [N] is the domain number the trusted path's
   // indicator shows (1-based, in policy order).
   fmt::print("\npartitions:\n");
   int number = 0;
   for (const auto& p : j["partitions"]) {
     ++number;
-    fmt::print("  [{}] {}: label {}, colour {}/{}, cpu {}, memory [{}, +{}), on_violation {}\n", number,
-               p["name"].get<std::string>(), p["label"].get<std::string>(), p["colour"]["fg"].get<std::string>(),
-               p["colour"]["bg"].get<std::string>(), p["cpu"].get<int>(), p["memory"]["base"].get<std::string>(),
+    fmt::print("  [{}] {}: label {}, colour {}, cpu {}, memory [{}, +{}), on_violation {}\n", number,
+               p["name"].get<std::string>(), p["label"].get<std::string>(), colours[p["label"].get<std::string>()],
+               p["cpu"].get<int>(), p["memory"]["base"].get<std::string>(),
                p["memory"]["size"].get<std::string>(), p["on_violation"].get<std::string>());
     if (p.contains("linux")) {
       const auto& l = p["linux"];
