@@ -230,6 +230,23 @@ TEST_CASE("the file inputs the tool's help shows are every file a command reads"
   }
 }
 
+TEST_CASE("every command refuses a usage error with one line naming it, and exit 2", "[cli]") {
+  for (const auto& command : leaf_commands()) {
+    INFO("bulkhead " << command);
+    for (const std::string& args : {std::string(), std::string(" --no-such-option")}) {
+      auto r = bulkhead(command + args);
+      CHECK(r.status == 2);
+      CHECK(r.out.empty());
+      REQUIRE(lines(r.err).size() == 1);
+      CHECK(r.err.rfind("bulkhead: ", 0) == 0);
+      CHECK(r.err.find(" (bulkhead " + command + " --help)\n") != std::string::npos);
+    }
+  }
+  auto none = bulkhead("");
+  CHECK(none.status == 2);
+  CHECK(lines(none.err) == std::vector<std::string>{"bulkhead: A subcommand is required (bulkhead --help)"});
+}
+
 TEST_CASE("bulkhead --version prints the version", "[cli]") {
   auto v = bulkhead("--version");
   CHECK(v.status == 0);

@@ -45,8 +45,13 @@ int main(int argc, char** argv) {
   } catch (const CLI::ValidationError& e) {  // an input missing or a directory: one line
     std::fprintf(stderr, "bulkhead: %s\n", e.what());
     return 2;
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
+  } catch (const CLI::ParseError& e) {  // a usage error: one line, and where the usage is
+    std::string command = "bulkhead";
+    for (const CLI::App* a = &app; !a->get_subcommands().empty();) {
+      a = a->get_subcommands().front();
+      command += " " + a->get_name();
+    }
+    std::fprintf(stderr, "bulkhead: %s (%s --help)\n", e.what(), command.c_str());
     return 2;
   } catch (const bh::cli::Exit& e) {
     return e.code;
