@@ -23,20 +23,17 @@ namespace {
 
 namespace at = bh::attest;
 
+// A refused operation (exit status 1); an at::Input_error is an unusable input or output (2).
+struct Refused : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 struct Provision_options {
   std::string tcti;
   std::string out;
   std::string ek = "ecc";
   std::string ek_ca;  // PEM file of the CA certificates the EK certificate must be signed by
   bool force = false;
-};
-
-// A check that failed (exit 1), and an input file that cannot be read (exit 2).
-struct Refused : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-struct Unreadable : std::runtime_error {
-  using std::runtime_error::runtime_error;
 };
 
 std::string handle_hex(TPM2_HANDLE h) { return fmt::format("0x{:08x}", h); }
@@ -51,7 +48,7 @@ void run_provision(const Provision_options& o) {
     try {
       cas = at::read_pem_certificates(o.ek_ca);
     } catch (const at::Input_error& e) {
-      throw Unreadable(std::string("--ek-ca: ") + e.what());
+      throw at::Input_error(std::string("--ek-ca: ") + e.what());
     }
   }
   const bool ecc = o.ek == "ecc";
@@ -88,7 +85,7 @@ void run_provision(const Provision_options& o) {
   if (tpm::persistent_exists(c, ek_handle)) {
     tpm::Key old = tpm::open_persistent(c, ek_handle);
     if (old.tpm2b_public != ek.tpm2b_public && !o.force) {
-      throw at::Input_error("TPM: " + handle_hex(ek_handle) +
+      throw Refused("TPM: " + handle_hex(ek_handle) +
                             " holds another key than the standard EK (use --force to replace it)");
     }
     if (old.tpm2b_public != ek.tpm2b_public) tpm::persist(c, ek, ek_handle, true);
@@ -96,7 +93,7 @@ void run_provision(const Provision_options& o) {
     tpm::persist(c, ek, ek_handle, false);
   }
   if (tpm::persistent_exists(c, tpm::k_ak_handle) && !o.force) {
-    throw at::Input_error("TPM: an AK is already provisioned at " + handle_hex(tpm::k_ak_handle) +
+    throw Refused("TPM: an AK is already provisioned at " + handle_hex(tpm::k_ak_handle) +
                           " (use --force to replace it)");
   }
   tpm::Key ak = tpm::create_ak(c, ek);
@@ -107,7 +104,7 @@ void run_provision(const Provision_options& o) {
   at::Bytes secret(32);
   rng.randomize(secret.data(), secret.size());
   if (tpm::activate_credential(c, ek, ak, secret) != secret) {
-    throw at::Input_error("TPM: credential activation returned another secret: AK and EK not in one TPM");
+    throw Refused("TPM: credential activation returned another secret: AK and EK not in one TPM");
   }
   tpm::persist(c, ak, tpm::k_ak_handle, o.force);
 
@@ -144,11 +141,12 @@ void add_tpm_commands(CLI::App& app) {
   CLI::App* p = tpm_app->add_subcommand("provision", "create and persist the EK and AK, prove they share one TPM");
   p->add_option("--tcti", o->tcti, "TPM2-TSS TCTI, e.g. swtpm:host=127.0.0.1,port=2321 or device:/dev/tpmrm0")
       ->required();
-  p->add_option("--out", o->out, "directory for the AK and EK public parts")->required();
+  p->add_option("-o,--output", o->out, "directory for the AK and EK public parts")->required();
   p->add_option("--ek", o->ek, "EK type: ecc (P-256, default) or rsa (2048)")->check(CLI::IsMember({"ecc", "rsa"}));
   p->add_option("--ek-ca", o->ek_ca,
                 "PEM file of CA certificates: the TPM's EK certificate must be signed by one of them "
-                "(default: trust the EK on first use)");
+                "(default: trust the EK on first use)")
+      ->check(bh::cli::input_file());
   p->add_flag("--force", o->force, "replace keys already at the handles");
   p->callback([o] {
     try {
@@ -156,12 +154,9 @@ void add_tpm_commands(CLI::App& app) {
     } catch (const Refused& e) {
       fmt::print(stderr, "bulkhead: {}\n", e.what());
       throw Exit{1};
-    } catch (const Unreadable& e) {
-      fmt::print(stderr, "bulkhead: {}\n", e.what());
-      throw Exit{2};
     } catch (const at::Input_error& e) {
       fmt::print(stderr, "bulkhead: {}\n", e.what());
-      throw Exit{1};
+      throw Exit{2};
     } catch (const tpm::Unreachable_tpm& e) {
       fmt::print(stderr, "bulkhead: {}\n", e.what());
       throw Exit{2};

@@ -30,7 +30,7 @@ inline constexpr uint32_t k_max_irq = 23;        // IOAPIC inputs 0..23
 inline constexpr uint16_t k_idle = 0xFFFF;       // frame owner: nobody (the CPU idles)
 inline constexpr uint16_t k_none = 0xFFFF;       // index: no object
 
-// VGA text colours (the indicator's colour is a foreground/background pair of these).
+// VGA text colours (a label's indicator colours are a foreground/background pair of these).
 enum class Colour : uint8_t {
   black = 0, blue, green, cyan, red, magenta, brown, light_grey,
   dark_grey, light_blue, light_green, light_cyan, light_red, light_magenta, yellow, white,
@@ -85,14 +85,14 @@ struct Io_range {     // ports [first, first + count)
 struct Label {
   Name name;
   uint8_t level;      // flow order: information may flow from level a to level b iff a <= b
+  Colour colour_fg;   // the trusted-path indicator's colours for every partition of this label
+  Colour colour_bg;   // (SK-TP-1 readable, SK-TP-2 no two labels alike)
   bool operator==(const Label&) const = default;  // field by field (tests, round trips)
 };
 
 struct Partition {
   Name name;
-  uint16_t label;            // index into Policy::labels
-  Colour colour_fg;
-  Colour colour_bg;
+  uint16_t label;            // index into Policy::labels (its colours are the indicator's)
   uint8_t cpu;               // the CPU this partition's single vCPU runs on
   On_violation on_violation;
   bool console;              // has a virtual screen and keyboard on the trusted path
