@@ -121,15 +121,18 @@ TEST_CASE("every image read_image accepts is the encoding of what it returns", "
   static sp::Policy back;
   size_t accepted = 0, refused = 0;
   // Each round hashes the whole image once per changed byte (quadratic in its size): six rounds
-  // take seconds plain and minutes under ASan/UBSan, where one round checks the memory accesses.
+  // of every offset take seconds plain and minutes under ASan/UBSan, where one round over every
+  // seventh offset checks the memory accesses.
 #if defined(__SANITIZE_ADDRESS__)
   constexpr int k_rounds = 1;
+  constexpr size_t k_stride = 7;
 #else
   constexpr int k_rounds = 6;
+  constexpr size_t k_stride = 1;
 #endif
   for (int round = 0; round < k_rounds; ++round) {
     const auto image = encode(random_canonical(rng));
-    for (size_t at = sp::k_image_header_size; at < image.size(); ++at) {
+    for (size_t at = sp::k_image_header_size + rng() % k_stride; at < image.size(); at += k_stride) {
       const uint8_t edge[] = {0, 1, 0xFF};
       for (uint8_t value : {static_cast<uint8_t>(image[at] ^ (1 + rng() % 255)), edge[rng() % 3]}) {
         if (value == image[at]) continue;
