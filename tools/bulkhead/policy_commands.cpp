@@ -33,15 +33,19 @@ struct Options {
   bool json = false;
 };
 
-// Parses and checks; prints every finding on stderr. Returns the source when valid.
-bh::policy::Source checked_source(const Options& o) {
-  bh::policy::Source src;
+// Parses the policy file; one line and exit 2 when it cannot be read.
+bh::policy::Source parsed_source(const Options& o) {
   try {
-    src = bh::policy::parse_file(o.file, o.image_dir);
+    return bh::policy::parse_file(o.file, o.image_dir);
   } catch (const bh::policy::Unreadable_input& e) {
     fmt::print(stderr, "bulkhead: {}\n", e.what());
     throw Exit{2};
   }
+}
+
+// Parses and checks; prints every finding on stderr. Returns the source when valid.
+bh::policy::Source checked_source(const Options& o) {
+  bh::policy::Source src = parsed_source(o);
   auto findings = bh::policy::check(src);
   for (const auto& d : findings) fmt::print(stderr, "{}\n", bh::policy::format(o.file, d));
   if (!findings.empty()) throw Exit{1};
@@ -51,13 +55,7 @@ bh::policy::Source checked_source(const Options& o) {
 // `policy check --json`: {"file", "valid", "violations": [{"line", "rule", "message"}], and for a
 // valid policy its counts}; exit status as without --json.
 void run_check_json(const Options& o) {
-  bh::policy::Source src;
-  try {
-    src = bh::policy::parse_file(o.file, o.image_dir);
-  } catch (const bh::policy::Unreadable_input& e) {
-    fmt::print(stderr, "bulkhead: {}\n", e.what());
-    throw Exit{2};
-  }
+  const bh::policy::Source src = parsed_source(o);
   const auto findings = bh::policy::check(src);
   nlohmann::json violations = nlohmann::json::array();
   for (const auto& d : findings) violations.push_back({{"line", d.line}, {"rule", d.rule}, {"message", d.message}});
