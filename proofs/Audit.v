@@ -1,7 +1,7 @@
 (* SPDX-License-Identifier: Apache-2.0 *)
 (* Prints the axioms each theorem rests on; tests/proofs/check_proofs.sh requires "Closed under
    the global context" for every one: no axiom, no admitted lemma. *)
-From Bulkhead Require Import Separation.
+From Bulkhead Require Import Separation PolicyCheck.
 Print Assumptions weak_step_consistency.
 Print Assumptions local_respect.
 Print Assumptions unwinding.
@@ -17,3 +17,5 @@ Print Assumptions focus_changes_only_on_sak.
 Print Assumptions sak_reaches_no_partition.
 Print Assumptions keys_only_while_focused.
 Print Assumptions keys_confidential.
+Print Assumptions hypotheses_b_sound.
+Print Assumptions hypotheses_b_complete.

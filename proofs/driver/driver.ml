@@ -10,6 +10,13 @@
      W p g v | B p ... | G p c | K k | S t | Y p | T    one action (B: p makes a call the
                                   kernel refuses, which one in the ignored fields; G: p signals
                                   channel c; Y: p yields; T: the timer ends the minor frame)
+     hyp NCHAN NPARTS             a policy's grant table, for the check of the model's policy
+                                  hypotheses (PolicyCheck.v); then NPARTS lines "level L" (each
+                                  partition's label level), NCHAN lines "chan WRITER READER", lines
+                                  "entry P G ACCESS CELL ..." (ACCESS r or w; CELL m.Q.OFFSET for
+                                  partition Q's memory, c.C.OFFSET for channel C's, k for memory
+                                  outside the model's store), and "end"; prints "hyp 1" if the
+                                  check accepts the table, else "hyp 0"
    Output after each action: "step N" then, per partition p,
      "p stopped refused focus frame clock audit nkeys lastkey r1 r2 ..." (ri: value at probe
      page i, or -; clock: the start time of the current frame; audit: the audit log, the
@@ -92,6 +99,30 @@ let () =
       | [ "S"; t ] -> s := step_model !s (Sak (int_of_string t)); incr n; observe ()
       | [ "Y"; p ] -> s := step_model !s (Yield (int_of_string p)); incr n; observe ()
       | [ "T" ] -> s := step_model !s Tick; incr n; observe ()
+      | [ "hyp"; nc; np ] ->
+          let nchan = int_of_string nc in
+          let levels = Array.init (int_of_string np) (fun _ -> Scanf.sscanf (input_line stdin) "level %d" (fun l -> l)) in
+          let ends = Array.init nchan (fun _ -> Scanf.sscanf (input_line stdin) "chan %d %d" (fun w r -> (w, r))) in
+          let cell c =
+            match String.split_on_char '.' c with
+            | [ "m"; q; o ] -> Some (RMem (int_of_string q), int_of_string o)
+            | [ "c"; k; o ] -> Some (RChan (int_of_string k), int_of_string o)
+            | [ "k" ] -> None
+            | _ -> failwith ("driver: bad cell " ^ c)
+          in
+          let rec entries acc =
+            match String.split_on_char ' ' (String.trim (input_line stdin)) with
+            | [ "end" ] -> List.rev acc
+            | "entry" :: p :: g :: a :: cells ->
+                let e = (((int_of_string p, int_of_string g), List.map cell cells),
+                         if a = "w" then Read_write else Read_only) in
+                entries (e :: acc)
+            | _ -> failwith "driver: bad entry line"
+          in
+          let t = entries [] in
+          let level q = levels.(q) in
+          let ok = hypotheses_b nchan (fun c -> fst ends.(c)) (fun c -> snd ends.(c)) level t in
+          Printf.printf "hyp %d\n" (if ok then 1 else 0)
       | [ "" ] -> ()
       | _ -> failwith ("driver: bad input line: " ^ line)
     done
