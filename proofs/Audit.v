@@ -12,6 +12,9 @@ Print Assumptions higher_actions_invisible.
 Print Assumptions partition_acts_only_in_own_frames.
 Print Assumptions time_from_ticks.
 Print Assumptions time_partitioning.
+Print Assumptions time_read_own.
+Print Assumptions read_time_value.
+Print Assumptions tick_restarts_spent.
 Print Assumptions key_reaches_indicated_partition.
 Print Assumptions focus_changes_only_on_sak.
 Print Assumptions sak_reaches_no_partition.

@@ -2,14 +2,19 @@
 (* Runs the extracted model on traces read from stdin and prints every observable after every
    step, in the format the C++ side of the differential test prints.
    Input, one item per line:
-     policy NPARTS NCHAN          then NPARTS lines "part PAGES" and NCHAN lines
-                                  "chan WRITER READER GUEST_PAGE PAGES"; starts a fresh state
+     policy NPARTS NCHAN START    then NPARTS lines "part PAGES INJECT" (INJECT 1: a violation
+                                  injects a fault, 0: it stops the partition) and NCHAN lines
+                                  "chan WRITER READER GUEST_PAGE PAGES"; starts a fresh state whose
+                                  first frame starts at START (microseconds)
      sched P0 P1 ...              the partition of each minor frame
      durations D0 D1 ...          the duration of each minor frame (microseconds)
      probe G1 G2 ...              guest pages observed in every partition after each step
-     W p g v | B p ... | G p c | K k | S t | Y p | T    one action (B: p makes a call the
-                                  kernel refuses, which one in the ignored fields; G: p signals
-                                  channel c; Y: p yields; T: the timer ends the minor frame)
+     W p g v | B p ... | G p c | K k | S t | Y p | R p | C p l | H p | D p ... | T
+                                  one action (B: p makes a call the kernel refuses, which one in
+                                  the ignored fields; G: p signals channel c; Y: p yields; R: p
+                                  reads the time; C: p executes CPUID for leaf l; H: p executes
+                                  HLT; D: p reaches for a port or MSR it is not granted, which in
+                                  the ignored fields; T: the timer ends the minor frame)
      hyp NCHAN NPARTS             a policy's grant table, for the check of the model's policy
                                   hypotheses (PolicyCheck.v); then NPARTS lines "level L" (each
                                   partition's label level), NCHAN lines "chan WRITER READER", lines
@@ -21,10 +26,14 @@
      "p stopped refused focus frame clock audit nkeys lastkey r1 r2 ..." (ri: value at probe
      page i, or -; clock: the start time of the current frame; audit: the audit log, the
      partitions stopped newest first, comma-separated, or - if empty), then " e" and the event
-     count of every channel p is an endpoint of, in channel order. *)
+     count of every channel p is an endpoint of, in channel order, then " c" and p's exits, the
+     time its last read_time returned, the leaf its last CPUID asked for and the faults
+     injected into it. *)
 open Model
 
 let parts = ref [||]            (* guest RAM pages of each partition *)
+let injects = ref [||]          (* on_violation = inject_fault, per partition *)
+let start = ref 0
 let chans = ref [||]            (* (writer, reader, guest page, pages) *)
 let probes = ref []
 let sched = ref [| 0 |]
@@ -45,12 +54,13 @@ let grant p g =
     !found
 
 let fresh () = { store = (fun _ _ -> 0); stopped = (fun _ -> false); refused = (fun _ -> 0);
-                 focus = 0; inbox = (fun _ -> []); frame = 0; clock = 0; audit = [];
-                 events = (fun _ -> 0) }
+                 focus = 0; inbox = (fun _ -> []); frame = 0; clock = !start; audit = [];
+                 events = (fun _ -> 0);
+                 cpus = (fun _ -> { exits = 0; spent = 0; time_read = 0; cpuid_leaf = 0; faults = 0 }) }
 
 let step_model s a =
   step (Array.length !chans) (fun c -> let (w, _, _, _) = (!chans).(c) in w) grant (Array.length !sched)
-    (fun i -> (!sched).(i)) (fun i -> (!durations).(i)) s a
+    (fun i -> (!sched).(i)) (fun i -> (!durations).(i)) (fun p -> p < Array.length !injects && (!injects).(p)) s a
 
 let () =
   let s = ref (fresh ()) in
@@ -71,6 +81,8 @@ let () =
         !probes;
       print_string " e";
       Array.iteri (fun c (w, r, _, _) -> if w = p || r = p then Printf.printf " %d" (st.events c)) !chans;
+      let c = st.cpus p in
+      Printf.printf " c %d %d %d %d" c.exits c.time_read c.cpuid_leaf c.faults;
       print_newline ()
     done
   in
@@ -78,11 +90,13 @@ let () =
     while true do
       let line = input_line stdin in
       match String.split_on_char ' ' (String.trim line) with
-      | [ "policy"; np; nc ] ->
+      | [ "policy"; np; nc; st ] ->
           parts := Array.make (int_of_string np) 0;
+          injects := Array.make (int_of_string np) false;
+          start := int_of_string st;
           chans := Array.make (int_of_string nc) (0, 0, 0, 0);
           for p = 0 to Array.length !parts - 1 do
-            Scanf.sscanf (input_line stdin) "part %d" (fun x -> (!parts).(p) <- x)
+            Scanf.sscanf (input_line stdin) "part %d %d" (fun x i -> (!parts).(p) <- x; (!injects).(p) <- i = 1)
           done;
           for c = 0 to Array.length !chans - 1 do
             Scanf.sscanf (input_line stdin) "chan %d %d %d %d" (fun w r b k -> (!chans).(c) <- (w, r, b, k))
@@ -98,6 +112,10 @@ let () =
       | [ "K"; k ] -> s := step_model !s (Key (int_of_string k)); incr n; observe ()
       | [ "S"; t ] -> s := step_model !s (Sak (int_of_string t)); incr n; observe ()
       | [ "Y"; p ] -> s := step_model !s (Yield (int_of_string p)); incr n; observe ()
+      | [ "R"; p ] -> s := step_model !s (Read_time (int_of_string p)); incr n; observe ()
+      | [ "C"; p; l ] -> s := step_model !s (Cpuid (int_of_string p, int_of_string l)); incr n; observe ()
+      | [ "H"; p ] -> s := step_model !s (Halt (int_of_string p)); incr n; observe ()
+      | "D" :: p :: _ -> s := step_model !s (Deny (int_of_string p)); incr n; observe ()
       | [ "T" ] -> s := step_model !s Tick; incr n; observe ()
       | [ "hyp"; nc; np ] ->
           let nchan = int_of_string nc in

@@ -31,9 +31,12 @@ sk::kernel::Channel_runtime g_channels[sp::k_max_channels];
 sk::arch::context::Extended g_context[sp::k_max_partitions];
 std::vector<uint8_t> g_ram[sp::k_max_partitions];  // each partition's RAM, guest-physical 0 up
 std::vector<bh::test::hosted::Audit_line> g_audit;
-uint64_t g_now_us;
+uint64_t g_frame_start_us;
+uint16_t g_running = sp::k_idle;
+uint64_t g_exits_at_start;  // the running partition's exits when its frame started
 
-constexpr uint8_t k_vmmcall[] = {0x0F, 0x01, 0xD9};
+// At guest-physical 0: VMMCALL; 3: CPUID; 5: HLT.
+constexpr uint8_t k_code[] = {0x0F, 0x01, 0xD9, 0x0F, 0xA2, 0xF4};
 
 // The partition an audit line names (audit.cpp prints the policy's name), or k_kernel.
 uint16_t partition_named(const char* name, size_t length) {
@@ -80,10 +83,58 @@ void reset(const sp::Policy& policy) {
     for (auto& b : g_vmcb[i].bytes) b = 0;
     svm::init_guest_flat32(g_vmcb[i], 0, 0);
     g_ram[i].assign(i < policy.partition_count ? policy.partitions[i].memory.size : 0, 0);
-    if (g_ram[i].size() >= sizeof k_vmmcall) std::memcpy(g_ram[i].data(), k_vmmcall, sizeof k_vmmcall);
+    if (g_ram[i].size() >= sizeof k_code) std::memcpy(g_ram[i].data(), k_code, sizeof k_code);
   }
   for (auto& c : g_channels) c.events = 0;
   g_audit.clear();
+  start_frame(0, sp::k_idle);
+}
+
+void start_frame(uint64_t start_us, uint16_t running) {
+  g_frame_start_us = start_us;
+  g_running = running;
+  g_exits_at_start = running < sp::k_max_partitions ? g_runtime[running].exits : 0;
+}
+
+Cpuid cpuid(uint16_t part, uint32_t leaf, uint32_t sub) {
+  prepare_exit(part, svm::k_exit_cpuid, 0, 0);
+  svm::Vmcb& v = g_vmcb[part];
+  v.at<uint64_t>(svm::k_rip) = 3;
+  v.at<uint64_t>(svm::k_rax) = leaf;
+  g_runtime[part].regs.rcx = sub;
+  const bool continues = sk::kernel::handle_exit(part);
+  const auto& r = g_runtime[part].regs;
+  return {continues, uint32_t(v.at<uint64_t>(svm::k_rax)), uint32_t(r.rbx), uint32_t(r.rcx), uint32_t(r.rdx),
+          v.at<uint64_t>(svm::k_rip)};
+}
+
+bool hlt(uint16_t part, uint64_t& rip) {
+  prepare_exit(part, svm::k_exit_hlt, 0, 0);
+  g_vmcb[part].at<uint64_t>(svm::k_rip) = 5;
+  const bool continues = sk::kernel::handle_exit(part);
+  rip = g_vmcb[part].at<uint64_t>(svm::k_rip);
+  return continues;
+}
+
+bool io(uint16_t part, uint16_t port, bool in, uint8_t size) {
+  // EXITINFO1 as the CPU reports it: the port in bits 31:16, SZ8/SZ16/SZ32 in bits 4-6, bit 0
+  // an IN; EXITINFO2 the RIP of the next instruction.
+  const uint64_t sz = size == 1 ? 0x10 : size == 2 ? 0x20 : 0x40;
+  prepare_exit(part, svm::k_exit_ioio, (uint64_t{port} << 16) | sz | (in ? 1u : 0u), 1);
+  return sk::kernel::handle_exit(part);
+}
+
+bool msr(uint16_t part, uint32_t msr, bool write) {
+  prepare_exit(part, svm::k_exit_msr, write ? 1 : 0, 0);
+  g_runtime[part].regs.rcx = msr;
+  return sk::kernel::handle_exit(part);
+}
+
+bool take_injected_gp(uint16_t part) {
+  uint64_t& event = g_vmcb[part].at<uint64_t>(svm::k_event_inject);
+  const bool gp = event == (13u | (3u << 8) | (1u << 11) | (1u << 31));
+  event = 0;
+  return gp;
 }
 
 Call vmmcall(uint16_t part, uint32_t number, uint32_t a0, uint32_t a1, uint8_t cpl) {
@@ -95,7 +146,7 @@ Call vmmcall(uint16_t part, uint32_t number, uint32_t a0, uint32_t a1, uint8_t c
   g_runtime[part].regs.rcx = a1;
   const bool continues = sk::kernel::handle_exit(part);
   return {continues, uint32_t(v.at<uint64_t>(svm::k_rax)), uint32_t(g_runtime[part].regs.rbx),
-          v.at<uint64_t>(svm::k_rip)};
+          uint32_t(g_runtime[part].regs.rcx), v.at<uint64_t>(svm::k_rip)};
 }
 
 bool nested_page_fault(uint16_t part, uint64_t gpa, bool present) {
@@ -111,7 +162,7 @@ Status read_status(uint16_t part) {
   v.at<uint64_t>(svm::k_rax) = uint32_t(sk::hypercall::Number::read_status);
   v.at<uint8_t>(svm::k_cpl) = 0;
   (void)sk::kernel::handle_hypercall(part);
-  return {uint32_t(g_runtime[part].regs.rbx), uint32_t(g_runtime[part].regs.rcx)};
+  return {uint32_t(g_runtime[part].regs.rbx), uint32_t(g_runtime[part].regs.rcx), uint32_t(g_runtime[part].regs.rdx)};
 }
 
 bool stopped(uint16_t part) { return g_runtime[part].state == sk::kernel::Run_state::stopped; }
@@ -175,7 +226,10 @@ void set_xcr0(uint64_t) {}
 }  // namespace sk::arch::context
 
 namespace sk::timer {
-uint64_t now_us() { return ++g_now_us; }
+uint64_t now_us() {
+  const uint64_t spent = g_running < sp::k_max_partitions ? g_runtime[g_running].exits - g_exits_at_start : 0;
+  return g_frame_start_us + spent;
+}
 bool fired() { return false; }
 }  // namespace sk::timer
 
