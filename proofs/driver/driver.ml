@@ -9,12 +9,14 @@
      sched P0 P1 ...              the partition of each minor frame
      durations D0 D1 ...          the duration of each minor frame (microseconds)
      probe G1 G2 ...              guest pages observed in every partition after each step
-     W p g v | B p ... | G p c | K k | S t | Y p | R p | C p l | H p | D p ... | T
+     W p g v | B p ... | G p c | K k | S t | Y p | R p | C p l | H p | D p ... | DW p k v | DR p k | T
                                   one action (B: p makes a call the kernel refuses, which one in
                                   the ignored fields; G: p signals channel c; Y: p yields; R: p
                                   reads the time; C: p executes CPUID for leaf l; H: p executes
                                   HLT; D: p reaches for a port or MSR it is not granted, which in
-                                  the ignored fields; T: the timer ends the minor frame)
+                                  the ignored fields; DW, DR: p's doorbell completes a write of v
+                                  to, or a read of, sector k of its own disk; T: the timer ends
+                                  the minor frame)
      hyp NCHAN NPARTS             a policy's grant table, for the check of the model's policy
                                   hypotheses (PolicyCheck.v); then NPARTS lines "level L" (each
                                   partition's label level), NCHAN lines "chan WRITER READER", lines
@@ -27,8 +29,8 @@
      page i, or -; clock: the start time of the current frame; audit: the audit log, the
      partitions stopped newest first, comma-separated, or - if empty), then " e" and the event
      count of every channel p is an endpoint of, in channel order, then " c" and p's exits, the
-     time its last read_time returned, the leaf its last CPUID asked for and the faults
-     injected into it. *)
+     time its last read_time returned, the leaf its last CPUID asked for, the faults injected
+     into it and what its last disk read returned. *)
 open Model
 
 let parts = ref [||]            (* guest RAM pages of each partition *)
@@ -56,7 +58,8 @@ let grant p g =
 let fresh () = { store = (fun _ _ -> 0); stopped = (fun _ -> false); refused = (fun _ -> 0);
                  focus = 0; inbox = (fun _ -> []); frame = 0; clock = !start; audit = [];
                  events = (fun _ -> 0);
-                 cpus = (fun _ -> { exits = 0; spent = 0; time_read = 0; cpuid_leaf = 0; faults = 0 }) }
+                 cpus = (fun _ -> { exits = 0; spent = 0; time_read = 0; cpuid_leaf = 0; faults = 0;
+                                    disk = (fun _ -> 0); disk_read = 0 }) }
 
 let step_model s a =
   step (Array.length !chans) (fun c -> let (w, _, _, _) = (!chans).(c) in w) grant (Array.length !sched)
@@ -82,7 +85,7 @@ let () =
       print_string " e";
       Array.iteri (fun c (w, r, _, _) -> if w = p || r = p then Printf.printf " %d" (st.events c)) !chans;
       let c = st.cpus p in
-      Printf.printf " c %d %d %d %d" c.exits c.time_read c.cpuid_leaf c.faults;
+      Printf.printf " c %d %d %d %d %d" c.exits c.time_read c.cpuid_leaf c.faults c.disk_read;
       print_newline ()
     done
   in
@@ -116,6 +119,8 @@ let () =
       | [ "C"; p; l ] -> s := step_model !s (Cpuid (int_of_string p, int_of_string l)); incr n; observe ()
       | [ "H"; p ] -> s := step_model !s (Halt (int_of_string p)); incr n; observe ()
       | "D" :: p :: _ -> s := step_model !s (Deny (int_of_string p)); incr n; observe ()
+      | [ "DW"; p; k; v ] -> s := step_model !s (Disk_write (int_of_string p, int_of_string k, int_of_string v)); incr n; observe ()
+      | [ "DR"; p; k ] -> s := step_model !s (Disk_read (int_of_string p, int_of_string k)); incr n; observe ()
       | [ "T" ] -> s := step_model !s Tick; incr n; observe ()
       | [ "hyp"; nc; np ] ->
           let nchan = int_of_string nc in

@@ -16,7 +16,7 @@ Definition frames := 2.
 Definition schedule (i : nat) := match i with 0 => 1 | _ => 0 end.  (* frame 0 runs partition 1 *)
 Definition duration (_ : nat) := 2000.
 Definition inject (_ : nat) := false.  (* on_violation = stop *)
-Definition s0 := mk_state (fun _ _ => 0) (fun _ => false) (fun _ => 0) 0 (fun _ => nil) 0 0 nil (fun _ => 0) (fun _ => mk_cpu 0 0 0 0 0).
+Definition s0 := mk_state (fun _ _ => 0) (fun _ => false) (fun _ => 0) 0 (fun _ => nil) 0 0 nil (fun _ => 0) (fun _ => mk_cpu 0 0 0 0 0 (fun _ => 0) 0).
 
 (* The reader may not interfere with the writer ... *)
 Example reader_may_not_reach_writer : interferes 1 writer reader (Part 1) (Part 0) = false.

@@ -23,7 +23,7 @@ Definition frames := 2.
 Definition schedule (i : nat) := i.  (* frame 0 runs partition 0 *)
 Definition duration (_ : nat) := 2000.
 Definition inject (_ : nat) := false.  (* on_violation = stop *)
-Definition s0 := mk_state (fun _ _ => 0) (fun _ => false) (fun _ => 0) 0 (fun _ => nil) 0 0 nil (fun _ => 0) (fun _ => mk_cpu 0 0 0 0 0).
+Definition s0 := mk_state (fun _ _ => 0) (fun _ => false) (fun _ => 0) 0 (fun _ => nil) 0 0 nil (fun _ => 0) (fun _ => mk_cpu 0 0 0 0 0 (fun _ => 0) 0).
 
 (* The policy is one the model's SK-FLOW-1 hypothesis refuses. *)
 Example downward_channel_breaks_flows_up :

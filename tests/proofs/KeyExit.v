@@ -16,7 +16,7 @@ Definition frames := 1.
 Definition schedule (_ : nat) := 0.
 Definition duration (_ : nat) := 2000.
 Definition inject (_ : nat) := false.  (* on_violation = stop *)
-Definition s0 := mk_state (fun _ _ => 0) (fun _ => false) (fun _ => 0) 0 (fun _ => nil) 0 0 nil (fun _ => 0) (fun _ => mk_cpu 0 0 0 0 0).
+Definition s0 := mk_state (fun _ _ => 0) (fun _ => false) (fun _ => 0) 0 (fun _ => nil) 0 0 nil (fun _ => 0) (fun _ => mk_cpu 0 0 0 0 0 (fun _ => 0) 0).
 
 (* KEY-EXIT: a key changes the time partition 0 has spent. Only a model that counts the key
    for the running partition accepts this. *)

@@ -62,7 +62,7 @@ void vary_durations(sp::Policy& policy, std::mt19937_64& rng) {
 }
 
 struct Action {
-  char kind;  // W B G K S Y R C H D T
+  char kind;  // W B G K S Y R C H D T, and P (disk write: the model's DW) F (disk read: DR)
   uint32_t a = 0, b = 0, c = 0;
 };
 
@@ -163,6 +163,7 @@ struct Cxx_model {
   uint64_t time_read[sp::k_max_partitions] = {};
   std::string cpuid_read[sp::k_max_partitions];
   uint32_t faults[sp::k_max_partitions] = {};
+  uint32_t disk_read[sp::k_max_partitions] = {};
   void take_fault(uint16_t p) { faults[p] += hosted::take_injected_gp(p) ? 1 : 0; }
 
   // The frame's partition runs. The kernel's run_frame also skips a stopped partition; the model
@@ -282,6 +283,22 @@ struct Cxx_model {
         if (continues == hosted::stopped(part)) wrong_return[part] += " (a violation: runs on iff not stopped)";
         return;
       }
+      case 'P':
+      case 'F': {  // block_doorbell with one request on the partition's own disk, through block.cpp
+        const auto part = static_cast<uint16_t>(x.a);
+        if (!running(x.a) || hosted::stopped(part)) return;
+        const bool write = x.kind == 'P';
+        const hosted::Block_call b = hosted::block_request(part, write, x.b, x.c);
+        take_fault(part);
+        if (!write) disk_read[part] = b.value;
+        if (!b.call.continues || b.call.eax != 0 || b.call.ebx != 1 || b.call.rip != 3 ||
+            b.status != uint32_t(sk::hypercall::Block_status::ok) || (!write && !b.read_marked)) {
+          wrong_return[part] += " (doorbell: one request completed, status ok, the sector whole; EAX=" +
+                                std::to_string(b.call.eax) + " EBX=" + std::to_string(b.call.ebx) +
+                                " status=" + std::to_string(b.status) + ')';
+        }
+        return;
+      }
       case 'T':  // the next frame starts at its absolute deadline, as run_schedule advances it
         cursor.advance();
         hosted::start_frame(cursor.start_us, cursor.partition());
@@ -336,7 +353,7 @@ struct Cxx_model {
       }
     }
     o << " c " << status.exits << ' ' << time_read[part] << ' '
-      << (cpuid_read[part].empty() ? "0" : cpuid_read[part]) << ' ' << faults[part];
+      << (cpuid_read[part].empty() ? "0" : cpuid_read[part]) << ' ' << faults[part] << ' ' << disk_read[part];
     return o.str();
   }
 };
@@ -363,6 +380,8 @@ struct Case {
 
 std::string describe(const Action& x) {
   std::ostringstream o;
+  if (x.kind == 'P') return "DW " + std::to_string(x.a) + ' ' + std::to_string(x.b) + ' ' + std::to_string(x.c);
+  if (x.kind == 'F') return "DR " + std::to_string(x.a) + ' ' + std::to_string(x.b);
   o << x.kind;
   if (x.kind != 'T') o << ' ' << x.a;
   if (x.kind == 'W' || x.kind == 'B' || x.kind == 'D') o << ' ' << x.b << ' ' << x.c;
@@ -424,12 +443,19 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
       for (size_t i = 0; i < length; ++i) {
         Action x;
         const auto who = static_cast<uint32_t>(rng() % parts);
-        switch (rng() % 14) {
+        // A disk request only from a partition with room for its ring and buffer (3 pages).
+        const bool disk = k.policy.partitions[who].memory.size >= 3 * k_page;
+        switch (rng() % 15) {
           case 0: x = bad_call(k.policy, rng); break;
           case 6: x = {'R', who}; break;
           case 7: x = {'C', who, k_leaves[rng() % std::size(k_leaves)]}; break;
           case 8: x = {'H', who}; break;
           case 9: x = {'D', who, static_cast<uint32_t>(rng() % k_deny_kinds), static_cast<uint32_t>(rng() % 0x10000)}; break;
+          case 10:
+            if (!disk) x = {'H', who};
+            else if (rng() % 2) x = {'P', who, static_cast<uint32_t>(rng() % hosted::k_disk_sectors), static_cast<uint32_t>(rng() % 1000)};
+            else x = {'F', who, static_cast<uint32_t>(rng() % hosted::k_disk_sectors)};
+            break;
           case 3: x = {'T'}; break;
           case 4: x = {'G', static_cast<uint32_t>(rng() % parts), static_cast<uint32_t>(rng() % 4)}; break;
           case 1: x = {'K', static_cast<uint32_t>(rng() % 26)}; break;

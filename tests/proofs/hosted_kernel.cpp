@@ -3,7 +3,9 @@
 // hypercalls.cpp and audit.cpp call outside themselves. Test code only, never in the kernel.
 #include "hosted_kernel.hpp"
 
+#include <algorithm>
 #include <cstdarg>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 
@@ -11,6 +13,9 @@
 #include "kernel/attest.hpp"
 #include "kernel/block.hpp"
 #include "kernel/console.hpp"
+#include "kernel/disk_keys.hpp"
+#include "drivers/ata.hpp"
+#include "sk/sealed_key.hpp"
 #include "kernel/guest_memory.hpp"
 #include "kernel/kernel.hpp"
 #include "kernel/log.hpp"
@@ -37,6 +42,38 @@ uint64_t g_exits_at_start;  // the running partition's exits when its frame star
 
 // At guest-physical 0: VMMCALL; 3: CPUID; 5: HLT.
 constexpr uint8_t k_code[] = {0x0F, 0x01, 0xD9, 0x0F, 0xA2, 0xF4};
+
+// Each partition's disk: ATA position = its index, a data segment of k_disk_sectors sectors
+// after 2 sectors of header, its own XTS key. The medium (ciphertext) by ATA position; a sector
+// not written since reset holds the ciphertext of zeros, made when first read.
+namespace hc = sk::hypercall;
+constexpr uint64_t k_data_offset = 2 * hc::k_block_sector;
+constexpr uint32_t k_ring = 0x1000, k_buffer = 0x2000;
+sk::kernel::disk_keys::Disk g_disks[sp::k_max_partitions];
+bool g_disks_keyed;
+std::vector<uint8_t> g_medium[sp::k_max_partitions];
+bool g_written[sp::k_max_partitions][bh::test::hosted::k_disk_sectors];
+
+void key_disks() {
+  if (g_disks_keyed) return;
+  for (uint16_t i = 0; i < sp::k_max_partitions; ++i) {
+    uint8_t key[64];
+    for (uint32_t b = 0; b < sizeof key; ++b) key[b] = uint8_t(0x40 + 7 * i + 13 * b);
+    sk::kernel::disk_keys::Disk& d = g_disks[i];
+    d.ata = i;
+    d.data_offset = k_data_offset;
+    d.data_size = uint64_t{bh::test::hosted::k_disk_sectors} * hc::k_block_sector;
+    d.use_aesni = false;
+    (void)d.xts.set_key(key);
+    g_medium[i].assign(k_data_offset + d.data_size, 0);
+  }
+  g_disks_keyed = true;
+}
+
+void mark(uint8_t* sector, uint32_t value) {
+  std::memcpy(sector, &value, sizeof value);
+  for (uint32_t i = sizeof value; i < hc::k_block_sector; ++i) sector[i] = uint8_t(value * 31 + i);
+}
 
 // The partition an audit line names (audit.cpp prints the policy's name), or k_kernel.
 uint16_t partition_named(const char* name, size_t length) {
@@ -88,6 +125,41 @@ void reset(const sp::Policy& policy) {
   for (auto& c : g_channels) c.events = 0;
   g_audit.clear();
   start_frame(0, sp::k_idle);
+  key_disks();
+  for (auto& w : g_written) {
+    for (bool& b : w) b = false;
+  }
+  for (uint16_t i = 0; i < policy.partition_count; ++i) {
+    if (g_ram[i].size() >= 3 * sp::k_page_size) {
+      const sk::Error e = sk::kernel::block::info(i, k_ring);
+      if (e != sk::Error::none) std::abort();  // the kernel refused a ring in the partition's own RAM
+    }
+  }
+}
+
+Block_call block_request(uint16_t part, bool write, uint64_t sector, uint32_t value) {
+  std::vector<uint8_t>& ram = g_ram[part];
+  uint32_t tail;
+  std::memcpy(&tail, ram.data() + k_ring + 4, sizeof tail);
+  const hc::Block_request r{uint32_t(write ? hc::Block_op::write : hc::Block_op::read), 0, sector, k_buffer, 0};
+  const size_t at = k_ring + 8 + size_t(tail % hc::k_block_ring_entries) * sizeof r;
+  std::memcpy(ram.data() + at, &r, sizeof r);
+  const uint32_t head = tail + 1;
+  std::memcpy(ram.data() + k_ring, &head, sizeof head);
+  if (write) mark(ram.data() + k_buffer, value);
+  else std::memset(ram.data() + k_buffer, 0xEE, hc::k_block_sector);
+  Block_call b{};
+  b.call = vmmcall(part, uint32_t(sk::hypercall::Number::block_doorbell), 0, 0, 0);
+  std::memcpy(&b.status, ram.data() + at + 4, sizeof b.status);
+  if (!write) {
+    std::memcpy(&b.value, ram.data() + k_buffer, sizeof b.value);
+    uint8_t want[hc::k_block_sector];
+    mark(want, b.value);
+    b.read_marked = std::memcmp(want, ram.data() + k_buffer, sizeof want) == 0 ||
+                    std::all_of(ram.data() + k_buffer, ram.data() + k_buffer + hc::k_block_sector,
+                                [](uint8_t x) { return x == 0; });
+  }
+  return b;
 }
 
 void start_frame(uint64_t start_us, uint16_t running) {
@@ -185,6 +257,14 @@ arch::context::Extended& cpu_context(uint16_t index) { return g_context[index]; 
 uint64_t own_time_left_us() { return sp::k_min_frame_us; }
 bool Work_cost::fits() const { return true; }
 
+// Own RAM only, as the kernel's write_guest.
+Status write_guest(uint16_t part, uint64_t gpa, const void* in, size_t n) {
+  std::vector<uint8_t>& ram = g_ram[part];
+  if (gpa + n < gpa || gpa + n > ram.size()) return Error::denied;
+  std::memcpy(ram.data() + gpa, in, n);
+  return {};
+}
+
 // Own RAM only (what the exit handlers read: instruction bytes and hypercall buffers); the kernel's
 // read_guest also reads channel pages, through guest_page.
 Status read_guest(uint16_t part, uint64_t gpa, void* out, size_t n, bool) {
@@ -209,16 +289,48 @@ namespace vdisk {
 bool emulate_io(uint16_t, uint64_t, uint64_t) { return false; }
 bool busy(uint16_t) { return false; }
 }  // namespace vdisk
-namespace block {
-Error info(uint16_t, uint32_t) { return Error::denied; }
-Error doorbell(uint16_t, bool&) { return Error::denied; }
-}  // namespace block
+namespace disk_keys {
+const Disk* disk(uint16_t part) { return part < g_policy->partition_count ? &g_disks[part] : nullptr; }
+}  // namespace disk_keys
 namespace attest {
 Error quote(uint16_t, uint32_t, uint32_t, bool&) { return Error::denied; }
 Error read_log(uint16_t, uint32_t, uint32_t, uint32_t) { return Error::denied; }
 }  // namespace attest
 
 }  // namespace sk::kernel
+
+// The fake ATA medium: every transfer completes at once. A sector of the data segment not
+// written since reset reads as the ciphertext of zeros under its partition's key.
+namespace sk::drivers::ata {
+Progress run(Transfer& t, uint64_t) {
+  std::vector<uint8_t>& medium = g_medium[t.disk];
+  const uint64_t begin = t.lba * k_sector, size = uint64_t{t.count} * k_sector;
+  if (begin + size > medium.size() || begin < k_data_offset || (begin - k_data_offset) % hc::k_block_sector != 0 ||
+      size != hc::k_block_sector) {
+    return Progress::failed;  // block.cpp asks for whole 4096-byte sectors of the data segment only
+  }
+  const uint64_t sector = (begin - k_data_offset) / hc::k_block_sector;
+  if (t.write) {
+    std::memcpy(medium.data() + begin, t.data, size);
+    g_written[t.disk][sector] = true;
+  } else {
+    if (!g_written[t.disk][sector]) {
+      std::memset(medium.data() + begin, 0, size);
+      (void)g_disks[t.disk].xts.encrypt(sk::storage::xts_tweak_for_sector(sector, hc::k_block_sector),
+                                        medium.data() + begin, size);
+    }
+    std::memcpy(t.data, medium.data() + begin, size);
+  }
+  t.sector = t.count;
+  return Progress::done;
+}
+}  // namespace sk::drivers::ata
+
+// Never called (every hosted disk has use_aesni false); disk_keys.hpp's Disk names them.
+namespace sk::arch {
+Status Aesni_xts::encrypt(uint64_t, uint8_t*, size_t) const { return Error::denied; }
+Status Aesni_xts::decrypt(uint64_t, uint8_t*, size_t) const { return Error::denied; }
+}  // namespace sk::arch
 
 namespace sk::arch::context {
 bool xcr0_valid(uint64_t value) { return value == 1; }

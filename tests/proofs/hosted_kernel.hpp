@@ -4,7 +4,9 @@
 // files the kernel links) compiled hosted, against a fake of what they call: the partition and
 // channel tables and VMCBs of kernel.hpp as host arrays, guest RAM as host bytes, a counting
 // clock (the current frame's start plus one microsecond for each exit its partition made in
-// it), the serial log captured as lines, and inert virtual devices, disk and TPM. The
+// it), the serial log captured as lines, a disk of 8 sectors per partition (block.cpp's requests
+// served by a fake ATA medium that completes every transfer at once, keys fixed per partition),
+// and inert virtual devices and TPM. The
 // differential test drives them step for step from the extracted model
 // (tests/proofs/differential_test.cpp). One kernel per process, not thread-safe.
 #pragma once
@@ -20,7 +22,9 @@ namespace bh::test::hosted {
 // A fresh kernel for policy (which must outlive its use): every partition runnable with no
 // refused calls and no exits, its VMCB set up as build_partitions does (init_guest_flat32, entry
 // 0), its RAM zero but for a VMMCALL at guest-physical 0, a CPUID at 3 and a HLT at 5; channel
-// counters zero; audit log empty.
+// counters zero; audit log empty; every partition's disk reads zeros (its medium holds the
+// ciphertext of zeros), and a partition with 3 pages of RAM or more has its block ring at
+// guest-physical 0x1000 registered (block::info), with buffer page 0x2000.
 void reset(const sk::policy::Policy& policy);
 
 // A minor frame starts at start_us and runs partition running (sk::policy::k_idle: none): the
@@ -63,6 +67,22 @@ bool msr(uint16_t part, uint32_t msr, bool write);
 // Whether the kernel left an exception for part to take at its next VMRUN that is #GP(0) (the
 // fault on_violation = inject_fault injects), and clears it, as the world switch delivers it.
 bool take_injected_gp(uint16_t part);
+
+// Sectors of each partition's disk, and the marker of a sector's contents: the 4096 bytes a
+// request writes for value v are v (little endian) then byte i = (v * 31 + i) & 0xFF.
+inline constexpr uint32_t k_disk_sectors = 8;
+
+// One block_doorbell of part (a VMMCALL exit) with one new request in its ring: a write of the
+// sector marked with value, or a read. What the caller finds: the call's registers, the request's
+// status in the ring, and for a read the value its buffer holds (read_marked: the whole sector
+// is that value's marking).
+struct Block_call {
+  Call call;
+  uint32_t status;
+  uint32_t value;
+  bool read_marked;
+};
+Block_call block_request(uint16_t part, bool write, uint64_t sector, uint32_t value);
 
 // One nested page fault exit of part at guest-physical gpa (a write; present: the page is mapped,
 // read-only), handled by the kernel's handle_exit.
