@@ -11,7 +11,8 @@
 // exits and its read_time calls: what it reads in its registers (CPUID's against the filter
 // docs/kernel.md documents, read_time's against the model's frame start plus its own exits in
 // the frame), its exit count (read_status EDX), and the #GP the kernel injects into a partition
-// whose policy says on_violation = inject_fault instead of stopping it. The timer's tick steps the scheduler's
+// whose policy says on_violation = inject_fault instead of stopping it. Disk requests go
+// through the block ring and doorbell to the kernel's block.cpp, against a fake medium. The timer's tick steps the scheduler's
 // Frame_cursor. Keys and the secure attention key go through the trusted path's real keyboard
 // router (sk::tp::Keyboard_router) as scancodes. A wrong grant, a wrong or missing mapping, a
 // page shared where the model shares none, a validator that lets an overlapping policy through,
