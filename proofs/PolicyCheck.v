@@ -40,7 +40,7 @@ Definition entry_ok (e : entry) : bool :=
   | [Some (RMem q, _)] => q =? p
   | [Some (RChan c, _)] =>
       (c <? nchan) && ((writer c =? p) || (reader c =? p)) &&
-      match a with Read_write => writer c =? p | Read_only => true end
+      match a with Read_write => writer c =? p | Read_only => true end  (* WRITER-CHECK *)
   | _ => false
   end.
 
