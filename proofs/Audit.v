@@ -16,6 +16,7 @@ Print Assumptions time_read_own.
 Print Assumptions read_time_value.
 Print Assumptions tick_restarts_spent.
 Print Assumptions disk_only_own.
+Print Assumptions cpu_view_own.
 Print Assumptions key_reaches_indicated_partition.
 Print Assumptions focus_changes_only_on_sak.
 Print Assumptions sak_reaches_no_partition.

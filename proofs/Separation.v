@@ -47,6 +47,9 @@ Variable duration : nat -> nat.
    fault (#GP) into p, which runs on, or stop p. *)
 Variable inject : nat -> bool.
 
+(* The XCR0 values the CPU accepts (the kernel checks them: arch::context::xcr0_valid). *)
+Variable xcr0_ok : nat -> bool.
+
 (* SK-MEM-3 SK-MEM-5 SK-MEM-6 SK-DEV-1 SK-DEV-3, with SK-MEM-1 SK-MEM-2: a partition's guest
    pages reach only its own memory (SK-MEM-6: a guest window that wraps skips SK-MEM-5). *)
 Hypothesis grant_own_memory : forall p g q o a, grant p g = Some (RMem q, o, a) -> q = p.
@@ -107,7 +110,9 @@ Record cpu := mk_cpu {
   faults : nat;      (* the faults injected into it for its violations (on_violation) *)
   disk : nat -> nat; (* its own disk, sector by sector (block_info, block_doorbell): the kernel
                         serves its requests on its own disk only *)
-  disk_read : nat    (* what its last completed read request returned *)
+  disk_read : nat;   (* what its last completed read request returned *)
+  xcr0 : nat         (* its own XCR0 (XSETBV, intercepted; XGETBV reads it): part of the CPU
+                        context the world switch saves and loads with the partition *)
 }.
 
 Record state := mk_state {
@@ -138,12 +143,13 @@ Inductive action :=
   | Deny (p : nat)               (* partition p reaches for a port or an MSR it is not granted *)
   | Disk_write (p k v : nat)     (* partition p writes v to sector k of its disk (block_doorbell) *)
   | Disk_read (p k : nat)        (* partition p reads sector k of its disk (block_doorbell) *)
+  | Xsetbv (p v : nat)           (* partition p sets its XCR0 to v *)
   | Tick.                        (* the timer ends the current minor frame *)
 
 Definition dom_of (a : action) : dom :=
   match a with
   | Write p _ _ | Bad_call p | Signal p _ | Yield p | Read_time p | Cpuid p _ | Halt p | Deny p
-  | Disk_write p _ _ | Disk_read p _ => Part p
+  | Disk_write p _ _ | Disk_read p _ | Xsetbv p _ => Part p
   | Key _ | Sak _ => Input
   | Tick => Timer
   end.
@@ -170,17 +176,17 @@ Definition upd_cpu (s : state) (p : nat) (f : cpu -> cpu) : state :=
 
 (* An exit p causes: counted for p, and its cost taken from p's own time in the frame. *)
 Definition charge (c : cpu) : cpu :=
-  mk_cpu (S (exits c)) (S (spent c)) (time_read c) (cpuid_leaf c) (faults c) (disk c) (disk_read c).
+  mk_cpu (S (exits c)) (S (spent c)) (time_read c) (cpuid_leaf c) (faults c) (disk c) (disk_read c) (xcr0 c).
 Definition exit_of (s : state) (p : nat) : state := upd_cpu s p charge.
 
 (* A new frame: the time spent in it starts again. *)
 Definition restart (c : cpu) : cpu :=
-  mk_cpu (exits c) 0 (time_read c) (cpuid_leaf c) (faults c) (disk c) (disk_read c).
+  mk_cpu (exits c) 0 (time_read c) (cpuid_leaf c) (faults c) (disk c) (disk_read c) (xcr0 c).
 
 (* A violation by p: a fault injected into p, which runs on, or p stopped, as the policy says. *)
 Definition violation (s : state) (p : nat) : state :=
   if inject p then
-    upd_cpu s p (fun c => mk_cpu (exits c) (spent c) (time_read c) (cpuid_leaf c) (S (faults c)) (disk c) (disk_read c))
+    upd_cpu s p (fun c => mk_cpu (exits c) (spent c) (time_read c) (cpuid_leaf c) (S (faults c)) (disk c) (disk_read c) (xcr0 c))
   else stop s p.
 
 (* Channel c's event counter counts one more signal. *)
@@ -227,20 +233,29 @@ Definition step (s : state) (a : action) : state :=
   | Read_time p =>
       if negb (running s p) || stopped s p then s else
       upd_cpu s p (fun c => mk_cpu (S (exits c)) (S (spent c)) (clock s + S (spent c)) (cpuid_leaf c) (faults c)
-                                   (disk c) (disk_read c))
+                                   (disk c) (disk_read c) (xcr0 c))
   | Cpuid p l =>
       if negb (running s p) || stopped s p then s else
-      upd_cpu s p (fun c => mk_cpu (S (exits c)) (S (spent c)) (time_read c) l (faults c) (disk c) (disk_read c))
+      upd_cpu s p (fun c => mk_cpu (S (exits c)) (S (spent c)) (time_read c) l (faults c) (disk c) (disk_read c) (xcr0 c))
   (* A doorbell that completes one request on p's own disk: a write of v to sector k, or a read
      of sector k, whose value p finds in its buffer. *)
   | Disk_write p k v =>
       if negb (running s p) || stopped s p then s else
       upd_cpu s p (fun c => mk_cpu (S (exits c)) (S (spent c)) (time_read c) (cpuid_leaf c) (faults c)
-                                   (fun k' => if k' =? k then v else disk c k') (disk_read c))
+                                   (fun k' => if k' =? k then v else disk c k') (disk_read c) (xcr0 c))
   | Disk_read p k =>
       if negb (running s p) || stopped s p then s else
       upd_cpu s p (fun c => mk_cpu (S (exits c)) (S (spent c)) (time_read c) (cpuid_leaf c) (faults c)
-                                   (disk c) (disk c k))
+                                   (disk c) (disk c k) (xcr0 c))
+  (* XSETBV: a value the CPU accepts becomes p's XCR0; any other gets p a #GP, as the CPU would. *)
+  | Xsetbv p v =>
+      if negb (running s p) || stopped s p then s else
+      if xcr0_ok v then
+        upd_cpu s p (fun c => mk_cpu (S (exits c)) (S (spent c)) (time_read c) (cpuid_leaf c) (faults c) (disk c)
+                                     (disk_read c) v)
+      else
+        upd_cpu s p (fun c => mk_cpu (S (exits c)) (S (spent c)) (time_read c) (cpuid_leaf c) (S (faults c)) (disk c)
+                                     (disk_read c) (xcr0 c))
   (* HLT, like yield, idles the rest of p's frame (a virtual PC's timer is not modelled). *)
   | Halt p => if negb (running s p) || stopped s p then s else exit_of s p
   | Deny p => if negb (running s p) || stopped s p then s else violation (exit_of s p) p
@@ -392,7 +407,7 @@ Proof.
   intros a u s t Hu Ha. destruct u as [p | | ]; try exact I.
   pose proof Hu as Hu0.
   destruct Hu as (Hr & Hs & Hf & Hi & Hfo & Hfr & Hcl & Hcp & Hev).
-  destruct a as [q g v | q | q c | k | tgt | q | q | q l | q | q | q dk dv | q dk | ]; simpl in Ha;
+  destruct a as [q g v | q | q c | k | tgt | q | q | q l | q | q | q dk dv | q dk | q xv | ]; simpl in Ha;
     try (destruct Ha as (Hr' & Hs' & Hf' & _ & _ & _ & _ & Hcp' & Hevq));
     unfold step; unfold running; try rewrite Hfr; try rewrite Hs'.
   - destruct (negb (schedule (frame t) =? q) || stopped t q) eqn:Sq; [exact Hu0 |].
@@ -425,6 +440,8 @@ Proof.
     apply violation_view; [apply upd_cpu_view; assumption | exact Hs' | unfold exit_of; rewrite !upd_cpu_at, Hcp'; reflexivity].
   - destruct (negb (schedule (frame t) =? q) || stopped t q); [exact Hu0 | apply upd_cpu_view; assumption].
   - destruct (negb (schedule (frame t) =? q) || stopped t q); [exact Hu0 | apply upd_cpu_view; assumption].
+  - destruct (negb (schedule (frame t) =? q) || stopped t q); [exact Hu0 |].
+    destruct (xcr0_ok xv); apply upd_cpu_view; assumption.
   - simpl. repeat split; try assumption; rewrite ?Hfr, ?Hcl, ?Hcp; reflexivity.
 Qed.
 
@@ -444,7 +461,7 @@ Theorem local_respect : forall a u s,
   interferes (dom_of a) u = false -> view_eq u s (step s a).
 Proof.
   intros a u s Hni. destruct u as [p | | ]; try exact I.
-  destruct a as [q g v | q | q c | k | tgt | q | q | q l | q | q | q dk dv | q dk | ]; simpl in Hni; try discriminate;
+  destruct a as [q g v | q | q c | k | tgt | q | q | q l | q | q | q dk dv | q dk | q xv | ]; simpl in Hni; try discriminate;
     try (apply orb_false_iff in Hni; destruct Hni as [Hne Hnc]; apply Nat.eqb_neq in Hne; apply not_eq_sym in Hne);
     unfold step.
   - destruct (negb (running s q) || stopped s q); [exact (view_refl (Part p) s) |].
@@ -485,6 +502,8 @@ Proof.
     apply exit_then_other; [exact Hne | intros; apply violation_other; exact Hne].
   - destruct (negb (running s q) || stopped s q); [exact (view_refl (Part p) s) | apply upd_cpu_other; exact Hne].
   - destruct (negb (running s q) || stopped s q); [exact (view_refl (Part p) s) | apply upd_cpu_other; exact Hne].
+  - destruct (negb (running s q) || stopped s q); [exact (view_refl (Part p) s) |].
+    destruct (xcr0_ok xv); apply upd_cpu_other; exact Hne.
 Qed.
 
 (* ------------------------------------------------------------------------------------------ *)
@@ -665,7 +684,7 @@ Proof. intros. destruct (violation_keeps (exit_of s p) p) as (A & B & C & D). re
 
 Lemma partition_step_keeps : forall s a p, dom_of a = Part p -> keeps_time_focus s (step s a).
 Proof.
-  intros s a p D. destruct a as [q g v | q | q c | k | t | q | q | q l | q | q | q dk dv | q dk | ]; simpl in D; try discriminate;
+  intros s a p D. destruct a as [q g v | q | q c | k | t | q | q | q l | q | q | q dk dv | q dk | q xv | ]; simpl in D; try discriminate;
     unfold step.
   - destruct (negb (running s q) || stopped s q); [repeat split |].
     destruct (grant q g) as [[[r o] []] |]; try apply exit_violation_keeps; repeat split.
@@ -679,6 +698,7 @@ Proof.
   - destruct (negb (running s q) || stopped s q); [repeat split | apply exit_violation_keeps].
   - destruct (negb (running s q) || stopped s q); repeat split.
   - destruct (negb (running s q) || stopped s q); repeat split.
+  - destruct (negb (running s q) || stopped s q); [| destruct (xcr0_ok xv)]; repeat split.
 Qed.
 
 Lemma action_eq_tick : forall a, a = Tick \/ a <> Tick.
@@ -730,7 +750,7 @@ Lemma partition_step_cpus : forall s a q p,
   dom_of a = Part q -> p <> q -> cpus (step s a) p = cpus s p.
 Proof.
   intros s a q p D Hne. apply Nat.eqb_neq in Hne.
-  destruct a as [q' g v | q' | q' c | k | tgt | q' | q' | q' l | q' | q' | q' dk dv | q' dk | ]; simpl in D; try discriminate;
+  destruct a as [q' g v | q' | q' c | k | tgt | q' | q' | q' l | q' | q' | q' dk dv | q' dk | q' xv | ]; simpl in D; try discriminate;
     injection D as ->;
     unfold step, running, violation, exit_of, upd_cpu, stop, set_store, refuse, bump; simpl;
     try destruct (grant q g) as [[[r o] []] |]; try destruct (inject q);
@@ -758,6 +778,17 @@ Proof.
   - rewrite (partition_step_cpus s a q p Da) by congruence. split; reflexivity.
   - destruct a; simpl in Da; try discriminate; split; reflexivity.
   - destruct a; simpl in Da; try discriminate. split; reflexivity.
+Qed.
+
+(* A partition's whole own view of the kernel, its CPU context's XCR0 included, is changed by
+   no other partition's action and no key: only by its own actions and (its time spent) ticks. *)
+Theorem cpu_view_own : forall s a p,
+  dom_of a <> Part p -> a <> Tick -> cpus (step s a) p = cpus s p.
+Proof.
+  intros s a p D T. destruct (dom_of a) as [q | | ] eqn:Da.
+  - apply (partition_step_cpus s a q p Da). congruence.
+  - destruct a; simpl in Da; try discriminate; reflexivity.
+  - destruct a; simpl in Da; try discriminate. contradiction.
 Qed.
 
 Theorem read_time_value : forall s p,
@@ -842,7 +873,7 @@ Proof.
   intros p [st sp rf fo ib fr cl au ev cp] [st' sp' rf' fo' ib' fr' cl' au' ev' cp'] a
          (Hst & Hsp & Hrf & Hfo & Hib & Hfr & Hcl & Hau & Hev & Hcp).
   simpl in *. subst.
-  destruct a as [q g v | q | q c | k | tgt | q | q | q l | q | q | q dk dv | q dk | ];
+  destruct a as [q g v | q | q c | k | tgt | q | q | q l | q | q | q dk dv | q dk | q xv | ];
     unfold step, running, violation, exit_of, upd_cpu, stop, set_store, refuse, bump; simpl;
     try destruct (grant q g) as [[[r o] []] |]; try destruct (inject q);
     repeat match goal with |- context [if ?c then _ else _] => destruct c end;
@@ -863,7 +894,7 @@ Lemma purge_keys_related : forall trace p s t,
 Proof.
   induction trace as [| a rest IH]; intros p s t H; [exact H |].
   change (run s (a :: rest)) with (run (step s a) rest).
-  destruct a as [q g v | q | q c | k | tgt | q | q | q l | q | q | q dk dv | q dk | ];
+  destruct a as [q g v | q | q c | k | tgt | q | q | q l | q | q | q dk dv | q dk | q xv | ];
     try (apply (IH p (step s _) (step t _)); apply same_but_inboxes_step; exact H).
   unfold purge_keys; fold purge_keys.
   destruct (focus s =? p) eqn:E.

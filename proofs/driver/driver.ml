@@ -9,14 +9,15 @@
      sched P0 P1 ...              the partition of each minor frame
      durations D0 D1 ...          the duration of each minor frame (microseconds)
      probe G1 G2 ...              guest pages observed in every partition after each step
-     W p g v | B p ... | G p c | K k | S t | Y p | R p | C p l | H p | D p ... | DW p k v | DR p k | T
+     W p g v | B p ... | G p c | K k | S t | Y p | R p | C p l | H p | D p ... | DW p k v | DR p k
+     | X p v | T
                                   one action (B: p makes a call the kernel refuses, which one in
                                   the ignored fields; G: p signals channel c; Y: p yields; R: p
                                   reads the time; C: p executes CPUID for leaf l; H: p executes
                                   HLT; D: p reaches for a port or MSR it is not granted, which in
                                   the ignored fields; DW, DR: p's doorbell completes a write of v
-                                  to, or a read of, sector k of its own disk; T: the timer ends
-                                  the minor frame)
+                                  to, or a read of, sector k of its own disk; X: p executes
+                                  XSETBV with value v; T: the timer ends the minor frame)
      hyp NCHAN NPARTS             a policy's grant table, for the check of the model's policy
                                   hypotheses (PolicyCheck.v); then NPARTS lines "level L" (each
                                   partition's label level), NCHAN lines "chan WRITER READER", lines
@@ -30,7 +31,7 @@
      partitions stopped newest first, comma-separated, or - if empty), then " e" and the event
      count of every channel p is an endpoint of, in channel order, then " c" and p's exits, the
      time its last read_time returned, the leaf its last CPUID asked for, the faults injected
-     into it and what its last disk read returned. *)
+     into it, what its last disk read returned and its XCR0. *)
 open Model
 
 let parts = ref [||]            (* guest RAM pages of each partition *)
@@ -55,15 +56,19 @@ let grant p g =
       !chans;
     !found
 
+(* The XCR0 values the hosted CPU accepts (hosted_kernel.cpp's xcr0_valid): x87 always, no
+   bit above AVX, AVX only with SSE. *)
+let xcr0_ok v = v land 1 = 1 && v land (lnot 7) = 0 && (v land 4 = 0 || v land 2 = 2)
+
 let fresh () = { store = (fun _ _ -> 0); stopped = (fun _ -> false); refused = (fun _ -> 0);
                  focus = 0; inbox = (fun _ -> []); frame = 0; clock = !start; audit = [];
                  events = (fun _ -> 0);
                  cpus = (fun _ -> { exits = 0; spent = 0; time_read = 0; cpuid_leaf = 0; faults = 0;
-                                    disk = (fun _ -> 0); disk_read = 0 }) }
+                                    disk = (fun _ -> 0); disk_read = 0; xcr0 = 1 }) }
 
 let step_model s a =
   step (Array.length !chans) (fun c -> let (w, _, _, _) = (!chans).(c) in w) grant (Array.length !sched)
-    (fun i -> (!sched).(i)) (fun i -> (!durations).(i)) (fun p -> p < Array.length !injects && (!injects).(p)) s a
+    (fun i -> (!sched).(i)) (fun i -> (!durations).(i)) (fun p -> p < Array.length !injects && (!injects).(p)) xcr0_ok s a
 
 let () =
   let s = ref (fresh ()) in
@@ -85,7 +90,7 @@ let () =
       print_string " e";
       Array.iteri (fun c (w, r, _, _) -> if w = p || r = p then Printf.printf " %d" (st.events c)) !chans;
       let c = st.cpus p in
-      Printf.printf " c %d %d %d %d %d" c.exits c.time_read c.cpuid_leaf c.faults c.disk_read;
+      Printf.printf " c %d %d %d %d %d %d" c.exits c.time_read c.cpuid_leaf c.faults c.disk_read c.xcr0;
       print_newline ()
     done
   in
@@ -121,6 +126,7 @@ let () =
       | "D" :: p :: _ -> s := step_model !s (Deny (int_of_string p)); incr n; observe ()
       | [ "DW"; p; k; v ] -> s := step_model !s (Disk_write (int_of_string p, int_of_string k, int_of_string v)); incr n; observe ()
       | [ "DR"; p; k ] -> s := step_model !s (Disk_read (int_of_string p, int_of_string k)); incr n; observe ()
+      | [ "X"; p; v ] -> s := step_model !s (Xsetbv (int_of_string p, int_of_string v)); incr n; observe ()
       | [ "T" ] -> s := step_model !s Tick; incr n; observe ()
       | [ "hyp"; nc; np ] ->
           let nchan = int_of_string nc in

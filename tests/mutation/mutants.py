@@ -114,6 +114,9 @@ MUTANTS = [
      "  const disk_keys::Disk* d = disk_keys::disk(part);\n  In_flight& f = g_flight[part];\n  if (!d) {",
      "  const disk_keys::Disk* d = disk_keys::disk(0);\n  In_flight& f = g_flight[part];\n  if (!d) {",
      ["differential_tests"], [DIFFERENTIAL, DIFFERENTIAL_AGREES]),
+    ("XSETBV sets partition 0's XCR0 (SK-CPU-1)", "sepkernel/kernel/exits.cpp",
+     "  cpu_context(part).xcr0 = value;", "  cpu_context(0).xcr0 = value;",
+     ["differential_tests"], [DIFFERENTIAL, DIFFERENTIAL_AGREES]),
     # The validator against the model's policy hypotheses (policy_check_test.cpp).
     ("validator lets a channel flow down one label level (SK-FLOW-1)", "sepkernel/core/src/validate.cpp",
      "    if (wl.level > rl.level) {", "    if (wl.level > rl.level + 1) {",

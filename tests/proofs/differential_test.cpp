@@ -11,7 +11,8 @@
 // exits and its read_time calls: what it reads in its registers (CPUID's against the filter
 // docs/kernel.md documents, read_time's against the model's frame start plus its own exits in
 // the frame), its exit count (read_status EDX), and the #GP the kernel injects into a partition
-// whose policy says on_violation = inject_fault instead of stopping it. Disk requests go
+// whose policy says on_violation = inject_fault instead of stopping it, and its XSETBV: the
+// XCR0 its CPU context holds, or the #GP a value the CPU refuses gets. Disk requests go
 // through the block ring and doorbell to the kernel's block.cpp, against a fake medium. The timer's tick steps the scheduler's
 // Frame_cursor. Keys and the secure attention key go through the trusted path's real keyboard
 // router (sk::tp::Keyboard_router) as scancodes. A wrong grant, a wrong or missing mapping, a
@@ -300,6 +301,18 @@ struct Cxx_model {
         }
         return;
       }
+      case 'X': {  // XSETBV: the value becomes the partition's own XCR0 if the CPU accepts it, else #GP
+        const auto part = static_cast<uint16_t>(x.a);
+        if (!running(x.a) || hosted::stopped(part)) return;
+        uint64_t rip = 0;
+        const bool continues = hosted::xsetbv(part, x.b, rip);
+        const bool fault = hosted::take_injected_gp(part);
+        faults[part] += fault ? 1 : 0;
+        if (!continues || rip != (fault ? 6u : 9u)) {
+          wrong_return[part] += " (xsetbv: runs on, past it or #GP on it; RIP=" + std::to_string(rip) + ')';
+        }
+        return;
+      }
       case 'T':  // the next frame starts at its absolute deadline, as run_schedule advances it
         cursor.advance();
         hosted::start_frame(cursor.start_us, cursor.partition());
@@ -354,7 +367,8 @@ struct Cxx_model {
       }
     }
     o << " c " << status.exits << ' ' << time_read[part] << ' '
-      << (cpuid_read[part].empty() ? "0" : cpuid_read[part]) << ' ' << faults[part] << ' ' << disk_read[part];
+      << (cpuid_read[part].empty() ? "0" : cpuid_read[part]) << ' ' << faults[part] << ' ' << disk_read[part] << ' '
+      << hosted::xcr0(static_cast<uint16_t>(part));
     return o.str();
   }
 };
@@ -386,7 +400,7 @@ std::string describe(const Action& x) {
   o << x.kind;
   if (x.kind != 'T') o << ' ' << x.a;
   if (x.kind == 'W' || x.kind == 'B' || x.kind == 'D') o << ' ' << x.b << ' ' << x.c;
-  if (x.kind == 'G' || x.kind == 'C') o << ' ' << x.b;
+  if (x.kind == 'G' || x.kind == 'C' || x.kind == 'X') o << ' ' << x.b;
   return o.str();
 }
 
@@ -446,12 +460,13 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
         const auto who = static_cast<uint32_t>(rng() % parts);
         // A disk request only from a partition with room for its ring and buffer (3 pages).
         const bool disk = k.policy.partitions[who].memory.size >= 3 * k_page;
-        switch (rng() % 15) {
+        switch (rng() % 16) {
           case 0: x = bad_call(k.policy, rng); break;
           case 6: x = {'R', who}; break;
           case 7: x = {'C', who, k_leaves[rng() % std::size(k_leaves)]}; break;
           case 8: x = {'H', who}; break;
           case 9: x = {'D', who, static_cast<uint32_t>(rng() % k_deny_kinds), static_cast<uint32_t>(rng() % 0x10000)}; break;
+          case 11: x = {'X', who, static_cast<uint32_t>(rng() % 9 == 8 ? 0x207 : rng() % 8)}; break;
           case 10:
             if (!disk) x = {'H', who};
             else if (rng() % 2) x = {'P', who, static_cast<uint32_t>(rng() % hosted::k_disk_sectors), static_cast<uint32_t>(rng() % 1000)};

@@ -40,8 +40,8 @@ uint64_t g_frame_start_us;
 uint16_t g_running = sp::k_idle;
 uint64_t g_exits_at_start;  // the running partition's exits when its frame started
 
-// At guest-physical 0: VMMCALL; 3: CPUID; 5: HLT.
-constexpr uint8_t k_code[] = {0x0F, 0x01, 0xD9, 0x0F, 0xA2, 0xF4};
+// At guest-physical 0: VMMCALL; 3: CPUID; 5: HLT; 6: XSETBV.
+constexpr uint8_t k_code[] = {0x0F, 0x01, 0xD9, 0x0F, 0xA2, 0xF4, 0x0F, 0x01, 0xD1};
 
 // Each partition's disk: ATA position = its index, a data segment of k_disk_sectors sectors
 // after 2 sectors of header, its own XTS key. The medium (ciphertext) by ATA position; a sector
@@ -121,6 +121,8 @@ void reset(const sp::Policy& policy) {
     svm::init_guest_flat32(g_vmcb[i], 0, 0);
     g_ram[i].assign(i < policy.partition_count ? policy.partitions[i].memory.size : 0, 0);
     if (g_ram[i].size() >= sizeof k_code) std::memcpy(g_ram[i].data(), k_code, sizeof k_code);
+    g_context[i] = {};
+    g_context[i].xcr0 = 1;
   }
   for (auto& c : g_channels) c.events = 0;
   g_audit.clear();
@@ -201,6 +203,21 @@ bool msr(uint16_t part, uint32_t msr, bool write) {
   g_runtime[part].regs.rcx = msr;
   return sk::kernel::handle_exit(part);
 }
+
+bool xsetbv(uint16_t part, uint64_t value, uint64_t& rip) {
+  prepare_exit(part, svm::k_exit_xsetbv, 0, 0);
+  svm::Vmcb& v = g_vmcb[part];
+  v.at<uint64_t>(svm::k_rip) = 6;
+  v.at<uint64_t>(svm::k_rax) = uint32_t(value);
+  v.at<uint8_t>(svm::k_cpl) = 0;
+  g_runtime[part].regs.rdx = value >> 32;
+  g_runtime[part].regs.rcx = 0;
+  const bool continues = sk::kernel::handle_exit(part);
+  rip = v.at<uint64_t>(svm::k_rip);
+  return continues;
+}
+
+uint64_t xcr0(uint16_t part) { return g_context[part].xcr0; }
 
 bool take_injected_gp(uint16_t part) {
   uint64_t& event = g_vmcb[part].at<uint64_t>(svm::k_event_inject);
@@ -333,7 +350,7 @@ Status Aesni_xts::decrypt(uint64_t, uint8_t*, size_t) const { return Error::deni
 }  // namespace sk::arch
 
 namespace sk::arch::context {
-bool xcr0_valid(uint64_t value) { return value == 1; }
+bool xcr0_valid(uint64_t value) { return (value & 1) && (value & ~uint64_t{7}) == 0 && (!(value & 4) || (value & 2)); }
 void set_xcr0(uint64_t) {}
 }  // namespace sk::arch::context
 

@@ -21,7 +21,8 @@ namespace bh::test::hosted {
 
 // A fresh kernel for policy (which must outlive its use): every partition runnable with no
 // refused calls and no exits, its VMCB set up as build_partitions does (init_guest_flat32, entry
-// 0), its RAM zero but for a VMMCALL at guest-physical 0, a CPUID at 3 and a HLT at 5; channel
+// 0), its RAM zero but for a VMMCALL at guest-physical 0, a CPUID at 3, a HLT at 5 and an XSETBV
+// at 6, its XCR0 1 (x87 only: what build_partitions gives a partition); channel
 // counters zero; audit log empty; every partition's disk reads zeros (its medium holds the
 // ciphertext of zeros), and a partition with 3 pages of RAM or more has its block ring at
 // guest-physical 0x1000 registered (block::info), with buffer page 0x2000.
@@ -83,6 +84,13 @@ struct Block_call {
   bool read_marked;
 };
 Block_call block_request(uint16_t part, bool write, uint64_t sector, uint32_t value);
+
+// One #VMEXIT of part for the XSETBV at guest-physical 6 with EDX:EAX = value, ECX = 0. What
+// the caller finds: whether it may continue, and RIP (9 past the instruction, 6 if refused).
+// The hosted CPU accepts (xcr0_valid) an XCR0 with x87, nothing above AVX, and AVX only with SSE.
+bool xsetbv(uint16_t part, uint64_t value, uint64_t& rip);
+// part's XCR0 as its CPU context holds it (cpu_context().xcr0, what the world switch loads).
+uint64_t xcr0(uint16_t part);
 
 // One nested page fault exit of part at guest-physical gpa (a write; present: the page is mapped,
 // read-only), handled by the kernel's handle_exit.
