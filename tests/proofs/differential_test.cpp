@@ -7,18 +7,18 @@
 // fault, and every hypercall a VMMCALL exit, handled by the kernel's own handle_exit and
 // handle_hypercall (exits.cpp, hypercalls.cpp, audit.cpp built hosted, hosted_kernel.hpp): what
 // a partition observes of its status, counters and channels, and the audit log, is the state
-// those handlers leave in the kernel's tables. So are its CPUID, HLT, denied port and denied MSR
-// exits and its read_time calls: what it reads in its registers (CPUID's against the filter
-// docs/kernel.md documents, read_time's against the model's frame start plus its own exits in
-// the frame), its exit count (read_status EDX), and the #GP the kernel injects into a partition
-// whose policy says on_violation = inject_fault instead of stopping it, and its XSETBV: the
-// XCR0 its CPU context holds, or the #GP a value the CPU refuses gets. Disk requests go
-// through the block ring and doorbell to the kernel's block.cpp, against a fake medium. The timer's tick steps the scheduler's
-// Frame_cursor. Keys and the secure attention key go through the trusted path's real keyboard
-// router (sk::tp::Keyboard_router) as scancodes. A wrong grant, a wrong or missing mapping, a
-// page shared where the model shares none, a validator that lets an overlapping policy through,
-// or a handler that decides otherwise than the model (a violation that does not stop, a refused
-// call that changes a counter, a signal from the reader counted) shows up as a diverging
+// those handlers leave in the kernel's tables. So is what its CPUID, HLT, XSETBV, denied port
+// and denied MSR exits and its read_time calls leave: what it reads in its registers (CPUID's
+// against the filter docs/kernel.md documents, read_time's against the model's frame start plus
+// its own exits in the frame), its exit count (read_status EDX), its XCR0, and the #GP the
+// kernel injects (a value XSETBV refuses; a violation when the policy says on_violation =
+// inject_fault). Disk requests go through the block ring and doorbell to the kernel's
+// block.cpp, against a fake medium. The timer's tick steps the scheduler's Frame_cursor. Keys
+// and the secure attention key go through the trusted path's real keyboard router
+// (sk::tp::Keyboard_router) as scancodes. A wrong grant, a wrong or missing mapping, a page
+// shared where the model shares none, a validator that lets an overlapping policy through, or a
+// handler that decides otherwise than the model (a violation that does not stop, a refused call
+// that changes a counter, a signal from the reader counted) shows up as a diverging
 // observation.
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -83,8 +83,8 @@ constexpr uint32_t k_denied_msrs[] = {0x10, 0x1B, 0x174, 0xC0000081, 0xC0000100,
 
 // CPUID leaves a partition asks for: the filtered ones, the kernel's own and plain ones. Not the
 // leaves whose host answer differs between the host's CPUs (APIC IDs: 0xB, 0x1F, 0x8000001E).
-constexpr uint32_t k_leaves[] = {0, 1, 6, 7, 0xA, 0xD, 0x40000000, 0x40000001, 0x4FFFFFFF,
-                                 0x80000000, 0x80000001, 0x80000008, 0x8000000A};
+constexpr uint32_t k_leaves[] = {
+    0, 1, 6, 7, 0xA, 0xD, 0x40000000, 0x40000001, 0x4FFFFFFF, 0x80000000, 0x80000001, 0x80000008, 0x8000000A};
 
 // What docs/kernel.md promises a partition reads for CPUID leaf (sub-leaf 0): the host's answer
 // with the features that would reach shared or kernel-owned state hidden, the kernel's signature
@@ -194,9 +194,11 @@ struct Cxx_model {
         if (may_write) {
           store[g.host_address] = x.c;
         } else {
-          const bool continues = hosted::nested_page_fault(part, uint64_t{x.b} * k_page, g.access != sp::Access::none);
+          const bool continues =
+              hosted::nested_page_fault(part, uint64_t{x.b} * k_page, g.access != sp::Access::none);
           take_fault(part);
-          if (continues == hosted::stopped(part)) wrong_return[part] += " (a violation: runs on iff not stopped)";
+          if (continues == hosted::stopped(part))
+            wrong_return[part] += " (a violation: runs on iff not stopped)";
         }
         return;
       }
@@ -255,9 +257,10 @@ struct Cxx_model {
         const uint32_t ebx = x.b == 1 ? r.ebx & 0x00FFFFFF : r.ebx;
         std::ostringstream o;
         o << x.b;
-        if (!r.continues || r.rip != 5 || r.eax != want.eax || ebx != want.ebx || r.ecx != want.ecx || r.edx != want.edx) {
-          o << std::hex << "(read " << r.eax << ' ' << r.ebx << ' ' << r.ecx << ' ' << r.edx << " RIP=" << r.rip
-            << " continues=" << r.continues << ')';
+        if (!r.continues || r.rip != 5 || r.eax != want.eax || ebx != want.ebx || r.ecx != want.ecx ||
+            r.edx != want.edx) {
+          o << std::hex << "(read " << r.eax << ' ' << r.ebx << ' ' << r.ecx << ' ' << r.edx
+            << " RIP=" << r.rip << " continues=" << r.continues << ')';
         }
         cpuid_read[part] = o.str();
         return;
@@ -268,7 +271,8 @@ struct Cxx_model {
         uint64_t rip = 0;
         const bool continues = hosted::hlt(part, rip);
         take_fault(part);
-        if (continues || rip != 6) wrong_return[part] += " (hlt: the run ends, RIP past it; RIP=" + std::to_string(rip) + ')';
+        if (continues || rip != 6)
+          wrong_return[part] += " (hlt: the run ends, RIP past it; RIP=" + std::to_string(rip) + ')';
         return;
       }
       case 'D': {  // a port or MSR the policy does not grant: a violation
@@ -276,13 +280,22 @@ struct Cxx_model {
         if (!running(x.a) || hosted::stopped(part)) return;
         bool continues = false;
         switch (x.b) {
-          case k_port_in: continues = hosted::io(part, static_cast<uint16_t>(x.c), true, 1); break;
-          case k_port_out: continues = hosted::io(part, static_cast<uint16_t>(x.c), false, 4); break;
-          case k_rdmsr: continues = hosted::msr(part, k_denied_msrs[x.c % std::size(k_denied_msrs)], false); break;
-          case k_wrmsr: continues = hosted::msr(part, k_denied_msrs[x.c % std::size(k_denied_msrs)], true); break;
+          case k_port_in:
+            continues = hosted::io(part, static_cast<uint16_t>(x.c), true, 1);
+            break;
+          case k_port_out:
+            continues = hosted::io(part, static_cast<uint16_t>(x.c), false, 4);
+            break;
+          case k_rdmsr:
+            continues = hosted::msr(part, k_denied_msrs[x.c % std::size(k_denied_msrs)], false);
+            break;
+          case k_wrmsr:
+            continues = hosted::msr(part, k_denied_msrs[x.c % std::size(k_denied_msrs)], true);
+            break;
         }
         take_fault(part);
-        if (continues == hosted::stopped(part)) wrong_return[part] += " (a violation: runs on iff not stopped)";
+        if (continues == hosted::stopped(part))
+          wrong_return[part] += " (a violation: runs on iff not stopped)";
         return;
       }
       case 'P':
@@ -367,8 +380,8 @@ struct Cxx_model {
       }
     }
     o << " c " << status.exits << ' ' << time_read[part] << ' '
-      << (cpuid_read[part].empty() ? "0" : cpuid_read[part]) << ' ' << faults[part] << ' ' << disk_read[part] << ' '
-      << hosted::xcr0(static_cast<uint16_t>(part));
+      << (cpuid_read[part].empty() ? "0" : cpuid_read[part]) << ' ' << faults[part] << ' ' << disk_read[part]
+      << ' ' << hosted::xcr0(static_cast<uint16_t>(part));
     return o.str();
   }
 };
@@ -395,7 +408,8 @@ struct Case {
 
 std::string describe(const Action& x) {
   std::ostringstream o;
-  if (x.kind == 'P') return "DW " + std::to_string(x.a) + ' ' + std::to_string(x.b) + ' ' + std::to_string(x.c);
+  if (x.kind == 'P')
+    return "DW " + std::to_string(x.a) + ' ' + std::to_string(x.b) + ' ' + std::to_string(x.c);
   if (x.kind == 'F') return "DR " + std::to_string(x.a) + ' ' + std::to_string(x.b);
   o << x.kind;
   if (x.kind != 'T') o << ' ' << x.a;
@@ -421,7 +435,8 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
       vary_durations(k.policy, rng);
       for (uint32_t p = 0; p < k.policy.partition_count; ++p) {
         k.policy.partitions[p].debug_log = rng() % 2;
-        k.policy.partitions[p].on_violation = rng() % 2 ? sp::On_violation::inject_fault : sp::On_violation::stop;
+        k.policy.partitions[p].on_violation =
+            rng() % 2 ? sp::On_violation::inject_fault : sp::On_violation::stop;
       }
       // The schedule starts less than a minute of frames before 2^32 us, so that the time read
       // crosses into read_time's high word (ECX) in most traces.
@@ -430,7 +445,8 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
       sp::validate(k.policy, sink);
       INFO("generated policy " << n << ": " << (sink.lines.empty() ? "" : sink.lines.front()));
       REQUIRE(sink.lines.empty());
-      in << "policy " << k.policy.partition_count << ' ' << k.policy.channel_count << ' ' << k.start_us << '\n';
+      in << "policy " << k.policy.partition_count << ' ' << k.policy.channel_count << ' ' << k.start_us
+         << '\n';
       for (uint32_t i = 0; i < k.policy.partition_count; ++i) {
         in << "part " << k.policy.partitions[i].memory.size / k_page << ' '
            << (k.policy.partitions[i].on_violation == sp::On_violation::inject_fault ? 1 : 0) << '\n';
@@ -462,15 +478,30 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
         const bool disk = k.policy.partitions[who].memory.size >= 3 * k_page;
         switch (rng() % 16) {
           case 0: x = bad_call(k.policy, rng); break;
-          case 6: x = {'R', who}; break;
-          case 7: x = {'C', who, k_leaves[rng() % std::size(k_leaves)]}; break;
-          case 8: x = {'H', who}; break;
-          case 9: x = {'D', who, static_cast<uint32_t>(rng() % k_deny_kinds), static_cast<uint32_t>(rng() % 0x10000)}; break;
-          case 11: x = {'X', who, static_cast<uint32_t>(rng() % 9 == 8 ? 0x207 : rng() % 8)}; break;
+          case 6:
+            x = {'R', who};
+            break;
+          case 7:
+            x = {'C', who, k_leaves[rng() % std::size(k_leaves)]};
+            break;
+          case 8:
+            x = {'H', who};
+            break;
+          case 9:
+            x = {'D', who, static_cast<uint32_t>(rng() % k_deny_kinds),
+                 static_cast<uint32_t>(rng() % 0x10000)};
+            break;
+          case 11:
+            x = {'X', who, static_cast<uint32_t>(rng() % 9 == 8 ? 0x207 : rng() % 8)};
+            break;
           case 10:
-            if (!disk) x = {'H', who};
-            else if (rng() % 2) x = {'P', who, static_cast<uint32_t>(rng() % hosted::k_disk_sectors), static_cast<uint32_t>(rng() % 1000)};
-            else x = {'F', who, static_cast<uint32_t>(rng() % hosted::k_disk_sectors)};
+            if (!disk)
+              x = {'H', who};
+            else if (rng() % 2)
+              x = {'P', who, static_cast<uint32_t>(rng() % hosted::k_disk_sectors),
+                   static_cast<uint32_t>(rng() % 1000)};
+            else
+              x = {'F', who, static_cast<uint32_t>(rng() % hosted::k_disk_sectors)};
             break;
           case 3: x = {'T'}; break;
           case 4: x = {'G', static_cast<uint32_t>(rng() % parts), static_cast<uint32_t>(rng() % 4)}; break;
@@ -501,7 +532,11 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
       roots.push_back(root.value());
     }
     hosted::reset(k.policy);
-    Cxx_model cxx{.policy = k.policy, .memory = memory, .roots = roots, .writable_read_only = broken, .start_us = k.start_us};
+    Cxx_model cxx{.policy = k.policy,
+                  .memory = memory,
+                  .roots = roots,
+                  .writable_read_only = broken,
+                  .start_us = k.start_us};
     hosted::start_frame(cxx.cursor.start_us, cxx.cursor.partition());
     for (size_t i = 0; i < k.trace.size() && r.divergence.empty(); ++i) {
       cxx.step(k.trace[i]);

@@ -5,17 +5,16 @@
 
 #include <algorithm>
 #include <cstdarg>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "arch/x86_64/svm.hpp"
+#include "drivers/ata.hpp"
 #include "kernel/attest.hpp"
 #include "kernel/block.hpp"
 #include "kernel/console.hpp"
 #include "kernel/disk_keys.hpp"
-#include "drivers/ata.hpp"
-#include "sk/sealed_key.hpp"
 #include "kernel/guest_memory.hpp"
 #include "kernel/kernel.hpp"
 #include "kernel/log.hpp"
@@ -23,6 +22,7 @@
 #include "kernel/virtual_disk.hpp"
 #include "kernel/virtual_pc.hpp"
 #include "kernel/virtual_uart.hpp"
+#include "sk/sealed_key.hpp"
 
 namespace svm = sk::arch::svm;
 namespace sp = sk::policy;
@@ -143,13 +143,16 @@ Block_call block_request(uint16_t part, bool write, uint64_t sector, uint32_t va
   std::vector<uint8_t>& ram = g_ram[part];
   uint32_t tail;
   std::memcpy(&tail, ram.data() + k_ring + 4, sizeof tail);
-  const hc::Block_request r{uint32_t(write ? hc::Block_op::write : hc::Block_op::read), 0, sector, k_buffer, 0};
+  const hc::Block_request r{uint32_t(write ? hc::Block_op::write : hc::Block_op::read), 0, sector, k_buffer,
+                            0};
   const size_t at = k_ring + 8 + size_t(tail % hc::k_block_ring_entries) * sizeof r;
   std::memcpy(ram.data() + at, &r, sizeof r);
   const uint32_t head = tail + 1;
   std::memcpy(ram.data() + k_ring, &head, sizeof head);
-  if (write) mark(ram.data() + k_buffer, value);
-  else std::memset(ram.data() + k_buffer, 0xEE, hc::k_block_sector);
+  if (write)
+    mark(ram.data() + k_buffer, value);
+  else
+    std::memset(ram.data() + k_buffer, 0xEE, hc::k_block_sector);
   Block_call b{};
   b.call = vmmcall(part, uint32_t(sk::hypercall::Number::block_doorbell), 0, 0, 0);
   std::memcpy(&b.status, ram.data() + at + 4, sizeof b.status);
@@ -178,8 +181,9 @@ Cpuid cpuid(uint16_t part, uint32_t leaf, uint32_t sub) {
   g_runtime[part].regs.rcx = sub;
   const bool continues = sk::kernel::handle_exit(part);
   const auto& r = g_runtime[part].regs;
-  return {continues, uint32_t(v.at<uint64_t>(svm::k_rax)), uint32_t(r.rbx), uint32_t(r.rcx), uint32_t(r.rdx),
-          v.at<uint64_t>(svm::k_rip)};
+  return {continues,       uint32_t(v.at<uint64_t>(svm::k_rax)),
+          uint32_t(r.rbx), uint32_t(r.rcx),
+          uint32_t(r.rdx), v.at<uint64_t>(svm::k_rip)};
 }
 
 bool hlt(uint16_t part, uint64_t& rip) {
@@ -217,7 +221,9 @@ bool xsetbv(uint16_t part, uint64_t value, uint64_t& rip) {
   return continues;
 }
 
-uint64_t xcr0(uint16_t part) { return g_context[part].xcr0; }
+uint64_t xcr0(uint16_t part) {
+  return g_context[part].xcr0;
+}
 
 bool take_injected_gp(uint16_t part) {
   uint64_t& event = g_vmcb[part].at<uint64_t>(svm::k_event_inject);
@@ -251,7 +257,8 @@ Status read_status(uint16_t part) {
   v.at<uint64_t>(svm::k_rax) = uint32_t(sk::hypercall::Number::read_status);
   v.at<uint8_t>(svm::k_cpl) = 0;
   (void)sk::kernel::handle_hypercall(part);
-  return {uint32_t(g_runtime[part].regs.rbx), uint32_t(g_runtime[part].regs.rcx), uint32_t(g_runtime[part].regs.rdx)};
+  return {uint32_t(g_runtime[part].regs.rbx), uint32_t(g_runtime[part].regs.rcx),
+          uint32_t(g_runtime[part].regs.rdx)};
 }
 
 bool stopped(uint16_t part) { return g_runtime[part].state == sk::kernel::Run_state::stopped; }
@@ -307,7 +314,9 @@ bool emulate_io(uint16_t, uint64_t, uint64_t) { return false; }
 bool busy(uint16_t) { return false; }
 }  // namespace vdisk
 namespace disk_keys {
-const Disk* disk(uint16_t part) { return part < g_policy->partition_count ? &g_disks[part] : nullptr; }
+const Disk* disk(uint16_t part) {
+  return part < g_policy->partition_count ? &g_disks[part] : nullptr;
+}
 }  // namespace disk_keys
 namespace attest {
 Error quote(uint16_t, uint32_t, uint32_t, bool&) { return Error::denied; }
@@ -322,8 +331,8 @@ namespace sk::drivers::ata {
 Progress run(Transfer& t, uint64_t) {
   std::vector<uint8_t>& medium = g_medium[t.disk];
   const uint64_t begin = t.lba * k_sector, size = uint64_t{t.count} * k_sector;
-  if (begin + size > medium.size() || begin < k_data_offset || (begin - k_data_offset) % hc::k_block_sector != 0 ||
-      size != hc::k_block_sector) {
+  if (begin + size > medium.size() || begin < k_data_offset ||
+      (begin - k_data_offset) % hc::k_block_sector != 0 || size != hc::k_block_sector) {
     return Progress::failed;  // block.cpp asks for whole 4096-byte sectors of the data segment only
   }
   const uint64_t sector = (begin - k_data_offset) / hc::k_block_sector;
@@ -345,12 +354,18 @@ Progress run(Transfer& t, uint64_t) {
 
 // Never called (every hosted disk has use_aesni false); disk_keys.hpp's Disk names them.
 namespace sk::arch {
-Status Aesni_xts::encrypt(uint64_t, uint8_t*, size_t) const { return Error::denied; }
-Status Aesni_xts::decrypt(uint64_t, uint8_t*, size_t) const { return Error::denied; }
+Status Aesni_xts::encrypt(uint64_t, uint8_t*, size_t) const {
+  return Error::denied;
+}
+Status Aesni_xts::decrypt(uint64_t, uint8_t*, size_t) const {
+  return Error::denied;
+}
 }  // namespace sk::arch
 
 namespace sk::arch::context {
-bool xcr0_valid(uint64_t value) { return (value & 1) && (value & ~uint64_t{7}) == 0 && (!(value & 4) || (value & 2)); }
+bool xcr0_valid(uint64_t value) {
+  return (value & 1) && (value & ~uint64_t{7}) == 0 && (!(value & 4) || (value & 2));
+}
 void set_xcr0(uint64_t) {}
 }  // namespace sk::arch::context
 

@@ -9,6 +9,8 @@
 // kernel-reserved memory or to nothing. The validator must accept exactly the policies whose
 // table the check accepts: one it accepts meets every hypothesis the proofs assume
 // (PolicyCheck.v: hypotheses_b_sound), one it refuses breaks one (hypotheses_b_complete).
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
@@ -17,7 +19,6 @@
 #include <set>
 #include <sstream>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "random_policy.hpp"
@@ -74,17 +75,21 @@ std::vector<std::string> cells(const sp::Policy& p, uint64_t host) {
 std::string grant_table(const sp::Policy& p) {
   std::ostringstream o;
   o << "hyp " << p.channel_count << ' ' << p.partition_count << '\n';
-  for (uint32_t q = 0; q < p.partition_count; ++q) o << "level " << unsigned{p.labels[p.partitions[q].label].level} << '\n';
-  for (uint32_t c = 0; c < p.channel_count; ++c) o << "chan " << p.channels[c].writer << ' ' << p.channels[c].reader << '\n';
+  for (uint32_t q = 0; q < p.partition_count; ++q)
+    o << "level " << unsigned{p.labels[p.partitions[q].label].level} << '\n';
+  for (uint32_t c = 0; c < p.channel_count; ++c)
+    o << "chan " << p.channels[c].writer << ' ' << p.channels[c].reader << '\n';
   std::set<uint64_t> pages;
   auto window = [&](uint64_t base, uint64_t size) {
     for (uint64_t g = base / k_page; g <= (base + size) / k_page; ++g) pages.insert(g);
   };
   for (uint32_t q = 0; q < p.partition_count; ++q) {
     window(0, p.partitions[q].memory.size);
-    for (uint32_t m = 0; m < p.partitions[q].mmio_count; ++m) window(p.partitions[q].mmio[m].base, p.partitions[q].mmio[m].size);
+    for (uint32_t m = 0; m < p.partitions[q].mmio_count; ++m)
+      window(p.partitions[q].mmio[m].base, p.partitions[q].mmio[m].size);
   }
-  for (uint32_t c = 0; c < p.channel_count; ++c) window(p.channels[c].guest_address, p.channels[c].memory.size);
+  for (uint32_t c = 0; c < p.channel_count; ++c)
+    window(p.channels[c].guest_address, p.channels[c].memory.size);
   for (uint16_t q = 0; q < p.partition_count; ++q) {
     for (uint64_t g : pages) {
       const sp::Page_grant grant = sp::guest_page(p, q, g * k_page);
@@ -130,7 +135,8 @@ std::string break_rule(sp::Policy& p, std::mt19937_64& rng, bool devices, bool& 
     case 3: {  // SK-MEM-5: a channel's memory over a partition's memory, or another channel's
       if (p.channel_count == 0) return "";
       const auto c = static_cast<uint32_t>(rng() % p.channel_count);
-      const sp::Range target = p.channel_count > 1 && rng() % 2 ? p.channels[(c + 1) % p.channel_count].memory : other;
+      const sp::Range target =
+          p.channel_count > 1 && rng() % 2 ? p.channels[(c + 1) % p.channel_count].memory : other;
       p.channels[c].memory.base = touch ? target.base + target.size : target.base;
       return "SK-MEM-5";
     }
@@ -199,25 +205,31 @@ TEST_CASE("the validator accepts exactly the random policies that meet the model
     REQUIRE((line == "hyp 1" || line == "hyp 0"));
     const bool model = line == "hyp 1";
     const bool validator = k.rules.ids.empty();
-    INFO("policy " << n << " (broken: " << (k.broken.empty() ? "none" : k.broken) << (k.touch ? ", touching" : "")
-                   << "): the validator " << (validator ? "accepts it" : "refuses it: " + k.rules.first)
+    INFO("policy " << n << " (broken: " << (k.broken.empty() ? "none" : k.broken)
+                   << (k.touch ? ", touching" : "") << "): the validator "
+                   << (validator ? "accepts it" : "refuses it: " + k.rules.first)
                    << "; the model's hypotheses " << (model ? "hold" : "do not hold") << "\n"
                    << grant_table(k.policy));
     REQUIRE(validator == model);
     // A policy broken on purpose is refused for the rule broken (not only for another).
     if (!k.broken.empty() && !k.touch) CHECK(k.rules.ids.count(k.broken) == 1);
-    if (validator) ++accepted;
-    else ++refused_by[k.broken];
+    if (validator)
+      ++accepted;
+    else
+      ++refused_by[k.broken];
   }
   std::remove(input.c_str());
   std::remove(output.c_str());
   // Every kind of break occurred, and so did valid policies.
-  for (const char* id : {"SK-MEM-1", "SK-MEM-3", "SK-MEM-4", "SK-MEM-5", "SK-FLOW-1", "SK-FLOW-2", "SK-DEV-1", "SK-DEV-3"}) {
+  for (const char* id :
+       {"SK-MEM-1", "SK-MEM-3", "SK-MEM-4", "SK-MEM-5", "SK-FLOW-1", "SK-FLOW-2", "SK-DEV-1", "SK-DEV-3"}) {
     INFO(id);
     CHECK(refused_by[id] > 500);
   }
   CHECK(accepted > 5000);
-  std::printf("validator and model agree on %zu random policies: %d accepted, refused:", all.size(), accepted);
-  for (const auto& [rule, count] : refused_by) std::printf(" %s %d", rule.empty() ? "(touching)" : rule.c_str(), count);
+  std::printf("validator and model agree on %zu random policies: %d accepted, refused:", all.size(),
+              accepted);
+  for (const auto& [rule, count] : refused_by)
+    std::printf(" %s %d", rule.empty() ? "(touching)" : rule.c_str(), count);
   std::printf("\n");
 }
