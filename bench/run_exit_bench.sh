@@ -33,5 +33,5 @@ report() {  # label, the boot's two bench lines
 report "TSC cycles" "$(boot)"
 report "emulated instructions (-icount shift=0)" "$(boot -icount shift=0)"
 count() { cat $(git ls-files "$@") | grep -cv '^\s*$'; }
-echo "kernel lines (non-blank): arch/boot/drivers/kernel $(count sepkernel/arch sepkernel/boot sepkernel/drivers sepkernel/kernel)," \
+echo "kernel lines (non-blank): arch/drivers/kernel/virt $(count sepkernel/arch sepkernel/drivers sepkernel/kernel sepkernel/virt)," \
      "shared core linked into it $(count sepkernel/core/src sepkernel/core/include)"

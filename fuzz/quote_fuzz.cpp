@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Fuzzes the verifier's parsers of outside input: TPMS_ATTEST, TPMT_SIGNATURE, TPM2B_PUBLIC, the
-// evidence JSON, and the whole verification of evidence made of the input against a fixed
+// EK certificate (as certificate and as its own CA), the evidence JSON, and the whole verification of evidence made of the input against a fixed
 // manifest and AK. Refusals are Input_error or a failed verdict; anything else is a finding,
 // and no input may verify (it would need a forged ECDSA signature).
 #include <botan/auto_rng.h>
@@ -12,6 +12,7 @@
 #include <string>
 
 #include "bh/attest/agent.hpp"
+#include "bh/attest/ek_certificate.hpp"
 #include "bh/attest/evidence.hpp"
 #include "bh/attest/quote.hpp"
 
@@ -50,7 +51,7 @@ uint16_t get16(const uint8_t* p) { return uint16_t(p[0] | p[1] << 8); }
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Fixture& f = fixture();
   if (size < 5) return 0;
-  const uint8_t mode = data[0] % 3;
+  const uint8_t mode = data[0] % 4;
   ++data;
   --size;
   const at::Bytes all(data, data + size);
@@ -59,8 +60,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)at::parse_quote(all);
     } else if (mode == 1) {
       (void)at::parse_signature(all);
-    } else {
+    } else if (mode == 2) {
       (void)at::key_from_tpm2b_public(all, "fuzz");
+    } else {  // no input can pass: it would need the AK's key certified by a signature it verifies
+      (void)at::check_ek_certificate(all, {all}, *f.ak.key, 1800000000);
+      __builtin_trap();
     }
   } catch (const at::Input_error&) {
   }

@@ -56,7 +56,7 @@ fi
 if [[ ! -f "$STATE/provision/ak.pub" ]]; then
   echo "attest: first run: a software TPM in $STATE/tpm, EK and AK provisioned" >&2
   make_tpm_state "$STATE/tpm"
-  with_socket_tpm "$STATE/tpm" "$BH" tpm provision --out "$STATE/provision" >/dev/null
+  with_socket_tpm "$STATE/tpm" "$BH" tpm provision -o "$STATE/provision" >/dev/null
   RECORD_ASKED=1
 fi
 

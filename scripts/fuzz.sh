@@ -22,6 +22,8 @@ head -c 64 /dev/zero > "$OUT/sealed/empty"
 printf '\0\0\0\0\3\0\0\0' > "$OUT/eventlog/seed"
 # Mode byte, then a TPMS_ATTEST start (TPM_GENERATED, TPM_ST_ATTEST_QUOTE); and evidence JSON.
 printf '\0\377TCG\200\030\0\0' > "$OUT/quote/attest"
+# Mode 3: an EK certificate (a DER SEQUENCE start).
+printf '\3\060\202\001\000\060\201\360' > "$OUT/quote/certificate"
 printf '\1{"format":"bulkhead-evidence","version":1,"nonce":"00","quote":{"attest":"","signature":""},"event_log":""}' \
   > "$OUT/quote/evidence"
 # A TPM response header with sessions (tag 0x8002, size 10, success).

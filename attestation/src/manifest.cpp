@@ -60,8 +60,9 @@ Build_inputs load_inputs(const std::string& policy_image_path, const std::string
       Bytes bytes = read_file(path, std::string(what) + " of partition " + part.name);
       Bytes digest = hash(k_sha256, bytes);
       if (!std::equal(digest.begin(), digest.end(), sha256)) {
-        throw Input_error(path + ": SHA-256 differs from partitions[" + std::to_string(i) + "] (" + part.name + ")." +
-                          field + " in " + policy_image_path + " (recompile the policy)");
+        // Partition numbers in messages are 1-based, as the indicator numbers domains.
+        throw Input_error(path + ": SHA-256 differs from the " + field + " of partition " + std::to_string(i + 1) + " (" +
+                          part.name + ") in " + policy_image_path + " (recompile the policy)");
       }
       return bytes;
     };

@@ -21,7 +21,7 @@ namespace bh::storage {
 namespace {
 
 struct Options {
-  std::string policy, partition, size, output, recovery_file, passphrase_file, disk, manifest, tcti;
+  std::string policy, image_dir, partition, size, output, recovery_file, passphrase_file, disk, manifest, tcti;
   std::string authorize_key, signed_policy, export_key, key, public_key, input, pbkdf = "argon2id";
   std::string key_passphrase_file;  // admin-key, sign-policy: the administrator key's passphrase
   uint64_t sector = 0, count = 1;
@@ -126,7 +126,9 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
   disk->require_subcommand(1);
 
   CLI::App* create = disk->add_subcommand("create", "create a LUKS2 disk for a partition of a policy");
-  create->add_option("--policy", o->policy, "policy file (TOML)")->required();
+  create->add_option("--policy", o->policy, "policy file (TOML)")->required()->check(bh::cli::input_file());
+  create->add_option("--image-dir", o->image_dir, "where the policy's partition images are (default: the policy's folder)")
+      ->check(bh::cli::input_directory());
   create->add_option("--partition", o->partition, "partition name")->required();
   create->add_option("--size", o->size, "data size, e.g. 64M, 2G")->required();
   create->add_option("-o,--output", o->output, "disk image to create")->required();
@@ -142,7 +144,7 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
   create->add_option("--sector-size", o->sector_size, "512 or 4096")->check(CLI::IsMember({512, 4096}));
   create->callback([o, policy_check] {
     guarded("create", [&] {
-      if (policy_check) policy_check(o->policy, o->partition);
+      if (policy_check) policy_check(o->policy, o->image_dir, o->partition);
       Create_request r;
       r.format.path = o->output;
       r.format.data_size = parse_size(o->size);
@@ -176,7 +178,8 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
              (std::string(c->get_name()) == "seal" ? "; asked for on a terminal if not given" : ""))
         ->check(bh::cli::passphrase_input());
     c->add_option("--authorize-key", o->authorize_key,
-                  "administrator public key (PEM): seal with PolicyAuthorize");
+                  "administrator public key (PEM): seal with PolicyAuthorize")
+        ->check(bh::cli::input_file());
   };
   auto seal_callback = [o](const char* name) {
     return [o, name] {
@@ -212,7 +215,8 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
       disk->add_subcommand("reseal", "seal again to a new manifest, replacing the current seal");
   add_seal_options(reseal);
   reseal->add_option("--signed-policy", o->signed_policy,
-                     "approval to unseal the current seal (authorize mode)");
+                     "approval to unseal the current seal (authorize mode)")
+      ->check(bh::cli::input_file());
   reseal->callback(seal_callback("reseal"));
 
   CLI::App* unseal =
@@ -258,11 +262,16 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
                                                 : std::string(action) == "revoke" ? "count it up: older approvals stop"
                                                                                   : "print the current epoch");
     a->add_option("--tcti", o->tcti, "TPM")->required();
+    if (std::string(action) == "show") a->add_flag("--json", o->json, "print the epoch as JSON");
     a->callback([o, action] {
       guarded("epoch", [&] {
         const std::string what = action;
         const uint64_t value = what == "init" ? epoch_init(o->tcti) : what == "revoke" ? epoch_revoke(o->tcti)
                                                                                       : epoch_read(o->tcti);
+        if (o->json) {
+          std::cout << "{\"epoch\": " << value << "}\n";
+          return;
+        }
         std::cout << "approval epoch " << value << "\n";
       });
     });
@@ -285,7 +294,7 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
   });
 
   CLI::App* sign = disk->add_subcommand("sign-policy", "approve the PCR policy of a new manifest for one disk");
-  sign->add_option("--key", o->key, "administrator private key (PEM)")->required();
+  sign->add_option("--key", o->key, "administrator private key (PEM)")->required()->check(bh::cli::input_file());
   sign->add_option("--manifest", o->manifest, "new reference manifest")->required()->check(bh::cli::input_file());
   sign->add_option("--disk", o->disk, "the disk the approval is for (its partition and identity)")->required()->check(bh::cli::input_file());
   sign->add_option("-o,--output", o->output, "signed policy file")->required();
@@ -334,7 +343,7 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
   });
   CLI::App* write = disk->add_subcommand("write", "encrypt a file of whole sectors into the data segment");
   add_open_options(write);
-  write->add_option("-i,--input", o->input, "plaintext input file")->required();
+  write->add_option("-i,--input", o->input, "plaintext input file")->required()->check(bh::cli::input_file());
   write->callback([o] {
     guarded("write", [&] {
       std::ifstream in(o->input, std::ios::binary);

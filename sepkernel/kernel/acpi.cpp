@@ -3,6 +3,7 @@
 // mapped, so tables are read where they are.
 #include "kernel/acpi.hpp"
 
+#include "arch/x86_64/cpu.hpp"
 #include "kernel/init.hpp"
 
 namespace sk::kernel::acpi {
@@ -28,9 +29,7 @@ bool signature_is(const uint8_t* p, const char* s, uint32_t n) {
 
 // The RSDP: in the first KiB of the EBDA or in 0xE0000-0xFFFFF, on a 16-byte boundary.
 SK_INIT const uint8_t* find_rsdp() {
-  uint64_t bda_pointer = 0x40E;  // the BIOS data area's EBDA segment
-  asm("" : "+r"(bda_pointer));   // an address below 4 KiB is valid here; keep GCC from judging it
-  uint64_t ebda = uint64_t(*reinterpret_cast<const volatile uint16_t*>(bda_pointer)) << 4;
+  const uint64_t ebda = uint64_t(arch::read_low16(0x40E)) << 4;  // the BIOS data area's EBDA segment
   const uint64_t ranges[2][2] = {{ebda, ebda + 1024}, {0xE0000, 0x100000}};
   for (const auto& r : ranges) {
     if (r[0] == 0 || r[1] > 0x100000) continue;

@@ -70,8 +70,11 @@ void draw_locked() {
   const policy::Policy& p = policy();
   uint16_t part = g_consoles[g_focus].partition;
   const policy::Partition& pp = p.partitions[part];
-  tp::Indicator ind{g_focus + 1, pp.name.text, p.labels[pp.label].name.text, static_cast<uint8_t>(pp.colour_fg),
-                    static_cast<uint8_t>(pp.colour_bg), tp::Domain_state::running, nullptr};
+  // The colours are the label's (SK-TP-1, SK-TP-2); the number is the partition's in policy order,
+  // as every console precedes every other partition (SK-TP-3).
+  const policy::Label& label = p.labels[pp.label];
+  tp::Indicator ind{g_focus + 1, pp.name.text, label.name.text, static_cast<uint8_t>(label.colour_fg),
+                    static_cast<uint8_t>(label.colour_bg), tp::Domain_state::running, nullptr};
   switch (partition(part).state) {
     case Run_state::absent:
       ind.state = tp::Domain_state::locked;

@@ -135,8 +135,8 @@ TEST_CASE("manifest build refuses inputs the kernel would refuse, naming the fil
   const std::string out = (dir / "m.json").string();
   auto r = bulkhead({"manifest", "build", "--policy-image", policy, "--image-dir", (dir / "images").string(), "-o", out});
   CHECK(r.status == 2);
-  CHECK(r.output == "bulkhead: " + (dir / "images/open.elf").string() + ": SHA-256 differs from partitions[1] (open)" +
-                        ".image_sha256 in " + policy + " (recompile the policy)\n");
+  CHECK(r.output == "bulkhead: " + (dir / "images/open.elf").string() + ": SHA-256 differs from the image_sha256 of partition 2 (open) in " +
+                        policy + " (recompile the policy)\n");
   Bytes image = at::read_file(policy, "policy");
   image[9] ^= 1;  // the revision field
   at::write_file(policy, image);

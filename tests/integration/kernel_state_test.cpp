@@ -21,8 +21,10 @@ void run_probe(const std::string& policy, unsigned cpus) {
   o.cpus = cpus;
   o.lifetime = Millis(120000);
   auto q = harness::Qemu::start(dir, o);
-  q->wait_for_serial(std::regex("^\\[open\\] probe: reader frames=50 "), Millis(60000), false);
-  q->wait_for_serial(std::regex("^\\[classified\\] probe: writer frames=50 "), Millis(30000), false);
+  // A leak, a stop or a panic ends the waits too: the checks below then fail at once.
+  const std::string ended = "|probe: (LEAK|LOST)|event=(partition_stopped|shutdown)|PANIC";
+  q->wait_for_serial(std::regex("^\\[open\\] probe: reader frames=50 " + ended), Millis(60000), false);
+  q->wait_for_serial(std::regex("^\\[classified\\] probe: writer frames=50 " + ended), Millis(30000), false);
   // The writer really changed its state (the probes ran with XSAVE and, where the CPU has it, AVX).
   CHECK(q->serial_lines(std::regex("^\\[classified\\] probe: writer starts \\(xsave 1")).size() == 1);
   CHECK(q->serial_lines(std::regex("probe: (LEAK|LOST)")).empty());

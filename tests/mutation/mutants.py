@@ -180,7 +180,8 @@ def main():
                 print(f"mutant does not build (fix the mutant): {name}")
                 failures += 1
                 continue
-            status = run([str(build / test[0]), *test[1:]], build, env_log)
+            # -a: a Catch2 binary stops at the first failed assertion (the mutant is killed then).
+            status = run([str(build / test[0]), "-a", *test[1:]], build, env_log)
         finally:
             source.write_text(original)
             os.utime(source)  # newer than the mutant's objects: the next build restores them

@@ -103,12 +103,8 @@ std::string grant_table(const sp::Policy& p) {
   return o.str();
 }
 
-// Gives partition q label l and the colours random_policy gives that label (SK-TP-1, SK-TP-2).
-void relabel(sp::Policy& p, uint16_t q, uint16_t l) {
-  p.partitions[q].label = l;
-  p.partitions[q].colour_fg = l == 2 ? sp::Colour::black : sp::Colour::white;
-  p.partitions[q].colour_bg = l == 0 ? sp::Colour::red : l == 1 ? sp::Colour::blue : sp::Colour::green;
-}
+// Gives partition q label l (the label's colours are the indicator's: SK-TP-1, SK-TP-2 hold).
+void relabel(sp::Policy& p, uint16_t q, uint16_t l) { p.partitions[q].label = l; }
 
 // One rule the model cites broken in p, so that the policy breaks a hypothesis of the model, or
 // (touch = true) the same objects moved to touch without overlapping, which breaks nothing.

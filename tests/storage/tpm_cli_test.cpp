@@ -213,3 +213,17 @@ TEST_CASE("bulkhead disk unseal refused by the PCR policy says which PCR differs
               .status == 0);
   CHECK(cli("disk unseal --disk '" + disk + "'" + tcti).status == 0);
 }
+
+TEST_CASE("bulkhead disk epoch show: the epoch as text and, with --json, as JSON", "[storage][tpm][cli]") {
+  Scratch_dir dir;
+  Swtpm tpm(dir);
+  const std::string tcti = " --tcti '" + tpm.tcti() + "'";
+  REQUIRE(cli("disk epoch init" + tcti).status == 0);
+  REQUIRE(cli("disk epoch revoke" + tcti).status == 0);
+  auto text = cli("disk epoch show" + tcti);
+  CHECK(text.status == 0);
+  CHECK(text.output == "approval epoch 2\n");
+  auto json = cli("disk epoch show --json" + tcti);
+  CHECK(json.status == 0);
+  CHECK(nlohmann::json::parse(json.output) == nlohmann::json{{"epoch", 2}});
+}

@@ -29,6 +29,9 @@ inline sk::policy::Policy random_policy(std::mt19937_64& rng, bool with_devices 
   for (uint32_t i = 0; i < 3; ++i) {
     set_name(p.labels[i].name, "l" + std::to_string(i));
     p.labels[i].level = static_cast<uint8_t>(i);
+    // The label's colours (SK-TP-1, SK-TP-2): white on red, on blue, black on green.
+    p.labels[i].colour_fg = i == 2 ? sp::Colour::black : sp::Colour::white;
+    p.labels[i].colour_bg = i == 0 ? sp::Colour::red : i == 1 ? sp::Colour::blue : sp::Colour::green;
   }
   p.partition_count = 2 + rng() % 3;
   p.cpus[0].frame_count = p.partition_count + rng() % 3;
@@ -41,9 +44,6 @@ inline sk::policy::Policy random_policy(std::mt19937_64& rng, bool with_devices 
     sp::Partition& q = p.partitions[i];
     set_name(q.name, "p" + std::to_string(i));
     q.label = static_cast<uint16_t>(rng() % 3);
-    // The label's colours (SK-TP-1, SK-TP-2): white on red, on blue, black on green.
-    q.colour_fg = q.label == 2 ? sp::Colour::black : sp::Colour::white;
-    q.colour_bg = q.label == 0 ? sp::Colour::red : q.label == 1 ? sp::Colour::blue : sp::Colour::green;
     q.memory = {0x2000000 + i * 0x100000ull, (1 + rng() % 3) * k_page};
     q.image.text[0] = 'x';
     p.cpus[0].frames[i] = {i, sp::k_min_frame_us};

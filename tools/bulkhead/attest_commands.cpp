@@ -224,7 +224,8 @@ void add_attest_commands(CLI::App& app) {
   verify->add_option("--ek", v->ek, "the EK's TPM2B_PUBLIC (ek.pub from bulkhead tpm provision)")->required()->check(bh::cli::input_file());
   verify->add_option("--nonce", v->nonce, "the nonce this verifier gave the agent (hex)")->required();
   verify->add_option("--admin-key", v->admin_key,
-                     "administrator private key (disk admin-key) that signs the --record-firmware record");
+                     "administrator private key (disk admin-key) that signs the --record-firmware record")
+      ->check(bh::cli::input_file());
   verify->add_option("--key-passphrase-file", v->key_passphrase_file,
                      "passphrase of an encrypted administrator key: a file or - (asked on a terminal if left out)")
       ->check(bh::cli::passphrase_input());
@@ -248,10 +249,11 @@ void add_attest_commands(CLI::App& app) {
   connect->add_option("--ak", cv->ak, "the AK's TPM2B_PUBLIC (ak.pub from bulkhead tpm provision)")->required()->check(bh::cli::input_file());
   connect->add_option("--ek", cv->ek, "the EK's TPM2B_PUBLIC (ek.pub from bulkhead tpm provision)")->required()->check(bh::cli::input_file());
   connect->add_option("--nonce", cv->nonce, "nonce to send (hex, 1..64 bytes; default: 32 random bytes)");
-  connect->add_option("-o,--out", co->out, "also save the evidence JSON here");
+  connect->add_option("-o,--output", co->out, "also save the evidence JSON here");
   connect->add_option("--timeout", co->timeout_s, "seconds to wait for the agent's answer (default 60)");
   connect->add_option("--admin-key", cv->admin_key,
-                     "administrator private key (disk admin-key) that signs the --record-firmware record");
+                     "administrator private key (disk admin-key) that signs the --record-firmware record")
+      ->check(bh::cli::input_file());
   connect->add_option("--key-passphrase-file", cv->key_passphrase_file,
                      "passphrase of an encrypted administrator key: a file or - (asked on a terminal if left out)")
       ->check(bh::cli::passphrase_input());
@@ -271,10 +273,10 @@ void add_attest_commands(CLI::App& app) {
   CLI::App* quote = a->add_subcommand("quote", "quote PCRs with the provisioned AK and write evidence");
   quote->add_option("--tcti", q->tcti, "TPM2-TSS TCTI")->required();
   quote->add_option("--nonce", q->nonce, "verifier's nonce (hex)")->required();
-  quote->add_option("--log", q->log, "event log to include (binary)")->required();
+  quote->add_option("--log", q->log, "event log to include (binary)")->required()->check(bh::cli::input_file());
   quote->add_option("--pcrs", q->pcrs, "PCRs to quote in every bank (default 0-9)")->delimiter(',');
   quote->add_option("--ak-handle", q->ak_handle, "persistent AK handle (default 0x81010020)");
-  quote->add_option("-o,--out", q->out, "evidence JSON to write")->required();
+  quote->add_option("-o,--output", q->out, "evidence JSON to write")->required();
   quote->callback([q] { one_line_errors([&] { run_quote(*q); }); });
 }
 

@@ -24,8 +24,9 @@ void add_attest_commands(CLI::App& app);
 void add_manifest_commands(CLI::App& app);
 void add_image_commands(CLI::App& app);
 
-// The check the `disk` commands run on a policy file: throws bh::storage::Storage_error with one line
+// The check the `disk` commands run on a policy file (images looked up in image_dir, empty: the
+// policy's folder): throws bh::storage::Storage_error with one line
 // if the policy is invalid or declares no partition `partition` with a disk.
-void check_policy_for_disk(const std::string& policy_path, const std::string& partition);
+void check_policy_for_disk(const std::string& policy_path, const std::string& image_dir, const std::string& partition);
 
 }  // namespace bh::cli

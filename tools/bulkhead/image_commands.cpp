@@ -35,7 +35,7 @@ struct Refused : std::runtime_error {
 };
 
 struct Image_options {
-  std::string policy_image, image_dir = ".", kernel, boot_stage, out;
+  std::string policy_image, image_dir, kernel, boot_stage, out;
   unsigned size_mib = 64;
 };
 
@@ -65,7 +65,7 @@ void run_tool(const std::vector<std::string>& argv, const fs::path& log) {
 
 void run_image_build(const Image_options& o) {
   // The policy and its images, with the digests checked (refusals name the file).
-  const bh::attest::Build_inputs in = bh::attest::load_inputs(o.policy_image, o.image_dir, "");
+  const bh::attest::Build_inputs in = bh::attest::load_inputs(o.policy_image, image_dir_of(o.policy_image, o.image_dir), "");
   // A Linux partition the kernel would refuse at boot (SK-LINUX-2: the checks `policy check`
   // makes with the files present) is refused here, before anything is written.
   for (const auto& p : in.partitions) {
@@ -78,7 +78,7 @@ void run_image_build(const Image_options& o) {
                     .refusal;
     }
     if (refusal != lb::Refusal::none) {
-      throw Refused((fs::path(o.image_dir) / p.image).string() + ": partition \"" + p.name +
+      throw Refused((fs::path(image_dir_of(o.policy_image, o.image_dir)) / p.image).string() + ": partition \"" + p.name +
                     "\" cannot boot this Linux kernel: " + lb::reason(refusal) + " (SK-LINUX-2)");
     }
   }
@@ -120,7 +120,7 @@ void run_image_build(const Image_options& o) {
   for (const auto& p : in.partitions) {
     for (const std::string& file : {p.image, p.initramfs}) {
       if (file.empty() || !copied.insert(file).second) continue;
-      run_tool({"mcopy", "-i", img, (fs::path(o.image_dir) / file).string(), "::/" + file}, log);
+      run_tool({"mcopy", "-i", img, (fs::path(image_dir_of(o.policy_image, o.image_dir)) / file).string(), "::/" + file}, log);
     }
   }
   fs::rename(tmp, o.out);  // atomic: the ESP appears whole or not at all
@@ -137,11 +137,12 @@ void add_image_commands(CLI::App& app) {
   i->require_subcommand(1);
   CLI::App* b = i->add_subcommand("build", "make the EFI system partition image (FAT, mtools)");
   b->add_option("--policy-image", o->policy_image, "compiled policy image (bulkhead policy compile)")->required()->check(bh::cli::input_file());
-  b->add_option("--image-dir", o->image_dir, "directory holding the partition images (default .)");
+  b->add_option("--image-dir", o->image_dir, "directory holding the partition images (default: the policy image's folder)")
+      ->check(bh::cli::input_directory());
   b->add_option("--kernel", o->kernel, "the kernel (build/host/sepkernel/bulkhead.elf)")->required()->check(bh::cli::input_file());
   b->add_option("--boot-stage", o->boot_stage, "the UEFI boot stage (build/host/sepkernel/BOOTX64.EFI)")->required()->check(bh::cli::input_file());
   b->add_option("--size", o->size_mib, "ESP size in MiB (default 64)");
-  b->add_option("-o,--out", o->out, "ESP image to write")->required();
+  b->add_option("-o,--output", o->out, "ESP image to write")->required();
   b->callback([o] {
     try {
       run_image_build(*o);

@@ -18,12 +18,12 @@ namespace bh::cli {
 namespace {
 
 struct Build_options {
-  std::string policy_image, image_dir = ".", firmware_pcrs, admin_public, boot_stage, out;
+  std::string policy_image, image_dir, firmware_pcrs, admin_public, boot_stage, out;
 };
 
 void run_build(const Build_options& o) {
   namespace at = bh::attest;
-  at::Build_inputs in = at::load_inputs(o.policy_image, o.image_dir, "");
+  at::Build_inputs in = at::load_inputs(o.policy_image, image_dir_of(o.policy_image, o.image_dir), "");
   if (!o.firmware_pcrs.empty()) {
     // Only a complete record the administrator signed is believed: disks are sealed to it too.
     if (o.admin_public.empty()) throw at::Input_error("--firmware-pcrs: needs --admin-public (the record is signed)");
@@ -51,7 +51,8 @@ void add_manifest_commands(CLI::App& app) {
   m->require_subcommand(1);
   CLI::App* b = m->add_subcommand("build", "predict every event and PCR value of a boot of these images");
   b->add_option("--policy-image", o->policy_image, "compiled policy image (bulkhead policy compile)")->required()->check(bh::cli::input_file());
-  b->add_option("--image-dir", o->image_dir, "directory holding the partition images (default .)");
+  b->add_option("--image-dir", o->image_dir, "directory holding the partition images (default: the policy image's folder)")
+      ->check(bh::cli::input_directory());
   b->add_option("--firmware-pcrs", o->firmware_pcrs, "signed firmware record (attest verify --record-firmware)")
       ->check(bh::cli::input_file());
   b->add_option("--admin-public", o->admin_public, "administrator public key (PEM) that signed the firmware record")
@@ -59,7 +60,7 @@ void add_manifest_commands(CLI::App& app) {
   b->add_option("--boot-stage", o->boot_stage,
                 "the UEFI boot stage (BOOTX64.EFI) the firmware measures into PCR 4: its Authenticode digest")
       ->check(bh::cli::input_file());
-  b->add_option("-o,--out", o->out, "manifest JSON to write")->required();
+  b->add_option("-o,--output", o->out, "manifest JSON to write")->required();
   b->callback([o] {
     try {
       run_build(*o);

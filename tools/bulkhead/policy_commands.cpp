@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <vector>
@@ -47,7 +48,31 @@ bh::policy::Source checked_source(const Options& o) {
   return src;
 }
 
+// `policy check --json`: {"file", "valid", "violations": [{"line", "rule", "message"}], and for a
+// valid policy its counts}; exit status as without --json.
+void run_check_json(const Options& o) {
+  bh::policy::Source src;
+  try {
+    src = bh::policy::parse_file(o.file, o.image_dir);
+  } catch (const bh::policy::Unreadable_input& e) {
+    fmt::print(stderr, "bulkhead: {}\n", e.what());
+    throw Exit{2};
+  }
+  const auto findings = bh::policy::check(src);
+  nlohmann::json violations = nlohmann::json::array();
+  for (const auto& d : findings) violations.push_back({{"line", d.line}, {"rule", d.rule}, {"message", d.message}});
+  nlohmann::json j = {{"file", o.file}, {"valid", findings.empty()}, {"violations", violations}};
+  if (findings.empty()) {
+    j["partitions"] = src.policy.partition_count;
+    j["channels"] = src.policy.channel_count;
+    j["cpus"] = src.policy.platform.cpu_count;
+  }
+  fmt::print("{}\n", j.dump(2));
+  if (!findings.empty()) throw Exit{1};
+}
+
 void run_check(const Options& o) {
+  if (o.json) return run_check_json(o);
   auto src = checked_source(o);
   fmt::print("{}: valid: {} partitions, {} channels, {} CPUs\n", o.file, src.policy.partition_count,
              src.policy.channel_count, src.policy.platform.cpu_count);
@@ -117,17 +142,22 @@ void print_layout(const nlohmann::json& j) {
   fmt::print("platform: ram {}, kernel reserved [{}, +{}), {} CPU{}\n", j["platform"]["ram"].get<std::string>(),
              j["platform"]["kernel_reserved"]["base"].get<std::string>(),
              j["platform"]["kernel_reserved"]["size"].get<std::string>(), cpus, cpus == 1 ? "" : "s");
-  fmt::print("labels (low to high):");
-  for (const auto& l : j["labels"]) fmt::print(" {}", l["name"].get<std::string>());
+  fmt::print("labels (low to high, with the indicator's colours):");
+  std::map<std::string, std::string> colours;  // label -> "fg/bg"
+  for (const auto& l : j["labels"]) {
+    const std::string name = l["name"].get<std::string>();
+    colours[name] = l["colour"]["fg"].get<std::string>() + "/" + l["colour"]["bg"].get<std::string>();
+    fmt::print(" {} {}", name, colours[name]);
+  }
   // Every partition with everything it is granted; [N] is the domain number the trusted path's
   // indicator shows (1-based, in policy order).
   fmt::print("\npartitions:\n");
   int number = 0;
   for (const auto& p : j["partitions"]) {
     ++number;
-    fmt::print("  [{}] {}: label {}, colour {}/{}, cpu {}, memory [{}, +{}), on_violation {}\n", number,
-               p["name"].get<std::string>(), p["label"].get<std::string>(), p["colour"]["fg"].get<std::string>(),
-               p["colour"]["bg"].get<std::string>(), p["cpu"].get<int>(), p["memory"]["base"].get<std::string>(),
+    fmt::print("  [{}] {}: label {}, colour {}, cpu {}, memory [{}, +{}), on_violation {}\n", number,
+               p["name"].get<std::string>(), p["label"].get<std::string>(), colours[p["label"].get<std::string>()],
+               p["cpu"].get<int>(), p["memory"]["base"].get<std::string>(),
                p["memory"]["size"].get<std::string>(), p["on_violation"].get<std::string>());
     if (p.contains("linux")) {
       const auto& l = p["linux"];
@@ -210,13 +240,16 @@ void add_policy_commands(CLI::App& app) {
   CLI::App* check = policy->add_subcommand(
       "check", "run every named rule; one line per violation as FILE:LINE: RULE-ID: message (exit 0 valid, 1 invalid, 2 unreadable)");
   check->add_option("policy", opts->file, "policy source (TOML)")->required()->check(bh::cli::input_file());
-  check->add_option("--image-dir", opts->image_dir, "where partition images and disks are (default: the policy's folder)");
+  check->add_option("--image-dir", opts->image_dir, "where partition images and disks are (default: the policy's folder)")
+      ->check(bh::cli::input_directory());
+  check->add_flag("--json", opts->json, "print the verdict and every violation as JSON");
   check->callback([opts] { run_check(*opts); });
 
   CLI::App* compile = policy->add_subcommand("compile", "validate and write the binary policy image the kernel loads");
   compile->add_option("policy", opts->file, "policy source (TOML)")->required()->check(bh::cli::input_file());
   compile->add_option("-o,--output", opts->out, "policy image to write")->required();
-  compile->add_option("--image-dir", opts->image_dir, "where partition images and disks are (default: the policy's folder)");
+  compile->add_option("--image-dir", opts->image_dir, "where partition images and disks are (default: the policy's folder)")
+      ->check(bh::cli::input_directory());
   compile->callback([opts] { run_compile(*opts); });
 
   CLI::App* show = policy->add_subcommand("show", "print the layout of a compiled policy image");
@@ -225,10 +258,10 @@ void add_policy_commands(CLI::App& app) {
   show->callback([opts] { run_show(*opts); });
 }
 
-void check_policy_for_disk(const std::string& policy_path, const std::string& partition) {
+void check_policy_for_disk(const std::string& policy_path, const std::string& image_dir, const std::string& partition) {
   bh::policy::Source src;
   try {
-    src = bh::policy::parse_file(policy_path);
+    src = bh::policy::parse_file(policy_path, image_dir);
   } catch (const bh::policy::Unreadable_input& e) {
     throw bh::storage::Storage_error(e.what());
   }

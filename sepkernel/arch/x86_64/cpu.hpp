@@ -68,6 +68,12 @@ inline uint64_t read_cr3() { uint64_t v; asm volatile("mov %%cr3, %0" : "=r"(v))
 inline uint64_t read_cr4() { uint64_t v; asm volatile("mov %%cr4, %0" : "=r"(v)); return v; }
 
 inline volatile uint32_t& mmio32(uint64_t address) { return *reinterpret_cast<volatile uint32_t*>(address); }
+// A 16-bit read of the first 4 KiB of physical memory (the BIOS data area, identity-mapped),
+// which GCC would otherwise judge a null-pointer dereference.
+inline uint16_t read_low16(uint64_t address) {
+  asm("" : "+r"(address));
+  return *reinterpret_cast<const volatile uint16_t*>(address);
+}
 
 inline constexpr uint32_t k_msr_efer = 0xC0000080;
 inline constexpr uint32_t k_msr_vm_hsave_pa = 0xC0010117;

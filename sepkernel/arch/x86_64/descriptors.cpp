@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// GDT/TSS/IDT setup and the exception path: every CPU exception in the kernel prints vector,
-// error code and RIP and halts (a kernel fault has no safe continuation).
+// GDT/TSS/IDT setup and the interrupt entry: the timer's vector and every CPU exception in the
+// kernel go to the kernel's hooks (hooks.hpp; an exception there has no safe continuation).
 #include "arch/x86_64/descriptors.hpp"
 
 #include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/hooks.hpp"
 #include "arch/x86_64/pic.hpp"
-#include "kernel/log.hpp"
-#include "kernel/smp.hpp"
-#include "kernel/timer.hpp"
 #include "sk/panic.hpp"
 #include "sk/policy.hpp"
 
@@ -94,15 +92,11 @@ void load_descriptors(uint32_t cpu) {
 
 extern "C" void sk_interrupt(sk::arch::Interrupt_frame* f) {
   if (f->vector == sk::arch::k_timer_vector) {
-    sk::timer::on_interrupt();
+    sk::arch::hooks::timer_interrupt();
     return;
   }
   if (f->vector == sk::arch::k_spurious_vector || f->vector == sk::arch::pic::k_spurious_master) return;
-  // Another CPU panicked and stopped this one (smp::stop_other_cpus): halt without a word.
-  if (f->vector == 2 && sk::smp::panicking()) sk::arch::halt_forever();
-  sk::log::print("EXCEPTION vector=%lu error=0x%lx rip=0x%lx rsp=0x%lx\n", f->vector, f->error_code, f->rip, f->rsp);
   uint64_t cr2;
   asm volatile("mov %%cr2, %0" : "=r"(cr2));
-  sk::log::print("  cr2=0x%lx rax=0x%lx rbx=0x%lx rcx=0x%lx rdx=0x%lx\n", cr2, f->rax, f->rbx, f->rcx, f->rdx);
-  sk::panic("CPU exception in the kernel");
+  sk::arch::hooks::unexpected_interrupt(*f, cr2);
 }

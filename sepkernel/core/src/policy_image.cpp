@@ -4,8 +4,8 @@
 //
 // Content, in order (counts first, then exactly `count` entries of each table):
 //   platform: ram_size u64, kernel_reserved.base u64, kernel_reserved.size u64, cpu_count u8
-//   label_count u32; per label: name[32], level u8
-//   partition_count u32; per partition: name[32], label u16, colour_fg u8, colour_bg u8, cpu u8,
+//   label_count u32; per label: name[32], level u8, colour_fg u8, colour_bg u8
+//   partition_count u32; per partition: name[32], label u16, cpu u8,
 //     on_violation u8, console u8, attestation_agent u8, debug_log u8, virtual_pc u8,
 //     memory (base u64, size u64),
 //     kind u8, image[64], image_sha256[32], initramfs[64], initramfs_sha256[32], cmdline[512],
@@ -127,14 +127,14 @@ void write_content(const Policy& p, Writer& w) {
   for (uint32_t i = 0; i < p.label_count && i < k_max_labels; ++i) {
     w.string(p.labels[i].name.text, k_name_len);
     w.u8(p.labels[i].level);
+    w.u8(static_cast<uint8_t>(p.labels[i].colour_fg));
+    w.u8(static_cast<uint8_t>(p.labels[i].colour_bg));
   }
   w.u32(p.partition_count);
   for (uint32_t i = 0; i < p.partition_count && i < k_max_partitions; ++i) {
     const Partition& q = p.partitions[i];
     w.string(q.name.text, k_name_len);
     w.u16(q.label);
-    w.u8(static_cast<uint8_t>(q.colour_fg));
-    w.u8(static_cast<uint8_t>(q.colour_bg));
     w.u8(q.cpu);
     w.u8(static_cast<uint8_t>(q.on_violation));
     w.u8(q.console ? 1 : 0);
@@ -188,19 +188,19 @@ void read_content(Reader& r, Policy& p) {
   for (uint32_t i = 0; i < p.label_count; ++i) {
     r.string(p.labels[i].name.text);
     p.labels[i].level = r.u8();
+    const uint8_t fg = r.u8();
+    const uint8_t bg = r.u8();
+    if (fg > static_cast<uint8_t>(Colour::white) || bg > static_cast<uint8_t>(Colour::white)) {
+      r.fail(Error::out_of_range);
+    }
+    p.labels[i].colour_fg = static_cast<Colour>(fg & 0xF);
+    p.labels[i].colour_bg = static_cast<Colour>(bg & 0xF);
   }
   p.partition_count = r.count(k_max_partitions);
   for (uint32_t i = 0; i < p.partition_count; ++i) {
     Partition& q = p.partitions[i];
     r.string(q.name.text);
     q.label = r.u16();
-    uint8_t fg = r.u8();
-    uint8_t bg = r.u8();
-    if (fg > static_cast<uint8_t>(Colour::white) || bg > static_cast<uint8_t>(Colour::white)) {
-      r.fail(Error::out_of_range);
-    }
-    q.colour_fg = static_cast<Colour>(fg & 0xF);
-    q.colour_bg = static_cast<Colour>(bg & 0xF);
     q.cpu = r.u8();
     uint8_t on = r.u8();
     if (on > static_cast<uint8_t>(On_violation::inject_fault)) r.fail(Error::out_of_range);

@@ -143,50 +143,74 @@ void check_labels(const Policy& p, Reporter& r) {
   }
 }
 
-// SK-TP-1, SK-TP-2: the trusted-path indicator must be readable and must not let one label pass
-// for another. Relative luminance x 10000 of the 16 VGA text colours (the standard palette,
-// sRGB, as WCAG 2 defines it); a contrast ratio is (L1 + 0.05) / (L2 + 0.05), here in integers.
+// SK-TP-1, SK-TP-2: a label's indicator colours must be readable, and no label may pass for
+// another. Relative luminance x 10000 of the 16 VGA text colours (the standard palette, sRGB, as
+// WCAG 2 defines it); a contrast ratio is (L1 + 0.05) / (L2 + 0.05), compared here in integers
+// against 4.5:1, WCAG 2's minimum for text (level AA).
 constexpr uint32_t k_luminance[16] = {0, 290, 2875, 3165, 855, 1145, 1504, 4020,
                                       908, 1565, 7411, 8067, 2841, 3498, 9344, 10000};
 constexpr const char* k_colour_names[16] = {"black", "blue", "green", "cyan", "red", "magenta", "brown",
                                             "light_grey", "dark_grey", "light_blue", "light_green", "light_cyan",
                                             "light_red", "light_magenta", "yellow", "white"};
 
+// VGA colours c and c + 8 are one hue at two intensities (red and light_red, black and dark_grey,
+// brown and yellow): as the background that fills the indicator's row, they look alike.
+constexpr uint32_t hue(Colour c) { return uint32_t(c) & 7; }
+
 void check_colours(const Policy& p, Reporter& r) {
-  for (uint32_t i = 0; i < p.partition_count; ++i) {
-    const Partition& q = p.partitions[i];
-    const uint32_t fg = uint32_t(q.colour_fg) & 15, bg = uint32_t(q.colour_bg) & 15;
+  for (uint32_t i = 0; i < p.label_count; ++i) {
+    const Label& l = p.labels[i];
+    const uint32_t fg = uint32_t(l.colour_fg) & 15, bg = uint32_t(l.colour_bg) & 15;
     uint32_t hi = k_luminance[fg] + 500, lo = k_luminance[bg] + 500;
     if (hi < lo) {
       const uint32_t t = hi;
       hi = lo;
       lo = t;
     }
-    if (hi < 3 * lo) {
+    if (fg == bg) {
+      r.report(Rule::tp_readable, Subject::label, i, 0, "colour").str("label ").quoted(l.name)
+          .str(": foreground and background are both ").str(k_colour_names[fg])
+          .str(" (the indicator's text would not show)");
+    } else if (2 * hi < 9 * lo) {  // hi / lo < 4.5
       const uint32_t tenths = hi * 10 / lo;
-      r.report(Rule::tp_readable, Subject::partition, i, 0, "colour").str("partition ").quoted(q.name)
+      r.report(Rule::tp_readable, Subject::label, i, 0, "colour").str("label ").quoted(l.name)
           .str(": ").str(k_colour_names[fg]).str(" on ").str(k_colour_names[bg]).str(" contrasts ")
-          .dec(tenths / 10).str(".").dec(tenths % 10).str(":1, below 3:1 (the indicator would be hard to read)");
+          .dec(tenths / 10).str(".").dec(tenths % 10).str(":1, below 4.5:1 (the indicator would be hard to read)");
     }
-    if (q.label >= p.label_count) continue;  // SK-LABEL-1 says so first
     for (uint32_t j = 0; j < i; ++j) {
-      const Partition& o = p.partitions[j];
-      if (o.label >= p.label_count) continue;
-      const bool same_colours = o.colour_fg == q.colour_fg && o.colour_bg == q.colour_bg;
-      if (o.label == q.label && !same_colours) {
-        r.report(Rule::tp_distinct, Subject::partition, i, 0, "colour").str("partition ").quoted(q.name)
-            .str(" shows label ").quoted(p.labels[q.label].name).str(" in other colours than partition ")
-            .quoted(o.name).str(" (the colours belong to the label)");
-        break;
+      const Label& o = p.labels[j];
+      if (hue(o.colour_bg) != hue(l.colour_bg)) continue;
+      Message m = r.report(Rule::tp_distinct, Subject::label, i, 0, "colour");
+      m.str("label ").quoted(l.name).str(" has the background ").str(k_colour_names[bg]);
+      if (o.colour_bg == l.colour_bg) {
+        m.str(" of label ").quoted(o.name);
+      } else {
+        m.str(", a shade of label ").quoted(o.name).str("'s ").str(k_colour_names[uint32_t(o.colour_bg) & 15]);
       }
-      if (o.label != q.label && o.colour_bg == q.colour_bg) {
-        r.report(Rule::tp_distinct, Subject::partition, i, 0, "colour").str("partition ").quoted(q.name)
-            .str(" (label ").quoted(p.labels[q.label].name).str(") has the background ")
-            .str(k_colour_names[bg]).str(" of partition ").quoted(o.name).str(" (label ")
-            .quoted(p.labels[o.label].name).str("): the two labels would look alike");
-        break;
-      }
+      m.str(": the two labels would look alike on the indicator");
+      break;
     }
+  }
+}
+
+// SK-TP-3: the indicator numbers the console partitions 1, 2, ... and every message and `policy
+// show` number partitions 1, 2, ... in policy order; the two agree because no console comes after
+// a partition without one.
+void check_console_order(const Policy& p, Reporter& r) {
+  uint32_t first_other = k_none;
+  uint32_t consoles = 0;
+  for (uint32_t i = 0; i < p.partition_count; ++i) {
+    const Partition& q = p.partitions[i];
+    if (!q.console) {
+      if (first_other == k_none) first_other = i;
+      continue;
+    }
+    ++consoles;
+    if (first_other == k_none) continue;
+    r.report(Rule::tp_numbers, Subject::partition, i, 0, "console").str("partition ").quoted(q.name)
+        .str(" has a console but comes after partition ").quoted(p.partitions[first_other].name)
+        .str(", which has none: the indicator would number it ").dec(consoles).str(", not ").dec(i + 1)
+        .str(" (declare console partitions first)");
   }
 }
 
@@ -278,6 +302,7 @@ uint32_t validate(const Policy& p, Violation_sink& sink) {
   rules::check_names(p, r);
   rules::check_labels(p, r);
   rules::check_colours(p, r);
+  rules::check_console_order(p, r);
   rules::check_capabilities(p, r);
   rules::check_linux(p, r);
   rules::check_memory(p, r);

@@ -59,6 +59,7 @@ inline bool label_exists(const Policy& p, uint32_t i) { return i < p.label_count
 void check_names(const Policy& p, Reporter& r);        // SK-NAME-1
 void check_labels(const Policy& p, Reporter& r);       // SK-LABEL-1
 void check_colours(const Policy& p, Reporter& r);      // SK-TP-1, SK-TP-2
+void check_console_order(const Policy& p, Reporter& r);  // SK-TP-3
 void check_capabilities(const Policy& p, Reporter& r); // SK-CAP-1
 void check_linux(const Policy& p, Reporter& r);        // SK-LINUX-1
 void check_memory(const Policy& p, Reporter& r);       // SK-MEM-1 .. SK-MEM-6

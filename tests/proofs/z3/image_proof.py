@@ -108,7 +108,7 @@ def count_read(b, limit, variant=None):
 
 
 def colour_read(b):
-    """read_content (:197-203): fails above Colour::white; stores fg & 0xF."""
+    """read_content (:191-197): a label's colours; fails above Colour::white; stores fg & 0xF."""
     return ULE(b, WHITE), b & 0xF
 
 

@@ -310,7 +310,7 @@ def tight(P):
                c1.guest == end(c0.guest, c0.size))                  # SK-MEM-6: windows touch guest RAM, each other
 
 
-# The indicator's colours by label: readable (SK-TP-1), one background per label (SK-TP-2).
+# The indicator's colours of each label: readable (SK-TP-1), no two backgrounds of one hue (SK-TP-2).
 LABEL_COLOURS = [("white", "blue"), ("white", "red"), ("black", "green"), ("white", "magenta")]
 
 
@@ -323,13 +323,13 @@ def to_toml(m, P, title):
     out = [f"# {title}", "version = 1", "[platform]", f"ram = {v(P.ram):#x}",
            f"kernel_reserved = {{ base = {v(P.kr_base):#x}, size = {v(P.kr_size):#x} }}", "cpus = 1",
            "[labels]", "order = [" + ", ".join(f'"l{l}"' for l in range(lc)) + "]"]
+    out += [f'colour.l{l} = {{ fg = "{LABEL_COLOURS[l][0]}", bg = "{LABEL_COLOURS[l][1]}" }}' for l in range(lc)]
     if levels != list(range(lc)):
         out.append(f"# label levels (a compiled image, not TOML): {levels}")
     for i, part in enumerate(P.parts[:pc]):
         label = v(part.label)
-        fg, bg = LABEL_COLOURS[label] if label < lc else ("white", "black")
         out += ["[[partition]]", f'name = "p{i}"', f'label = "{f"l{label}" if label < lc else "no-such-label"}"',
-                f'colour = {{ fg = "{fg}", bg = "{bg}" }}', "cpu = 0",
+                "cpu = 0",
                 f"memory = {{ base = {v(part.base):#x}, size = {v(part.size):#x} }}", f'image = "p{i}.elf"']
         windows = [f"{{ base = {v(b):#x}, size = {v(s):#x} }}" for b, s in part.mmio[:v(part.mmio_count)]]
         if windows:

@@ -32,11 +32,15 @@ struct Parser {
   Source& src;
   Findings f;
   std::filesystem::path image_dir;
+  // Every label's and partition's name as written, in order: references resolve against these, so
+  // a name too long for the model (SK-NAME-1) is reported once and what names it still finds it.
+  std::vector<std::string> label_names, partition_names;
 
   // A name field: SK-NAME-1 when too long (the validator checks characters and uniqueness).
-  void name(Table& t, sp::Name& out, const std::string& kind) {
+  // Returns the name as written.
+  std::string name(Table& t, sp::Name& out, const std::string& kind) {
     auto v = t.string("name", true);
-    if (!v) return;
+    if (!v) return {};
     if (v->size() >= sp::k_name_len) {
       f.add(t.line(), sk::Rule::name_unique,
             kind + " name \"" + v->substr(0, 40) + "...\" is not valid: use 1 to " +
@@ -45,6 +49,7 @@ struct Parser {
     copy_text(out.text, *v);
     if (kind == "partition") t.set_where("partition \"" + *v + "\"");
     if (kind == "channel") t.set_where("channel \"" + *v + "\"");
+    return *v;
   }
 
   // A file name looked up in the image directory (SK-IMG-1); returns true if present. content:
@@ -147,17 +152,15 @@ struct Parser {
     return sp::Colour::black;
   }
 
-  uint16_t label_index(const std::string& n) {
-    for (uint32_t i = 0; i < src.policy.label_count && i < sp::k_max_labels; ++i) {
-      if (sp::name_equals(src.policy.labels[i].name, n.c_str())) return static_cast<uint16_t>(i);
+  // The first of names that is n, or k_unresolved.
+  static uint16_t index_in(const std::vector<std::string>& names, const std::string& n, uint32_t max) {
+    for (size_t i = 0; i < names.size() && i < max; ++i) {
+      if (names[i] == n) return static_cast<uint16_t>(i);
     }
     return k_unresolved;
   }
-
-  uint16_t partition_index(const std::string& n) {
-    uint16_t i = n.size() < sp::k_name_len ? sp::find_partition(src.policy, n.c_str()) : sp::k_none;
-    return i == sp::k_none ? k_unresolved : i;
-  }
+  uint16_t label_index(const std::string& n) { return index_in(label_names, n, sp::k_max_labels); }
+  uint16_t partition_index(const std::string& n) { return index_in(partition_names, n, sp::k_max_partitions); }
 
   void platform(const toml::table& root) {
     const toml::table* t = table_or_error(root, "platform");
@@ -178,6 +181,7 @@ struct Parser {
     Object_lines lines;
     Table lt(f, *t, "labels", &lines);
     const toml::array* order = lt.array("order", true);
+    const toml::table* colours = lt.table("colour", true);
     lt.finish();
     if (order == nullptr) return;
     src.policy.label_count = static_cast<uint32_t>(order->size());
@@ -186,6 +190,7 @@ struct Parser {
       Object_lines one;
       one.line = line_of((*order)[i]);
       src.map.labels.push_back(one);
+      label_names.push_back(s == nullptr ? std::string() : s->get());
       if (s == nullptr) {
         lt.type_error((*order)[i], "order", "an array of label names");
         continue;
@@ -199,6 +204,22 @@ struct Parser {
       copy_text(src.policy.labels[i].name.text, s->get());
       src.policy.labels[i].level = static_cast<uint8_t>(i);
     }
+    if (colours == nullptr) return;
+    // The indicator's colours belong to the label: `colour.NAME = { fg, bg }` for every label in
+    // `order` (SK-SYN-3 if one is missing, SK-SYN-2 for a label `order` does not declare).
+    Table all(f, *colours, "labels", nullptr, "colour.");
+    for (size_t i = 0; i < order->size() && i < sp::k_max_labels; ++i) {
+      const std::string& label = label_names[i];
+      if (label.empty()) continue;
+      const toml::table* c = all.table(label, true);
+      if (c == nullptr) continue;
+      src.map.labels[i].fields["colour"] = line_of(*c);
+      Table ct(f, *c, "label \"" + label + "\"", nullptr, "colour.");
+      src.policy.labels[i].colour_fg = colour(ct, "fg");
+      src.policy.labels[i].colour_bg = colour(ct, "bg");
+      ct.finish();
+    }
+    all.finish();
   }
 
   void io_ranges(Table& t, sp::Partition& p) {
@@ -262,14 +283,13 @@ struct Parser {
     src.map.partitions.push_back(lines);
     sp::Partition scratch{};
     sp::Partition& p = index < sp::k_max_partitions ? src.policy.partitions[index] : scratch;
-    Table t(f, pt, "partition " + std::to_string(index), &src.map.partitions.back());
-    name(t, p.name, "partition");
+    // Until its name is read, a partition is named by its number, 1-based as the indicator's.
+    Table t(f, pt, "partition " + std::to_string(index + 1), &src.map.partitions.back());
+    partition_names.push_back(name(t, p.name, "partition"));
     if (auto label = t.string("label", true)) p.label = label_index(*label);
-    if (const toml::table* c = t.table("colour", true)) {
-      Table ct(f, *c, t.where(), nullptr, "colour.");
-      p.colour_fg = colour(ct, "fg");
-      p.colour_bg = colour(ct, "bg");
-      ct.finish();
+    if (const toml::node* c = t.take("colour", false)) {  // where colours were before policy image revision 4
+      f.add(line_of(*c), sk::Rule::syn_unknown_key,
+            t.where() + ": unknown key \"colour\": the indicator's colours belong to the label ([labels] colour.LABEL = { fg, bg })");
     }
     p.cpu = static_cast<uint8_t>(t.integer("cpu", false, 0, 255).value_or(0));
     if (auto m = t.range("memory", true)) p.memory = *m;
@@ -301,7 +321,7 @@ struct Parser {
     src.map.channels.push_back(lines);
     sp::Channel scratch{};
     sp::Channel& c = index < sp::k_max_channels ? src.policy.channels[index] : scratch;
-    Table t(f, ct, "channel " + std::to_string(index), &src.map.channels.back());
+    Table t(f, ct, "channel " + std::to_string(index + 1), &src.map.channels.back());
     name(t, c.name, "channel");
     if (auto w = t.string("writer", true)) c.writer = partition_index(*w);
     if (auto r = t.string("reader", true)) c.reader = partition_index(*r);
@@ -382,6 +402,7 @@ struct Parser {
         if (const toml::table* pt = (*parts)[i].as_table()) {
           partition(*pt, static_cast<uint32_t>(i));
         } else {
+          partition_names.emplace_back();  // keeps the names in step with the partitions' numbers
           top.type_error((*parts)[i], "partition", "an array of tables ([[partition]])");
         }
       }

@@ -120,7 +120,8 @@ nlohmann::json to_json(const sp::Policy& p) {
   auto range = [](const sp::Range& r) { return json{{"base", hex(r.base)}, {"size", hex(r.size)}}; };
   auto partition_name = [&](uint16_t i) -> std::string {
     if (i == sp::k_idle) return "idle";
-    return i < p.partition_count && i < sp::k_max_partitions ? name(p.partitions[i].name) : "#" + std::to_string(i);
+    // An index that names no partition (only in an invalid model): its 1-based number.
+    return i < p.partition_count && i < sp::k_max_partitions ? name(p.partitions[i].name) : "#" + std::to_string(i + 1);
   };
   json j;
   j["platform"] = {{"ram", hex(p.platform.ram_size)},
@@ -128,7 +129,10 @@ nlohmann::json to_json(const sp::Policy& p) {
                    {"cpus", p.platform.cpu_count}};
   j["labels"] = json::array();
   for (uint32_t i = 0; i < p.label_count && i < sp::k_max_labels; ++i) {
-    j["labels"].push_back({{"name", name(p.labels[i].name)}, {"level", p.labels[i].level}});
+    const sp::Label& l = p.labels[i];
+    j["labels"].push_back({{"name", name(l.name)},
+                           {"level", l.level},
+                           {"colour", {{"fg", colour_name(l.colour_fg)}, {"bg", colour_name(l.colour_bg)}}}});
   }
   j["partitions"] = json::array();
   for (uint32_t i = 0; i < p.partition_count && i < sp::k_max_partitions; ++i) {
@@ -142,7 +146,6 @@ nlohmann::json to_json(const sp::Policy& p) {
     json part = {
         {"name", name(q.name)},
         {"label", q.label < p.label_count && q.label < sp::k_max_labels ? name(p.labels[q.label].name) : "?"},
-        {"colour", {{"fg", colour_name(q.colour_fg)}, {"bg", colour_name(q.colour_bg)}}},
         {"cpu", q.cpu},
         {"memory", range(q.memory)},
         {"image", text(q.image.text, sizeof q.image.text)},

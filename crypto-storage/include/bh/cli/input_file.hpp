@@ -29,6 +29,14 @@ inline CLI::Validator passphrase_input() {
       "passphrase_input");
 }
 
+// Where a command looks up the partition images and disks a policy names: --image-dir if given,
+// else the folder of the policy file (source or compiled image) it reads; the same in every command.
+inline std::string image_dir_of(const std::string& policy_path, const std::string& image_dir) {
+  if (!image_dir.empty()) return image_dir;
+  const auto folder = std::filesystem::path(policy_path).parent_path();
+  return folder.empty() ? std::string(".") : folder.string();
+}
+
 inline CLI::Validator input_directory() {
   return CLI::Validator(
       [](std::string& path) -> std::string {

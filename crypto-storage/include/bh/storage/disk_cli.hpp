@@ -13,10 +13,12 @@ class App;
 
 namespace bh::storage {
 
-// Checks that the policy file is valid and declares a partition `partition` with a disk;
-// throws Storage_error naming the file otherwise. Provided by the CLI (it owns the policy
-// front end); empty: the partition name is only checked for length.
-using Policy_check = std::function<void(const std::string& policy_path, const std::string& partition)>;
+// Checks that the policy file is valid (its images looked up in image_dir; empty: the policy's
+// folder) and declares a partition `partition` with a disk; throws Storage_error naming the file
+// otherwise. Provided by the CLI (it owns the policy front end); empty: the partition name is only
+// checked for length.
+using Policy_check = std::function<void(const std::string& policy_path, const std::string& image_dir,
+                                        const std::string& partition)>;
 
 void add_disk_commands(CLI::App& app, Policy_check policy_check = {});
 

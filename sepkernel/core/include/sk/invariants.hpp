@@ -41,8 +41,9 @@ namespace sk {
   X(image_present, "SK-IMG-1", "every referenced image and disk is present")                       \
   X(limits, "SK-LIM-1", "counts stay within the kernel's fixed table sizes")                       \
   X(cap_attest, "SK-CAP-1", "at most one partition holds the attestation capability")              \
-  X(tp_readable, "SK-TP-1", "each indicator's foreground and background contrast at least 3:1")    \
-  X(tp_distinct, "SK-TP-2", "a label's partitions share its colours; labels differ in background") \
+  X(tp_readable, "SK-TP-1", "each label's indicator colours differ and contrast at least 4.5:1")    \
+  X(tp_distinct, "SK-TP-2", "no two labels' backgrounds are one VGA hue (alike on the indicator)")  \
+  X(tp_numbers, "SK-TP-3", "console partitions come first: the indicator's numbers are policy order") \
   X(linux_cmdline, "SK-LINUX-1", "a Linux command line is at most 511 printable ASCII characters")  \
   X(linux_fits, "SK-LINUX-2", "a Linux kernel is a bzImage that fits its partition with initramfs") 
 

@@ -30,7 +30,7 @@ inline constexpr uint32_t k_max_irq = 23;        // IOAPIC inputs 0..23
 inline constexpr uint16_t k_idle = 0xFFFF;       // frame owner: nobody (the CPU idles)
 inline constexpr uint16_t k_none = 0xFFFF;       // index: no object
 
-// VGA text colours (the indicator's colour is a foreground/background pair of these).
+// VGA text colours (a label's indicator colours are a foreground/background pair of these).
 enum class Colour : uint8_t {
   black = 0, blue, green, cyan, red, magenta, brown, light_grey,
   dark_grey, light_blue, light_green, light_cyan, light_red, light_magenta, yellow, white,
@@ -85,14 +85,14 @@ struct Io_range {     // ports [first, first + count)
 struct Label {
   Name name;
   uint8_t level;      // flow order: information may flow from level a to level b iff a <= b
+  Colour colour_fg;   // the trusted-path indicator's colours for every partition of this label
+  Colour colour_bg;   // (SK-TP-1 readable, SK-TP-2 no two labels alike)
   bool operator==(const Label&) const = default;  // field by field (tests, round trips)
 };
 
 struct Partition {
   Name name;
-  uint16_t label;            // index into Policy::labels
-  Colour colour_fg;
-  Colour colour_bg;
+  uint16_t label;            // index into Policy::labels (its colours are the indicator's)
   uint8_t cpu;               // the CPU this partition's single vCPU runs on
   On_violation on_violation;
   bool console;              // has a virtual screen and keyboard on the trusted path
@@ -191,7 +191,7 @@ extern const size_t k_reserved_memory_count;
 extern const Reserved_irq k_reserved_irqs[];
 extern const size_t k_reserved_irq_count;
 
-// The kernel identity-maps host-physical [0, 4 GiB) and nothing above (boot/multiboot.S): no
+// The kernel identity-maps host-physical [0, 4 GiB) and nothing above (arch/x86_64/multiboot.S): no
 // partition memory, channel or MMIO grant may reach past it (SK-MEM-2, SK-DEV-3).
 inline constexpr uint64_t k_kernel_map_end = uint64_t{1} << 32;
 // Guest-physical space ends where 4-level nested paging stops (sk::npt::k_guest_limit): every

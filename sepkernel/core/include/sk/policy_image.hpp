@@ -22,7 +22,9 @@
 namespace sk::policy {
 
 inline constexpr uint8_t k_image_magic[8] = {'B', 'K', 'P', 'O', 'L', 'I', 'C', 'Y'};
-inline constexpr uint32_t k_image_revision = 3;  // 2: virtual_pc; 3: Linux partitions (kind, initramfs, cmdline)
+// 2: virtual_pc; 3: Linux partitions (kind, initramfs, cmdline); 4: the indicator's colours belong
+// to labels, not partitions.
+inline constexpr uint32_t k_image_revision = 4;
 inline constexpr uint32_t k_image_header_size = 56;
 inline constexpr size_t k_image_max_size = 64 * 1024;
 
