@@ -1,7 +1,7 @@
 (* SPDX-License-Identifier: Apache-2.0 *)
 (* Prints the axioms each theorem rests on; tests/proofs/check_proofs.sh requires "Closed under
    the global context" for every one: no axiom, no admitted lemma. *)
-From Bulkhead Require Import Separation.
+From Bulkhead Require Import Separation PolicyCheck.
 Print Assumptions weak_step_consistency.
 Print Assumptions local_respect.
 Print Assumptions unwinding.
@@ -12,8 +12,15 @@ Print Assumptions higher_actions_invisible.
 Print Assumptions partition_acts_only_in_own_frames.
 Print Assumptions time_from_ticks.
 Print Assumptions time_partitioning.
+Print Assumptions time_read_own.
+Print Assumptions read_time_value.
+Print Assumptions tick_restarts_spent.
+Print Assumptions disk_only_own.
+Print Assumptions cpu_view_own.
 Print Assumptions key_reaches_indicated_partition.
 Print Assumptions focus_changes_only_on_sak.
 Print Assumptions sak_reaches_no_partition.
 Print Assumptions keys_only_while_focused.
 Print Assumptions keys_confidential.
+Print Assumptions hypotheses_b_sound.
+Print Assumptions hypotheses_b_complete.

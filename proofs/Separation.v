@@ -2,7 +2,8 @@
 (* The abstract Bulkhead kernel and its separation theorem: intransitive noninterference with
    respect to the policy's channels, proved by unwinding (Rushby 1992), plus the corollary that no
    information flows down the label order over whole traces, time partitioning (the schedule and
-   the time a partition sees are the timer's alone), and the trusted-path theorems. The policy
+   the frame start a partition sees are the timer's alone; what read_time adds is the
+   partition's own time spent), and the trusted-path theorems. The policy
    facts the proofs assume are hypotheses named by the invariant IDs of sk/invariants.hpp. *)
 
 Require Import Arith Bool List Lia.
@@ -41,6 +42,13 @@ Variable grant : nat -> nat -> option (region * nat * access).
 Variable frames : nat.
 Variable schedule : nat -> nat.
 Variable duration : nat -> nat.
+
+(* What the kernel does on a violation by partition p (the policy's on_violation): inject a
+   fault (#GP) into p, which runs on, or stop p. *)
+Variable inject : nat -> bool.
+
+(* The XCR0 values the CPU accepts (the kernel checks them: arch::context::xcr0_valid). *)
+Variable xcr0_ok : nat -> bool.
 
 (* SK-MEM-3 SK-MEM-5 SK-MEM-6 SK-DEV-1 SK-DEV-3, with SK-MEM-1 SK-MEM-2: a partition's guest
    pages reach only its own memory (SK-MEM-6: a guest window that wraps skips SK-MEM-5). *)
@@ -90,6 +98,23 @@ Definition interferes (u v : dom) : bool :=
 (* ------------------------------------------------------------------------------------------ *)
 (* State, actions, step                                                                        *)
 
+(* What a partition's own CPU sees of the kernel beyond memory, channels and keys. *)
+Record cpu := mk_cpu {
+  exits : nat;       (* the exits it caused itself (read_status EDX); never an interrupt, which
+                        is the kernel's *)
+  spent : nat;       (* its exits since its current frame started: the kernel time it used in it,
+                        one unit an exit (the abstract cost of a kernel operation) *)
+  time_read : nat;   (* what its last read_time returned: its frame's start plus the time spent *)
+  cpuid_leaf : nat;  (* the leaf its last CPUID asked for: what it read is the kernel's filter of
+                        that leaf, the same for every partition and every trace *)
+  faults : nat;      (* the faults injected into it for its violations (on_violation) *)
+  disk : nat -> nat; (* its own disk, sector by sector (block_info, block_doorbell): the kernel
+                        serves its requests on its own disk only *)
+  disk_read : nat;   (* what its last completed read request returned *)
+  xcr0 : nat         (* its own XCR0 (XSETBV, intercepted; XGETBV reads it): part of the CPU
+                        context the world switch saves and loads with the partition *)
+}.
+
 Record state := mk_state {
   store : region -> nat -> nat;  (* every memory cell of every partition and channel *)
   stopped : nat -> bool;         (* stopped by the kernel after a violation *)
@@ -101,7 +126,8 @@ Record state := mk_state {
                                     deadline, the schedule's start plus the durations of every
                                     frame before it (sepkernel/kernel/schedule.cpp) *)
   audit : list nat;              (* the kernel's audit log: partitions stopped, newest first *)
-  events : nat -> nat            (* each channel's event counter (channel_signal) *)
+  events : nat -> nat;           (* each channel's event counter (channel_signal) *)
+  cpus : nat -> cpu              (* each partition's own CPU view of the kernel *)
 }.
 
 Inductive action :=
@@ -111,11 +137,19 @@ Inductive action :=
   | Key (k : nat)                (* the user types k *)
   | Sak (target : nat)           (* the user presses the secure attention key, choosing target *)
   | Yield (p : nat)              (* partition p gives up the rest of its frame (hypercall yield) *)
+  | Read_time (p : nat)          (* partition p reads the time (hypercall read_time) *)
+  | Cpuid (p l : nat)            (* partition p executes CPUID for leaf l *)
+  | Halt (p : nat)               (* partition p executes HLT: the rest of its frame idles *)
+  | Deny (p : nat)               (* partition p reaches for a port or an MSR it is not granted *)
+  | Disk_write (p k v : nat)     (* partition p writes v to sector k of its disk (block_doorbell) *)
+  | Disk_read (p k : nat)        (* partition p reads sector k of its disk (block_doorbell) *)
+  | Xsetbv (p v : nat)           (* partition p sets its XCR0 to v *)
   | Tick.                        (* the timer ends the current minor frame *)
 
 Definition dom_of (a : action) : dom :=
   match a with
-  | Write p _ _ | Bad_call p | Signal p _ | Yield p => Part p
+  | Write p _ _ | Bad_call p | Signal p _ | Yield p | Read_time p | Cpuid p _ | Halt p | Deny p
+  | Disk_write p _ _ | Disk_read p _ | Xsetbv p _ => Part p
   | Key _ | Sak _ => Input
   | Tick => Timer
   end.
@@ -129,11 +163,41 @@ Definition region_eqb (r s : region) : bool :=
 
 Definition set_store (s : state) (r : region) (o v : nat) : state :=
   mk_state (fun r' o' => if region_eqb r r' && (o =? o') then v else store s r' o')
-           (stopped s) (refused s) (focus s) (inbox s) (frame s) (clock s) (audit s) (events s).
+           (stopped s) (refused s) (focus s) (inbox s) (frame s) (clock s) (audit s) (events s) (cpus s).
 
 Definition stop (s : state) (p : nat) : state :=
   mk_state (store s) (fun q => if q =? p then true else stopped s q) (refused s) (focus s) (inbox s)
-           (frame s) (clock s) (p :: audit s) (events s).
+           (frame s) (clock s) (p :: audit s) (events s) (cpus s).
+
+(* Partition p's own CPU view changed by f. *)
+Definition upd_cpu (s : state) (p : nat) (f : cpu -> cpu) : state :=
+  mk_state (store s) (stopped s) (refused s) (focus s) (inbox s) (frame s) (clock s) (audit s) (events s)
+           (fun q => if q =? p then f (cpus s q) else cpus s q).
+
+(* An exit p causes: counted for p, and its cost taken from p's own time in the frame. *)
+Definition charge (c : cpu) : cpu :=
+  mk_cpu (S (exits c)) (S (spent c)) (time_read c) (cpuid_leaf c) (faults c) (disk c) (disk_read c) (xcr0 c).
+Definition exit_of (s : state) (p : nat) : state := upd_cpu s p charge.
+
+(* A new frame: the time spent in it starts again. *)
+Definition restart (c : cpu) : cpu :=
+  mk_cpu (exits c) 0 (time_read c) (cpuid_leaf c) (faults c) (disk c) (disk_read c) (xcr0 c).
+
+(* A violation by p: a fault injected into p, which runs on, or p stopped, as the policy says. *)
+Definition violation (s : state) (p : nat) : state :=
+  if inject p then
+    upd_cpu s p (fun c => mk_cpu (exits c) (spent c) (time_read c) (cpuid_leaf c) (S (faults c)) (disk c) (disk_read c) (xcr0 c))
+  else stop s p.
+
+(* Channel c's event counter counts one more signal. *)
+Definition bump (s : state) (c : nat) : state :=
+  mk_state (store s) (stopped s) (refused s) (focus s) (inbox s) (frame s) (clock s) (audit s)
+           (fun d => if d =? c then S (events s d) else events s d) (cpus s).
+
+(* A refused hypercall, counted for p. *)
+Definition refuse (s : state) (p : nat) : state :=
+  mk_state (store s) (stopped s) (fun q => if q =? p then S (refused s q) else refused s q)
+           (focus s) (inbox s) (frame s) (clock s) (audit s) (events s) (cpus s).
 
 (* Only the partition that owns the current minor frame runs. *)
 Definition running (s : state) (p : nat) : bool := schedule (frame s) =? p.
@@ -144,38 +208,62 @@ Definition step (s : state) (a : action) : state :=
       if negb (running s p) || stopped s p then s else
       match grant p g with
       | Some (r, o, Read_write) => set_store s r o v
-      | Some (_, _, Read_only) => stop s p  (* ACCESS-CHECK: a write to a read-only page stops p *)
-      | None => stop s p                    (* a page not granted: stop p *)
+      | Some (_, _, Read_only) => violation (exit_of s p) p  (* ACCESS-CHECK: a write to a read-only page is a violation *)
+      | None => violation (exit_of s p) p  (* a page not granted: a nested page fault, a violation *)
       end
   | Bad_call p =>
-      if negb (running s p) then s else
-      mk_state (store s) (stopped s) (fun q => if q =? p then S (refused s q) else refused s q)
-               (focus s) (inbox s) (frame s) (clock s) (audit s) (events s)
+      if negb (running s p) then s else refuse (exit_of s p) p
   | Signal p c =>
       (* Only the channel's writer may signal it; anyone else's call is refused (denied). *)
       if negb (running s p) then s else
-      if (c <? nchan) && (writer c =? p) then
-        mk_state (store s) (stopped s) (refused s) (focus s) (inbox s) (frame s) (clock s) (audit s)
-                 (fun d => if d =? c then S (events s d) else events s d)
-      else
-        mk_state (store s) (stopped s) (fun q => if q =? p then S (refused s q) else refused s q)
-                 (focus s) (inbox s) (frame s) (clock s) (audit s) (events s)
+      if (c <? nchan) && (writer c =? p) then bump (exit_of s p) c else refuse (exit_of s p) p
   | Key k =>
       mk_state (store s) (stopped s) (refused s) (focus s)  (* KEY-STEP: a key touches one inbox *)
                (fun q => if q =? focus s then inbox s q ++ [k] else inbox s q) (frame s) (clock s)
-               (audit s) (events s)
+               (audit s) (events s) (cpus s)  (* KEY-CPUS: a key is no exit of anyone *)
   | Sak t =>
       mk_state (store s) (stopped s) (refused s) t (inbox s) (frame s) (clock s) (audit s)
-               (events s)
+               (events s) (cpus s)
   (* The kernel's yield ends the partition's run in this frame and idles the CPU until the
      frame's deadline: the time is not lent to the next partition, and nothing the model
-     observes changes (that p runs no more in this frame is not modelled: the model's traces
-     include the kernel's). *)
-  | Yield _ => s  (* YIELD-STEP *)
+     observes changes but the exit counted for p (that p runs no more in this frame is not
+     modelled: the model's traces include the kernel's). *)
+  | Yield p => if negb (running s p) then s else exit_of s p  (* YIELD-STEP *)
+  (* read_time returns the frame's start plus the time p has spent in it: its own exits. *)
+  | Read_time p =>
+      if negb (running s p) || stopped s p then s else
+      upd_cpu s p (fun c => mk_cpu (S (exits c)) (S (spent c)) (clock s + S (spent c)) (cpuid_leaf c) (faults c)
+                                   (disk c) (disk_read c) (xcr0 c))
+  | Cpuid p l =>
+      if negb (running s p) || stopped s p then s else
+      upd_cpu s p (fun c => mk_cpu (S (exits c)) (S (spent c)) (time_read c) l (faults c) (disk c) (disk_read c) (xcr0 c))
+  (* A doorbell that completes one request on p's own disk: a write of v to sector k, or a read
+     of sector k, whose value p finds in its buffer. *)
+  | Disk_write p k v =>
+      if negb (running s p) || stopped s p then s else
+      upd_cpu s p (fun c => mk_cpu (S (exits c)) (S (spent c)) (time_read c) (cpuid_leaf c) (faults c)
+                                   (fun k' => if k' =? k then v else disk c k') (disk_read c) (xcr0 c))
+  | Disk_read p k =>
+      if negb (running s p) || stopped s p then s else
+      upd_cpu s p (fun c => mk_cpu (S (exits c)) (S (spent c)) (time_read c) (cpuid_leaf c) (faults c)
+                                   (disk c) (disk c k) (xcr0 c))
+  (* XSETBV: a value the CPU accepts becomes p's XCR0; any other gets p a #GP, as the CPU would. *)
+  | Xsetbv p v =>
+      if negb (running s p) || stopped s p then s else
+      if xcr0_ok v then
+        upd_cpu s p (fun c => mk_cpu (S (exits c)) (S (spent c)) (time_read c) (cpuid_leaf c) (faults c) (disk c)
+                                     (disk_read c) v)
+      else
+        upd_cpu s p (fun c => mk_cpu (S (exits c)) (S (spent c)) (time_read c) (cpuid_leaf c) (S (faults c)) (disk c)
+                                     (disk_read c) (xcr0 c))
+  (* HLT, like yield, idles the rest of p's frame (a virtual PC's timer is not modelled). *)
+  | Halt p => if negb (running s p) || stopped s p then s else exit_of s p
+  | Deny p => if negb (running s p) || stopped s p then s else violation (exit_of s p) p
   (* The next frame starts at its absolute deadline: this frame's start plus its duration,
-     whatever the partition did in it. *)
+     whatever the partition did in it; every partition's time spent starts again. *)
   | Tick => mk_state (store s) (stopped s) (refused s) (focus s) (inbox s) (S (frame s) mod frames)
                      (clock s + duration (frame s)) (audit s) (events s)
+                     (fun q => restart (cpus s q))
   end.
 
 Definition run (s : state) (trace : list action) : state := fold_left step trace s.
@@ -190,16 +278,17 @@ Definition read (s : state) (p g : nat) : option nat :=
   end.
 
 (* What partition p can observe: every page it is granted, its own status, its keys, who holds
-   the focus (set only by the user), the current frame and the time it started at (what the
-   hypercall read_time tells beyond the partition's own progress in its frame). Not the audit
-   log, which only the kernel reads. The user's view is the screen, which the trusted-path
+   the focus (set only by the user), the current frame and the time it started at, its
+   channels' event counts, and its own CPU's view of the kernel: its exit count, what read_time
+   and CPUID last returned to it, the faults injected into it. Not the audit log, which only the
+   kernel reads. The user's view is the screen, which the trusted-path
    theorems below cover; for noninterference the user and the timer are pure sources. *)
 Definition view_eq (u : dom) (s t : state) : Prop :=
   match u with
   | Part p =>
       (forall g, read s p g = read t p g) /\ stopped s p = stopped t p /\
       refused s p = refused t p /\ inbox s p = inbox t p /\ focus s = focus t /\
-      frame s = frame t /\ clock s = clock t /\
+      frame s = frame t /\ clock s = clock t /\ cpus s p = cpus t p /\
       (forall c, c < nchan -> writer c = p \/ reader c = p -> events s c = events t c)
   | Input | Timer => True
   end.
@@ -210,15 +299,15 @@ Proof. destruct u; simpl; intuition. Qed.
 Lemma view_sym : forall u s t, view_eq u s t -> view_eq u t s.
 Proof.
   destruct u as [p | | ]; simpl; intros s t H; try exact I.
-  destruct H as (H1 & H2 & H3 & H4 & H5 & H6 & Hc & H7).
+  destruct H as (H1 & H2 & H3 & H4 & H5 & H6 & Hc & Hu & H7).
   repeat split; auto; intros; symmetry; auto.
 Qed.
 
 Lemma view_trans : forall u s t w, view_eq u s t -> view_eq u t w -> view_eq u s w.
 Proof.
   destruct u as [p | | ]; simpl; intros s t w H H'; try exact I.
-  destruct H as (H1 & H2 & H3 & H4 & H5 & H6 & Hc & H7).
-  destruct H' as (H1' & H2' & H3' & H4' & H5' & H6' & Hc' & H7').
+  destruct H as (H1 & H2 & H3 & H4 & H5 & H6 & Hc & Hu & H7).
+  destruct H' as (H1' & H2' & H3' & H4' & H5' & H6' & Hc' & Hu' & H7').
   repeat split; try congruence; intros.
   all: try (rewrite H1, H1'; reflexivity).
   all: rewrite H7, H7' by assumption; reflexivity.
@@ -240,48 +329,120 @@ Proof. intros. unfold read, set_store. simpl. reflexivity. Qed.
 Lemma read_stop : forall s p q g, read (stop s q) p g = read s p g.
 Proof. reflexivity. Qed.
 
+(* How the step's building blocks act on a partition's view: the same block applied to two
+   states p cannot tell apart, with what the block reads of its own partition q equal, keeps
+   them so; applied to another partition's part of the state, it changes nothing p sees. *)
+
+Lemma upd_cpu_at : forall s q f, cpus (upd_cpu s q f) q = f (cpus s q).
+Proof. intros. simpl. rewrite Nat.eqb_refl. reflexivity. Qed.
+
+Lemma upd_cpu_view : forall p q f s t,
+  view_eq (Part p) s t -> cpus s q = cpus t q -> view_eq (Part p) (upd_cpu s q f) (upd_cpu t q f).
+Proof.
+  intros p q f s t (H1 & H2 & H3 & H4 & H5 & H6 & Hc & Hu & H7) Hq.
+  repeat split; try assumption. simpl. destruct (p =? q) eqn:E; [apply Nat.eqb_eq in E; subst; rewrite Hq |]; auto.
+Qed.
+
+Lemma stop_view : forall p q s t,
+  view_eq (Part p) s t -> stopped s q = stopped t q -> view_eq (Part p) (stop s q) (stop t q).
+Proof.
+  intros p q s t (H1 & H2 & H3 & H4 & H5 & H6 & Hc & Hu & H7) Hq.
+  repeat split; try assumption. simpl. destruct (p =? q); auto.
+Qed.
+
+Lemma violation_view : forall p q s t,
+  view_eq (Part p) s t -> stopped s q = stopped t q -> cpus s q = cpus t q ->
+  view_eq (Part p) (violation s q) (violation t q).
+Proof.
+  intros. unfold violation. destruct (inject q); [apply upd_cpu_view | apply stop_view]; assumption.
+Qed.
+
+Lemma refuse_view : forall p q s t,
+  view_eq (Part p) s t -> refused s q = refused t q -> view_eq (Part p) (refuse s q) (refuse t q).
+Proof.
+  intros p q s t (H1 & H2 & H3 & H4 & H5 & H6 & Hc & Hu & H7) Hq.
+  repeat split; try assumption. simpl. destruct (p =? q); auto.
+Qed.
+
+Lemma bump_view : forall p c s t,
+  view_eq (Part p) s t -> events s c = events t c -> view_eq (Part p) (bump s c) (bump t c).
+Proof.
+  intros p c s t (H1 & H2 & H3 & H4 & H5 & H6 & Hc & Hu & H7) Hq.
+  repeat split; try assumption. intros d Hd He. simpl. destruct (d =? c) eqn:E.
+  - apply Nat.eqb_eq in E. subst. rewrite Hq. reflexivity.
+  - apply H7; assumption.
+Qed.
+
+Lemma upd_cpu_other : forall p q f s, p <> q -> view_eq (Part p) s (upd_cpu s q f).
+Proof.
+  intros p q f s Hne. simpl. repeat split; try reflexivity.
+  apply Nat.eqb_neq in Hne. rewrite Hne. reflexivity.
+Qed.
+
+Lemma stop_other : forall p q s, p <> q -> view_eq (Part p) s (stop s q).
+Proof.
+  intros p q s Hne. simpl. repeat split; try reflexivity.
+  apply Nat.eqb_neq in Hne. rewrite Hne. reflexivity.
+Qed.
+
+Lemma violation_other : forall p q s, p <> q -> view_eq (Part p) s (violation s q).
+Proof. intros. unfold violation. destruct (inject q); [apply upd_cpu_other | apply stop_other]; assumption. Qed.
+
+Lemma refuse_other : forall p q s, p <> q -> view_eq (Part p) s (refuse s q).
+Proof.
+  intros p q s Hne. simpl. repeat split; try reflexivity.
+  apply Nat.eqb_neq in Hne. rewrite Hne. reflexivity.
+Qed.
+
+Lemma exit_then_other : forall p q s (f : state -> nat -> state),
+  p <> q -> (forall s', view_eq (Part p) s' (f s' q)) -> view_eq (Part p) s (f (exit_of s q) q).
+Proof.
+  intros p q s f Hne Hf. apply view_trans with (exit_of s q); [apply upd_cpu_other; exact Hne | apply Hf].
+Qed.
+
 (* Weak step consistency: if u and dom(a) cannot tell s from t, u cannot tell their successors. *)
 Theorem weak_step_consistency : forall a u s t,
   view_eq u s t -> view_eq (dom_of a) s t -> view_eq u (step s a) (step t a).
 Proof.
   intros a u s t Hu Ha. destruct u as [p | | ]; try exact I.
-  destruct Hu as (Hr & Hs & Hf & Hi & Hfo & Hfr & Hcl & Hev).
-  destruct a as [q g v | q | q c | k | tgt | q | ]; simpl in Ha.
-  - destruct Ha as (Hr' & Hs' & _ & _ & _ & Hfr' & _ & _). simpl. unfold running.
-    rewrite Hfr, Hs'. destruct (negb (schedule (frame t) =? q) || stopped t q) eqn:Sq.
-    + repeat split; assumption.
-    + destruct (grant q g) as [[[r o] acc] |] eqn:G.
-      * destruct acc; simpl.
-        -- repeat split; try assumption. rewrite Hs. reflexivity.
-        -- (* both write the same cell: p's view of it is v in both, the rest as before *)
-           repeat split; try assumption.
-           intro g'. rewrite !read_set_store.
-           specialize (Hr g'). unfold read in Hr.
-           destruct (grant p g') as [[[r' o'] acc'] |]; [| reflexivity].
-           destruct (region_eqb r r' && (o =? o')); [reflexivity | exact Hr].
-      * simpl. repeat split; try assumption. rewrite Hs. reflexivity.
-  - destruct Ha as (_ & _ & Hf' & _ & _ & _ & _ & _). simpl. unfold running. rewrite Hfr.
-    destruct (negb (schedule (frame t) =? q)); simpl; [repeat split; assumption |].
-    repeat split; try assumption.
-    destruct (p =? q) eqn:E.
-    + apply Nat.eqb_eq in E. subst. rewrite Hf'. reflexivity.
-    + assumption.
-  - destruct Ha as (_ & _ & Hf' & _ & _ & _ & _ & Hevq). simpl. unfold running. rewrite Hfr.
-    destruct (negb (schedule (frame t) =? q)); simpl; [repeat split; assumption |].
-    destruct ((c <? nchan) && (writer c =? q)) eqn:Wc; simpl.
-    + repeat split; try assumption.
-      intros d Hd He. destruct (d =? c) eqn:E; [| apply Hev; assumption].
-      apply Nat.eqb_eq in E. subst. f_equal.
-      apply andb_true_iff in Wc. destruct Wc as [_ Wq]. apply Nat.eqb_eq in Wq.
+  pose proof Hu as Hu0.
+  destruct Hu as (Hr & Hs & Hf & Hi & Hfo & Hfr & Hcl & Hcp & Hev).
+  destruct a as [q g v | q | q c | k | tgt | q | q | q l | q | q | q dk dv | q dk | q xv | ]; simpl in Ha;
+    try (destruct Ha as (Hr' & Hs' & Hf' & _ & _ & _ & _ & Hcp' & Hevq));
+    unfold step; unfold running; try rewrite Hfr; try rewrite Hs'.
+  - destruct (negb (schedule (frame t) =? q) || stopped t q) eqn:Sq; [exact Hu0 |].
+    destruct (grant q g) as [[[r o] acc] |] eqn:G.
+    + destruct acc.
+      * apply violation_view; [apply upd_cpu_view; assumption | exact Hs' | unfold exit_of; rewrite !upd_cpu_at, Hcp'; reflexivity].
+      * (* both write the same cell: p's view of it is v in both, the rest as before *)
+        repeat split; try assumption.
+        intro g'. rewrite !read_set_store.
+        specialize (Hr g'). unfold read in Hr.
+        destruct (grant p g') as [[[r' o'] acc'] |]; [| reflexivity].
+        destruct (region_eqb r r' && (o =? o')); [reflexivity | exact Hr].
+    + apply violation_view; [apply upd_cpu_view; assumption | exact Hs' | unfold exit_of; rewrite !upd_cpu_at, Hcp'; reflexivity].
+  - destruct (negb (schedule (frame t) =? q)); [exact Hu0 |].
+    apply refuse_view; [apply upd_cpu_view | simpl]; assumption.
+  - destruct (negb (schedule (frame t) =? q)); [exact Hu0 |].
+    destruct ((c <? nchan) && (writer c =? q)) eqn:Wc.
+    + apply bump_view; [apply upd_cpu_view; assumption |]. simpl.
+      apply andb_true_iff in Wc. destruct Wc as [Hc Wq]. apply Nat.ltb_lt in Hc. apply Nat.eqb_eq in Wq.
       apply Hevq; auto.
-    + repeat split; try assumption.
-      destruct (p =? q) eqn:E.
-      * apply Nat.eqb_eq in E. subst. rewrite Hf'. reflexivity.
-      * assumption.
+    + apply refuse_view; [apply upd_cpu_view | simpl]; assumption.
   - simpl. repeat split; try assumption. rewrite Hfo. destruct (p =? focus t); congruence.
   - simpl. repeat split; assumption.
-  - simpl. repeat split; assumption.
-  - simpl. repeat split; try assumption; rewrite Hfr; [reflexivity | rewrite Hcl; reflexivity].
+  - destruct (negb (schedule (frame t) =? q)); [exact Hu0 | apply upd_cpu_view; assumption].
+  - destruct (negb (schedule (frame t) =? q) || stopped t q); [exact Hu0 |].
+    rewrite Hcl. apply upd_cpu_view; assumption.
+  - destruct (negb (schedule (frame t) =? q) || stopped t q); [exact Hu0 | apply upd_cpu_view; assumption].
+  - destruct (negb (schedule (frame t) =? q) || stopped t q); [exact Hu0 | apply upd_cpu_view; assumption].
+  - destruct (negb (schedule (frame t) =? q) || stopped t q); [exact Hu0 |].
+    apply violation_view; [apply upd_cpu_view; assumption | exact Hs' | unfold exit_of; rewrite !upd_cpu_at, Hcp'; reflexivity].
+  - destruct (negb (schedule (frame t) =? q) || stopped t q); [exact Hu0 | apply upd_cpu_view; assumption].
+  - destruct (negb (schedule (frame t) =? q) || stopped t q); [exact Hu0 | apply upd_cpu_view; assumption].
+  - destruct (negb (schedule (frame t) =? q) || stopped t q); [exact Hu0 |].
+    destruct (xcr0_ok xv); apply upd_cpu_view; assumption.
+  - simpl. repeat split; try assumption; rewrite ?Hfr, ?Hcl, ?Hcp; reflexivity.
 Qed.
 
 Lemma channel_from_to_true : forall p q,
@@ -300,14 +461,13 @@ Theorem local_respect : forall a u s,
   interferes (dom_of a) u = false -> view_eq u s (step s a).
 Proof.
   intros a u s Hni. destruct u as [p | | ]; try exact I.
-  destruct a as [q g v | q | q c | k | tgt | q | ]; simpl in Hni; try discriminate.
-  - apply orb_false_iff in Hni. destruct Hni as [Hne Hnc].
-    apply Nat.eqb_neq in Hne.
-    simpl. destruct (negb (running s q) || stopped s q); [exact (view_refl (Part p) s) |].
+  destruct a as [q g v | q | q c | k | tgt | q | q | q l | q | q | q dk dv | q dk | q xv | ]; simpl in Hni; try discriminate;
+    try (apply orb_false_iff in Hni; destruct Hni as [Hne Hnc]; apply Nat.eqb_neq in Hne; apply not_eq_sym in Hne);
+    unfold step.
+  - destruct (negb (running s q) || stopped s q); [exact (view_refl (Part p) s) |].
     destruct (grant q g) as [[[r o] acc] |] eqn:G.
-    + destruct acc; simpl.
-      * repeat split; try reflexivity.
-        destruct (p =? q) eqn:E; [apply Nat.eqb_eq in E; congruence | reflexivity].
+    + destruct acc.
+      * apply exit_then_other; [exact Hne | intros; apply violation_other; exact Hne].
       * repeat split; try reflexivity.
         intro g'. rewrite read_set_store. unfold read.
         destruct (grant p g') as [[[r' o'] acc'] |] eqn:G'; [| reflexivity].
@@ -320,25 +480,30 @@ Proof.
            destruct (grant_channel_endpoint _ _ _ _ _ G') as [Hc [Wp | Rp]]; [congruence |].
            assert (channel_from_to q p = true) by (apply channel_from_to_true; eauto).
            congruence.
-    + simpl. repeat split; try reflexivity.
-      destruct (p =? q) eqn:E; [apply Nat.eqb_eq in E; congruence | reflexivity].
-  - apply orb_false_iff in Hni. destruct Hni as [Hne _]. apply Nat.eqb_neq in Hne.
-    simpl. destruct (negb (running s q)); [exact (view_refl (Part p) s) |].
-    simpl. repeat split; try reflexivity.
-    destruct (p =? q) eqn:E; [apply Nat.eqb_eq in E; congruence | reflexivity].
-  - apply orb_false_iff in Hni. destruct Hni as [Hne Hnc]. apply Nat.eqb_neq in Hne.
-    simpl. destruct (negb (running s q)); [exact (view_refl (Part p) s) |].
-    destruct ((c <? nchan) && (writer c =? q)) eqn:Wc; simpl.
-    + repeat split; try reflexivity.
-      intros d Hd He. destruct (d =? c) eqn:E; [| reflexivity].
+    + apply exit_then_other; [exact Hne | intros; apply violation_other; exact Hne].
+  - destruct (negb (running s q)); [exact (view_refl (Part p) s) |].
+    apply exit_then_other; [exact Hne | intros; apply refuse_other; exact Hne].
+  - destruct (negb (running s q)); [exact (view_refl (Part p) s) |].
+    destruct ((c <? nchan) && (writer c =? q)) eqn:Wc.
+    + apply view_trans with (exit_of s q); [apply upd_cpu_other; exact Hne |].
+      repeat split; try reflexivity.
+      intros d Hd He. simpl. destruct (d =? c) eqn:E; [| reflexivity].
       exfalso. apply Nat.eqb_eq in E. subst.
       apply andb_true_iff in Wc. destruct Wc as [_ Wq]. apply Nat.eqb_eq in Wq.
       destruct He as [Wp | Rp]; [congruence |].
       assert (channel_from_to q p = true) by (apply channel_from_to_true; eauto).
       congruence.
-    + repeat split; try reflexivity.
-      destruct (p =? q) eqn:E; [apply Nat.eqb_eq in E; congruence | reflexivity].
-  - exact (view_refl (Part p) s).
+    + apply exit_then_other; [exact Hne | intros; apply refuse_other; exact Hne].
+  - destruct (negb (running s q)); [exact (view_refl (Part p) s) | apply upd_cpu_other; exact Hne].
+  - destruct (negb (running s q) || stopped s q); [exact (view_refl (Part p) s) | apply upd_cpu_other; exact Hne].
+  - destruct (negb (running s q) || stopped s q); [exact (view_refl (Part p) s) | apply upd_cpu_other; exact Hne].
+  - destruct (negb (running s q) || stopped s q); [exact (view_refl (Part p) s) | apply upd_cpu_other; exact Hne].
+  - destruct (negb (running s q) || stopped s q); [exact (view_refl (Part p) s) |].
+    apply exit_then_other; [exact Hne | intros; apply violation_other; exact Hne].
+  - destruct (negb (running s q) || stopped s q); [exact (view_refl (Part p) s) | apply upd_cpu_other; exact Hne].
+  - destruct (negb (running s q) || stopped s q); [exact (view_refl (Part p) s) | apply upd_cpu_other; exact Hne].
+  - destruct (negb (running s q) || stopped s q); [exact (view_refl (Part p) s) |].
+    destruct (xcr0_ok xv); apply upd_cpu_other; exact Hne.
 Qed.
 
 (* ------------------------------------------------------------------------------------------ *)
@@ -507,19 +672,45 @@ Fixpoint after_ticks (n f c : nat) : nat * nat :=
   | S m => after_ticks m (S f mod frames) (c + duration f)
   end.
 
+(* What a partition's own action touches: never the frame, the time, the focus or the inboxes. *)
+Definition keeps_time_focus (s s' : state) : Prop :=
+  frame s' = frame s /\ clock s' = clock s /\ focus s' = focus s /\ inbox s' = inbox s.
+
+Lemma violation_keeps : forall s p, keeps_time_focus s (violation s p).
+Proof. intros. unfold violation. destruct (inject p); repeat split. Qed.
+
+Lemma exit_violation_keeps : forall s p, keeps_time_focus s (violation (exit_of s p) p).
+Proof. intros. destruct (violation_keeps (exit_of s p) p) as (A & B & C & D). repeat split; assumption. Qed.
+
+Lemma partition_step_keeps : forall s a p, dom_of a = Part p -> keeps_time_focus s (step s a).
+Proof.
+  intros s a p D. destruct a as [q g v | q | q c | k | t | q | q | q l | q | q | q dk dv | q dk | q xv | ]; simpl in D; try discriminate;
+    unfold step.
+  - destruct (negb (running s q) || stopped s q); [repeat split |].
+    destruct (grant q g) as [[[r o] []] |]; try apply exit_violation_keeps; repeat split.
+  - destruct (negb (running s q)); repeat split.
+  - destruct (negb (running s q)); [repeat split |].
+    destruct ((c <? nchan) && (writer c =? q)); repeat split.
+  - destruct (negb (running s q)); repeat split.
+  - destruct (negb (running s q) || stopped s q); repeat split.
+  - destruct (negb (running s q) || stopped s q); repeat split.
+  - destruct (negb (running s q) || stopped s q); repeat split.
+  - destruct (negb (running s q) || stopped s q); [repeat split | apply exit_violation_keeps].
+  - destruct (negb (running s q) || stopped s q); repeat split.
+  - destruct (negb (running s q) || stopped s q); repeat split.
+  - destruct (negb (running s q) || stopped s q); [| destruct (xcr0_ok xv)]; repeat split.
+Qed.
+
+Lemma action_eq_tick : forall a, a = Tick \/ a <> Tick.
+Proof. destruct a; [right; discriminate .. | left; reflexivity]. Qed.
+
 Lemma step_keeps_time : forall s a,
   a <> Tick -> frame (step s a) = frame s /\ clock (step s a) = clock s.
 Proof.
-  intros s a H. destruct a as [p g v | p | p c | k | t | p | ]; simpl.
-  - destruct (negb (running s p) || stopped s p); [split; reflexivity |].
-    destruct (grant p g) as [[[r o] []] |]; split; reflexivity.
-  - destruct (negb (running s p)); split; reflexivity.
-  - destruct (negb (running s p)); [split; reflexivity |].
-    destruct ((c <? nchan) && (writer c =? p)); split; reflexivity.
-  - split; reflexivity.
-  - split; reflexivity.
-  - split; reflexivity.
-  - contradiction.
+  intros s a H. destruct (dom_of a) as [p | | ] eqn:D.
+  - destruct (partition_step_keeps s a p D) as (A & B & _). split; assumption.
+  - destruct a; simpl in D; try discriminate; split; reflexivity.
+  - destruct a; simpl in D; try discriminate. contradiction.
 Qed.
 
 (* Time is the timer's alone: after any trace (so at every point of every trace, each prefix
@@ -531,11 +722,9 @@ Theorem time_from_ticks : forall trace s,
 Proof.
   induction trace as [| a rest IH]; intros s; [reflexivity |].
   change (run s (a :: rest)) with (run (step s a) rest). rewrite IH.
-  destruct a; [.. | reflexivity];
-    match goal with
-    | |- context [step s ?a] => destruct (step_keeps_time s a ltac:(discriminate)) as [F C]
-    end;
-    rewrite F, C; reflexivity.
+  destruct (action_eq_tick a) as [-> | Ha]; [reflexivity |].
+  destruct (step_keeps_time s a Ha) as [F C]. rewrite F, C.
+  destruct a; [.. | contradiction]; reflexivity.
 Qed.
 
 (* Time partitioning: two traces with as many timer ticks, however else they differ (any
@@ -553,6 +742,63 @@ Proof.
   unfold running. rewrite F. auto.
 Qed.
 
+(* What a partition reads of time (read_time) is its frame's start, a function of the ticks
+   alone (time_from_ticks), plus the time it spent in the frame: one unit for each exit it
+   caused itself since the frame started. No other partition's action and no key changes that
+   part (whatever the channels allow), and every tick starts it again. *)
+Lemma partition_step_cpus : forall s a q p,
+  dom_of a = Part q -> p <> q -> cpus (step s a) p = cpus s p.
+Proof.
+  intros s a q p D Hne. apply Nat.eqb_neq in Hne.
+  destruct a as [q' g v | q' | q' c | k | tgt | q' | q' | q' l | q' | q' | q' dk dv | q' dk | q' xv | ]; simpl in D; try discriminate;
+    injection D as ->;
+    unfold step, running, violation, exit_of, upd_cpu, stop, set_store, refuse, bump; simpl;
+    try destruct (grant q g) as [[[r o] []] |]; try destruct (inject q);
+    repeat match goal with |- context [if ?c then _ else _] => destruct c end;
+    simpl; rewrite ?Hne; reflexivity.
+Qed.
+
+Theorem time_read_own : forall s a p,
+  dom_of a <> Part p -> a <> Tick -> spent (cpus (step s a) p) = spent (cpus s p) /\
+                                    time_read (cpus (step s a) p) = time_read (cpus s p).
+Proof.
+  intros s a p D T. destruct (dom_of a) as [q | | ] eqn:Da.
+  - rewrite (partition_step_cpus s a q p Da) by congruence. split; reflexivity.
+  - destruct a; simpl in Da; try discriminate; split; reflexivity.
+  - destruct a; simpl in Da; try discriminate. contradiction.
+Qed.
+
+(* A partition's disk and what its reads return change only by its own requests: no other
+   partition's request, no key and no tick touches them, whatever the channels allow. *)
+Theorem disk_only_own : forall s a p,
+  dom_of a <> Part p -> disk (cpus (step s a) p) = disk (cpus s p) /\
+                        disk_read (cpus (step s a) p) = disk_read (cpus s p).
+Proof.
+  intros s a p D. destruct (dom_of a) as [q | | ] eqn:Da.
+  - rewrite (partition_step_cpus s a q p Da) by congruence. split; reflexivity.
+  - destruct a; simpl in Da; try discriminate; split; reflexivity.
+  - destruct a; simpl in Da; try discriminate. split; reflexivity.
+Qed.
+
+(* A partition's whole own view of the kernel, its CPU context's XCR0 included, is changed by
+   no other partition's action and no key: only by its own actions and (its time spent) ticks. *)
+Theorem cpu_view_own : forall s a p,
+  dom_of a <> Part p -> a <> Tick -> cpus (step s a) p = cpus s p.
+Proof.
+  intros s a p D T. destruct (dom_of a) as [q | | ] eqn:Da.
+  - apply (partition_step_cpus s a q p Da). congruence.
+  - destruct a; simpl in Da; try discriminate; reflexivity.
+  - destruct a; simpl in Da; try discriminate. contradiction.
+Qed.
+
+Theorem read_time_value : forall s p,
+  running s p = true -> stopped s p = false ->
+  time_read (cpus (step s (Read_time p)) p) = clock s + S (spent (cpus s p)).
+Proof. intros s p R S. simpl. rewrite R, S. simpl. rewrite Nat.eqb_refl. reflexivity. Qed.
+
+Theorem tick_restarts_spent : forall s p, spent (cpus (step s Tick) p) = 0.
+Proof. reflexivity. Qed.
+
 (* ------------------------------------------------------------------------------------------ *)
 (* Trusted path                                                                                *)
 
@@ -568,15 +814,10 @@ Proof. reflexivity. Qed.
 Theorem focus_changes_only_on_sak : forall s a,
   focus (step s a) <> focus s -> exists t, a = Sak t.
 Proof.
-  intros s a H. destruct a as [p g v | p | p c | k | t | p | ]; simpl in *; eauto; exfalso; apply H.
-  - destruct (negb (running s p) || stopped s p); [reflexivity |].
-    destruct (grant p g) as [[[r o] []] |]; reflexivity.
-  - destruct (negb (running s p)); reflexivity.
-  - destruct (negb (running s p)); [reflexivity |].
-    destruct ((c <? nchan) && (writer c =? p)); reflexivity.
-  - reflexivity.
-  - reflexivity.
-  - reflexivity.
+  intros s a H. destruct (dom_of a) as [p | | ] eqn:D.
+  - exfalso. apply H. apply (partition_step_keeps s a p D).
+  - destruct a; simpl in D; try discriminate; [exfalso; apply H; reflexivity | eauto].
+  - destruct a; simpl in D; try discriminate. exfalso. apply H. reflexivity.
 Qed.
 
 (* The secure attention key reaches no partition. *)
@@ -597,13 +838,13 @@ Proof.
   induction trace as [| a rest IH]; intros s q; simpl.
   - rewrite app_nil_r. reflexivity.
   - rewrite IH. rewrite app_assoc. f_equal.
-    destruct a; simpl; try (rewrite app_nil_r; reflexivity).
-    + destruct (negb (running s p) || stopped s p); [rewrite app_nil_r; reflexivity |].
-      destruct (grant p g) as [[[r o] []] |]; simpl; rewrite app_nil_r; reflexivity.
-    + destruct (negb (running s p)); simpl; rewrite app_nil_r; reflexivity.
-    + destruct (negb (running s p)); [rewrite app_nil_r; reflexivity |].
-      destruct ((c <? nchan) && (writer c =? p)); simpl; rewrite app_nil_r; reflexivity.
-    + destruct (q =? focus s); [reflexivity | rewrite app_nil_r; reflexivity].
+    destruct (dom_of a) as [p | | ] eqn:D.
+    + destruct (partition_step_keeps s a p D) as (_ & _ & _ & I). rewrite I.
+      destruct a; simpl in D; try discriminate; rewrite app_nil_r; reflexivity.
+    + destruct a; simpl in D; try discriminate; simpl.
+      * destruct (q =? focus s); [reflexivity | rewrite app_nil_r; reflexivity].
+      * rewrite app_nil_r. reflexivity.
+    + destruct a; simpl in D; try discriminate. simpl. rewrite app_nil_r. reflexivity.
 Qed.
 
 (* Keyboard confidentiality (issue 15): the keys typed while another partition holds the focus
@@ -624,31 +865,26 @@ Fixpoint purge_keys (p : nat) (s : state) (trace : list action) : list action :=
 Definition same_but_inboxes (p : nat) (s t : state) : Prop :=
   store s = store t /\ stopped s = stopped t /\ refused s = refused t /\ focus s = focus t /\
   inbox s p = inbox t p /\ frame s = frame t /\ clock s = clock t /\ audit s = audit t /\
-  events s = events t.
+  events s = events t /\ cpus s = cpus t.
 
 Lemma same_but_inboxes_step : forall p s t a,
   same_but_inboxes p s t -> same_but_inboxes p (step s a) (step t a).
 Proof.
-  intros p [st sp rf fo ib fr cl au ev] [st' sp' rf' fo' ib' fr' cl' au' ev'] a
-         (Hst & Hsp & Hrf & Hfo & Hib & Hfr & Hcl & Hau & Hev).
+  intros p [st sp rf fo ib fr cl au ev cp] [st' sp' rf' fo' ib' fr' cl' au' ev' cp'] a
+         (Hst & Hsp & Hrf & Hfo & Hib & Hfr & Hcl & Hau & Hev & Hcp).
   simpl in *. subst.
-  destruct a; unfold step, running, stop, set_store; simpl.
-  - destruct (negb (schedule fr' =? p0) || sp' p0);
-      [| destruct (grant p0 g) as [[[r o] []] |]]; repeat split; assumption.
-  - destruct (negb (schedule fr' =? p0)); repeat split; assumption.
-  - destruct (negb (schedule fr' =? p0)); [repeat split; assumption |].
-    destruct ((c <? nchan) && (writer c =? p0)); repeat split; assumption.
-  - repeat split; try reflexivity. simpl. rewrite Hib. reflexivity.
-  - repeat split; assumption.
-  - repeat split; assumption.
-  - repeat split; assumption.
+  destruct a as [q g v | q | q c | k | tgt | q | q | q l | q | q | q dk dv | q dk | q xv | ];
+    unfold step, running, violation, exit_of, upd_cpu, stop, set_store, refuse, bump; simpl;
+    try destruct (grant q g) as [[[r o] []] |]; try destruct (inject q);
+    repeat match goal with |- context [if ?c then _ else _] => destruct c end;
+    repeat split; simpl; try assumption; first [congruence | destruct (p =? fo'); congruence].
 Qed.
 
 Lemma same_but_inboxes_unfocused_key : forall p s t k,
   focus s <> p -> same_but_inboxes p s t -> same_but_inboxes p (step s (Key k)) t.
 Proof.
-  intros p [st sp rf fo ib fr cl au ev] t k Hf
-         (Hst & Hsp & Hrf & Hfo & Hib & Hfr & Hcl & Hau & Hev).
+  intros p [st sp rf fo ib fr cl au ev cp] t k Hf
+         (Hst & Hsp & Hrf & Hfo & Hib & Hfr & Hcl & Hau & Hev & Hcp).
   simpl in *. repeat split; try assumption.
   simpl. destruct (p =? fo) eqn:E; [apply Nat.eqb_eq in E; congruence | assumption].
 Qed.
@@ -658,7 +894,7 @@ Lemma purge_keys_related : forall trace p s t,
 Proof.
   induction trace as [| a rest IH]; intros p s t H; [exact H |].
   change (run s (a :: rest)) with (run (step s a) rest).
-  destruct a as [q g v | q | q c | k | tgt | q | ];
+  destruct a as [q g v | q | q c | k | tgt | q | q | q l | q | q | q dk dv | q dk | q xv | ];
     try (apply (IH p (step s _) (step t _)); apply same_but_inboxes_step; exact H).
   unfold purge_keys; fold purge_keys.
   destruct (focus s =? p) eqn:E.
@@ -672,11 +908,11 @@ Proof.
   intros trace s p.
   assert (H : same_but_inboxes p s s) by (repeat split).
   destruct (purge_keys_related trace p s s H)
-    as (Hst & Hsp & Hrf & Hfo & Hib & Hfr & Hcl & Hau & Hev).
+    as (Hst & Hsp & Hrf & Hfo & Hib & Hfr & Hcl & Hau & Hev & Hcp).
   simpl. split; [intro g; unfold read; rewrite Hst; reflexivity |].
-  rewrite Hsp, Hrf, Hfo, Hfr, Hcl.
+  rewrite Hsp, Hrf, Hfo, Hfr, Hcl, Hcp.
   split; [reflexivity |]. split; [reflexivity |]. split; [exact Hib |].
-  split; [reflexivity |]. split; [reflexivity |]. split; [reflexivity |].
+  split; [reflexivity |]. split; [reflexivity |]. split; [reflexivity |]. split; [reflexivity |].
   intros c _ _. rewrite Hev. reflexivity.
 Qed.
 

@@ -2,22 +2,41 @@
 (* Runs the extracted model on traces read from stdin and prints every observable after every
    step, in the format the C++ side of the differential test prints.
    Input, one item per line:
-     policy NPARTS NCHAN          then NPARTS lines "part PAGES" and NCHAN lines
-                                  "chan WRITER READER GUEST_PAGE PAGES"; starts a fresh state
+     policy NPARTS NCHAN START    then NPARTS lines "part PAGES INJECT" (INJECT 1: a violation
+                                  injects a fault, 0: it stops the partition) and NCHAN lines
+                                  "chan WRITER READER GUEST_PAGE PAGES"; starts a fresh state whose
+                                  first frame starts at START (microseconds)
      sched P0 P1 ...              the partition of each minor frame
      durations D0 D1 ...          the duration of each minor frame (microseconds)
      probe G1 G2 ...              guest pages observed in every partition after each step
-     W p g v | B p ... | G p c | K k | S t | Y p | T    one action (B: p makes a call the
-                                  kernel refuses, which one in the ignored fields; G: p signals
-                                  channel c; Y: p yields; T: the timer ends the minor frame)
+     W p g v | B p ... | G p c | K k | S t | Y p | R p | C p l | H p | D p ... | DW p k v | DR p k
+     | X p v | T
+                                  one action (B: p makes a call the kernel refuses, which one in
+                                  the ignored fields; G: p signals channel c; Y: p yields; R: p
+                                  reads the time; C: p executes CPUID for leaf l; H: p executes
+                                  HLT; D: p reaches for a port or MSR it is not granted, which in
+                                  the ignored fields; DW, DR: p's doorbell completes a write of v
+                                  to, or a read of, sector k of its own disk; X: p executes
+                                  XSETBV with value v; T: the timer ends the minor frame)
+     hyp NCHAN NPARTS             a policy's grant table, for the check of the model's policy
+                                  hypotheses (PolicyCheck.v); then NPARTS lines "level L" (each
+                                  partition's label level), NCHAN lines "chan WRITER READER", lines
+                                  "entry P G ACCESS CELL ..." (ACCESS r or w; CELL m.Q.OFFSET for
+                                  partition Q's memory, c.C.OFFSET for channel C's, k for memory
+                                  outside the model's store), and "end"; prints "hyp 1" if the
+                                  check accepts the table, else "hyp 0"
    Output after each action: "step N" then, per partition p,
      "p stopped refused focus frame clock audit nkeys lastkey r1 r2 ..." (ri: value at probe
      page i, or -; clock: the start time of the current frame; audit: the audit log, the
      partitions stopped newest first, comma-separated, or - if empty), then " e" and the event
-     count of every channel p is an endpoint of, in channel order. *)
+     count of every channel p is an endpoint of, in channel order, then " c" and p's exits, the
+     time its last read_time returned, the leaf its last CPUID asked for, the faults injected
+     into it, what its last disk read returned and its XCR0. *)
 open Model
 
 let parts = ref [||]            (* guest RAM pages of each partition *)
+let injects = ref [||]          (* on_violation = inject_fault, per partition *)
+let start = ref 0
 let chans = ref [||]            (* (writer, reader, guest page, pages) *)
 let probes = ref []
 let sched = ref [| 0 |]
@@ -37,13 +56,19 @@ let grant p g =
       !chans;
     !found
 
+(* The XCR0 values the hosted CPU accepts (hosted_kernel.cpp's xcr0_valid): x87 always, no
+   bit above AVX, AVX only with SSE. *)
+let xcr0_ok v = v land 1 = 1 && v land (lnot 7) = 0 && (v land 4 = 0 || v land 2 = 2)
+
 let fresh () = { store = (fun _ _ -> 0); stopped = (fun _ -> false); refused = (fun _ -> 0);
-                 focus = 0; inbox = (fun _ -> []); frame = 0; clock = 0; audit = [];
-                 events = (fun _ -> 0) }
+                 focus = 0; inbox = (fun _ -> []); frame = 0; clock = !start; audit = [];
+                 events = (fun _ -> 0);
+                 cpus = (fun _ -> { exits = 0; spent = 0; time_read = 0; cpuid_leaf = 0; faults = 0;
+                                    disk = (fun _ -> 0); disk_read = 0; xcr0 = 1 }) }
 
 let step_model s a =
   step (Array.length !chans) (fun c -> let (w, _, _, _) = (!chans).(c) in w) grant (Array.length !sched)
-    (fun i -> (!sched).(i)) (fun i -> (!durations).(i)) s a
+    (fun i -> (!sched).(i)) (fun i -> (!durations).(i)) (fun p -> p < Array.length !injects && (!injects).(p)) xcr0_ok s a
 
 let () =
   let s = ref (fresh ()) in
@@ -64,6 +89,8 @@ let () =
         !probes;
       print_string " e";
       Array.iteri (fun c (w, r, _, _) -> if w = p || r = p then Printf.printf " %d" (st.events c)) !chans;
+      let c = st.cpus p in
+      Printf.printf " c %d %d %d %d %d %d" c.exits c.time_read c.cpuid_leaf c.faults c.disk_read c.xcr0;
       print_newline ()
     done
   in
@@ -71,11 +98,13 @@ let () =
     while true do
       let line = input_line stdin in
       match String.split_on_char ' ' (String.trim line) with
-      | [ "policy"; np; nc ] ->
+      | [ "policy"; np; nc; st ] ->
           parts := Array.make (int_of_string np) 0;
+          injects := Array.make (int_of_string np) false;
+          start := int_of_string st;
           chans := Array.make (int_of_string nc) (0, 0, 0, 0);
           for p = 0 to Array.length !parts - 1 do
-            Scanf.sscanf (input_line stdin) "part %d" (fun x -> (!parts).(p) <- x)
+            Scanf.sscanf (input_line stdin) "part %d %d" (fun x i -> (!parts).(p) <- x; (!injects).(p) <- i = 1)
           done;
           for c = 0 to Array.length !chans - 1 do
             Scanf.sscanf (input_line stdin) "chan %d %d %d %d" (fun w r b k -> (!chans).(c) <- (w, r, b, k))
@@ -91,7 +120,38 @@ let () =
       | [ "K"; k ] -> s := step_model !s (Key (int_of_string k)); incr n; observe ()
       | [ "S"; t ] -> s := step_model !s (Sak (int_of_string t)); incr n; observe ()
       | [ "Y"; p ] -> s := step_model !s (Yield (int_of_string p)); incr n; observe ()
+      | [ "R"; p ] -> s := step_model !s (Read_time (int_of_string p)); incr n; observe ()
+      | [ "C"; p; l ] -> s := step_model !s (Cpuid (int_of_string p, int_of_string l)); incr n; observe ()
+      | [ "H"; p ] -> s := step_model !s (Halt (int_of_string p)); incr n; observe ()
+      | "D" :: p :: _ -> s := step_model !s (Deny (int_of_string p)); incr n; observe ()
+      | [ "DW"; p; k; v ] -> s := step_model !s (Disk_write (int_of_string p, int_of_string k, int_of_string v)); incr n; observe ()
+      | [ "DR"; p; k ] -> s := step_model !s (Disk_read (int_of_string p, int_of_string k)); incr n; observe ()
+      | [ "X"; p; v ] -> s := step_model !s (Xsetbv (int_of_string p, int_of_string v)); incr n; observe ()
       | [ "T" ] -> s := step_model !s Tick; incr n; observe ()
+      | [ "hyp"; nc; np ] ->
+          let nchan = int_of_string nc in
+          let levels = Array.init (int_of_string np) (fun _ -> Scanf.sscanf (input_line stdin) "level %d" (fun l -> l)) in
+          let ends = Array.init nchan (fun _ -> Scanf.sscanf (input_line stdin) "chan %d %d" (fun w r -> (w, r))) in
+          let cell c =
+            match String.split_on_char '.' c with
+            | [ "m"; q; o ] -> Some (RMem (int_of_string q), int_of_string o)
+            | [ "c"; k; o ] -> Some (RChan (int_of_string k), int_of_string o)
+            | [ "k" ] -> None
+            | _ -> failwith ("driver: bad cell " ^ c)
+          in
+          let rec entries acc =
+            match String.split_on_char ' ' (String.trim (input_line stdin)) with
+            | [ "end" ] -> List.rev acc
+            | "entry" :: p :: g :: a :: cells ->
+                let e = (((int_of_string p, int_of_string g), List.map cell cells),
+                         if a = "w" then Read_write else Read_only) in
+                entries (e :: acc)
+            | _ -> failwith "driver: bad entry line"
+          in
+          let t = entries [] in
+          let level q = levels.(q) in
+          let ok = hypotheses_b nchan (fun c -> fst ends.(c)) (fun c -> snd ends.(c)) level t in
+          Printf.printf "hyp %d\n" (if ok then 1 else 0)
       | [ "" ] -> ()
       | _ -> failwith ("driver: bad input line: " ^ line)
     done

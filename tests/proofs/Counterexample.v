@@ -15,7 +15,9 @@ Definition grant (p _ : nat) : option (region * nat * access) :=
 Definition frames := 2.
 Definition schedule (i : nat) := match i with 0 => 1 | _ => 0 end.  (* frame 0 runs partition 1 *)
 Definition duration (_ : nat) := 2000.
-Definition s0 := mk_state (fun _ _ => 0) (fun _ => false) (fun _ => 0) 0 (fun _ => nil) 0 0 nil (fun _ => 0).
+Definition inject (_ : nat) := false.  (* on_violation = stop *)
+Definition xcr0_ok (_ : nat) := true.
+Definition s0 := mk_state (fun _ _ => 0) (fun _ => false) (fun _ => 0) 0 (fun _ => nil) 0 0 nil (fun _ => 0) (fun _ => mk_cpu 0 0 0 0 0 (fun _ => 0) 0 1).
 
 (* The reader may not interfere with the writer ... *)
 Example reader_may_not_reach_writer : interferes 1 writer reader (Part 1) (Part 0) = false.
@@ -25,7 +27,7 @@ Proof. reflexivity. Qed.
    writer observes. This checks only against a model whose step lets that write through; against
    the real model it must fail (the kernel stops the reader instead). *)
 Example reader_write_reaches_writer :
-  ~ view_eq 1 writer reader grant (Part 0) s0 (step 1 writer grant frames schedule duration s0 (Write 1 0 5)).
+  ~ view_eq 1 writer reader grant (Part 0) s0 (step 1 writer grant frames schedule duration inject xcr0_ok s0 (Write 1 0 5)).
 Proof. simpl. intros [H _]. specialize (H 0). unfold read in H. simpl in H. discriminate. Qed.
 
 (* So in that variant the obligation itself is false, not merely its proof broken: local
@@ -33,5 +35,5 @@ Proof. simpl. intros [H _]. specialize (H 0). unfold read in H. simpl in H. disc
    counterexample, the reader's write. *)
 Example write_back_breaks_local_respect :
   ~ (forall a u s, interferes 1 writer reader (dom_of a) u = false ->
-       view_eq 1 writer reader grant u s (step 1 writer grant frames schedule duration s a)).
+       view_eq 1 writer reader grant u s (step 1 writer grant frames schedule duration inject xcr0_ok s a)).
 Proof. intro H. apply reader_write_reaches_writer. apply H. reflexivity. Qed.

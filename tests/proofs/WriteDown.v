@@ -22,7 +22,9 @@ Definition grant (p _ : nat) : option (region * nat * access) :=
 Definition frames := 2.
 Definition schedule (i : nat) := match i with 0 => 1 | _ => 0 end.  (* frame 0 runs partition 1 *)
 Definition duration (_ : nat) := 2000.
-Definition s0 := mk_state (fun _ _ => 0) (fun _ => false) (fun _ => 0) 0 (fun _ => nil) 0 0 nil (fun _ => 0).
+Definition inject (_ : nat) := false.  (* on_violation = stop *)
+Definition xcr0_ok (_ : nat) := true.
+Definition s0 := mk_state (fun _ _ => 0) (fun _ => false) (fun _ => 0) 0 (fun _ => nil) 0 0 nil (fun _ => 0) (fun _ => mk_cpu 0 0 0 0 0 (fun _ => 0) 0 1).
 
 (* The policy keeps SK-FLOW-1: the channel flows up. *)
 Example channel_flows_up_here : forall c, c < nchan -> level (writer c) <= level (reader c).
@@ -32,12 +34,12 @@ Proof. intros c _. unfold level, writer, reader. auto. Qed.
    reads. Only a model that lets that write through accepts this. *)
 Example higher_reader_writes_down :
   ~ view_eq nchan writer reader grant (Part 0)
-      (run nchan writer grant frames schedule duration s0 [Write 1 0 5])
-      (run nchan writer grant frames schedule duration s0 (purge_above level (level 0) [Write 1 0 5])).
+      (run nchan writer grant frames schedule duration inject xcr0_ok s0 [Write 1 0 5])
+      (run nchan writer grant frames schedule duration inject xcr0_ok s0 (purge_above level (level 0) [Write 1 0 5])).
 Proof. simpl. intros [H _]. specialize (H 0). unfold read in H. simpl in H. discriminate. Qed.
 
 Example write_back_breaks_no_flow_down_traces :
   ~ (forall s trace p, view_eq nchan writer reader grant (Part p)
-       (run nchan writer grant frames schedule duration s trace)
-       (run nchan writer grant frames schedule duration s (purge_above level (level p) trace))).
+       (run nchan writer grant frames schedule duration inject xcr0_ok s trace)
+       (run nchan writer grant frames schedule duration inject xcr0_ok s (purge_above level (level p) trace))).
 Proof. intro H. apply higher_reader_writes_down. apply H. Qed.

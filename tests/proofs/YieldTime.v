@@ -17,7 +17,9 @@ Definition grant (_ _ : nat) : option (region * nat * access) := None.
 Definition frames := 2.
 Definition schedule (i : nat) := i.  (* frame 0 runs partition 0 *)
 Definition duration (_ : nat) := 2000.
-Definition s0 := mk_state (fun _ _ => 0) (fun _ => false) (fun _ => 0) 0 (fun _ => nil) 0 0 nil (fun _ => 0).
+Definition inject (_ : nat) := false.  (* on_violation = stop *)
+Definition xcr0_ok (_ : nat) := true.
+Definition s0 := mk_state (fun _ _ => 0) (fun _ => false) (fun _ => 0) 0 (fun _ => nil) 0 0 nil (fun _ => 0) (fun _ => mk_cpu 0 0 0 0 0 (fun _ => 0) 0 1).
 
 (* The flow relation allows partition 0 to affect partition 1, and partition 1's purge keeps
    the yield: separation's statement says nothing against it. *)
@@ -27,16 +29,16 @@ Proof. reflexivity. Qed.
 (* YIELD-EARLY: a yield without a tick moves the schedule on. Only a model whose yield hands
    over the frame accepts this. *)
 Example yield_moves_the_frame :
-  frame (run nchan writer grant frames schedule duration s0 [Yield 0]) <>
-  frame (run nchan writer grant frames schedule duration s0 []).
+  frame (run nchan writer grant frames schedule duration inject xcr0_ok s0 [Yield 0]) <>
+  frame (run nchan writer grant frames schedule duration inject xcr0_ok s0 []).
 Proof. simpl. intro H. discriminate H. Qed.
 
 Example early_yield_breaks_time_partitioning :
   ~ (forall s trace1 trace2, ticks trace1 = ticks trace2 ->
-       frame (run nchan writer grant frames schedule duration s trace1) =
-       frame (run nchan writer grant frames schedule duration s trace2) /\
-       clock (run nchan writer grant frames schedule duration s trace1) =
-       clock (run nchan writer grant frames schedule duration s trace2) /\
-       (forall p, running schedule (run nchan writer grant frames schedule duration s trace1) p =
-                  running schedule (run nchan writer grant frames schedule duration s trace2) p)).
+       frame (run nchan writer grant frames schedule duration inject xcr0_ok s trace1) =
+       frame (run nchan writer grant frames schedule duration inject xcr0_ok s trace2) /\
+       clock (run nchan writer grant frames schedule duration inject xcr0_ok s trace1) =
+       clock (run nchan writer grant frames schedule duration inject xcr0_ok s trace2) /\
+       (forall p, running schedule (run nchan writer grant frames schedule duration inject xcr0_ok s trace1) p =
+                  running schedule (run nchan writer grant frames schedule duration inject xcr0_ok s trace2) p)).
 Proof. intro H. apply yield_moves_the_frame. apply (H s0 [Yield 0] []). reflexivity. Qed.

@@ -21,6 +21,12 @@
 #     `time_partitioning` in that variant (and `separation` does not forbid it: the policy has
 #     a channel from the yielding partition to the next); refused by the real model, whose
 #     yield idles the rest of the frame.
+#  6. a key counted as an exit of the partition it interrupted (KeyExit.v) refutes
+#     `time_read_own` in that variant (a key changes the time a partition has spent in its frame,
+#     so what read_time returns); refused by the real model, where a key is nobody's exit.
+#  7. the model's check of its policy hypotheses without the writer test (PolicyCheckWriter.v)
+#     accepts a table where a channel's reader writes its page, refuting `hypotheses_b_sound`
+#     in that variant; the real check refuses the table.
 set -euo pipefail
 SRC=$1
 WORK=$(mktemp -d)
@@ -72,7 +78,7 @@ else
 fi
 # Against the write-back variant, the counterexample holds (with the variant's proofs cut out).
 mkdir -p "$WORK/witness" && cp "$SRC"/proofs/Separation.v "$SRC"/tests/proofs/Counterexample.v "$WORK/witness/"
-sed -i -e 's/| Some (_, _, Read_only) => stop s p  (\* ACCESS-CHECK/| Some (r, o, Read_only) => set_store s r o v  (* ACCESS-CHECK/' \
+sed -i -e 's/| Some (_, _, Read_only) => violation (exit_of s p) p  (\* ACCESS-CHECK/| Some (r, o, Read_only) => set_store s r o v  (* ACCESS-CHECK/' \
        -e '/^Theorem weak_step_consistency/,$d' "$WORK/witness/Separation.v"
 echo "End Kernel." >>"$WORK/witness/Separation.v"
 if (cd "$WORK/witness" && coqc -Q . Bulkhead Separation.v && coqc -Q . Bulkhead Counterexample.v) >"$WORK/witness.log" 2>&1; then
@@ -140,10 +146,40 @@ else
 fi
 # 4. The write-back variant against the trace-level flow down the label order.
 variant write-down WriteDown.v higher_reader_writes_down "ACCESS-CHECK" \
-  's/| Some (_, _, Read_only) => stop s p  (\* ACCESS-CHECK/| Some (r, o, Read_only) => set_store s r o v  (* ACCESS-CHECK/' \
+  's/| Some (_, _, Read_only) => violation (exit_of s p) p  (\* ACCESS-CHECK/| Some (r, o, Read_only) => set_store s r o v  (* ACCESS-CHECK/' \
   "a higher reader's write reaches the lower writer: no_flow_down_traces' statement is false there"
 # 5. A yield that hands the rest of the frame to the next partition.
 variant early-yield YieldTime.v yield_moves_the_frame "YIELD-STEP" \
-  's/  | Yield _ => s  (\* YIELD-STEP/  | Yield p => if running s p then mk_state (store s) (stopped s) (refused s) (focus s) (inbox s) (S (frame s) mod frames) (clock s) (audit s) (events s) else s  (* YIELD-STEP/' \
+  's/  | Yield p => if negb (running s p) then s else exit_of s p  (\* YIELD-STEP/  | Yield p => if running s p then mk_state (store s) (stopped s) (refused s) (focus s) (inbox s) (S (frame s) mod frames) (clock s) (audit s) (events s) (cpus s) else s  (* YIELD-STEP/' \
   "the schedule moves without a tick: time_partitioning's statement is false there"
+# 6. A key counted as an exit of the running partition (SK-TIME-2).
+variant key-exit KeyExit.v key_counts_as_exit "KEY-CPUS" \
+  's/(audit s) (events s) (cpus s)  (\* KEY-CPUS/(audit s) (events s) (cpus (exit_of s (schedule (frame s))))  (* KEY-CPUS/' \
+  "a key changes the running partition's time spent: time_read_own's statement is false there"
+# 7. The policy check without its writer test (PolicyCheck.v's WRITER-CHECK line).
+mkdir -p "$WORK/check-real" "$WORK/check"
+cp "$SRC"/proofs/Separation.v "$SRC"/proofs/PolicyCheck.v "$SRC"/tests/proofs/PolicyCheckWriter.v "$WORK/check-real/"
+cp "$SRC"/proofs/Separation.v "$SRC"/proofs/PolicyCheck.v "$SRC"/tests/proofs/PolicyCheckWriter.v "$WORK/check/"
+if (cd "$WORK/check-real" && coqc -Q . Bulkhead Separation.v && coqc -Q . Bulkhead PolicyCheck.v &&
+    coqc -Q . Bulkhead PolicyCheckWriter.v) >"$WORK/check-real.log" 2>&1; then
+  echo "real check: a reader's read-write page is accepted"; status=1
+else
+  line=$(grep -m1 -oE '"\./PolicyCheckWriter\.v", line [0-9]+' "$WORK/check-real.log" | grep -oE '[0-9]+$' || echo 0)
+  where=$(enclosing "$WORK/check-real/PolicyCheckWriter.v" "$line")
+  if [[ $where == reader_write_accepted ]]; then
+    echo "real check: the forgotten-writer counterexample is refused in reader_write_accepted, as it must be"
+  else
+    echo "real check: the forgotten-writer counterexample failed elsewhere (${where:-no line}):"; cat "$WORK/check-real.log"; status=1
+  fi
+fi
+sed -i -e 's/Read_write => writer c =? p | Read_only => true end  (\* WRITER-CHECK/Read_write => true | Read_only => true end  (* WRITER-CHECK/' "$WORK/check/PolicyCheck.v"
+perl -0pi -e 's/\nProof\..*?\nQed\./\nAdmitted./gs' "$WORK/check/PolicyCheck.v"
+if cmp -s "$SRC/proofs/PolicyCheck.v" "$WORK/check/PolicyCheck.v"; then
+  echo "forgotten-writer variant: the patch did not apply"; status=1
+elif (cd "$WORK/check" && coqc -Q . Bulkhead Separation.v && coqc -Q . Bulkhead PolicyCheck.v &&
+      coqc -Q . Bulkhead PolicyCheckWriter.v) >"$WORK/check.log" 2>&1; then
+  echo "forgotten-writer variant: the counterexample checks: hypotheses_b_sound's statement is false there"
+else
+  echo "forgotten-writer variant: the counterexample does not check:"; cat "$WORK/check.log"; status=1
+fi
 exit $status

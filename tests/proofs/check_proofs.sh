@@ -9,6 +9,7 @@ trap 'rm -rf "$WORK"' EXIT
 cp "$SRC"/proofs/*.v "$WORK"/
 cd "$WORK"
 coqc -Q . Bulkhead Separation.v
+coqc -Q . Bulkhead PolicyCheck.v
 out=$(coqc -Q . Bulkhead Audit.v)
 theorems=$(grep -c '^Print Assumptions' Audit.v)
 closed=$(grep -c 'Closed under the global context' <<<"$out" || true)

@@ -7,12 +7,18 @@
 // fault, and every hypercall a VMMCALL exit, handled by the kernel's own handle_exit and
 // handle_hypercall (exits.cpp, hypercalls.cpp, audit.cpp built hosted, hosted_kernel.hpp): what
 // a partition observes of its status, counters and channels, and the audit log, is the state
-// those handlers leave in the kernel's tables. The timer's tick steps the scheduler's
-// Frame_cursor. Keys and the secure attention key go through the trusted path's real keyboard
-// router (sk::tp::Keyboard_router) as scancodes. A wrong grant, a wrong or missing mapping, a
-// page shared where the model shares none, a validator that lets an overlapping policy through,
-// or a handler that decides otherwise than the model (a violation that does not stop, a refused
-// call that changes a counter, a signal from the reader counted) shows up as a diverging
+// those handlers leave in the kernel's tables. So is what its CPUID, HLT, XSETBV, denied port
+// and denied MSR exits and its read_time calls leave: what it reads in its registers (CPUID's
+// against the filter docs/kernel.md documents, read_time's against the model's frame start plus
+// its own exits in the frame), its exit count (read_status EDX), its XCR0, and the #GP the
+// kernel injects (a value XSETBV refuses; a violation when the policy says on_violation =
+// inject_fault). Disk requests go through the block ring and doorbell to the kernel's
+// block.cpp, against a fake medium. The timer's tick steps the scheduler's Frame_cursor. Keys
+// and the secure attention key go through the trusted path's real keyboard router
+// (sk::tp::Keyboard_router) as scancodes. A wrong grant, a wrong or missing mapping, a page
+// shared where the model shares none, a validator that lets an overlapping policy through, or a
+// handler that decides otherwise than the model (a violation that does not stop, a refused call
+// that changes a counter, a signal from the reader counted) shows up as a diverging
 // observation.
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -23,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "arch/x86_64/cpu.hpp"
 #include "hosted_kernel.hpp"
 #include "kernel/frame_cursor.hpp"
 #include "random_policy.hpp"
@@ -57,7 +64,7 @@ void vary_durations(sp::Policy& policy, std::mt19937_64& rng) {
 }
 
 struct Action {
-  char kind;  // W B G K S Y T
+  char kind;  // W B G K S Y R C H D T, and P (disk write: the model's DW) F (disk read: DR)
   uint32_t a = 0, b = 0, c = 0;
 };
 
@@ -65,6 +72,40 @@ constexpr auto k_channel_signal = uint32_t(sk::hypercall::Number::channel_signal
 constexpr auto k_yield = uint32_t(sk::hypercall::Number::yield);
 constexpr auto k_channel_wait = uint32_t(sk::hypercall::Number::channel_wait);
 constexpr auto k_debug_log = uint32_t(sk::hypercall::Number::debug_log);
+constexpr auto k_read_time = uint32_t(sk::hypercall::Number::read_time);
+
+// The model's Deny p is one of these exits, each of which the permission maps give a partition
+// the policy grants no port and no MSR to (every partition here: random_policy grants none).
+enum Deny : uint32_t { k_port_in, k_port_out, k_rdmsr, k_wrmsr, k_deny_kinds };
+// MSRs the maps never pass through, EFER (emulated, the partition's own) excepted: the TSC, the
+// APIC base, SYSENTER_CS, STAR, FS.base, PAT, the microcode patch level.
+constexpr uint32_t k_denied_msrs[] = {0x10, 0x1B, 0x174, 0xC0000081, 0xC0000100, 0x277, 0x8B};
+
+// CPUID leaves a partition asks for: the filtered ones, the kernel's own and plain ones. Not the
+// leaves whose host answer differs between the host's CPUs (APIC IDs: 0xB, 0x1F, 0x8000001E).
+constexpr uint32_t k_leaves[] = {
+    0, 1, 6, 7, 0xA, 0xD, 0x40000000, 0x40000001, 0x4FFFFFFF, 0x80000000, 0x80000001, 0x80000008, 0x8000000A};
+
+// What docs/kernel.md promises a partition reads for CPUID leaf (sub-leaf 0): the host's answer
+// with the features that would reach shared or kernel-owned state hidden, the kernel's signature
+// at 0x40000000, nothing at the kernel's other leaves. Written from the documentation, not from
+// exits.cpp: a filter that leaks a hidden feature, or answers from another partition's state,
+// reads otherwise. In leaf 1, EBX's top byte is the initial APIC ID of the host CPU the
+// test runs on at that moment, so it is not compared.
+sk::arch::Cpuid expected_cpuid(uint32_t leaf, uint64_t cr4) {
+  if (leaf == 0x40000000) return {0x40000000, 0x6B6C7542, 0x64616568, 0x00004B53};  // "BulkheadSK"
+  if (leaf >> 28 == 4 || leaf == 6 || leaf == 0xA || leaf == 0x8000000A) return {0, 0, 0, 0};
+  sk::arch::Cpuid r = sk::arch::cpuid(leaf, 0);
+  if (leaf == 1) {
+    r.ecx = (r.ecx | 1u << 31) & ~(1u << 3 | 1u << 5 | 1u << 15 | 1u << 21 | 1u << 24 | 1u << 27);
+    if (cr4 & (1u << 18)) r.ecx |= 1u << 27;  // OSXSAVE: the partition's own CR4
+    r.edx &= ~(1u << 7 | 1u << 9 | 1u << 12 | 1u << 14);
+    r.ebx &= 0x00FFFFFF;
+  }
+  if (leaf == 0x80000001) r.ecx &= ~(1u << 2 | 1u << 23 | 1u << 24 | 1u << 28);
+  if (leaf == 0x80000008) r.ebx &= ~(1u << 4);
+  return r;
+}
 
 // The model's Bad_call p is one of these calls, each of which the ABI (sk/hypercall_abi.hpp)
 // says the kernel refuses, whatever the policy.
@@ -114,9 +155,18 @@ struct Cxx_model {
   std::map<uint64_t, uint32_t> store;
   sk::tp::Keyboard_router router{policy.partition_count};
   Key_inbox inbox;
-  // CPU 0's place in the policy's cyclic schedule, stepped as the kernel's scheduler steps it; the
-  // model's clock starts at 0 where the kernel's starts at boot.
-  sk::kernel::Frame_cursor cursor{policy.cpus[0].frames, policy.cpus[0].frame_count, 0, 0};
+  // CPU 0's place in the policy's cyclic schedule, stepped as the kernel's scheduler steps it,
+  // from the schedule's start (the model's first frame starts there too).
+  uint64_t start_us;
+  sk::kernel::Frame_cursor cursor{policy.cpus[0].frames, policy.cpus[0].frame_count, 0, start_us};
+
+  // What each partition read with its last read_time and CPUID, and the #GP faults the kernel
+  // injected into it (taken from its VMCB after every exit, as its next VMRUN would take them).
+  uint64_t time_read[sp::k_max_partitions] = {};
+  std::string cpuid_read[sp::k_max_partitions];
+  uint32_t faults[sp::k_max_partitions] = {};
+  uint32_t disk_read[sp::k_max_partitions] = {};
+  void take_fault(uint16_t p) { faults[p] += hosted::take_injected_gp(p) ? 1 : 0; }
 
   // The frame's partition runs. The kernel's run_frame also skips a stopped partition; the model
   // still counts a stopped partition's calls (proofs/CAVEATS.md), so only writes check the
@@ -144,7 +194,11 @@ struct Cxx_model {
         if (may_write) {
           store[g.host_address] = x.c;
         } else {
-          (void)hosted::nested_page_fault(part, uint64_t{x.b} * k_page, g.access != sp::Access::none);
+          const bool continues =
+              hosted::nested_page_fault(part, uint64_t{x.b} * k_page, g.access != sp::Access::none);
+          take_fault(part);
+          if (continues == hosted::stopped(part))
+            wrong_return[part] += " (a violation: runs on iff not stopped)";
         }
         return;
       }
@@ -159,6 +213,7 @@ struct Cxx_model {
           case k_wait_not_reader: r = hosted::vmmcall(part, k_channel_wait, x.c, 0, 0); break;
           case k_log_bad_length: r = hosted::vmmcall(part, k_debug_log, 0x100, x.c, 0); break;
         }
+        take_fault(part);
         check_return(part, r, r.eax != 0 && r.continues, "refused: an error, and the caller runs on");
         return;
       }
@@ -169,6 +224,7 @@ struct Cxx_model {
         const hosted::Call r = hosted::vmmcall(part, k_channel_signal, x.b, 0, 0);
         // What the caller reads agrees with what the model counts: an error exactly when the
         // call was counted as refused, else the channel's new event count in EBX.
+        take_fault(part);
         const bool was_refused = hosted::read_status(part).refused != refused;
         check_return(part, r,
                      r.continues && (was_refused ? r.eax != 0 : r.eax == 0 && r.ebx == hosted::events(uint16_t(x.b))),
@@ -178,11 +234,101 @@ struct Cxx_model {
       case 'Y': {  // yield: the kernel ends p's run in this frame; nothing observable changes
         if (!running(x.a)) return;
         const hosted::Call r = hosted::vmmcall(static_cast<uint16_t>(x.a), k_yield, 0, 0, 0);
+        take_fault(static_cast<uint16_t>(x.a));
         check_return(static_cast<uint16_t>(x.a), r, r.eax == 0 && !r.continues, "yield: no error, the run ends");
+        return;
+      }
+      case 'R': {  // read_time: EBX:ECX, the clock the handler reads (hosted: the frame's start plus
+                   // the partition's exits in it)
+        const auto part = static_cast<uint16_t>(x.a);
+        if (!running(x.a) || hosted::stopped(part)) return;
+        const hosted::Call r = hosted::vmmcall(part, k_read_time, 0, 0, 0);
+        take_fault(part);
+        time_read[part] = (uint64_t{r.ecx} << 32) | r.ebx;
+        check_return(part, r, r.eax == 0 && r.continues, "read_time: no error, the caller runs on");
+        return;
+      }
+      case 'C': {  // CPUID: the registers as docs/kernel.md promises, past the instruction
+        const auto part = static_cast<uint16_t>(x.a);
+        if (!running(x.a) || hosted::stopped(part)) return;
+        const hosted::Cpuid r = hosted::cpuid(part, x.b, 0);
+        take_fault(part);
+        const sk::arch::Cpuid want = expected_cpuid(x.b, 0);
+        const uint32_t ebx = x.b == 1 ? r.ebx & 0x00FFFFFF : r.ebx;
+        std::ostringstream o;
+        o << x.b;
+        if (!r.continues || r.rip != 5 || r.eax != want.eax || ebx != want.ebx || r.ecx != want.ecx ||
+            r.edx != want.edx) {
+          o << std::hex << "(read " << r.eax << ' ' << r.ebx << ' ' << r.ecx << ' ' << r.edx
+            << " RIP=" << r.rip << " continues=" << r.continues << ')';
+        }
+        cpuid_read[part] = o.str();
+        return;
+      }
+      case 'H': {  // HLT: the rest of the frame idles (no virtual PC here), past the instruction
+        const auto part = static_cast<uint16_t>(x.a);
+        if (!running(x.a) || hosted::stopped(part)) return;
+        uint64_t rip = 0;
+        const bool continues = hosted::hlt(part, rip);
+        take_fault(part);
+        if (continues || rip != 6)
+          wrong_return[part] += " (hlt: the run ends, RIP past it; RIP=" + std::to_string(rip) + ')';
+        return;
+      }
+      case 'D': {  // a port or MSR the policy does not grant: a violation
+        const auto part = static_cast<uint16_t>(x.a);
+        if (!running(x.a) || hosted::stopped(part)) return;
+        bool continues = false;
+        switch (x.b) {
+          case k_port_in:
+            continues = hosted::io(part, static_cast<uint16_t>(x.c), true, 1);
+            break;
+          case k_port_out:
+            continues = hosted::io(part, static_cast<uint16_t>(x.c), false, 4);
+            break;
+          case k_rdmsr:
+            continues = hosted::msr(part, k_denied_msrs[x.c % std::size(k_denied_msrs)], false);
+            break;
+          case k_wrmsr:
+            continues = hosted::msr(part, k_denied_msrs[x.c % std::size(k_denied_msrs)], true);
+            break;
+        }
+        take_fault(part);
+        if (continues == hosted::stopped(part))
+          wrong_return[part] += " (a violation: runs on iff not stopped)";
+        return;
+      }
+      case 'P':
+      case 'F': {  // block_doorbell with one request on the partition's own disk, through block.cpp
+        const auto part = static_cast<uint16_t>(x.a);
+        if (!running(x.a) || hosted::stopped(part)) return;
+        const bool write = x.kind == 'P';
+        const hosted::Block_call b = hosted::block_request(part, write, x.b, x.c);
+        take_fault(part);
+        if (!write) disk_read[part] = b.value;
+        if (!b.call.continues || b.call.eax != 0 || b.call.ebx != 1 || b.call.rip != 3 ||
+            b.status != uint32_t(sk::hypercall::Block_status::ok) || (!write && !b.read_marked)) {
+          wrong_return[part] += " (doorbell: one request completed, status ok, the sector whole; EAX=" +
+                                std::to_string(b.call.eax) + " EBX=" + std::to_string(b.call.ebx) +
+                                " status=" + std::to_string(b.status) + ')';
+        }
+        return;
+      }
+      case 'X': {  // XSETBV: the value becomes the partition's own XCR0 if the CPU accepts it, else #GP
+        const auto part = static_cast<uint16_t>(x.a);
+        if (!running(x.a) || hosted::stopped(part)) return;
+        uint64_t rip = 0;
+        const bool continues = hosted::xsetbv(part, x.b, rip);
+        const bool fault = hosted::take_injected_gp(part);
+        faults[part] += fault ? 1 : 0;
+        if (!continues || rip != (fault ? 6u : 9u)) {
+          wrong_return[part] += " (xsetbv: runs on, past it or #GP on it; RIP=" + std::to_string(rip) + ')';
+        }
         return;
       }
       case 'T':  // the next frame starts at its absolute deadline, as run_schedule advances it
         cursor.advance();
+        hosted::start_frame(cursor.start_us, cursor.partition());
         return;
       case 'K':  // press and release the letter
         router.feed(k_letter_make[x.a], inbox);
@@ -233,6 +379,9 @@ struct Cxx_model {
         o << ' ' << hosted::events(static_cast<uint16_t>(c));
       }
     }
+    o << " c " << status.exits << ' ' << time_read[part] << ' '
+      << (cpuid_read[part].empty() ? "0" : cpuid_read[part]) << ' ' << faults[part] << ' ' << disk_read[part]
+      << ' ' << hosted::xcr0(static_cast<uint16_t>(part));
     return o.str();
   }
 };
@@ -252,16 +401,20 @@ Action bad_call(const sp::Policy& policy, std::mt19937_64& rng) {
 
 struct Case {
   sp::Policy policy;
+  uint64_t start_us;
   std::vector<uint32_t> probes;
   std::vector<Action> trace;
 };
 
 std::string describe(const Action& x) {
   std::ostringstream o;
+  if (x.kind == 'P')
+    return "DW " + std::to_string(x.a) + ' ' + std::to_string(x.b) + ' ' + std::to_string(x.c);
+  if (x.kind == 'F') return "DR " + std::to_string(x.a) + ' ' + std::to_string(x.b);
   o << x.kind;
   if (x.kind != 'T') o << ' ' << x.a;
-  if (x.kind == 'W' || x.kind == 'B') o << ' ' << x.b << ' ' << x.c;
-  if (x.kind == 'G') o << ' ' << x.b;
+  if (x.kind == 'W' || x.kind == 'B' || x.kind == 'D') o << ' ' << x.b << ' ' << x.c;
+  if (x.kind == 'G' || x.kind == 'C' || x.kind == 'X') o << ' ' << x.b;
   return o.str();
 }
 
@@ -278,16 +431,25 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
   {
     std::ofstream in(input);
     for (size_t n = 0; n < cases; ++n) {
-      Case k{random_policy(rng), {}, {}};
+      Case k{random_policy(rng), 0, {}, {}};
       vary_durations(k.policy, rng);
-      for (uint32_t p = 0; p < k.policy.partition_count; ++p) k.policy.partitions[p].debug_log = rng() % 2;
+      for (uint32_t p = 0; p < k.policy.partition_count; ++p) {
+        k.policy.partitions[p].debug_log = rng() % 2;
+        k.policy.partitions[p].on_violation =
+            rng() % 2 ? sp::On_violation::inject_fault : sp::On_violation::stop;
+      }
+      // The schedule starts less than a minute of frames before 2^32 us, so that the time read
+      // crosses into read_time's high word (ECX) in most traces.
+      k.start_us = (uint64_t{1} << 32) - rng() % 60000;
       Count sink;
       sp::validate(k.policy, sink);
       INFO("generated policy " << n << ": " << (sink.lines.empty() ? "" : sink.lines.front()));
       REQUIRE(sink.lines.empty());
-      in << "policy " << k.policy.partition_count << ' ' << k.policy.channel_count << '\n';
+      in << "policy " << k.policy.partition_count << ' ' << k.policy.channel_count << ' ' << k.start_us
+         << '\n';
       for (uint32_t i = 0; i < k.policy.partition_count; ++i) {
-        in << "part " << k.policy.partitions[i].memory.size / k_page << '\n';
+        in << "part " << k.policy.partitions[i].memory.size / k_page << ' '
+           << (k.policy.partitions[i].on_violation == sp::On_violation::inject_fault ? 1 : 0) << '\n';
       }
       for (uint32_t c = 0; c < k.policy.channel_count; ++c) {
         const auto& ch = k.policy.channels[c];
@@ -311,8 +473,36 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
       const uint32_t parts = k.policy.partition_count;
       for (size_t i = 0; i < length; ++i) {
         Action x;
-        switch (rng() % 10) {
+        const auto who = static_cast<uint32_t>(rng() % parts);
+        // A disk request only from a partition with room for its ring and buffer (3 pages).
+        const bool disk = k.policy.partitions[who].memory.size >= 3 * k_page;
+        switch (rng() % 16) {
           case 0: x = bad_call(k.policy, rng); break;
+          case 6:
+            x = {'R', who};
+            break;
+          case 7:
+            x = {'C', who, k_leaves[rng() % std::size(k_leaves)]};
+            break;
+          case 8:
+            x = {'H', who};
+            break;
+          case 9:
+            x = {'D', who, static_cast<uint32_t>(rng() % k_deny_kinds),
+                 static_cast<uint32_t>(rng() % 0x10000)};
+            break;
+          case 11:
+            x = {'X', who, static_cast<uint32_t>(rng() % 9 == 8 ? 0x207 : rng() % 8)};
+            break;
+          case 10:
+            if (!disk)
+              x = {'H', who};
+            else if (rng() % 2)
+              x = {'P', who, static_cast<uint32_t>(rng() % hosted::k_disk_sectors),
+                   static_cast<uint32_t>(rng() % 1000)};
+            else
+              x = {'F', who, static_cast<uint32_t>(rng() % hosted::k_disk_sectors)};
+            break;
           case 3: x = {'T'}; break;
           case 4: x = {'G', static_cast<uint32_t>(rng() % parts), static_cast<uint32_t>(rng() % 4)}; break;
           case 1: x = {'K', static_cast<uint32_t>(rng() % 26)}; break;
@@ -342,7 +532,12 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
       roots.push_back(root.value());
     }
     hosted::reset(k.policy);
-    Cxx_model cxx{.policy = k.policy, .memory = memory, .roots = roots, .writable_read_only = broken};
+    Cxx_model cxx{.policy = k.policy,
+                  .memory = memory,
+                  .roots = roots,
+                  .writable_read_only = broken,
+                  .start_us = k.start_us};
+    hosted::start_frame(cxx.cursor.start_us, cxx.cursor.partition());
     for (size_t i = 0; i < k.trace.size() && r.divergence.empty(); ++i) {
       cxx.step(k.trace[i]);
       ++r.steps;

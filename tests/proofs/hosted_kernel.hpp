@@ -3,7 +3,10 @@
 // hypercalls.cpp, audit.cpp, and arch/x86_64/svm.cpp for the initial guest state: the same
 // files the kernel links) compiled hosted, against a fake of what they call: the partition and
 // channel tables and VMCBs of kernel.hpp as host arrays, guest RAM as host bytes, a counting
-// clock, the serial log captured as lines, and inert virtual devices, disk and TPM. The
+// clock (the current frame's start plus one microsecond for each exit its partition made in
+// it), the serial log captured as lines, a disk of 8 sectors per partition (block.cpp's requests
+// served by a fake ATA medium that completes every transfer at once, keys fixed per partition),
+// and inert virtual devices and TPM. The
 // differential test drives them step for step from the extracted model
 // (tests/proofs/differential_test.cpp). One kernel per process, not thread-safe.
 #pragma once
@@ -18,16 +21,25 @@ namespace bh::test::hosted {
 
 // A fresh kernel for policy (which must outlive its use): every partition runnable with no
 // refused calls and no exits, its VMCB set up as build_partitions does (init_guest_flat32, entry
-// 0), its RAM zero but for a VMMCALL at guest-physical 0; channel counters zero; audit log empty.
+// 0), its RAM zero but for a VMMCALL at guest-physical 0, a CPUID at 3, a HLT at 5 and an XSETBV
+// at 6, its XCR0 1 (x87 only: what build_partitions gives a partition); channel
+// counters zero; audit log empty; every partition's disk reads zeros (its medium holds the
+// ciphertext of zeros), and a partition with 3 pages of RAM or more has its block ring at
+// guest-physical 0x1000 registered (block::info), with buffer page 0x2000.
 void reset(const sk::policy::Policy& policy);
 
+// A minor frame starts at start_us and runs partition running (sk::policy::k_idle: none): the
+// clock the handlers read (timer::now_us) is start_us plus the exits running has made since.
+void start_frame(uint64_t start_us, uint16_t running);
+
 // What the caller of a hypercall finds after it: whether it may continue in this frame
-// (handle_exit's result), EAX (an sk::Error, 0 = none), EBX, and RIP (3, past the VMMCALL, unless
-// the call was deferred to the next frame).
+// (handle_exit's result), EAX (an sk::Error, 0 = none), EBX, ECX, and RIP (3, past the VMMCALL,
+// unless the call was deferred to the next frame).
 struct Call {
   bool continues;
   uint32_t eax;
   uint32_t ebx;
+  uint32_t ecx;
   uint64_t rip;
 };
 
@@ -35,14 +47,61 @@ struct Call {
 // at privilege level cpl, handled by the kernel's handle_exit.
 Call vmmcall(uint16_t part, uint32_t number, uint32_t a0, uint32_t a1, uint8_t cpl);
 
+// What the caller of CPUID finds: EAX, EBX, ECX, EDX, RIP (5, past the CPUID at 3), and
+// whether it may continue.
+struct Cpuid {
+  bool continues;
+  uint32_t eax, ebx, ecx, edx;
+  uint64_t rip;
+};
+// One #VMEXIT of part for the CPUID at guest-physical 3 with EAX = leaf, ECX = sub.
+Cpuid cpuid(uint16_t part, uint32_t leaf, uint32_t sub);
+
+// One #VMEXIT of part for the HLT at guest-physical 5. Returns handle_exit's result; rip: RIP after.
+bool hlt(uint16_t part, uint64_t& rip);
+
+// One #VMEXIT of part for an IN (in) or OUT of size bytes at port, or for RDMSR/WRMSR (write) of
+// msr, at guest-physical 0: the permission maps deny it (the hosted partition is granted none).
+bool io(uint16_t part, uint16_t port, bool in, uint8_t size);
+bool msr(uint16_t part, uint32_t msr, bool write);
+
+// Whether the kernel left an exception for part to take at its next VMRUN that is #GP(0) (the
+// fault on_violation = inject_fault injects), and clears it, as the world switch delivers it.
+bool take_injected_gp(uint16_t part);
+
+// Sectors of each partition's disk, and the marker of a sector's contents: the 4096 bytes a
+// request writes for value v are v (little endian) then byte i = (v * 31 + i) & 0xFF.
+inline constexpr uint32_t k_disk_sectors = 8;
+
+// One block_doorbell of part (a VMMCALL exit) with one new request in its ring: a write of the
+// sector marked with value, or a read. What the caller finds: the call's registers, the request's
+// status in the ring, and for a read the value its buffer holds (read_marked: the whole sector
+// is that value's marking).
+struct Block_call {
+  Call call;
+  uint32_t status;
+  uint32_t value;
+  bool read_marked;
+};
+Block_call block_request(uint16_t part, bool write, uint64_t sector, uint32_t value);
+
+// One #VMEXIT of part for the XSETBV at guest-physical 6 with EDX:EAX = value, ECX = 0. What
+// the caller finds: whether it may continue, and RIP (9 past the instruction, 6 if refused).
+// The hosted CPU accepts (xcr0_valid) an XCR0 with x87, nothing above AVX, and AVX only with SSE.
+bool xsetbv(uint16_t part, uint64_t value, uint64_t& rip);
+// part's XCR0 as its CPU context holds it (cpu_context().xcr0, what the world switch loads).
+uint64_t xcr0(uint16_t part);
+
 // One nested page fault exit of part at guest-physical gpa (a write; present: the page is mapped,
 // read-only), handled by the kernel's handle_exit.
 bool nested_page_fault(uint16_t part, uint64_t gpa, bool present);
 
-// What part reads with the read_status hypercall (EBX, ECX): its index and its refused calls.
+// What part reads with the read_status hypercall (EBX, ECX, EDX): its index, its refused calls
+// and its exits.
 struct Status {
   uint32_t index;
   uint32_t refused;
+  uint32_t exits;
 };
 Status read_status(uint16_t part);
 
