@@ -5,9 +5,9 @@
 # the agent partition over COM2 and checks the quote and event log against the build's reference
 # manifest (docs/attestation.md). State in build/host/attest/ (or $BULKHEAD_ATTEST_STATE): the
 # TPM, its provisioning (EK, AK; first run), the firmware record and the evidence of the last run.
-#   first run: provisions the TPM, checks PCRs 8-9, every Bulkhead event and the firmware's events,
+#   first run: provisions the TPM, checks PCRs 8-15, every Bulkhead event and the firmware's events,
 #              and records PCRs 0-7, signed by the administrator key (trust on first use)
-#   later runs: PCRs 0-9 checked, the firmware's against that signed record; a record that is
+#   later runs: PCRs 0-15 checked, the firmware's against that signed record; a record that is
 #              missing, cut, edited or partial fails (--record-firmware records this boot anew)
 # The evidence each run verified stays in $STATE/evidence/ for tpm2_checkquote and tpm2_eventlog
 # (docs/attestation.md, "Re-checking by hand").

@@ -87,35 +87,44 @@ if [[ ! -f "$RUN/classified.disk" ]]; then
     --recovery-passphrase-file "$RUN/recovery-passphrase" >/dev/null
 fi
 "$BH" policy compile "$RUN/policy.toml" --image-dir "$RUN" -o "$RUN/policy.img" >/dev/null
-"$BH" manifest build --policy-image "$RUN/policy.img" --image-dir "$RUN" -o "$RUN/manifest.json" >/dev/null
+BOOT="${BULKHEAD_BOOT:-uefi}"
+# The disk is sealed to PCR 4 (the boot stage and the kernel, predicted by manifest build), PCR 8
+# and classified's own PCR on the measured UEFI path; on the multiboot path nothing measures the
+# kernel, so the seal leaves PCR 4 out and says so (--unmeasured-kernel).
+case "$BOOT" in
+  uefi) MEASURED=(--boot-stage "$BUILD/sepkernel/BOOTX64.EFI" --kernel "$BUILD/sepkernel/bulkhead.elf"); UNMEASURED=() ;;
+  multiboot) MEASURED=(); UNMEASURED=(--unmeasured-kernel) ;;
+  *) echo "run: BULKHEAD_BOOT: '$BOOT' is not uefi or multiboot"; exit 2 ;;
+esac
+"$BH" manifest build --policy-image "$RUN/policy.img" --image-dir "$RUN" "${MEASURED[@]}" -o "$RUN/manifest.json" >/dev/null
 # Seal on the first run; after a rebuild changed the images, re-seal with the recovery passphrase
 # (the administrator's step for an intended update) so the new build opens the disk.
 if [[ ! -f "$RUN/sealed-manifest.json" ]] || ! cmp -s "$RUN/manifest.json" "$RUN/sealed-manifest.json"; then
   # `disk seal --force` with the recovery passphrase (not `reseal`): it also replaces a seal an
   # older Bulkhead wrote (sealed-key revision 1, without the disk's identity), which reseal cannot read.
-  echo "run: sealing the disk key to this build's measured configuration (PCRs 8 and 9)"
-  with_socket_tpm "$RUN/tpm" "$BH" disk seal --force --disk "$RUN/classified.disk" --manifest "$RUN/manifest.json" \
+  echo "run: sealing the disk key to this build's measured configuration ($([[ $BOOT == uefi ]] && echo "PCRs 4, 8 and 9" || echo "PCRs 8 and 9, the kernel unmeasured"))"
+  with_socket_tpm "$RUN/tpm" "$BH" disk seal --force "${UNMEASURED[@]}" --disk "$RUN/classified.disk" --manifest "$RUN/manifest.json" \
     --partition classified --passphrase-file "$RUN/recovery-passphrase" >/dev/null
   cp "$RUN/manifest.json" "$RUN/sealed-manifest.json"
 fi
 
-BOOT="${BULKHEAD_BOOT:-uefi}"
 QEMU=(qemu-system-x86_64 -accel tcg -cpu EPYC -m 512 -no-reboot
   -chardev "socket,id=chrtpm,path=$RUN/swtpm.sock" -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0
   -drive "file=$RUN/classified.disk,format=raw,if=ide,index=0")
 case "$BOOT" in
   uefi)
-    # The ESP on the primary channel's second position: the kernel's disks are ide 0 and 2.
+    # The ESP on the primary channel's second position (the kernel's disks are ide 0 and 2), OVMF's
+    # first boot option: PCR 4's prediction assumes the boot stage is its first boot attempt.
     "$BH" image build --policy-image "$RUN/policy.img" --image-dir "$RUN" --kernel "$BUILD/sepkernel/bulkhead.elf" \
       --boot-stage "$BUILD/sepkernel/BOOTX64.EFI" --size 96 -o "$RUN/system.esp" >/dev/null
     cp /usr/share/OVMF/OVMF_VARS_4M.fd "$RUN/vars.fd"  # fresh variables: the firmware measures the same each boot
     QEMU+=(-drive "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd"
-      -drive "if=pflash,format=raw,file=$RUN/vars.fd" -drive "file=$RUN/system.esp,format=raw,if=ide,index=1,snapshot=on")
+      -drive "if=pflash,format=raw,file=$RUN/vars.fd" -drive "file=$RUN/system.esp,format=raw,if=none,id=esp,snapshot=on"
+      -device ide-hd,drive=esp,bus=ide.0,unit=1,bootindex=0)
     echo "run: measured boot (UEFI: OVMF, the boot stage and the kernel measured; $RUN/system.esp)" ;;
   multiboot)
     QEMU+=(-kernel "$BUILD/sepkernel/bulkhead.elf" -initrd "$RUN/policy.img policy,$MODULES")
     echo "run: multiboot (fast, the kernel UNMEASURED)" ;;
-  *) echo "run: BULKHEAD_BOOT: '$BOOT' is not uefi or multiboot"; exit 2 ;;
 esac
 start_qemu_tpm "$RUN/tpm" "$RUN/swtpm.sock"
 # The machine's screen when this is an interactive terminal, the serial console otherwise.

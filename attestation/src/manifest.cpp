@@ -31,14 +31,33 @@ Manifest_event event_for(uint32_t pcr, const Bytes& measured, const std::string&
   return e;
 }
 
-// PCRs 4 (the Bulkhead application, measured by the firmware) and 7 (Secure Boot state) join
-// the disk PCRs once recorded; 8 and 9 always (docs/attestation.md, "PCR map").
-std::vector<uint32_t> disk_pcrs_for(bool firmware_recorded) {
-  if (firmware_recorded) return {4, 7, el::k_pcr_policy, el::k_pcr_partitions};
-  return {el::k_pcr_policy, el::k_pcr_partitions};
+// A disk's PCRs (docs/attestation.md, "PCR map"): PCR 4 (the boot stage and the kernel) when it
+// is predicted or recorded, PCR 7 (Secure Boot state) when recorded, PCR 8 (the policy's
+// structure) and its own partition's PCR; never another partition's.
+std::vector<uint32_t> disk_pcrs_for(bool kernel_known, bool firmware_recorded, uint32_t partition_pcr) {
+  std::vector<uint32_t> out;
+  if (kernel_known) out.push_back(el::k_pcr_kernel);
+  if (firmware_recorded) out.push_back(7);
+  out.push_back(el::k_pcr_policy);
+  out.push_back(partition_pcr);
+  return out;
 }
 
+constexpr char k_ovmf_calling[] = "Calling EFI Application from Boot Option";
+
 }  // namespace
+
+Pcr_bank_values ovmf_pcr4_prefix(const std::vector<uint16_t>& banks) {
+  Manifest_event calling, separator;
+  calling.pcr = separator.pcr = el::k_pcr_kernel;
+  const Bytes text(k_ovmf_calling, k_ovmf_calling + sizeof k_ovmf_calling - 1);
+  const Bytes zero(4, 0);
+  for (uint16_t bank : banks) {
+    calling.digests[bank] = hash(bank, text);
+    separator.digests[bank] = hash(bank, zero);
+  }
+  return replay({calling, separator}, banks);
+}
 
 Build_inputs load_inputs(const std::string& policy_image_path, const std::string& image_dir,
                          const std::string& firmware_pcrs_path) {
@@ -49,6 +68,11 @@ Build_inputs load_inputs(const std::string& policy_image_path, const std::string
   if (!status) {
     throw Input_error(policy_image_path + ": not a valid policy image (" + sk::error_name(status.error()) + ")");
   }
+  in.policy_measured_form.resize(sk::policy::k_image_max_size);
+  auto form = sk::policy::write_measured_form(*policy, in.policy_measured_form.data(),
+                                              in.policy_measured_form.size());
+  if (!form) throw Input_error(policy_image_path + ": cannot write its measured form");
+  in.policy_measured_form.resize(form.value());
   for (uint32_t i = 0; i < policy->partition_count; ++i) {
     const auto& p = policy->partitions[i];
     Partition_input part;
@@ -100,13 +124,19 @@ Manifest compute_manifest(const Build_inputs& in) {
   m.banks = k_all_banks;
   char text[el::k_max_event_data];
   size_t n = el::describe_policy(text, sizeof text);
-  m.events.push_back(event_for(el::k_pcr_policy, in.policy_image, std::string(text, n)));
+  m.events.push_back(event_for(el::k_pcr_policy, in.policy_measured_form, std::string(text, n)));
   m.firmware_recorded = !in.firmware.empty();
+  m.boot_stage = in.boot_stage;
+  const bool predict_kernel = !in.boot_stage.file.empty() && !in.kernel_file.empty();
+  uint32_t pcr = 0;
   auto piece = [&](const Partition_input& p, const char* what, const char* file, const Bytes& measured) {
     n = el::describe_piece(p.name.c_str(), what, file, text, sizeof text);
-    m.events.push_back(event_for(el::k_pcr_partitions, measured, std::string(text, n)));
+    m.events.push_back(event_for(pcr, measured, std::string(text, n)));
   };
+  if (in.partitions.size() > sk::policy::k_max_partitions)
+    throw Input_error("more partitions than PCRs 9-15");
   for (const auto& p : in.partitions) {
+    pcr = el::pcr_of_partition(uint32_t(m.partitions.size()));
     if (p.is_linux) {
       piece(p, "linux", p.image.c_str(), p.bytes);
       piece(p, "initramfs", p.initramfs.c_str(), p.initramfs_bytes);
@@ -114,15 +144,32 @@ Manifest compute_manifest(const Build_inputs& in) {
     } else {
       piece(p, "image", p.image.c_str(), p.bytes);
     }
-    m.partitions.push_back({p.name, p.image, disk_pcrs_for(m.firmware_recorded)});
+    m.partitions.push_back({p.name, p.image,
+                            disk_pcrs_for(predict_kernel || m.firmware_recorded, m.firmware_recorded, pcr),
+                            pcr});
   }
   m.pcrs = replay(m.events, m.banks);
+  // The partition PCRs no partition uses must stay as reset.
+  for (uint32_t unused = el::pcr_of_partition(uint32_t(in.partitions.size()));
+       unused <= el::k_pcr_last_partition; ++unused) {
+    for (uint16_t bank : m.banks) m.pcrs[bank][unused] = Bytes(bank_size(bank), 0);
+  }
+  if (predict_kernel) {
+    // PCR 4: OVMF's events before the boot application, the boot stage (Authenticode), the kernel.
+    m.kernel.file = std::filesystem::path(in.kernel_file).filename().string();
+    Pcr_bank_values pcr4 = ovmf_pcr4_prefix(m.banks);
+    for (uint16_t bank : m.banks) {
+      m.kernel.digests[bank] = hash(bank, in.kernel_bytes);
+      Bytes& value = pcr4[bank][el::k_pcr_kernel];
+      value = extend(bank, value, in.boot_stage.digests.at(bank).data());
+      value = extend(bank, value, m.kernel.digests[bank].data());
+      m.pcrs[bank][el::k_pcr_kernel] = value;
+    }
+  }
   for (const auto& [bank, values] : in.firmware) {
     for (const auto& [pcr, value] : values) m.pcrs[bank][pcr] = value;
   }
-  for (uint32_t pcr = 0; pcr < k_firmware_pcr_count; ++pcr) m.quote_pcrs.push_back(pcr);
-  m.quote_pcrs.push_back(el::k_pcr_policy);
-  m.quote_pcrs.push_back(el::k_pcr_partitions);
+  for (uint32_t pcr = 0; pcr <= el::k_pcr_last_partition; ++pcr) m.quote_pcrs.push_back(pcr);
   m.policy_image_sha256 = to_hex(hash(k_sha256, in.policy_image));
   return m;
 }
@@ -195,16 +242,38 @@ std::string manifest_to_json(const Manifest& m) {
                       {"description", e.description}});
   }
   json partitions = json::object();
-  for (const auto& p : m.partitions) partitions[p.name] = {{"image", p.image}, {"disk_pcrs", p.disk_pcrs}};
-  json out = {{"format", "bulkhead-reference-manifest"},
-              {"version", 1},
-              {"banks", banks},
-              {"quote", {{"bank", bank_name(k_quote_bank)}, {"pcrs", m.quote_pcrs}}},
-              {"firmware_recorded", m.firmware_recorded},
-              {"policy_image_sha256", m.policy_image_sha256},
-              {"events", events},
-              {"pcrs", json::parse(pcrs_to_json(m.pcrs))},
-              {"partitions", partitions}};
+  json layout_partitions = json::object();
+  for (const auto& p : m.partitions) {
+    partitions[p.name] = {{"image", p.image}, {"pcr", p.pcr}, {"disk_pcrs", p.disk_pcrs}};
+    layout_partitions[p.name] = p.pcr;
+  }
+  json out = {
+      {"format", "bulkhead-reference-manifest"},
+      {"version", 1},
+      {"banks", banks},
+      {"quote", {{"bank", bank_name(k_quote_bank)}, {"pcrs", m.quote_pcrs}}},
+      {"firmware_recorded", m.firmware_recorded},
+      {"policy_image_sha256", m.policy_image_sha256},
+      {"events", events},
+      {"pcrs", json::parse(pcrs_to_json(m.pcrs))},
+      {"partitions", partitions},
+      {"pcr_layout",
+       {{"kernel", el::k_pcr_kernel},
+        {"policy", el::k_pcr_policy},
+        {"policy_measured", "the policy image with every image and initramfs digest zeroed"},
+        {"partitions", layout_partitions},
+        {"disk", "PCR 4 if the kernel is predicted or recorded, 7 if recorded, 8, the partition's own"}}}};
+  if (!m.kernel.file.empty()) {
+    json digests = json::object();
+    for (const auto& [bank, d] : m.kernel.digests) digests[bank_name(bank)] = to_hex(d);
+    out["kernel"] = {{"file", m.kernel.file},
+                     {"pcr", el::k_pcr_kernel},
+                     {"type", "EV_IPL"},
+                     {"digests", digests},
+                     {"pcr4_predicted_from",
+                      "OVMF's 'Calling EFI Application from Boot Option' and separator, the "
+                      "boot stage's Authenticode digest, the kernel"}};
+  }
   if (!m.boot_stage.file.empty()) {
     json digests = json::object();
     for (const auto& [bank, d] : m.boot_stage.digests) digests[bank_name(bank)] = to_hex(d);
@@ -259,7 +328,9 @@ Manifest manifest_from_json(const std::string& text, const std::string& where) {
     }
     m.pcrs = pcrs_from(field(j, "pcrs", where), where + ": pcrs", 23);
     for (const auto& [name, p] : field(j, "partitions", where).items()) {
-      Manifest_partition part{name, field(p, "image", where + ": partitions." + name).get<std::string>(), {}};
+      Manifest_partition part{
+          name, field(p, "image", where + ": partitions." + name).get<std::string>(), {}, 0};
+      if (p.contains("pcr")) part.pcr = p["pcr"].get<uint32_t>();
       for (const auto& pcr : field(p, "disk_pcrs", where + ": partitions." + name)) {
         part.disk_pcrs.push_back(pcr.get<uint32_t>());
       }

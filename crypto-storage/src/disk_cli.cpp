@@ -29,6 +29,7 @@ struct Options {
   uint64_t epoch = 0;  // sign-policy --epoch (0: not revocable)
   uint32_t sector_size = 4096;
   bool force = false;  // seal --force
+  bool unmeasured_kernel = false;  // seal/reseal --unmeasured-kernel
   bool json = false;   // show --json
 };
 
@@ -180,6 +181,8 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
     c->add_option("--authorize-key", o->authorize_key,
                   "administrator public key (PEM): seal with PolicyAuthorize")
         ->check(bh::cli::input_file());
+    c->add_flag("--unmeasured-kernel", o->unmeasured_kernel,
+                "accept disk PCRs without PCR 4 (the kernel unmeasured: the multiboot path)");
   };
   auto seal_callback = [o](const char* name) {
     return [o, name] {
@@ -198,6 +201,7 @@ void add_disk_commands(CLI::App& app, Policy_check policy_check) {
         if (!o->signed_policy.empty()) r.signed_policy = o->signed_policy;
         if (!o->authorize_key.empty()) r.authorize_key = o->authorize_key;
         r.force = o->force;
+        r.unmeasured_kernel = o->unmeasured_kernel;
         std::string replaced;
         auto k = seal_disk(r, &replaced);
         if (!replaced.empty()) std::cout << "replaced " << replaced << "\n";

@@ -10,6 +10,7 @@
 
 #include "bh/storage/disk.hpp"
 #include "bh/storage/manifest_pcrs.hpp"
+#include "sk/event_log.hpp"
 
 namespace bh::storage {
 
@@ -184,6 +185,17 @@ sk::storage::Sealed_key seal_disk(const Seal_request& request, std::string* repl
                         std::to_string(sk::storage::k_partition_name_size - 1) + " characters");
   }
   Manifest_pcrs manifest = load_manifest_pcrs(request.manifest, partition);
+  if (!manifest.values.count(sk::event_log::k_pcr_kernel) && !request.unmeasured_kernel) {
+    // Without PCR 4 anything that replays the manifest's public extends (another kernel, another
+    // operating system on this machine) satisfies the policy.
+    std::vector<uint32_t> pcrs;
+    for (const auto& [pcr, value] : manifest.values) pcrs.push_back(pcr);
+    throw Storage_error(
+        request.manifest + ": partitions." + partition + ".disk_pcrs (" + pcr_list(pcrs) +
+        ") leave out PCR 4: the kernel is unmeasured and any kernel replaying the manifest opens "
+        "the disk; build the manifest with --boot-stage and --kernel, or pass "
+        "--unmeasured-kernel (multiboot path)");
+  }
 
   sk::storage::Sealed_key k{};
   k.mode = request.authorize_key ? sk::storage::Seal_mode::authorize : sk::storage::Seal_mode::pcr;

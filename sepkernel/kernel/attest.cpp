@@ -14,7 +14,7 @@ namespace sk::kernel::attest {
 namespace {
 
 constexpr uint32_t k_ak_handle = 0x81010020;  // bulkhead tpm provision (docs/attestation.md)
-constexpr uint32_t k_quote_pcrs = 0x3FF;      // PCRs 0-9, in every bank (the TPM empties unallocated ones)
+constexpr uint32_t k_quote_pcrs = 0xFFFF;     // PCRs 0-15, in every bank (the TPM empties unallocated ones)
 
 Spinlock g_tpm_lock;  // one command at a time, whichever CPU the agent runs on
 uint8_t g_command[256];

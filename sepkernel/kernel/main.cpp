@@ -124,11 +124,14 @@ SK_INIT void boot(uint32_t magic, uint32_t info) {
   multiboot::read(info, g_boot);
   const multiboot::Module* boot_log = multiboot::find(g_boot, "eventlog");
   if (boot_log) {
-    log::print("boot: UEFI path: MEASURED (firmware measured the boot stage, the boot stage this kernel into PCR 4, "
-               "the policy and the images into PCR 8 and 9)\n");
+    log::print(
+        "boot: UEFI path: MEASURED (firmware measured the boot stage, the boot stage this kernel into PCR 4, "
+        "the policy into PCR 8, each partition into its own PCR from 9)\n");
   } else {
-    log::print("boot: multiboot path: this kernel is UNMEASURED (no firmware measured it); the policy and the images "
-               "are measured into PCR 8 and 9 only if a TPM answers\n");
+    log::print(
+        "boot: multiboot path: this kernel is UNMEASURED (no firmware measured it); the policy and the "
+        "images "
+        "are measured into PCR 8 and each partition's own PCR from 9 only if a TPM answers\n");
   }
   load_policy();
   // Every CPU the policy names must be up before any partition is built: a machine that cannot
@@ -155,9 +158,7 @@ SK_INIT void boot(uint32_t magic, uint32_t info) {
     take(p.image.text, m.image, m.image_size, m.image_sha256);
     if (p.kind == policy::Image_kind::linux_bzimage) take(p.initramfs.text, m.initramfs, m.initramfs_size, m.initramfs_sha256);
   }
-  const multiboot::Module* policy_module = multiboot::find(g_boot, "policy");
-  measure::boot_measurements(policy_module->data, policy_module->size, modules,
-                             boot_log ? boot_log->data : nullptr, boot_log ? boot_log->size : 0);
+  measure::boot_measurements(modules, boot_log ? boot_log->data : nullptr, boot_log ? boot_log->size : 0);
   disk_keys::unlock_all([](const char* name, uint64_t* size) -> const uint8_t* {
     const multiboot::Module* m = multiboot::find(g_boot, name);
     if (!m) return nullptr;

@@ -9,6 +9,7 @@
 #include "kernel/log.hpp"
 #include "sk/event_log.hpp"
 #include "sk/panic.hpp"
+#include "sk/policy_image.hpp"
 #include "sk/sha256.hpp"
 #include "sk/tpm_marshal.hpp"
 
@@ -23,6 +24,7 @@ size_t g_log_size;
 bool g_measured;
 uint8_t g_command[512];
 uint8_t g_response[1024];
+uint8_t g_policy_form[policy::k_image_max_size];  // the policy's measured form (PCR 8)
 
 [[noreturn]] void refuse(const char* what, Error e) {
   char line[128];
@@ -67,21 +69,28 @@ SK_INIT void print_pcr(uint32_t pcr) {
   log::print("measure: PCR %u sha256 = %s\n", pcr, hex);
 }
 
+// PCR 8 and each partition's own PCR.
+SK_INIT void print_pcrs() {
+  print_pcr(el::k_pcr_policy);
+  for (uint32_t i = 0; i < policy().partition_count; ++i) print_pcr(el::pcr_of_partition(i));
+}
+
 }  // namespace
 
-SK_INIT void boot_measurements(const uint8_t* policy_image, uint64_t policy_size, const Partition_modules* modules,
-                               const uint8_t* boot_log, uint64_t boot_log_size) {
+SK_INIT void boot_measurements(const Partition_modules* modules, const uint8_t* boot_log,
+                               uint64_t boot_log_size) {
   Status s = drivers::tis::init();
   if (boot_log) {
     // UEFI path: the firmware measured the boot stage (PCR 4), the boot stage the kernel (PCR 4),
-    // the policy (PCR 8) and the images (PCR 9); its log is the whole story. Nothing to extend.
+    // the policy's measured form (PCR 8) and each partition's pieces (its own PCR); its log is the whole
+    // story. Nothing to extend.
     if (!s) panic("UEFI boot stage measured this boot but the kernel finds no TPM");
     if (boot_log_size > sizeof g_log) panic("the boot stage's event log is larger than the kernel's copy");
     for (uint64_t i = 0; i < boot_log_size; ++i) g_log[i] = boot_log[i];
     g_log_size = boot_log_size;
     g_measured = true;
-    print_pcr(el::k_pcr_policy);
-    print_pcr(el::k_pcr_partitions);
+    print_pcr(el::k_pcr_kernel);  // the boot stage and this kernel: what disks are sealed to
+    print_pcrs();
     audit(audit::k_kernel, audit::Event::boot, "measured by the UEFI boot stage: event log %lu bytes", g_log_size);
     return;
   }
@@ -129,21 +138,28 @@ SK_INIT void boot_measurements(const uint8_t* policy_image, uint64_t policy_size
              firmware_log ? writer.size() : 0ul);
   char text[160];
   uint8_t digest[32];
-  Sha256::digest(policy_image, policy_size, digest);
+  // PCR 8 holds the policy without its image digests (sk/policy_image.hpp): each image is bound
+  // by its partition's PCR below, and by the digest check against the policy before it runs.
+  Result<size_t> form = policy::write_measured_form(policy(), g_policy_form, sizeof g_policy_form);
+  if (!form) refuse("the policy's measured form", form.error());
+  Sha256::digest(g_policy_form, form.value(), digest);
   size_t length = el::describe_policy(text, sizeof text);
   extend(el::k_pcr_policy, digest, text, length, writer);
   const policy::Policy& p = policy();
   uint32_t events = 0;
   // One event per piece, in the order manifest build predicts (sk/event_log.hpp).
-  auto piece = [&](const char* name, const char* what, const char* file, const uint8_t* data, const uint8_t* sha256) {
-    if (!data) return;  // refused later as missing; PCR 9 then differs from any manifest
+  uint32_t pcr = 0;
+  auto piece = [&](const char* name, const char* what, const char* file, const uint8_t* data,
+                   const uint8_t* sha256) {
+    if (!data) return;  // refused later as missing; its PCR then differs from any manifest
     length = el::describe_piece(name, what, file, text, sizeof text);
-    extend(el::k_pcr_partitions, sha256, text, length, writer);
+    extend(pcr, sha256, text, length, writer);
     ++events;
   };
   for (uint32_t i = 0; i < p.partition_count; ++i) {
     const policy::Partition& q = p.partitions[i];
     const Partition_modules& m = modules[i];
+    pcr = el::pcr_of_partition(i);  // each partition's pieces into a PCR of its own
     if (q.kind != policy::Image_kind::linux_bzimage) {
       piece(q.name.text, "image", q.image.text, m.image, m.image_sha256);
       continue;
@@ -157,12 +173,12 @@ SK_INIT void boot_measurements(const uint8_t* policy_image, uint64_t policy_size
   }
   g_log_size = writer.size();
   g_measured = true;
-  print_pcr(el::k_pcr_policy);
-  print_pcr(el::k_pcr_partitions);
+  print_pcrs();
   audit(audit::k_kernel, audit::Event::boot,
-        "measured: policy into PCR 8, %u partition pieces into PCR 9, event log %lu bytes (the kernel itself is "
-        "not measured on this path)",
-        events, g_log_size);
+        "measured: policy into PCR 8, %u partition pieces into PCRs 9-%u (one per partition), event log %lu "
+        "bytes "
+        "(the kernel itself is not measured on this path)",
+        events, el::pcr_of_partition(p.partition_count - 1), g_log_size);
 }
 
 const uint8_t* log_data() { return g_log; }

@@ -2,13 +2,16 @@
 // The Bulkhead UEFI boot stage (BOOTX64.EFI). Firmware measured this application into PCR 4.
 // It reads BOOT.LST from its ESP (written by `bulkhead image build`), measures the kernel ELF into
 // PCR 4 and loads it at its physical addresses, and, before anything of Bulkhead runs, measures
-// through EFI_TCG2_PROTOCOL the policy image into PCR 8 and each partition's pieces into PCR 9 (its
-// image, or a Linux partition's kernel, initramfs and command line), in policy order, with the
+// through EFI_TCG2_PROTOCOL the policy's measured form (the policy without its image digests,
+// sk/policy_image.hpp) into PCR 8 and each partition's pieces into that partition's own PCR, 9 +
+// its index in the policy (its image, or a Linux partition's kernel, initramfs and command
+// line), in policy order, with the
 // EV_IPL events the reference manifest predicts. It takes the firmware's crypto-agile event log
 // (then, after ExitBootServices, the events of the Final Events table) and hands everything to
 // the kernel's multiboot entry as modules ("policy", the images by file name, "eventlog").
 #include "efi.hpp"
 #include "sk/event_log.hpp"
+#include "sk/policy_image.hpp"
 
 namespace {
 
@@ -18,6 +21,9 @@ efi::Boot_services* g_bs;
 // BOOT.LST's "reserved END" line gives (written by `bulkhead image build`); 32 MiB without one.
 uint64_t g_below = 0x1FFFFFF;
 constexpr uint32_t k_ev_ipl = 0x0000000D;
+// The policy, decoded from BOOT.LST's "policy" file: its measured form goes into PCR 8, and the
+// index of each partition it names gives that partition's PCR.
+sk::policy::Policy* g_policy = nullptr;
 
 void print(const char* s) {
   char16_t buf[160];
@@ -93,6 +99,18 @@ void measure(efi::Tcg2* tcg, uint32_t pcr, const Loaded& file, const char* descr
   if (tcg->hash_log_extend_event(tcg, 0, uint64_t(file.data), file.size, e) != efi::k_success) {
     fail("the TPM refused a measurement: ", description);
   }
+}
+
+// The PCR of the policy's partition with this name (sk::event_log::pcr_of_partition).
+uint32_t partition_pcr(const char* name) {
+  if (!g_policy) fail("BOOT.LST: a partition's piece before the policy: ", name);
+  for (uint32_t i = 0; i < g_policy->partition_count && i < sk::policy::k_max_partitions; ++i) {
+    const char* a = g_policy->partitions[i].name.text;
+    const char* b = name;
+    while (*a && *a == *b) ++a, ++b;
+    if (*a == *b) return sk::event_log::pcr_of_partition(i);
+  }
+  fail("BOOT.LST: a partition the policy does not name: ", name);
 }
 
 // Size of one crypto-agile event (TCG_PCR_EVENT2) at p; 0 if it is not one.
@@ -265,9 +283,18 @@ extern "C" efi::Status efi_main(efi::Handle image, efi::System_table* st) {
       entry = load_kernel(kernel);
     } else if (is(words[0], "policy") && words[1] && count < k_max) {
       files[count] = read_file(root, words[1]);
+      g_policy = reinterpret_cast<sk::policy::Policy*>(pages_below(sizeof(sk::policy::Policy)));
+      for (uint64_t i = 0; i < sizeof(sk::policy::Policy); ++i) reinterpret_cast<uint8_t*>(g_policy)[i] = 0;
+      if (!sk::policy::read_image(files[count].data, files[count].size, *g_policy)) {
+        fail("not a policy image (magic, revision, size or digest): ", words[1]);
+      }
+      uint8_t* form = pages_below(sk::policy::k_image_max_size);
+      sk::Result<size_t> form_size =
+          sk::policy::write_measured_form(*g_policy, form, sk::policy::k_image_max_size);
+      if (!form_size) fail("cannot write the policy's measured form: ", words[1]);
       char description[32];
       description[sk::event_log::describe_policy(description, sizeof description - 1)] = '\0';
-      measure(tcg, 8, files[count], description);
+      measure(tcg, sk::event_log::k_pcr_policy, Loaded{form, form_size.value()}, description);
       names[count++] = "policy";
     } else if (is(words[0], "reserved") && words[1]) {
       uint64_t end = 0;
@@ -290,7 +317,7 @@ extern "C" efi::Status efi_main(efi::Handle image, efi::System_table* st) {
       const size_t n = sk::event_log::describe_piece(words[2], words[0], words[1], description, sizeof description - 1);
       if (n == 0) fail("BOOT.LST: names too long for an event: ", line);
       description[n] = '\0';
-      measure(tcg, 9, files[loaded], description);
+      measure(tcg, partition_pcr(words[2]), files[loaded], description);
       if (loaded == count) names[count++] = words[1];
     } else if (is(words[0], "cmdline") && words[1]) {
       // "cmdline PARTITION TEXT": a Linux partition's command line as its policy gives it (the
@@ -303,7 +330,8 @@ extern "C" efi::Status efi_main(efi::Handle image, efi::System_table* st) {
       const size_t n = sk::event_log::describe_piece(words[1], "cmdline", nullptr, description, sizeof description - 1);
       if (n == 0) fail("BOOT.LST: names too long for an event: ", line);
       description[n] = '\0';
-      measure(tcg, 9, Loaded{reinterpret_cast<uint8_t*>(const_cast<char*>(text)), length}, description);
+      measure(tcg, partition_pcr(words[1]),
+              Loaded{reinterpret_cast<uint8_t*>(const_cast<char*>(text)), length}, description);
     } else {
       fail("BOOT.LST: unknown line: ", line);
     }

@@ -57,9 +57,11 @@ TEST_CASE("attest: a good boot verifies, and tpm2_checkquote and tpm2_eventlog a
   at::write_file((rig.dir / "quote.msg").string(), e.attest);
   at::write_file((rig.dir / "quote.sig").string(), e.signature);
   const std::string env = "TSS2_LOG=all+none TPM2TOOLS_TCTI='" + rig.tpm.tpm->tcti() + "' ";
-  auto pcrs = bh::harness::run_command(
-      {"sh", "-c", env + "tpm2_pcrread -F serialized -o '" + (rig.dir / "pcrs.bin").string() + "' sha256:0,1,2,3,4,5,6,7,8,9"},
-      Millis(30000));
+  auto pcrs =
+      bh::harness::run_command({"sh", "-c",
+                                env + "tpm2_pcrread -F serialized -o '" + (rig.dir / "pcrs.bin").string() +
+                                    "' sha256:0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15"},
+                               Millis(30000));
   REQUIRE(pcrs.status == 0);
   auto check = bh::harness::run_command(
       {"tpm2_checkquote", "-u", (rig.tpm.keys / "ak.pub.pem").string(), "-m", (rig.dir / "quote.msg").string(), "-s",
@@ -83,7 +85,7 @@ TEST_CASE("attest: a good boot verifies, and tpm2_checkquote and tpm2_eventlog a
   CHECK(log.output.find("9  : 0x" + at::to_hex(e.pcrs.at(at::k_sha256).at(9))) != std::string::npos);
 }
 
-TEST_CASE("attest: a changed partition image fails on its event and PCR 9", "[attestation][swtpm]") {
+TEST_CASE("attest: a changed partition image fails on its event and its own PCR 10", "[attestation][swtpm]") {
   Rig rig;
   Bytes image = at::read_file(image_dir() + "/open.elf", "image");
   image[image.size() / 2] ^= 0x01;
@@ -95,18 +97,19 @@ TEST_CASE("attest: a changed partition image fails on its event and PCR 9", "[at
   CHECK(r.status == 1);
   const std::string want = at::to_hex(rig.manifest.events[2].digests.at(at::k_sha256));
   const std::string found = at::to_hex(at::hash(at::k_sha256, image));
-  CHECK(r.output.find("mismatch: event #11 (PCR 9): sha256 digest expected " + want + " found " + found +
+  CHECK(r.output.find("mismatch: event #11 (PCR 10): sha256 digest expected " + want + " found " + found +
                       " (\"bulkhead partition open image open.elf\")") != std::string::npos);
-  CHECK(r.output.find("mismatch: PCR 9 (sha256): expected " + at::to_hex(rig.manifest.pcrs[at::k_sha256][9])) !=
-        std::string::npos);
-  CHECK(r.output.find("PCR 8") == std::string::npos);  // the policy is intact
+  CHECK(r.output.find("mismatch: PCR 10 (sha256): expected " +
+                      at::to_hex(rig.manifest.pcrs[at::k_sha256][10])) != std::string::npos);
+  CHECK(r.output.find("PCR 8") == std::string::npos);  // the policy's structure is intact
+  CHECK(r.output.find("PCR 9") == std::string::npos);  // and so is classified
   CHECK(r.output.find("attestation: FAIL") != std::string::npos);
 }
 
 TEST_CASE("attest: a changed policy fails on event 0 and PCR 8", "[attestation][swtpm]") {
   Rig rig;
   at::Build_inputs in = at::load_inputs(rig.policy, image_dir(), "");
-  in.policy_image.back() ^= 0x80;
+  in.policy_measured_form.back() ^= 0x80;  // what PCR 8 measures
   const std::string nonce = fresh_nonce();
   auto r = rig.verify(rig.boot_and_quote(at::compute_manifest(in).events, nonce), nonce);
   INFO(r.output);
@@ -212,8 +215,9 @@ TEST_CASE("attest: truncated or garbled quotes and logs fail with their named ch
     INFO(r.output);
     CHECK(r.status == 1);
     CHECK(r.output.find("mismatch: event log: event #11 (byte ") != std::string::npos);
-    CHECK(r.output.find("mismatch: event missing: PCR 9 EV_IPL \"bulkhead partition open image open.elf\"") !=
-          std::string::npos);
+    CHECK(
+        r.output.find("mismatch: event missing: PCR 10 EV_IPL \"bulkhead partition open image open.elf\"") !=
+        std::string::npos);
     CHECK(r.output.find("mismatch: PCR digest") != std::string::npos);
   }
   SECTION("an extra event appended after the quote") {
@@ -272,8 +276,8 @@ TEST_CASE("attest: with sha1 and sha256 allocated, both banks are quoted and hel
     CHECK(r.status == 0);
     const auto selections = at::parse_quote(at::evidence_from_json(good, evidence).attest).selections;
     REQUIRE(selections.size() == 4);
-    CHECK(selections[0].pcrs.size() == 10);  // sha1
-    CHECK(selections[1].pcrs.size() == 10);  // sha256
+    CHECK(selections[0].pcrs.size() == 16);  // sha1, PCRs 0-15
+    CHECK(selections[1].pcrs.size() == 16);  // sha256
     CHECK(selections[2].pcrs.empty());       // sha384: not allocated
   }
   SECTION("an edited sha1 digest no longer matches the quote") {
@@ -337,7 +341,8 @@ TEST_CASE("attest: --keep writes what tpm2_checkquote and tpm2_eventlog re-check
     std::string s = slurp(p);
     return s.substr(0, s.find('\n'));
   };
-  CHECK(line(kept / "pcr-list") == "sha1:0,1,2,3,4,5,6,7,8,9+sha256:0,1,2,3,4,5,6,7,8,9");
+  CHECK(line(kept / "pcr-list") ==
+        "sha1:0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15+sha256:0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15");
   CHECK(line(kept / "nonce") == nonce);
   auto checkquote = [&](const std::string& q) {
     return bh::harness::run_command({"tpm2_checkquote", "-u", (kept / "ak.pub.pem").string(), "-m",
@@ -360,11 +365,11 @@ TEST_CASE("attest: --keep writes what tpm2_checkquote and tpm2_eventlog re-check
   auto events = bh::harness::run_command({"tpm2_eventlog", (kept / "eventlog.bin").string()}, Millis(30000));
   INFO(events.output);
   CHECK(events.status == 0);
-  // pcrs.bin: sha1 PCRs 0-9 (20 bytes each), then sha256 PCRs 0-9 (32 bytes each).
+  // pcrs.bin: sha1 PCRs 0-15 (20 bytes each), then sha256 PCRs 0-15 (32 bytes each).
   const Bytes pcrs = at::read_file((kept / "pcrs.bin").string(), "pcrs");
-  REQUIRE(pcrs.size() == 10 * 20 + 10 * 32);
+  REQUIRE(pcrs.size() == 16 * 20 + 16 * 32);
   const Bytes sha1_9(pcrs.begin() + 9 * 20, pcrs.begin() + 10 * 20);
-  const Bytes sha256_9(pcrs.end() - 32, pcrs.end());
+  const Bytes sha256_9(pcrs.begin() + 16 * 20 + 9 * 32, pcrs.begin() + 16 * 20 + 10 * 32);
   CHECK(sha1_9 == rig.manifest.pcrs.at(at::k_sha1).at(9));
   CHECK(sha256_9 == rig.manifest.pcrs.at(at::k_sha256).at(9));
   for (const Bytes& v : {sha1_9, sha256_9}) CHECK(events.output.find("9  : 0x" + at::to_hex(v)) != std::string::npos);

@@ -21,16 +21,26 @@ TEST_CASE("manifest build: events and PCRs are the files' digests, replayed", "[
   const auto j = nlohmann::json::parse(slurp(out));
   CHECK(j["format"] == "bulkhead-reference-manifest");
   REQUIRE(j["events"].size() == 3);
-  const Bytes policy_bytes = at::read_file(policy, "policy");
   const Bytes classified = at::read_file(image_dir() + "/classified.elf", "image");
   const Bytes open = at::read_file(image_dir() + "/open.elf", "image");
+  // PCR 8 measures the policy image with each image's SHA-256 zeroed (and the header's content
+  // digest recomputed over that), so it names the structure and not the images.
+  Bytes policy_bytes = at::read_file(policy, "policy");
+  for (const Bytes* image : {&classified, &open}) {
+    const Bytes digest = at::hash(at::k_sha256, *image);
+    auto at_digest = std::search(policy_bytes.begin() + 56, policy_bytes.end(), digest.begin(), digest.end());
+    REQUIRE(at_digest != policy_bytes.end());
+    std::fill(at_digest, at_digest + 32, uint8_t(0));
+  }
+  const Bytes content_digest = at::hash(at::k_sha256, Bytes(policy_bytes.begin() + 56, policy_bytes.end()));
+  std::copy(content_digest.begin(), content_digest.end(), policy_bytes.begin() + 24);
   struct Want {
     uint32_t pcr;
     const Bytes* file;
     const char* text;
   } want[] = {{8, &policy_bytes, "bulkhead policy image"},
               {9, &classified, "bulkhead partition classified image classified.elf"},
-              {9, &open, "bulkhead partition open image open.elf"}};
+              {10, &open, "bulkhead partition open image open.elf"}};
   for (size_t i = 0; i < 3; ++i) {
     CHECK(j["events"][i]["pcr"] == want[i].pcr);
     CHECK(j["events"][i]["type"] == "EV_IPL");
@@ -39,16 +49,26 @@ TEST_CASE("manifest build: events and PCRs are the files' digests, replayed", "[
       CHECK(j["events"][i]["digests"][at::bank_name(bank)] == at::to_hex(at::hash(bank, *want[i].file)));
     }
   }
-  // PCR 9 = extend(extend(0, H(classified)), H(open)), per bank.
+  // Each partition its own PCR: PCR 9 = extend(0, H(classified)), PCR 10 = extend(0, H(open)),
+  // per bank; PCRs 11-15 stay as reset.
   for (uint16_t bank : {at::k_sha1, at::k_sha256, at::k_sha384, at::k_sha512}) {
     Bytes zero(at::bank_size(bank), 0);
     Bytes pcr8 = at::extend(bank, zero, at::hash(bank, policy_bytes).data());
-    Bytes pcr9 = at::extend(bank, at::extend(bank, zero, at::hash(bank, classified).data()), at::hash(bank, open).data());
+    Bytes pcr9 = at::extend(bank, zero, at::hash(bank, classified).data());
+    Bytes pcr10 = at::extend(bank, zero, at::hash(bank, open).data());
     CHECK(j["pcrs"][at::bank_name(bank)]["8"] == at::to_hex(pcr8));
     CHECK(j["pcrs"][at::bank_name(bank)]["9"] == at::to_hex(pcr9));
+    CHECK(j["pcrs"][at::bank_name(bank)]["10"] == at::to_hex(pcr10));
+    for (const char* unused : {"11", "12", "13", "14", "15"})
+      CHECK(j["pcrs"][at::bank_name(bank)][unused] == at::to_hex(zero));
   }
-  CHECK(j["quote"]["pcrs"] == nlohmann::json({0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  CHECK(j["quote"]["pcrs"] == nlohmann::json({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}));
+  // Without --kernel nothing predicts PCR 4: the disks' PCRs leave the kernel out (disk seal
+  // then asks for --unmeasured-kernel).
   CHECK(j["partitions"]["classified"]["disk_pcrs"] == nlohmann::json({8, 9}));
+  CHECK(j["partitions"]["open"]["disk_pcrs"] == nlohmann::json({8, 10}));
+  CHECK(j["pcr_layout"]["partitions"] == nlohmann::json({{"classified", 9}, {"open", 10}}));
+  CHECK(j["pcrs"]["sha256"].count("4") == 0);
 
   // Crypto-storage seals disks to this manifest: its reader takes the same PCR values.
   auto pcrs = bh::storage::load_manifest_pcrs(out, "classified");
@@ -86,8 +106,9 @@ nlohmann::json linux_manifest(const bh::harness::Work_dir& dir, const std::strin
 
 }  // namespace
 
-TEST_CASE("manifest build: a Linux partition's kernel, initramfs and command line are three events in PCR 9",
-          "[attestation][manifest][linux]") {
+TEST_CASE(
+    "manifest build: a Linux partition's kernel, initramfs and command line are three events in its PCR 9",
+    "[attestation][manifest][linux]") {
   bh::harness::Work_dir dir("manifest-linux");
   const auto j = linux_manifest(dir, "console=ttyS0 quiet", "initramfs one");
   REQUIRE(j["events"].size() == 5);
@@ -102,22 +123,25 @@ TEST_CASE("manifest build: a Linux partition's kernel, initramfs and command lin
               {at::read_file(image_dir() + "/open.elf", "image"), "bulkhead partition open image open.elf"}};
   for (size_t i = 0; i < 4; ++i) {
     INFO("event " << i + 1);
-    CHECK(j["events"][i + 1]["pcr"] == 9);
+    CHECK(j["events"][i + 1]["pcr"] == (i < 3 ? 9 : 10));
     CHECK(j["events"][i + 1]["description"] == want[i].text);
     for (uint16_t bank : {at::k_sha1, at::k_sha256, at::k_sha384, at::k_sha512}) {
       CHECK(j["events"][i + 1]["digests"][at::bank_name(bank)] == at::to_hex(at::hash(bank, want[i].measured)));
     }
   }
-  // The command line and the initramfs each change PCR 9 (and PCR 8, which holds the policy and
-  // so the command line and both digests); the kernel's event stays.
+  // The command line and the initramfs each change PCR 9; the command line changes PCR 8 too
+  // (the policy's structure holds it), the initramfs does not (its digest is zeroed in PCR 8's
+  // form); open's PCR 10 and the kernel's event stay.
   bh::harness::Work_dir other_cmdline("manifest-linux-cmdline"), other_initrd("manifest-linux-initrd");
   const auto c = linux_manifest(other_cmdline, "console=ttyS0 init=/bin/sh", "initramfs one");
   const auto d = linux_manifest(other_initrd, "console=ttyS0 quiet", "initramfs two");
   for (const auto& changed : {c, d}) {
     CHECK(changed["pcrs"]["sha256"]["9"] != j["pcrs"]["sha256"]["9"]);
-    CHECK(changed["pcrs"]["sha256"]["8"] != j["pcrs"]["sha256"]["8"]);
+    CHECK(changed["pcrs"]["sha256"]["10"] == j["pcrs"]["sha256"]["10"]);
     CHECK(changed["events"][1] == j["events"][1]);
   }
+  CHECK(c["pcrs"]["sha256"]["8"] != j["pcrs"]["sha256"]["8"]);
+  CHECK(d["pcrs"]["sha256"]["8"] == j["pcrs"]["sha256"]["8"]);
   CHECK(c["events"][3] != j["events"][3]);
   CHECK(c["events"][2] == j["events"][2]);
   CHECK(d["events"][2] != j["events"][2]);
@@ -170,4 +194,46 @@ TEST_CASE("event descriptions: the boot stage's text, bounded by the buffer", "[
   CHECK(sk::event_log::describe_partition("open", "open.elf", text, 10) == 0);
   CHECK(sk::event_log::describe_policy(text, 21) == 21);
   CHECK(sk::event_log::describe_policy(text, 20) == 0);
+}
+
+// Issue 14, item 3: with the boot stage and the kernel, `manifest build` predicts PCR 4 as OVMF
+// leaves it when the boot stage starts the kernel (its "Calling EFI Application from Boot
+// Option" action and separator, the boot stage's Authenticode digest, the kernel ELF), and each
+// disk is sealed to PCR 4, PCR 8 and its own partition's PCR. A real OVMF boot opening a disk
+// sealed to it: tests/integration/kernel_linux_test.cpp.
+TEST_CASE("manifest build --boot-stage --kernel predicts PCR 4 and seals each disk to 4, 8 and its own PCR",
+          "[attestation][manifest]") {
+  bh::harness::Work_dir dir("manifest-kernel");
+  const std::string policy = compile_default_policy(dir);
+  const std::string out = (dir / "m.json").string();
+  const std::string stage = bh::harness::build_path("sepkernel/BOOTX64.EFI").string();
+  const std::string kernel = bh::harness::build_path("sepkernel/bulkhead.elf").string();
+  auto r = bulkhead({"manifest", "build", "--policy-image", policy, "--image-dir", image_dir(),
+                     "--boot-stage", stage, "--kernel", kernel, "-o", out});
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK(r.output.find("PCR 4 predicted (boot stage and kernel)") != std::string::npos);
+  const auto j = nlohmann::json::parse(slurp(out));
+  const std::string calling = "Calling EFI Application from Boot Option";
+  for (uint16_t bank : {at::k_sha1, at::k_sha256, at::k_sha384, at::k_sha512}) {
+    Bytes pcr4(at::bank_size(bank), 0);
+    pcr4 = at::extend(bank, pcr4, at::hash(bank, Bytes(calling.begin(), calling.end())).data());
+    pcr4 = at::extend(bank, pcr4, at::hash(bank, Bytes(4, 0)).data());
+    pcr4 = at::extend(bank, pcr4,
+                      at::from_hex(j["boot_stage"]["authenticode"][at::bank_name(bank)], "a").data());
+    pcr4 = at::extend(bank, pcr4, at::hash(bank, at::read_file(kernel, "kernel")).data());
+    CHECK(j["pcrs"][at::bank_name(bank)]["4"] == at::to_hex(pcr4));
+  }
+  CHECK(j["kernel"]["file"] == "bulkhead.elf");
+  CHECK(j["partitions"]["classified"]["disk_pcrs"] == nlohmann::json({4, 8, 9}));
+  CHECK(j["partitions"]["open"]["disk_pcrs"] == nlohmann::json({4, 8, 10}));
+  auto pcrs = bh::storage::load_manifest_pcrs(out, "open");
+  CHECK(pcrs.values.count(4) == 1);
+
+  auto alone = bulkhead({"manifest", "build", "--policy-image", policy, "--image-dir", image_dir(),
+                         "--kernel", kernel, "-o", (dir / "x.json").string()});
+  CHECK(alone.status == 2);
+  CHECK(alone.output ==
+        "bulkhead: --kernel: needs --boot-stage (PCR 4 holds the boot stage before the kernel)\n");
+  CHECK_FALSE(fs::exists(dir / "x.json"));
 }

@@ -219,7 +219,7 @@ TEST_CASE("the file inputs the tool's help shows are every file a command reads"
       {"attest quote", {"--log"}},
       {"tpm provision", {"--ek-ca"}},
       {"manifest build",
-       {"--policy-image", "--image-dir", "--firmware-pcrs", "--admin-public", "--boot-stage"}},
+       {"--policy-image", "--image-dir", "--firmware-pcrs", "--admin-public", "--boot-stage", "--kernel"}},
       {"image build", {"--policy-image", "--image-dir", "--kernel", "--boot-stage"}},
   };
   for (const auto& command : leaf_commands()) {

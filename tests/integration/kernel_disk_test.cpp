@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "kernel_fixture.hpp"
 #include "sk/sealed_key.hpp"
@@ -53,9 +54,19 @@ struct Sealed_system {
     run_bulkhead({"manifest", "build", "--policy-image", policy_image.string(), "--image-dir", dir.path().string(), "-o",
          (dir / "manifest.json").string()});
     auto tpm = harness::Swtpm::start_socket(dir);
-    std::vector<std::string> seal = {"disk", "seal", "--disk", disk.string(), "--manifest",
-                                     (dir / "manifest.json").string(), "--partition", "classified", "--tcti",
-                                     tpm->tcti(), "--passphrase-file", (dir / "pass").string()};
+    std::vector<std::string> seal = {"disk",
+                                     "seal",
+                                     "--unmeasured-kernel",
+                                     "--disk",
+                                     disk.string(),
+                                     "--manifest",
+                                     (dir / "manifest.json").string(),
+                                     "--partition",
+                                     "classified",
+                                     "--tcti",
+                                     tpm->tcti(),
+                                     "--passphrase-file",
+                                     (dir / "pass").string()};
     if (authorize) {  // update-survivable: sealed to the administrator's key (PolicyAuthorize)
       run_bulkhead({"disk", "admin-key", "-o", (dir / "admin.pem").string(), "--public", (dir / "admin.pub.pem").string()});
       seal.insert(seal.end(), {"--authorize-key", (dir / "admin.pub.pem").string()});
@@ -248,8 +259,9 @@ TEST_CASE("disk: after an intended image update the disk is locked until re-seal
   tpm.reset();
   {
     auto socket = harness::Swtpm::start_socket(dir, true);
-    run_bulkhead({"disk", "reseal", "--disk", s.disk.string(), "--manifest", (dir / "manifest-v2.json").string(), "--partition",
-         "classified", "--tcti", socket->tcti(), "--passphrase-file", (dir / "pass").string()});
+    run_bulkhead({"disk", "reseal", "--unmeasured-kernel", "--disk", s.disk.string(), "--manifest",
+                  (dir / "manifest-v2.json").string(), "--partition", "classified", "--tcti", socket->tcti(),
+                  "--passphrase-file", (dir / "pass").string()});
   }
   tpm = harness::Swtpm::start_for_qemu(dir, true);
   auto q = boot_disk(dir, s, tpm.get(), dir / "classified.elf");
@@ -364,8 +376,8 @@ TEST_CASE("time: a partition flooding the kernel cannot delay or shorten the oth
 
 namespace {
 
-// Both partitions with a disk of their own, created and sealed (to the same PCRs: the attack
-// the TPM-bound identity closes) in one TPM.
+// Both partitions with a disk of their own, created and sealed in one TPM, each to PCR 8 and its
+// own partition's PCR (classified 9, open 10; the multiboot path, so without PCR 4).
 struct Two_disk_system {
   fs::path policy_image, classified_disk, open_disk;
   explicit Two_disk_system(const harness::Work_dir& dir, bool authorize = false) {
@@ -395,9 +407,19 @@ struct Two_disk_system {
     }
     auto tpm = harness::Swtpm::start_socket(dir);
     for (const auto& [name, disk] : disks) {
-      std::vector<std::string> seal = {"disk", "seal", "--disk", disk.string(), "--manifest",
-                                       (dir / "manifest.json").string(), "--partition", name, "--tcti", tpm->tcti(),
-                                       "--passphrase-file", (dir / "pass").string()};
+      std::vector<std::string> seal = {"disk",
+                                       "seal",
+                                       "--unmeasured-kernel",
+                                       "--disk",
+                                       disk.string(),
+                                       "--manifest",
+                                       (dir / "manifest.json").string(),
+                                       "--partition",
+                                       name,
+                                       "--tcti",
+                                       tpm->tcti(),
+                                       "--passphrase-file",
+                                       (dir / "pass").string()};
       if (authorize) seal.insert(seal.end(), {"--authorize-key", (dir / "admin.pub.pem").string()});
       run_bulkhead(seal);
       if (authorize) {  // the administrator's approval of this manifest for this disk alone
@@ -407,11 +429,16 @@ struct Two_disk_system {
     }
   }
   // sigs: the approvals handed to the kernel as classified.disk.sig and open.disk.sig (authorize).
-  std::unique_ptr<harness::Qemu> boot(const harness::Work_dir& dir, const harness::Swtpm* tpm, const fs::path& ide0,
-                                      const fs::path& ide1, const std::vector<fs::path>& sigs = {}) const {
+  // policy, open: another compiled policy and open image than the sealed build's (an update).
+  std::unique_ptr<harness::Qemu> boot(const harness::Work_dir& dir, const harness::Swtpm* tpm,
+                                      const fs::path& ide0, const fs::path& ide1,
+                                      const std::vector<fs::path>& sigs = {}, const fs::path& policy = {},
+                                      const fs::path& open = {}) const {
     harness::Qemu_options o;
     o.kernel = harness::build_path("sepkernel/bulkhead.elf");
-    o.modules = {{policy_image, "policy"}, {guest("classified.elf"), "classified.elf"}, {guest("open.elf"), "open.elf"}};
+    o.modules = {{policy.empty() ? policy_image : policy, "policy"},
+                 {guest("classified.elf"), "classified.elf"},
+                 {open.empty() ? guest("open.elf") : open, "open.elf"}};
     if (sigs.size() == 2) {
       o.modules.push_back({sigs[0], "classified.disk.sig"});
       o.modules.push_back({sigs[1], "open.disk.sig"});
@@ -497,6 +524,48 @@ TEST_CASE("disk identity: swapped, relabelled and transplanted disks stay locked
     q->wait_for_serial(locked_line("classified", "classified.disk", 0, "wrong TPM \\(storage primary differs\\)"),
                        k_deadline, false);
   }
+}
+
+// Issue 14, item 3: each disk is sealed to PCR 8 (the policy without its image digests) and its
+// own partition's PCR, so an updated image of one domain locks only that domain's disk until it
+// is re-sealed; the other domain's disk opens on the same boot.
+TEST_CASE("disk keys: an updated image of one domain locks only that domain's disk; the other opens",
+          "[kernel][disk][pcr]") {
+  harness::Work_dir dir("kernel-disk-one-domain");
+  Two_disk_system s(dir);
+  const auto v1 = nlohmann::json::parse(slurp(dir / "manifest.json"));
+  CHECK(v1["partitions"]["classified"]["disk_pcrs"] == nlohmann::json({8, 9}));
+  CHECK(v1["partitions"]["open"]["disk_pcrs"] == nlohmann::json({8, 10}));
+  // The update: a new open image under the same name, a recompiled policy, a rebuilt manifest.
+  fs::create_directories(dir / "v2");
+  fs::copy(dir / "classified.elf", dir / "v2" / "classified.elf");
+  fs::copy(guest("disk_demo.elf"), dir / "v2" / "open.elf");
+  for (const std::string name : {"classified.disk", "open.disk"}) fs::copy(dir / name, dir / "v2" / name);
+  run_bulkhead({"policy", "compile", (dir / "policy.toml").string(), "-o", (dir / "v2.img").string(),
+                "--image-dir", (dir / "v2").string()});
+  run_bulkhead({"manifest", "build", "--policy-image", (dir / "v2.img").string(), "--image-dir",
+                (dir / "v2").string(), "-o", (dir / "v2.json").string()});
+  const auto v2 = nlohmann::json::parse(slurp(dir / "v2.json"));
+  CHECK(v2["pcrs"]["sha256"]["8"] == v1["pcrs"]["sha256"]["8"]);  // the policy's structure did not change
+  CHECK(v2["pcrs"]["sha256"]["9"] == v1["pcrs"]["sha256"]["9"]);
+  CHECK(v2["pcrs"]["sha256"]["10"] != v1["pcrs"]["sha256"]["10"]);
+  auto tpm = harness::Swtpm::start_for_qemu(dir, true);
+  auto q =
+      s.boot(dir, tpm.get(), s.classified_disk, s.open_disk, {}, dir / "v2.img", dir / "v2" / "open.elf");
+  // Either outcome ends each wait (a broken build fails here at once, not at the deadline).
+  const std::string classified =
+      q->wait_for_serial(std::regex("part=classified event=disk_(un)?locked detail="), k_deadline, false);
+  const std::string open =
+      q->wait_for_serial(std::regex("part=open event=disk_(un)?locked detail="), k_deadline, false);
+  CHECK(open.find(
+            "event=disk_locked detail=\"disk open.disk (ide 2): measured boot differs from the sealed one") !=
+        std::string::npos);
+  REQUIRE(classified.find(
+              "event=disk_unlocked detail=\"disk classified.disk (ide 0): key unsealed, PCR mask 0x300,") !=
+          std::string::npos);
+  wait_heartbeat(*q, "classified", 2, k_deadline);
+  CHECK(
+      q->serial_lines(std::regex("part=open event=partition_started|part=open event=disk_unlocked")).empty());
 }
 
 // PolicyAuthorize approvals name the disk they approve (policyRef = its identity): with both

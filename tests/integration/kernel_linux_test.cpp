@@ -15,7 +15,9 @@ namespace harness = bh::harness;
 namespace {
 
 // The default system as scripts/run.sh makes it: policies/linux-disk.toml, a new 64 MiB disk
-// for classified, sealed to the manifest's PCRs in a TPM whose state QEMU then uses.
+// for classified, sealed to the manifest's PCRs in a TPM whose state QEMU then uses: first for
+// the multiboot path (PCRs 8 and 9, --unmeasured-kernel), then (seal_measured) for the measured
+// UEFI boot, with PCR 4 predicted from the boot stage and the kernel.
 struct Linux_system {
   fs::path policy_image, disk;
   explicit Linux_system(const harness::Work_dir& dir) {
@@ -32,8 +34,21 @@ struct Linux_system {
     run_bulkhead({"manifest", "build", "--policy-image", policy_image.string(), "--image-dir", dir.path().string(), "-o",
               (dir / "manifest.json").string()});
     auto tpm = harness::Swtpm::start_socket(dir);
-    run_bulkhead({"disk", "seal", "--disk", disk.string(), "--manifest", (dir / "manifest.json").string(), "--partition",
-              "classified", "--tcti", tpm->tcti(), "--passphrase-file", (dir / "pass").string()});
+    run_bulkhead({"disk", "seal", "--unmeasured-kernel", "--disk", disk.string(), "--manifest",
+                  (dir / "manifest.json").string(), "--partition", "classified", "--tcti", tpm->tcti(),
+                  "--passphrase-file", (dir / "pass").string()});
+  }
+  // Seals the disk again, as run.sh does for its UEFI boot: to PCR 4 as `manifest build` predicts
+  // it from OVMF's events, the boot stage and the kernel, PCR 8 and classified's PCR 9.
+  void seal_measured(const harness::Work_dir& dir) const {
+    run_bulkhead({"manifest", "build", "--policy-image", policy_image.string(), "--image-dir",
+                  dir.path().string(), "--boot-stage", harness::build_path("sepkernel/BOOTX64.EFI").string(),
+                  "--kernel", harness::build_path("sepkernel/bulkhead.elf").string(), "-o",
+                  (dir / "measured.json").string()});
+    auto tpm = harness::Swtpm::start_socket(dir, true);
+    run_bulkhead({"disk", "seal", "--force", "--disk", disk.string(), "--manifest",
+                  (dir / "measured.json").string(), "--partition", "classified", "--tcti", tpm->tcti(),
+                  "--passphrase-file", (dir / "pass").string()});
   }
   std::unique_ptr<harness::Qemu> boot(const harness::Work_dir& dir, const harness::Swtpm& tpm) const {
     harness::Qemu_options o;
@@ -171,11 +186,17 @@ TEST_CASE("linux: unmodified Debian kernels boot to /init in both partitions, ke
   // The next boot is the measured one scripts/run.sh makes by default (UEFI): the disk opens on
   // it and holds the file system and the line of the first run; the trusted path is on the
   // firmware's framebuffer, over the focused Linux's console, and keys reach the focused Linux.
+  // Its disk is sealed to PCR 4 (OVMF's events, the boot stage, the kernel: predicted, not
+  // recorded), PCR 8 and PCR 9 (mask 0x310): opening it shows the prediction holds on OVMF.
+  system.seal_measured(dir);
   tpm = harness::Swtpm::start_for_qemu(dir, true);
   q = system.boot_measured(dir, *tpm);
   q->wait_for_serial(std::regex("^boot: UEFI path: MEASURED"), Millis(240000), false);
   q->wait_for_serial(std::regex("^trusted path: framebuffer [0-9]+x[0-9]+ at "), Millis(60000), false);
-  q->wait_for_serial(std::regex("part=classified event=disk_unlocked"), Millis(60000), false);
+  q->wait_for_serial(
+      std::regex("part=classified event=disk_unlocked detail=\"disk classified.disk \\(ide 0\\): key "
+                 "unsealed, PCR mask 0x310,"),
+      Millis(60000), false);
   q->wait_for_serial(std::regex("^\\[classified\\] linux: disk: ext4 mounted on /mnt, 1 earlier runs, last: run 1 of "),
                      Millis(400000), false);
   q->wait_for_serial(std::regex("^\\[classified\\] linux: disk: wrote run 2$"), Millis(60000), false);

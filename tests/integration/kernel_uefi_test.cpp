@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The measured UEFI path: `bulkhead image build` makes an ESP; OVMF with swtpm behind tpm-tis
-// measures the boot stage (PCR 4); the boot stage measures the kernel (PCR 4), the policy (PCR 8)
-// and the images (PCR 9) and hands the firmware's log to the kernel, whose PCR read-back equals
-// the manifest's prediction; the live system attests (first boot recorded, second verified, a
-// changed image refused by name); a missing file on the ESP is refused before the kernel runs;
-// with four PCR banks, one live boot's evidence fails each of issue 5's attacks by name.
+// measures the boot stage (PCR 4); the boot stage measures the kernel (PCR 4), the policy's
+// structure (PCR 8) and each partition's images (its own PCR, 9 + its index) and hands the firmware's log to
+// the kernel, whose PCR read-back equals the manifest's prediction; the live system attests (first boot
+// recorded, second verified, a changed image refused by name); a missing file on the ESP is refused before
+// the kernel runs; with four PCR banks, one live boot's evidence fails each of issue 5's attacks by name.
 #include <fstream>
 #include <functional>
 
@@ -145,7 +145,10 @@ TEST_CASE("uefi: a measured boot from the ESP attests; recorded firmware PCRs ho
     INFO(r.output);
     CHECK(r.status == 1);
     CHECK(r.output.find("attestation: FAIL") != std::string::npos);
-    CHECK(r.output.find("PCR 8") != std::string::npos);
+    // Its own PCR 9 only: the policy's structure (PCR 8) and the other partitions' PCRs hold.
+    CHECK(r.output.find("mismatch: PCR 9 (sha256)") != std::string::npos);
+    CHECK(r.output.find("PCR 8") == std::string::npos);
+    CHECK(r.output.find("PCR 10") == std::string::npos);
   }
 }
 
@@ -235,7 +238,7 @@ TEST_CASE("uefi: four PCR banks logged and held to the manifest; live evidence f
   }
   {
     // Interop on the live evidence: tpm2_eventlog reads the four-bank firmware + boot stage log
-    // and replays PCRs 8 and 9 in every bank to the manifest's values; tpm2_checkquote accepts
+    // and replays PCRs 8-11 in every bank to the manifest's values; tpm2_checkquote accepts
     // the quote's signature and nonce.
     at::write_file((dir / "eventlog.bin").string(), live.event_log);
     at::write_file((dir / "quote.msg").string(), live.attest);
@@ -244,10 +247,11 @@ TEST_CASE("uefi: four PCR banks logged and held to the manifest; live evidence f
     harness::Command_result events = harness::run_command({"tpm2_eventlog", (dir / "eventlog.bin").string()}, Millis(30000));
     REQUIRE(events.status == 0);
     for (uint16_t bank : {el::k_alg_sha1, el::k_alg_sha256, el::k_alg_sha384, el::k_alg_sha512}) {
-      for (uint32_t pcr : {8u, 9u}) {
+      for (uint32_t pcr : {8u, 9u, 10u, 11u}) {
         INFO(at::bank_name(bank) << " PCR " << pcr);
-        CHECK(events.output.find("    " + std::to_string(pcr) + "  : 0x" + at::to_hex(m.pcrs.at(bank).at(pcr))) !=
-              std::string::npos);
+        const std::string number =
+            std::to_string(pcr) + (pcr < 10 ? "  : 0x" : " : 0x");  // tpm2_eventlog's "%-2d : "
+        CHECK(events.output.find("    " + number + at::to_hex(m.pcrs.at(bank).at(pcr))) != std::string::npos);
       }
     }
     harness::Command_result check = harness::run_command(
@@ -273,22 +277,46 @@ TEST_CASE("uefi: four PCR banks logged and held to the manifest; live evidence f
   harness::Work_dir other("kernel-uefi-other-tpm");
   provision(other);
   std::vector<Attack> attacks = {
-      {"the saved evidence verifies again", [](at::Evidence&) {}, nonce, ak, {"attestation: PASS"}, {"mismatch"}, 0},
+      {"the saved evidence verifies again",
+       [](at::Evidence&) {},
+       nonce,
+       ak,
+       {"attestation: PASS"},
+       {"mismatch"},
+       0},
       {"an edited sha256 digest no longer matches the quote",
-       [](at::Evidence& e) { e.event_log[find_event(e.event_log, 9, 1, el::k_alg_sha256).digest] ^= 0x01; }, nonce, ak,
-       {"mismatch: PCR digest: the quote's ", "(PCR 9): sha256 digest expected"}, {}},
+       [](at::Evidence& e) { e.event_log[find_event(e.event_log, 10, 0, el::k_alg_sha256).digest] ^= 0x01; },
+       nonce,
+       ak,
+       {"mismatch: PCR digest: the quote's ", "(PCR 10): sha256 digest expected"},
+       {}},
       {"a relabelled event type is exactly one mismatch",
-       [](at::Evidence& e) { e.event_log[find_event(e.event_log, 9, 0, el::k_alg_sha256).start + 4] = 0x05; }, nonce,
-       ak, {"(PCR 9): type expected EV_IPL found EV_ACTION", "attestation: FAIL: 1 mismatch ("}, {}},
-      {"a replayed nonce", [](at::Evidence&) {}, fresh, ak,
-       {"mismatch: nonce: expected " + fresh + " found " + nonce, "attestation: FAIL: 1 mismatch ("}, {}},
-      {"another TPM's AK", [](at::Evidence&) {}, nonce, other / "provision",
+       [](at::Evidence& e) { e.event_log[find_event(e.event_log, 9, 0, el::k_alg_sha256).start + 4] = 0x05; },
+       nonce,
+       ak,
+       {"(PCR 9): type expected EV_IPL found EV_ACTION", "attestation: FAIL: 1 mismatch ("},
+       {}},
+      {"a replayed nonce",
+       [](at::Evidence&) {},
+       fresh,
+       ak,
+       {"mismatch: nonce: expected " + fresh + " found " + nonce, "attestation: FAIL: 1 mismatch ("},
+       {}},
+      {"another TPM's AK",
+       [](at::Evidence&) {},
+       nonce,
+       other / "provision",
        {"mismatch: quote signature: does not verify with the AK", "mismatch: quote signer: the quote names ",
         "attestation: FAIL: 2 mismatches ("},
        {}},
       {"a log cut inside the last partition image's event",
-       [](at::Evidence& e) { e.event_log.resize(find_event(e.event_log, 9, 2, el::k_alg_sha256).start + 9); }, nonce,
-       ak, {"mismatch: event missing: PCR 9 EV_IPL \"bulkhead partition agent image agent.elf\"", "mismatch: PCR digest"},
+       [](at::Evidence& e) {
+         e.event_log.resize(find_event(e.event_log, 11, 0, el::k_alg_sha256).start + 9);
+       },
+       nonce,
+       ak,
+       {"mismatch: event missing: PCR 11 EV_IPL \"bulkhead partition agent image agent.elf\"",
+        "mismatch: PCR digest"},
        {}},
   };
   for (uint16_t bank : {el::k_alg_sha1, el::k_alg_sha384, el::k_alg_sha512}) {
@@ -314,7 +342,7 @@ TEST_CASE("uefi: four PCR banks logged and held to the manifest; live evidence f
     for (const std::string& s : a.found) CHECK(r.output.find(s) != std::string::npos);
     for (const std::string& s : a.absent) CHECK(r.output.find(s) == std::string::npos);
   }
-  {  // a changed policy (same images, another schedule) fails on PCR 8 and not PCR 9
+  {  // a changed policy (same images, another schedule) fails on PCR 8 and not the partitions' PCRs
     std::string text = slurp(harness::source_path("policies/attested.toml"));
     auto replace = [&text](const std::string& from, const std::string& to) {
       REQUIRE(text.find(from) != std::string::npos);

@@ -62,13 +62,16 @@ struct Uefi_boot {
 };
 
 // QEMU options for OVMF (fresh variables) booting esp, as scripts/run.sh does: the ESP on the
-// primary channel's second position (the kernel's disks are ide 0 and 2).
+// primary channel's second position (the kernel's disks are ide 0 and 2), and OVMF's first boot
+// option (bootindex 0): the boot stage is then its first boot attempt, which PCR 4's prediction
+// assumes (docs/attestation.md, "PCR map"; another option tried first adds two events to PCR 4).
 inline harness::Qemu_options uefi_options(const harness::Work_dir& dir, const fs::path& esp) {
   fs::copy("/usr/share/OVMF/OVMF_VARS_4M.fd", dir / "vars.fd", fs::copy_options::overwrite_existing);
   harness::Qemu_options o;
-  o.extra = {"-drive", "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
-             "-drive", "if=pflash,format=raw,file=" + (dir / "vars.fd").string(),
-             "-drive", "file=" + esp.string() + ",format=raw,if=ide,index=1,snapshot=on"};
+  o.extra = {"-drive",  "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
+             "-drive",  "if=pflash,format=raw,file=" + (dir / "vars.fd").string(),
+             "-drive",  "file=" + esp.string() + ",format=raw,if=none,id=esp,snapshot=on",
+             "-device", "ide-hd,drive=esp,bus=ide.0,unit=1,bootindex=0"};
   o.lifetime = Millis(240000);
   return o;
 }

@@ -46,6 +46,14 @@ MUTANTS = [
      "      } else if (!same_bytes(data.bytes + st::k_volume_key_size",
      "      } else if (false && !same_bytes(data.bytes + st::k_volume_key_size",
      ["bulkhead_kernel"], [INTEGRATION, "disk identity: swapped*"]),
+    # Issue 14, item 3: per-partition sealing. Every partition measured into one PCR again, or
+    # the image digests kept in PCR 8's form: another domain's update then locks this disk.
+    ("every partition measured into PCR 9 (issue 14, per-partition PCRs)", "sepkernel/kernel/measure.cpp",
+     "    pcr = el::pcr_of_partition(i);", "    pcr = el::pcr_of_partition(0);",
+     ["bulkhead_kernel"], [INTEGRATION, "disk keys: an updated image of one domain*"]),
+    ("image digests kept in the policy's measured form (issue 14, PCR 8)", "sepkernel/core/src/policy_image.cpp",
+     "  return write(p, out, capacity, false);", "  return write(p, out, capacity, true);",
+     ["bulkhead_kernel", "bulkhead"], [INTEGRATION, "disk keys: an updated image of one domain*"]),
     ("reader's channel page writable (SK-FLOW-1)", "sepkernel/core/src/access.cpp",
      "emit({ch.guest_address, ch.memory.base, ch.memory.size, Access::read});",
      "emit({ch.guest_address, ch.memory.base, ch.memory.size, Access::read_write});",

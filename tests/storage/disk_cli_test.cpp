@@ -103,3 +103,38 @@ TEST_CASE("bulkhead disk create, show and recover from the command line", "[stor
   CHECK(lines(junk.err) == 1);
   CHECK(junk.err.find("junk.img: no LUKS2 header") != std::string::npos);
 }
+
+// Issue 14, item 3: `disk seal` refuses a PCR set that leaves the kernel's measurement (PCR 4)
+// out, in one line saying why, before it touches the TPM or the disk; --unmeasured-kernel
+// (the multiboot path) gets past that check.
+TEST_CASE("bulkhead disk seal refuses disk PCRs without PCR 4 unless --unmeasured-kernel", "[storage][cli]") {
+  Scratch_dir dir;
+  std::string disk = dir.file("open.img");
+  std::string policy = write_disk_policy(dir.file(""));
+  write_file(dir.file("pass"), "recovery words\n");
+  REQUIRE(bulkhead(dir, "disk create --policy '" + policy + "' --partition open --size 1M -o '" + disk +
+                            "' --recovery-passphrase-file '" + dir.file("pass") +
+                            "' --pbkdf pbkdf2 --pbkdf2-iterations 1000")
+              .status == 0);
+  const std::string zero(64, '0');
+  write_file(dir.file("manifest.json"), nlohmann::json({{"pcrs", {{"sha256", {{"8", zero}, {"9", zero}}}}},
+                                                        {"partitions", {{"open", {{"disk_pcrs", {8, 9}}}}}}})
+                                            .dump());
+  const std::string seal = "disk seal --disk '" + disk + "' --manifest '" + dir.file("manifest.json") +
+                           "' --partition open --tcti swtpm:host=127.0.0.1,port=1 --passphrase-file '" +
+                           dir.file("pass") + "'";
+  auto before = sha256_of_file(disk);
+  auto refused = bulkhead(dir, seal);
+  CHECK(refused.status == 1);
+  CHECK(refused.out.empty());
+  CHECK(refused.err ==
+        "bulkhead disk seal: " + dir.file("manifest.json") +
+            ": partitions.open.disk_pcrs (PCRs 8, 9) leave out PCR 4: the kernel is unmeasured and "
+            "any kernel replaying the manifest opens the disk; build the manifest with --boot-stage "
+            "and --kernel, or pass --unmeasured-kernel (multiboot path)\n");
+  // With the flag the PCR set is accepted and the seal goes on to the TPM (none on port 1).
+  auto flagged = bulkhead(dir, seal + " --unmeasured-kernel");
+  CHECK(flagged.status != 0);
+  CHECK(flagged.err.find("leave out PCR 4") == std::string::npos);
+  CHECK(sha256_of_file(disk) == before);
+}

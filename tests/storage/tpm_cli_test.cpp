@@ -62,9 +62,9 @@ TEST_CASE("bulkhead disk: seal with an administrator key, approve an update, uns
               " --recovery-passphrase-file '" + dir.file("pass") +
               "' --pbkdf pbkdf2 --pbkdf2-iterations 1000")
               .status == 0);
-  auto sealed =
-      cli("disk seal --disk " + disk + " --manifest '" + v1 + "' --partition open" + tcti +
-          " --passphrase-file '" + dir.file("pass") + "' --authorize-key '" + dir.file("admin.pub") + "'");
+  auto sealed = cli("disk seal --unmeasured-kernel --disk " + disk + " --manifest '" + v1 +
+                    "' --partition open" + tcti + " --passphrase-file '" + dir.file("pass") +
+                    "' --authorize-key '" + dir.file("admin.pub") + "'");
   REQUIRE(sealed.status == 0);
   CHECK(sealed.output.find("PolicyAuthorize") != std::string::npos);
   auto before = sha256_of_file(dir.file("open.img"));
@@ -74,8 +74,8 @@ TEST_CASE("bulkhead disk: seal with an administrator key, approve an update, uns
            {" --partition classified", "created for partition \"open\", not \"classified\" (its LUKS2 label)"},
            {" --partition open", "already sealed for partition \"open\" (PolicyAuthorize); `disk reseal` seals it "
                                  "again, `disk seal --force` replaces the seal"}}) {
-    auto again = cli("disk seal --disk " + disk + " --manifest '" + v1 + "'" + args + tcti + " --passphrase-file '" +
-                     dir.file("pass") + "'");
+    auto again = cli("disk seal --unmeasured-kernel --disk " + disk + " --manifest '" + v1 + "'" + args +
+                     tcti + " --passphrase-file '" + dir.file("pass") + "'");
     INFO(again.output);
     CHECK(again.status == 1);
     CHECK(again.output.find(expected) != std::string::npos);
@@ -114,7 +114,7 @@ TEST_CASE("bulkhead disk: seal with an administrator key, approve an update, uns
 
   // Re-seal on the running v2 build without the passphrase: partition and PolicyAuthorize with
   // the same administrator key are kept, so the v2 approval still opens it afterwards.
-  auto resealed = cli("disk reseal --disk " + disk + " --manifest '" + v2 + "'" + tcti +
+  auto resealed = cli("disk reseal --unmeasured-kernel --disk " + disk + " --manifest '" + v2 + "'" + tcti +
                       " --signed-policy '" + dir.file("v2.sig") + "'");
   INFO(resealed.output);
   CHECK(resealed.status == 0);
@@ -139,8 +139,8 @@ TEST_CASE("bulkhead disk remove-seal and passphrase", "[storage][tpm][cli]") {
   REQUIRE(cli("disk create --policy '" + policy + "' --partition open --size 1M -o " + disk +
               " --recovery-passphrase-file '" + dir.file("pass") + "' --pbkdf pbkdf2 --pbkdf2-iterations 1000")
               .status == 0);
-  REQUIRE(cli("disk seal --disk " + disk + " --manifest '" + v1 + "' --partition open" + tcti + " --passphrase-file '" +
-              dir.file("pass") + "'")
+  REQUIRE(cli("disk seal --unmeasured-kernel --disk " + disk + " --manifest '" + v1 + "' --partition open" +
+              tcti + " --passphrase-file '" + dir.file("pass") + "'")
               .status == 0);
   auto refused = [&](const std::string& args, const std::string& expected) {
     const auto before = sha256_of_file(dir.file("open.img"));
@@ -188,8 +188,8 @@ TEST_CASE("bulkhead disk unseal refused by the PCR policy says which PCR differs
               "' --partition open --size 1M -o '" + disk + "' --recovery-passphrase-file '" +
               dir.file("pass") + "' --pbkdf pbkdf2 --pbkdf2-iterations 1000")
               .status == 0);
-  REQUIRE(cli("disk seal --disk '" + disk + "' --manifest '" + v1 + "' --partition open" + tcti +
-              " --passphrase-file '" + dir.file("pass") + "'")
+  REQUIRE(cli("disk seal --unmeasured-kernel --disk '" + disk + "' --manifest '" + v1 + "' --partition open" +
+              tcti + " --passphrase-file '" + dir.file("pass") + "'")
               .status == 0);
   boot(tpm, "open image v2");
   const auto before = sha256_of_file(disk);
@@ -208,8 +208,8 @@ TEST_CASE("bulkhead disk unseal refused by the PCR policy says which PCR differs
                      "recovery passphrase (`bulkhead disk recover`)\n");
   CHECK(sha256_of_file(disk) == before);
 
-  REQUIRE(cli("disk reseal --disk '" + disk + "' --manifest '" + v2 + "'" + tcti + " --passphrase-file '" +
-              dir.file("pass") + "'")
+  REQUIRE(cli("disk reseal --unmeasured-kernel --disk '" + disk + "' --manifest '" + v2 + "'" + tcti +
+              " --passphrase-file '" + dir.file("pass") + "'")
               .status == 0);
   CHECK(cli("disk unseal --disk '" + disk + "'" + tcti).status == 0);
 }

@@ -35,11 +35,12 @@ struct Build {
   // As a failed unseal shows it: the first 12 hex digits.
   std::string shown(uint32_t pcr) const { return hex(value(pcr)).substr(0, 12) + "..."; }
   // Writes the reference manifest (expected values predicted by replaying the events).
-  std::string write_manifest(const Scratch_dir& dir, const std::string& name) const {
+  std::string write_manifest(const Scratch_dir& dir, const std::string& name,
+                             const std::vector<uint32_t>& disk_pcrs = {8, 9}) const {
     nlohmann::json bank = nlohmann::json::object();
     for (const auto& [pcr, list] : events) bank[std::to_string(pcr)] = hex(value(pcr));
     nlohmann::json m = {{"pcrs", {{"sha256", bank}}},
-                        {"partitions", {{"classified", {{"disk_pcrs", {8, 9}}}}}}};
+                        {"partitions", {{"classified", {{"disk_pcrs", disk_pcrs}}}}}};
     write_file(dir.file(name), m.dump(2));
     return dir.file(name);
   }
@@ -59,6 +60,19 @@ struct Build {
 const Build k_build_a{{{8, {sha256("policy v1")}}, {9, {sha256("classified image v1")}}}};
 const Build k_build_b{{{8, {sha256("policy v1")}}, {9, {sha256("classified image v2")}}}};
 const Build k_build_c{{{8, {sha256("policy v2")}}, {9, {sha256("classified image v3")}}}};
+// The measured chain (UEFI path): PCR 4 holds the firmware's events, the boot stage and the
+// kernel; PCR 8 the policy's structure; PCR 9 this partition's image.
+const Build k_measured{
+    {{4, {sha256("calling boot option"), sha256("separator"), sha256("BOOTX64.EFI"), sha256("bulkhead.elf")}},
+     {8, {sha256("policy v1")}},
+     {9, {sha256("classified image v1")}}}};
+// Another boot chain on the same machine (another loader and kernel) that replays the
+// manifest's public PCR 8 and 9 extends.
+const Build k_other_chain{
+    {{4,
+      {sha256("calling boot option"), sha256("separator"), sha256("other loader"), sha256("other kernel")}},
+     {8, {sha256("policy v1")}},
+     {9, {sha256("classified image v1")}}}};
 
 struct Fixture {
   Scratch_dir dir;
@@ -84,6 +98,7 @@ struct Fixture {
     s.partition = "classified";
     s.tcti = tpm.tcti();
     s.passphrase = passphrase_file(pass);
+    s.unmeasured_kernel = true;  // these builds have no PCR 4 (the multiboot path); see the PCR 4 test
     return s;
   }
   Secret recovered() {
@@ -284,6 +299,33 @@ TEST_CASE("the volume key never crosses the TPM interface in clear", "[storage][
     INFO("key bytes " << offset << ".." << offset + 15);
     CHECK_FALSE(contains(key.data() + offset, 16));
   }
+}
+
+// Issue 14, item 3: a disk is sealed to the kernel's measurement (PCR 4) too, so replaying the
+// manifest's PCR 8 and partition PCR extends (public) from another boot chain opens nothing.
+TEST_CASE("replaying PCR 8/9 into a TPM from a different boot chain does not unseal: PCR 4 differs",
+          "[storage][tpm]") {
+  Fixture f;
+  const std::string measured = k_measured.write_manifest(f.dir, "measured.json", {4, 8, 9});
+  auto unmeasured = f.seal_request(k_build_a.write_manifest(f.dir, "unmeasured.json"));
+  unmeasured.unmeasured_kernel = false;
+  refused(f.disk,
+          "unmeasured.json: partitions.classified.disk_pcrs (PCRs 8, 9) leave out PCR 4: the kernel is "
+          "unmeasured",
+          [&] { (void)seal_disk(unmeasured); });
+  auto request = f.seal_request(measured);
+  request.unmeasured_kernel = false;
+  auto k = seal_disk(request);
+  CHECK(k.pcr_mask == ((1u << 4) | (1u << 8) | (1u << 9)));
+  k_measured.boot(f.tpm);
+  CHECK(unseal_disk(f.disk, f.tpm.tcti(), std::nullopt) == f.recovered());
+  k_other_chain.boot(f.tpm);  // PCRs 8 and 9 replayed exactly; PCR 4 is another chain's
+  REQUIRE(k_other_chain.value(8) == k_measured.value(8));
+  REQUIRE(k_other_chain.value(9) == k_measured.value(9));
+  refused(f.disk,
+          f.disk + ": PCR policy not satisfied: PCR 4 differs from the sealed configuration (4: sealed " +
+              k_measured.shown(4) + ", now " + k_other_chain.shown(4) + ")",
+          [&] { (void)unseal_disk(f.disk, f.tpm.tcti(), std::nullopt); });
 }
 
 // A refused PCR policy says which PCRs differ from the sealed values (recorded in the token and

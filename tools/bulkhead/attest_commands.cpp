@@ -164,7 +164,7 @@ int verify_evidence(const at::Evidence& ev, const at::Bytes& nonce, const Verify
 
 struct Quote_options {
   std::string tcti, nonce, log, out;
-  std::vector<uint32_t> pcrs = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  std::vector<uint32_t> pcrs = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
   uint32_t ak_handle = bh::tpm::k_ak_handle;
 };
 
@@ -274,7 +274,7 @@ void add_attest_commands(CLI::App& app) {
   quote->add_option("--tcti", q->tcti, "TPM2-TSS TCTI")->required();
   quote->add_option("--nonce", q->nonce, "verifier's nonce (hex)")->required();
   quote->add_option("--log", q->log, "event log to include (binary)")->required()->check(bh::cli::input_file());
-  quote->add_option("--pcrs", q->pcrs, "PCRs to quote in every bank (default 0-9)")->delimiter(',');
+  quote->add_option("--pcrs", q->pcrs, "PCRs to quote in every bank (default 0-15)")->delimiter(',');
   quote->add_option("--ak-handle", q->ak_handle, "persistent AK handle (default 0x81010020)");
   quote->add_option("-o,--output", q->out, "evidence JSON to write")->required();
   quote->callback([q] { one_line_errors([&] { run_quote(*q); }); });

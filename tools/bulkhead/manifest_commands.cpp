@@ -18,7 +18,7 @@ namespace bh::cli {
 namespace {
 
 struct Build_options {
-  std::string policy_image, image_dir, firmware_pcrs, admin_public, boot_stage, out;
+  std::string policy_image, image_dir, firmware_pcrs, admin_public, boot_stage, kernel, out;
 };
 
 void run_build(const Build_options& o) {
@@ -32,15 +32,28 @@ void run_build(const Build_options& o) {
                                            at::read_file(o.admin_public, "the administrator public key"),
                                            o.admin_public);
   }
-  at::Manifest m = at::compute_manifest(in);
-  if (!o.boot_stage.empty()) {
-    m.boot_stage.file = std::filesystem::path(o.boot_stage).filename().string();
-    m.boot_stage.digests =
-        at::authenticode_digests(at::read_file(o.boot_stage, "the boot stage"), m.banks, o.boot_stage);
+  if (!o.kernel.empty() && o.boot_stage.empty()) {
+    throw at::Input_error("--kernel: needs --boot-stage (PCR 4 holds the boot stage before the kernel)");
   }
+  if (!o.boot_stage.empty()) {
+    in.boot_stage.file = std::filesystem::path(o.boot_stage).filename().string();
+    in.boot_stage.digests =
+        at::authenticode_digests(at::read_file(o.boot_stage, "the boot stage"),
+                                 {at::k_sha1, at::k_sha256, at::k_sha384, at::k_sha512}, o.boot_stage);
+  }
+  if (!o.kernel.empty()) {
+    in.kernel_file = o.kernel;
+    in.kernel_bytes = at::read_file(o.kernel, "the kernel");
+  }
+  at::Manifest m = at::compute_manifest(in);
   at::write_text(o.out, at::manifest_to_json(m));
-  fmt::print("manifest build: {} events, PCRs 8 and 9 predicted in {} banks, firmware PCRs {}; wrote {}\n",
-             m.events.size(), m.banks.size(), m.firmware_recorded ? "recorded" : "not recorded", o.out);
+  fmt::print(
+      "manifest build: {} events, PCRs 8-{} predicted in {} banks, PCR 4 {}, firmware PCRs {}; wrote {}\n",
+      m.events.size(), m.partitions.empty() ? 8 : m.partitions.back().pcr, m.banks.size(),
+      m.firmware_recorded      ? "recorded"
+      : !m.kernel.file.empty() ? "predicted (boot stage and kernel)"
+                               : "not predicted (no --kernel: disk seal then needs --unmeasured-kernel)",
+      m.firmware_recorded ? "recorded" : "not recorded", o.out);
 }
 
 }  // namespace
@@ -59,6 +72,11 @@ void add_manifest_commands(CLI::App& app) {
       ->check(bh::cli::input_file());
   b->add_option("--boot-stage", o->boot_stage,
                 "the UEFI boot stage (BOOTX64.EFI) the firmware measures into PCR 4: its Authenticode digest")
+      ->check(bh::cli::input_file());
+  b->add_option(
+       "--kernel", o->kernel,
+       "the kernel ELF (bulkhead.elf) the boot stage measures into PCR 4: with --boot-stage, PCR 4 is "
+       "predicted and each disk is sealed to it")
       ->check(bh::cli::input_file());
   b->add_option("-o,--output", o->out, "manifest JSON to write")->required();
   b->callback([o] {

@@ -2,7 +2,12 @@
 // TCG crypto-agile event log writer and reader (see event_log.hpp).
 #include "sk/event_log.hpp"
 
+#include "sk/policy.hpp"
+
 namespace sk::event_log {
+
+// Every partition has a PCR of its own among the static PCRs 9-15.
+static_assert(pcr_of_partition(policy::k_max_partitions - 1) == k_pcr_last_partition);
 
 namespace {
 

@@ -119,7 +119,9 @@ class Reader {
   Error error_ = Error::none;
 };
 
-void write_content(const Policy& p, Writer& w) {
+// digests: false writes every image_sha256 and initramfs_sha256 as zeros (the measured form).
+void write_content(const Policy& p, Writer& w, bool digests) {
+  const uint8_t zero[32] = {};
   w.u64(p.platform.ram_size);
   w.range(p.platform.kernel_reserved);
   w.u8(p.platform.cpu_count);
@@ -144,9 +146,9 @@ void write_content(const Policy& p, Writer& w) {
     w.range(q.memory);
     w.u8(static_cast<uint8_t>(q.kind));
     w.string(q.image.text, k_path_len);
-    w.bytes(q.image_sha256, sizeof q.image_sha256);
+    w.bytes(digests ? q.image_sha256 : zero, sizeof q.image_sha256);
     w.string(q.initramfs.text, k_path_len);
-    w.bytes(q.initramfs_sha256, sizeof q.initramfs_sha256);
+    w.bytes(digests ? q.initramfs_sha256 : zero, sizeof q.initramfs_sha256);
     w.string(q.cmdline.text, k_cmdline_len);
     w.string(q.disk.text, k_path_len);
     w.u32(q.io_count);
@@ -260,10 +262,12 @@ uint32_t get_u32(const uint8_t* at) {
 
 }  // namespace
 
-Result<size_t> write_image(const Policy& p, uint8_t* out, size_t capacity) {
+namespace {
+
+Result<size_t> write(const Policy& p, uint8_t* out, size_t capacity, bool digests) {
   if (capacity < k_image_header_size) return Error::no_space;
   Writer w(out + k_image_header_size, capacity - k_image_header_size);
-  write_content(p, w);
+  write_content(p, w, digests);
   size_t total = k_image_header_size + w.pos();
   if (total > capacity || total > k_image_max_size) return Error::no_space;
   for (size_t i = 0; i < sizeof k_image_magic; ++i) out[i] = k_image_magic[i];
@@ -273,6 +277,16 @@ Result<size_t> write_image(const Policy& p, uint8_t* out, size_t capacity) {
   put_u32(out + 20, 0);
   Sha256::digest(out + k_image_header_size, w.pos(), out + 24);
   return total;
+}
+
+}  // namespace
+
+Result<size_t> write_image(const Policy& p, uint8_t* out, size_t capacity) {
+  return write(p, out, capacity, true);
+}
+
+Result<size_t> write_measured_form(const Policy& p, uint8_t* out, size_t capacity) {
+  return write(p, out, capacity, false);
 }
 
 Status read_image(const uint8_t* image, size_t size, Policy& out) {

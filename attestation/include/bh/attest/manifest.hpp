@@ -27,12 +27,21 @@ struct Manifest_partition {
   std::string name;
   std::string image;
   std::vector<uint32_t> disk_pcrs;  // the PCRs its disk key is sealed to (crypto-storage)
+  uint32_t pcr = 0;                 // the PCR its pieces are measured into (9 + its index)
 };
 
 // The UEFI boot application the firmware starts and measures into PCR 4
 // (EV_EFI_BOOT_SERVICES_APPLICATION, the Authenticode digest): Bulkhead's boot stage. Empty file:
 // the manifest names none (the multiboot path), and then no boot application is accepted.
 struct Manifest_boot_stage {
+  std::string file;
+  std::map<uint16_t, Bytes> digests;  // one per bank
+};
+
+// The kernel the boot stage measures into PCR 4 (EV_IPL "bulkhead kernel <file>"), and the PCR 4
+// value predicted from it: OVMF's events before the boot application (k_ovmf_pcr4_prefix), the
+// boot stage's Authenticode digest, the kernel's digest. Empty file: not predicted.
+struct Manifest_kernel {
   std::string file;
   std::map<uint16_t, Bytes> digests;  // one per bank
 };
@@ -46,6 +55,7 @@ struct Manifest {
   std::vector<Manifest_partition> partitions;
   std::string policy_image_sha256;  // hex, for the record
   Manifest_boot_stage boot_stage;
+  Manifest_kernel kernel;  // with boot_stage: PCR 4 predicted into pcrs (unless firmware_recorded)
 };
 
 struct Partition_input {
@@ -61,9 +71,20 @@ struct Partition_input {
 
 struct Build_inputs {
   Bytes policy_image;
+  Bytes policy_measured_form;               // what PCR 8 holds (sk::policy::write_measured_form)
   std::vector<Partition_input> partitions;  // in the policy's order
   Pcr_bank_values firmware;                 // recorded PCR 0-7 values (empty: not recorded)
+  Manifest_boot_stage boot_stage;           // empty file: none (then the kernel is not predicted)
+  std::string kernel_file;                  // empty: PCR 4 not predicted
+  Bytes kernel_bytes;
 };
+
+// OVMF's events in PCR 4 before it starts the boot application, as the firmware this project
+// boots (Debian's OVMF_CODE_4M.fd) logs them when the boot stage is its first boot attempt (the
+// ESP with bootindex 0): EV_EFI_ACTION "Calling EFI Application from Boot Option", then
+// EV_SEPARATOR 00000000. An option tried first adds "Returning from EFI Application from Boot
+// Option" and "Calling ..." again (docs/attestation.md, "PCR map").
+Pcr_bank_values ovmf_pcr4_prefix(const std::vector<uint16_t>& banks);
 
 // Reads the policy image (checked by the core reader), each partition image (and a Linux
 // partition's initramfs) from image_dir (its SHA-256 must equal the digest the policy carries,
@@ -74,8 +95,11 @@ Build_inputs load_inputs(const std::string& policy_image_path, const std::string
                          const std::string& firmware_pcrs_path);
 
 // The events and PCR values of a boot of these inputs, in every bank (sha1/256/384/512): the
-// policy image into PCR 8, then per partition in policy order its image into PCR 9, or a Linux
-// partition's kernel, initramfs and command line, one event each (sk/event_log.hpp).
+// policy's measured form into PCR 8, then per partition in policy order its image into its own
+// PCR (9 + its index), or a Linux partition's kernel, initramfs and command line, one event each
+// (sk/event_log.hpp). With a boot stage and a kernel, PCR 4 is predicted too (Manifest_kernel),
+// unless recorded firmware PCRs give it. Each disk's PCRs: 4 (when known), 7 (when recorded), 8
+// and its partition's own.
 Manifest compute_manifest(const Build_inputs& in);
 
 // Replays events onto zeroed PCRs (bank by bank) and returns the resulting values.

@@ -54,10 +54,14 @@ struct Seal_request {
   std::optional<std::string> authorize_key;    // administrator's public PEM: PolicyAuthorize
   bool reseal = false;  // partition and mode (with its administrator key) default to the current seal's
   bool force = false;   // seal: replace an existing seal (reseal always replaces its own)
+  // Accept a PCR set without PCR 4 (the boot stage and the kernel): the multiboot path, where
+  // nothing measures the kernel. Without it such a set is refused (unmeasured_kernel_refusal).
+  bool unmeasured_kernel = false;
 };
 // Seals (or re-seals) the volume key. Refuses a partition other than the one the disk was
 // created for (its LUKS2 label) or already sealed for, and a `seal` of a sealed disk without
-// force. Returns the blob written; `replaced` names the seal it replaced, if any.
+// force, and a manifest whose PCRs for the partition leave out PCR 4 unless unmeasured_kernel.
+// Returns the blob written; `replaced` names the seal it replaced, if any.
 sk::storage::Sealed_key seal_disk(const Seal_request& request, std::string* replaced = nullptr);
 
 // Unseals through the TPM and checks the key against the LUKS2 digest. A PCR policy the TPM's

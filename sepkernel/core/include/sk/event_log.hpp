@@ -36,18 +36,27 @@ inline constexpr uint32_t k_ev_event_tag = 0x00000006;
 inline constexpr uint32_t k_ev_ipl = 0x0000000D;
 
 // Bulkhead's measurement plan (docs/attestation.md, "PCR map"). The boot stage measures, before
-// any partition runs: the compiled policy image into PCR 8, then each partition image, in the
-// policy's partition order, into PCR 9; each with one EV_IPL event whose data is the text below
-// (ASCII, no NUL). `bulkhead manifest build` predicts exactly these events from the same inputs.
+// any partition runs: the policy's measured form (sk/policy_image.hpp, write_measured_form: the
+// policy without its image digests) into PCR 8, then each partition's pieces into the PCR of
+// that partition alone, 9 + its index in the policy (partition 0 into PCR 9, ..., 6 into PCR
+// 15); each with one EV_IPL event whose data is the text below (ASCII, no NUL). `bulkhead
+// manifest build` predicts exactly these events from the same inputs. A disk is sealed to PCR 4
+// (the boot stage and the kernel), PCR 8 and its own partition's PCR.
 inline constexpr uint32_t k_pcr_policy = 8;
-inline constexpr uint32_t k_pcr_partitions = 9;
+inline constexpr uint32_t k_pcr_first_partition = 9;
+inline constexpr uint32_t k_pcr_last_partition = 15;  // 16 is resettable from locality 0
+inline constexpr uint32_t k_pcr_kernel = 4;           // the firmware's PCR the boot stage adds the kernel to
+// The PCR of the partition at this index of the policy (index < k_max_partitions).
+constexpr uint32_t pcr_of_partition(uint32_t index) {
+  return k_pcr_first_partition + index;
+}
 
 // Writes "bulkhead policy image" to out. Returns its length, 0 if capacity is too small.
 size_t describe_policy(char* out, size_t capacity);
 // Writes "bulkhead partition <name> image <image>" (name and image NUL-terminated C strings).
 // Returns its length, 0 if capacity is too small.
 size_t describe_partition(const char* name, const char* image, char* out, size_t capacity);
-// A Linux partition's pieces, each its own event in PCR 9, in this order (partition_pieces):
+// A Linux partition's pieces, each its own event in its partition's PCR, in this order (partition_pieces):
 //   "bulkhead partition <name> linux <file>"       SHA-256 of the bzImage file
 //   "bulkhead partition <name> initramfs <file>"   SHA-256 of the initramfs file
 //   "bulkhead partition <name> cmdline"            SHA-256 of the policy's command line (its

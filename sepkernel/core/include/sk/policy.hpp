@@ -10,7 +10,10 @@ namespace sk::policy {
 
 // Fixed table sizes (SK-LIM-1). The kernel reserves exactly this much.
 inline constexpr uint32_t k_max_labels = 8;
-inline constexpr uint32_t k_max_partitions = 8;
+// Seven: each partition's pieces are measured into a PCR of its own, PCRs 9-15 (sk/event_log.hpp,
+// pcr_of_partition; PCR 16 is resettable and 17-22 belong to DRTM), so that a disk sealed to its
+// partition's PCR does not depend on another partition's image.
+inline constexpr uint32_t k_max_partitions = 7;
 inline constexpr uint32_t k_max_channels = 16;
 inline constexpr uint32_t k_max_cpus = 2;
 // Partitions with a disk: each disk has an IDE channel of its own (the master of channel n), so

@@ -32,6 +32,15 @@ inline constexpr size_t k_image_max_size = 64 * 1024;
 // Precondition: p is valid (the compiler validates first).
 Result<size_t> write_image(const Policy& p, uint8_t* out, size_t capacity);
 
+// The policy's measured form, what PCR 8 holds (docs/attestation.md, "PCR map"): the image
+// write_image makes with every partition's image_sha256 and initramfs_sha256 written as zeros
+// (the header's content digest is then over those zeros). It names the structure (partitions,
+// memory, devices, channels, schedule, disks, image file names) and not the images' contents,
+// which each partition's own PCR holds, so an updated image changes only its partition's PCR.
+// Same preconditions and result as write_image; the output is not a policy the kernel accepts
+// (its digests do not match any image).
+Result<size_t> write_measured_form(const Policy& p, uint8_t* out, size_t capacity);
+
 // Checks header (magic, revision, header size, total size == size, digest) and decodes the
 // content into out. Does not run the validator: callers do (the kernel and `policy show`).
 // Errors: bad_magic, bad_revision, bad_size, bad_digest, truncated, out_of_range.
