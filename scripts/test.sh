@@ -4,7 +4,9 @@
 # mutation gate, the same unit tests under ASan/UBSan, then each fuzzer for a fixed number of runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+start=$SECONDS
 scripts/bootstrap.sh
+echo "=== bootstrap: $((SECONDS - start)) s"
 JOBS=$(nproc)
 
 failed=0
@@ -12,7 +14,9 @@ passed=0
 run_step() {  # name, command...
   local name=$1; shift
   echo "=== $name"
+  local t=$SECONDS
   if "$@"; then passed=$((passed + 1)); else echo "FAILED: $name"; failed=$((failed + 1)); fi
+  echo "=== $name: $((SECONDS - t)) s"
 }
 
 build() { cmake --preset "$1" -DBULKHEAD_REQUIRE_TESTS=ON >/dev/null && cmake --build --preset "$1" -j "$JOBS"; }
@@ -27,5 +31,5 @@ if [[ -x scripts/fuzz.sh ]]; then
   run_step "fuzz" scripts/fuzz.sh
 fi
 
-echo "steps: $passed passed, $failed failed"
+echo "steps: $passed passed, $failed failed, $((SECONDS - start)) s"
 [[ $failed -eq 0 ]]
