@@ -200,7 +200,7 @@ TEST_CASE("the file inputs the tool's help shows are every file a command reads"
   const std::map<std::string, std::set<std::string>> expected = {
       {"policy check", {"policy", "--image-dir"}},
       {"policy compile", {"policy", "--image-dir"}},
-      {"policy show", {"image"}},
+      {"policy show", {"policy", "--image-dir"}},
       {"disk create", {"--policy", "--image-dir", "--recovery-passphrase-file"}},
       {"disk seal", {"--disk", "--manifest", "--passphrase-file", "--authorize-key"}},
       {"disk reseal", {"--disk", "--manifest", "--passphrase-file", "--authorize-key", "--signed-policy"}},

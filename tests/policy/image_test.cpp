@@ -65,6 +65,23 @@ TEST_CASE("policy show --json of the compiled image equals the source model", "[
   CHECK(text.out.find("  [2] open: label open,") != std::string::npos);
   CHECK(text.out.find("      capabilities console, debug_log\n      io ports none; mmio none; irqs none\n") !=
         std::string::npos);
+  // The source shows the same layout, checked as `policy check` checks it; a source not named
+  // *.toml is refused as an image, saying what it is not.
+  auto source = bh::test::bulkhead("policy show --json policies/default.toml --image-dir tests/policy/fixtures/images");
+  INFO(source.err);
+  CHECK(source.status == 0);
+  CHECK(nlohmann::json::parse(source.out) == bh::policy::to_json(src.policy));
+  auto broken = bh::test::bulkhead("policy show tests/policy/fixtures/sk-mem-3-overlap.toml --image-dir tests/policy/fixtures/images");
+  CHECK(broken.status == 1);
+  CHECK(broken.out.empty());
+  CHECK(broken.err.find("SK-MEM-3") != std::string::npos);
+  const std::string renamed = out + ".txt";
+  std::ofstream(renamed) << bh::test::read_file(std::string(BH_SOURCE_DIR) + "/policies/default.toml");
+  auto not_image = bh::test::bulkhead("policy show " + renamed);
+  CHECK(not_image.status == 1);
+  CHECK(not_image.err == "bulkhead: " + renamed +
+                             ": policy image rejected: bad magic (not a compiled policy image; a source must be named *.toml)\n");
+  std::remove(renamed.c_str());
   std::remove(out.c_str());
 }
 

@@ -126,7 +126,8 @@ sp::Policy read_checked_image(const std::string& path) {
   policy = sp::Policy{};
   auto status = sp::read_image(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), policy);
   if (!status) {
-    fmt::print(stderr, "bulkhead: {}: policy image rejected: {}\n", path, sk::error_name(status.error()));
+    fmt::print(stderr, "bulkhead: {}: policy image rejected: {}{}\n", path, sk::error_name(status.error()),
+               status.error() == sk::Error::bad_magic ? " (not a compiled policy image; a source must be named *.toml)" : "");
     throw Exit{1};
   }
   auto findings = bh::policy::check_model(policy);
@@ -218,9 +219,15 @@ void print_layout(const nlohmann::json& j) {
   }
 }
 
+// `policy show` reads a compiled image, or a source (a .toml file), checked as `policy check`
+// checks it: the layout an administrator reviews before compiling is the one the image would have.
 void run_show(const Options& o) {
-  const sp::Policy& policy = read_checked_image(o.file);
-  auto j = bh::policy::to_json(policy);
+  nlohmann::json j;
+  if (fs::path(o.file).extension() == ".toml") {
+    j = bh::policy::to_json(checked_source(o).policy);
+  } else {
+    j = bh::policy::to_json(read_checked_image(o.file));
+  }
   if (o.json) {
     fmt::print("{}\n", j.dump(2));
   } else {
@@ -250,8 +257,10 @@ void add_policy_commands(CLI::App& app) {
       ->check(bh::cli::input_directory());
   compile->callback([opts] { run_compile(*opts); });
 
-  CLI::App* show = policy->add_subcommand("show", "print the layout of a compiled policy image");
-  show->add_option("image", opts->file, "compiled policy image")->required()->check(bh::cli::input_file());
+  CLI::App* show = policy->add_subcommand("show", "print the layout of a compiled policy image or of a checked source");
+  show->add_option("policy", opts->file, "compiled policy image, or policy source (*.toml)")->required()->check(bh::cli::input_file());
+  show->add_option("--image-dir", opts->image_dir, "a source's partition images and disks (default: the policy's folder)")
+      ->check(bh::cli::input_directory());
   show->add_flag("--json", opts->json, "print the model as JSON");
   show->callback([opts] { run_show(*opts); });
 }
