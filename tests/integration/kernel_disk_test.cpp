@@ -22,6 +22,18 @@ const Millis k_deadline(60000);
 
 std::string bulkhead() { return harness::build_path("tools/bulkhead/bulkhead").string(); }
 
+// `disk seal` of disk to partition in dir's manifest.json (PCRs 8 and 9, the kernel unmeasured:
+// the multiboot path), with dir's recovery passphrase, in the TPM at tcti; sealed to the
+// administrator's key dir/admin.pub.pem too when authorize (update-survivable, PolicyAuthorize).
+void seal_disk(const harness::Work_dir& dir, const fs::path& disk, const std::string& partition,
+               const std::string& tcti, bool authorize) {
+  std::vector<std::string> seal = {"disk", "seal", "--unmeasured-kernel", "--disk", disk.string(), "--manifest",
+                                   (dir / "manifest.json").string(), "--partition", partition, "--tcti", tcti,
+                                   "--passphrase-file", (dir / "pass").string()};
+  if (authorize) seal.insert(seal.end(), {"--authorize-key", (dir / "admin.pub.pem").string()});
+  run_bulkhead(seal);
+}
+
 // The default policy with a disk for classified, its images beside it, the disk created and
 // sealed (to PCRs 8 and 9 as the manifest predicts them) in a TPM whose state QEMU then uses.
 struct Sealed_system {
@@ -54,24 +66,10 @@ struct Sealed_system {
     run_bulkhead({"manifest", "build", "--policy-image", policy_image.string(), "--image-dir", dir.path().string(), "-o",
          (dir / "manifest.json").string()});
     auto tpm = harness::Swtpm::start_socket(dir);
-    std::vector<std::string> seal = {"disk",
-                                     "seal",
-                                     "--unmeasured-kernel",
-                                     "--disk",
-                                     disk.string(),
-                                     "--manifest",
-                                     (dir / "manifest.json").string(),
-                                     "--partition",
-                                     "classified",
-                                     "--tcti",
-                                     tpm->tcti(),
-                                     "--passphrase-file",
-                                     (dir / "pass").string()};
-    if (authorize) {  // update-survivable: sealed to the administrator's key (PolicyAuthorize)
+    if (authorize) {
       run_bulkhead({"disk", "admin-key", "-o", (dir / "admin.pem").string(), "--public", (dir / "admin.pub.pem").string()});
-      seal.insert(seal.end(), {"--authorize-key", (dir / "admin.pub.pem").string()});
     }
-    run_bulkhead(seal);
+    seal_disk(dir, disk, "classified", tpm->tcti(), authorize);
     if (agent) run_bulkhead({"tpm", "provision", "--tcti", tpm->tcti(), "--out", (dir / "provision").string()});
   }
 };
@@ -407,21 +405,7 @@ struct Two_disk_system {
     }
     auto tpm = harness::Swtpm::start_socket(dir);
     for (const auto& [name, disk] : disks) {
-      std::vector<std::string> seal = {"disk",
-                                       "seal",
-                                       "--unmeasured-kernel",
-                                       "--disk",
-                                       disk.string(),
-                                       "--manifest",
-                                       (dir / "manifest.json").string(),
-                                       "--partition",
-                                       name,
-                                       "--tcti",
-                                       tpm->tcti(),
-                                       "--passphrase-file",
-                                       (dir / "pass").string()};
-      if (authorize) seal.insert(seal.end(), {"--authorize-key", (dir / "admin.pub.pem").string()});
-      run_bulkhead(seal);
+      seal_disk(dir, disk, name, tpm->tcti(), authorize);
       if (authorize) {  // the administrator's approval of this manifest for this disk alone
         run_bulkhead({"disk", "sign-policy", "--key", (dir / "admin.pem").string(), "--manifest",
              (dir / "manifest.json").string(), "--disk", disk.string(), "-o", disk.string() + ".sig"});
