@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Boots the measured system the build produced (build/host/system/attested.esp) under OVMF with a
-# software TPM behind tpm-tis, and attests it: `bulkhead attest connect` sends a fresh nonce to
-# the agent partition over COM2 and checks the quote and event log against the build's reference
-# manifest (docs/attestation.md). State in build/host/attest/ (or $BULKHEAD_ATTEST_STATE): the
-# TPM, its provisioning (EK, AK; first run), the firmware record and the evidence of the last run.
-#   first run: provisions the TPM, checks PCRs 8-15, every Bulkhead event and the firmware's events,
-#              and records PCRs 0-7, signed by the administrator key (trust on first use)
+# Boots the system scripts/run.sh boots, measured (UEFI: OVMF, swtpm behind tpm-tis), and attests
+# it: `bulkhead attest connect` sends a fresh nonce to the agent partition over COM2 and checks the
+# quote and event log against the reference manifest of this build, PCR 4 predicted from the boot
+# stage and the kernel (docs/attestation.md). The system and its state are run.sh's, prepared the
+# same way (scripts/lib.sh, prepare_system): BULKHEAD_SYSTEM=linux (the default) or demo, in
+# build/host/run-linux/ or build/host/run/ (or $BULKHEAD_ATTEST_STATE): the TPM, the classified
+# domain's disk, the policy, the ESP; attestation's own state in its attest/: the TPM's
+# provisioning (EK, AK; first run), the firmware record and the evidence of the last run.
+#   first run: provisions the TPM, checks PCRs 4 and 8-15, every Bulkhead event and the firmware's
+#              events, and records PCRs 0-7, signed by the administrator key (trust on first use)
 #   later runs: PCRs 0-15 checked, the firmware's against that signed record; a record that is
 #              missing, cut, edited or partial fails (--record-firmware records this boot anew)
-# The evidence each run verified stays in $STATE/evidence/ for tpm2_checkquote and tpm2_eventlog
+# The evidence each run verified stays in attest/evidence/ for tpm2_checkquote and tpm2_eventlog
 # (docs/attestation.md, "Re-checking by hand").
 # The administrator key: $BULKHEAD_ADMIN_KEY (private PEM, as `bulkhead disk admin-key` writes it;
 # BULKHEAD_ADMIN_PUBLIC its public PEM, default "${BULKHEAD_ADMIN_KEY%.pem}.pub.pem"); without it a
-# demo key is made in $STATE/admin/, beside the record it signs (it then protects the record only
+# demo key is made in attest/admin/, beside the record it signs (it then protects the record only
 # from who cannot write the state directory).
 # Exit status is the verifier's: 0 PASS, 1 FAIL, 2 could not check. Further arguments go to
 # `bulkhead attest connect` (--json, -o EVIDENCE.json, --nonce HEX). BULKHEAD_NO_BUILD=1 skips
@@ -33,12 +36,21 @@ fi
 source scripts/lib.sh
 BUILD="${BULKHEAD_BUILD_DIR:-build/host}"
 BH="$BUILD/tools/bulkhead/bulkhead"
-SYSTEM="$BUILD/system"
-STATE="${BULKHEAD_ATTEST_STATE:-$BUILD/attest}"
-OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
-for f in "$SYSTEM/attested.esp" "$SYSTEM/attested.policy" "$SYSTEM/attested.manifest.json" "$OVMF_CODE"; do
-  [[ -f "$f" ]] || { echo "attest: $f: not found (build first: cmake --build --preset host)" >&2; exit 2; }
-done
+SYSTEM="${BULKHEAD_SYSTEM:-linux}" BOOT=uefi
+case "$SYSTEM" in
+  linux) RUN="$BUILD/run-linux" ;;
+  *) RUN="$BUILD/run" ;;
+esac
+RUN="${BULKHEAD_ATTEST_STATE:-$RUN}"
+STATE="$RUN/attest"
+SWTPM_PID= QEMU_PID=
+cleanup() {
+  [[ -n "$QEMU_PID" ]] && kill "$QEMU_PID" 2>/dev/null && wait "$QEMU_PID" 2>/dev/null
+  [[ -n "$SWTPM_PID" ]] && kill "$SWTPM_PID" 2>/dev/null && wait "$SWTPM_PID" 2>/dev/null
+  true
+}
+trap cleanup EXIT
+NAME=attest prepare_system
 mkdir -p "$STATE"
 
 if [[ -n "${BULKHEAD_ADMIN_KEY:-}" ]]; then
@@ -54,22 +66,21 @@ else
 fi
 
 if [[ ! -f "$STATE/provision/ak.pub" ]]; then
-  echo "attest: first run: a software TPM in $STATE/tpm, EK and AK provisioned" >&2
-  make_tpm_state "$STATE/tpm"
-  with_socket_tpm "$STATE/tpm" "$BH" tpm provision -o "$STATE/provision" >/dev/null
+  echo "attest: first run: EK and AK provisioned in $RUN/tpm" >&2
+  with_socket_tpm "$RUN/tpm" "$BH" tpm provision -o "$STATE/provision" >/dev/null
   RECORD_ASKED=1
 fi
 
-MANIFEST="$SYSTEM/attested.manifest.json"
+MANIFEST="$RUN/manifest.json"
 RECORD=()
 if [[ -n "$RECORD_ASKED" ]]; then
   RECORD=(--record-firmware "$STATE/firmware.json" --admin-key "$ADMIN_KEY")
 elif [[ -f "$STATE/firmware.json" ]]; then
   MANIFEST="$STATE/manifest.recorded.json"
   status=0
-  "$BH" manifest build --policy-image "$SYSTEM/attested.policy" --image-dir "$BUILD/guests" \
-    --boot-stage "$BUILD/sepkernel/BOOTX64.EFI" --firmware-pcrs "$STATE/firmware.json" \
-    --admin-public "$ADMIN_PUBLIC" -o "$MANIFEST" >/dev/null || status=$?
+  "$BH" manifest build --policy-image "$RUN/policy.img" --image-dir "$RUN" \
+    --boot-stage "$BUILD/sepkernel/BOOTX64.EFI" --kernel "$BUILD/sepkernel/bulkhead.elf" \
+    --firmware-pcrs "$STATE/firmware.json" --admin-public "$ADMIN_PUBLIC" -o "$MANIFEST" >/dev/null || status=$?
   if [[ $status -ne 0 ]]; then
     echo "attestation: FAIL: the firmware record $STATE/firmware.json is refused (above)" >&2
     exit $status
@@ -79,24 +90,10 @@ else
        "run with --record-firmware on a boot you trust" >&2
 fi
 
-SWTPM_PID= QEMU_PID=
-cleanup() {
-  [[ -n "$QEMU_PID" ]] && kill "$QEMU_PID" 2>/dev/null && wait "$QEMU_PID" 2>/dev/null
-  [[ -n "$SWTPM_PID" ]] && kill "$SWTPM_PID" 2>/dev/null && wait "$SWTPM_PID" 2>/dev/null
-  true
-}
-trap cleanup EXIT
-rm -f "$STATE/agent.sock" "$STATE/serial.log"
-start_qemu_tpm "$STATE/tpm" "$STATE/swtpm.sock"
-# Fresh firmware variables each boot, so the firmware's measurements repeat.
-cp /usr/share/OVMF/OVMF_VARS_4M.fd "$STATE/vars.fd"
-echo "attest: booting $SYSTEM/attested.esp (OVMF, swtpm; serial: $STATE/serial.log)" >&2
-qemu-system-x86_64 -accel tcg -cpu EPYC -m 512 -smp 2 -display none -no-reboot \
-  -drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" -drive "if=pflash,format=raw,file=$STATE/vars.fd" \
-  -drive "file=$SYSTEM/attested.esp,format=raw,snapshot=on" \
-  -chardev "socket,id=chrtpm,path=$STATE/swtpm.sock" -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0 \
-  -serial "file:$STATE/serial.log" -chardev "socket,id=agent,path=$STATE/agent.sock,server=on,wait=off" \
-  -serial chardev:agent 2> >(quiet_tcg) &
+rm -f "$STATE/serial.log"
+start_qemu_tpm "$RUN/tpm" "$RUN/swtpm.sock"
+echo "attest: booting $RUN/system.esp (OVMF, swtpm; serial: $STATE/serial.log)" >&2
+"${QEMU[@]}" -display none -serial "file:$STATE/serial.log" "${AGENT_SERIAL[@]}" 2> >(quiet_tcg) &
 QEMU_PID=$!
 status=0
 wait_for_line "$STATE/serial.log" '^\[agent\] agent ready on COM2' 'REFUSED|PANIC' "$QEMU_PID" 180 || status=$?
@@ -107,5 +104,5 @@ if [[ $status -ne 0 ]]; then
 fi
 
 rm -rf "$STATE/evidence"
-"$BH" attest connect --agent "unix:$STATE/agent.sock" --manifest "$MANIFEST" --ak "$STATE/provision/ak.pub" \
+"$BH" attest connect --agent "unix:$RUN/agent.sock" --manifest "$MANIFEST" --ak "$STATE/provision/ak.pub" \
   --ek "$STATE/provision/ek.pub" --keep "$STATE/evidence" "${RECORD[@]}" "${ARGS[@]}" || exit $?

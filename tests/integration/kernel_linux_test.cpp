@@ -24,6 +24,7 @@ struct Linux_system {
     fs::copy(harness::source_path("policies/linux-disk.toml"), dir / "policy.toml");
     fs::copy(guest("vmlinuz"), dir / "vmlinuz");
     fs::copy(guest("linux-initrd.cpio"), dir / "linux-initrd.cpio");
+    fs::copy(guest("agent.elf"), dir / "agent.elf");
     std::ofstream(dir / "pass") << "recovery passphrase for the test\n";
     disk = dir / "classified.disk";
     policy_image = dir / "policy.img";
@@ -53,7 +54,8 @@ struct Linux_system {
   std::unique_ptr<harness::Qemu> boot(const harness::Work_dir& dir, const harness::Swtpm& tpm) const {
     harness::Qemu_options o;
     o.kernel = harness::build_path("sepkernel/bulkhead.elf");
-    o.modules = {{policy_image, "policy"}, {dir / "vmlinuz", "vmlinuz"}, {dir / "linux-initrd.cpio", "linux-initrd.cpio"}};
+    o.modules = {{policy_image, "policy"}, {dir / "vmlinuz", "vmlinuz"}, {dir / "linux-initrd.cpio", "linux-initrd.cpio"},
+                 {dir / "agent.elf", "agent.elf"}};
     o.tpm = &tpm;
     o.extra = {"-drive", "file=" + disk.string() + ",format=raw,if=ide,index=0"};
     o.lifetime = Millis(900000);

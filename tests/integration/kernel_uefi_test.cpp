@@ -366,15 +366,17 @@ TEST_CASE("uefi: four PCR banks logged and held to the manifest; live evidence f
   }
 }
 
-// scripts/attest.sh, the README's way for a tester to attest the measured system the build
-// produced: the first run provisions a TPM, verifies and records the firmware PCRs (signed by the
+// scripts/attest.sh, the README's way for a tester to attest the system scripts/run.sh boots (the
+// default: Linux in both domains, the classified disk sealed to PCRs 4, 8 and 9, the agent on
+// COM2), prepared as run.sh prepares it: the first run provisions a TPM, verifies PCR 4 as
+// predicted from the boot stage and the kernel, and records the firmware PCRs (signed by the
 // administrator key); the second holds to that record and keeps its evidence, which
 // tpm2_checkquote and tpm2_eventlog accept as the docs show; an edited record is refused before
 // anything boots; a deleted record fails the boot instead of being recorded again.
-TEST_CASE("uefi: scripts/attest.sh attests the build's measured system and holds to its first-boot record",
+TEST_CASE("uefi: scripts/attest.sh attests the system run.sh boots and holds to its first-boot record",
           "[kernel][uefi]") {
   harness::Work_dir dir("kernel-uefi-script");
-  const fs::path state = dir / "state";
+  const fs::path state = dir / "state", attest = state / "attest";
   auto run = [&](std::vector<std::string> more = {}) {
     std::vector<std::string> argv = {"env", "BULKHEAD_NO_BUILD=1", "BULKHEAD_BUILD_DIR=" + harness::build_path("").string(),
                                      "BULKHEAD_ATTEST_STATE=" + state.string(),
@@ -389,7 +391,11 @@ TEST_CASE("uefi: scripts/attest.sh attests the build's measured system and holds
     CHECK(r.output.find("attest: first run") != std::string::npos);
     CHECK(r.output.find("attestation: PASS") != std::string::npos);
     CHECK(r.output.find("trust on first use: firmware PCRs 0-7 of this boot recorded in " +
-                        (state / "firmware.json").string()) != std::string::npos);
+                        (attest / "firmware.json").string()) != std::string::npos);
+    // The system run.sh boots: both Linux domains start beside the agent, and the disk opens.
+    const std::string serial = slurp(attest / "serial.log");
+    CHECK(serial.find("part=classified event=disk_unlocked") != std::string::npos);
+    CHECK(serial.find("part=open event=partition_started") != std::string::npos);
   }
   {
     harness::Command_result r = run();
@@ -398,9 +404,9 @@ TEST_CASE("uefi: scripts/attest.sh attests the build's measured system and holds
     CHECK(r.output.find("attestation: PASS") != std::string::npos);
     CHECK(r.output.find("warning") == std::string::npos);
     CHECK(r.output.find("first run") == std::string::npos);
-    CHECK(r.output.find("attest: evidence kept in " + (state / "evidence").string()) != std::string::npos);
+    CHECK(r.output.find("attest: evidence kept in " + (attest / "evidence").string()) != std::string::npos);
     // The kept evidence, re-checked by hand as docs/attestation.md shows.
-    const fs::path e = state / "evidence";
+    const fs::path e = attest / "evidence";
     auto first_line = [](const fs::path& p) {
       std::string text = slurp(p);
       return text.substr(0, text.find('\n'));
@@ -415,7 +421,7 @@ TEST_CASE("uefi: scripts/attest.sh attests the build's measured system and holds
     CHECK(events.status == 0);
     CHECK(events.output.find("EV_EFI_BOOT_SERVICES_APPLICATION") != std::string::npos);
   }
-  const fs::path record = state / "firmware.json";
+  const fs::path record = attest / "firmware.json";
   const std::string good = slurp(record);
   {
     nlohmann::json j = nlohmann::json::parse(good);
