@@ -2,12 +2,20 @@
 # SPDX-License-Identifier: Apache-2.0
 # Builds the libFuzzer targets (clang, ASan/UBSan) and runs each for a fixed number of
 # executions from a seed corpus made of the project's own fixtures. Fails on any finding.
+# `fuzz.sh build` builds and makes the seeds only, `fuzz.sh run` runs what a build made (the test
+# command runs them beside the mutation gate, which edits sources but not the fuzzers' build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${BULKHEAD_FUZZ_RUNS:-50000}
+MODE=${1:-all}
+OUT=build/fuzz/out
+case "$MODE" in
+  all|build|run) ;;
+  *) echo "fuzz.sh: '$MODE' is not build or run" >&2; exit 2 ;;
+esac
+if [[ $MODE != run ]]; then
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$(nproc)" >/dev/null
-OUT=build/fuzz/out
 rm -rf "$OUT" && mkdir -p "$OUT"/{toml,image,sealed,eventlog,quote,tpm,bzimage}
 
 # Seeds: every policy source in the tree; compiled images of the valid ones.
@@ -33,6 +41,9 @@ printf '\200\002\0\0\0\012\0\0\0\0' > "$OUT/tpm/seed"
 # then 8 bytes: RAM size, initramfs size, command line length (linux_boot_fuzz.cpp).
 python3 -c 'import sys; b=bytearray(3584); b[0x1f1]=4; b[0x1fe:0x200]=b"\x55\xaa"; b[0x201]=0x6a; b[0x202:0x206]=b"HdrS"; b[0x206:0x208]=b"\x0f\x02"; b[0x211]=1; b[0x230:0x234]=b"\0\0\x20\0"; b[0x238:0x23c]=b"\xff\x07\0\0"; b[0x258:0x260]=b"\0\0\0\1\0\0\0\0"; b[0x260:0x264]=b"\0\0\x10\0"; sys.stdout.buffer.write(bytes(b)+b"\0\0\x01\0\0\x01\x40\0")' \
   > "$OUT/bzimage/header"
+
+fi
+[[ $MODE == build ]] && exit 0
 
 status=0
 run() {  # target corpus

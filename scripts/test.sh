@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The whole test suite: set-up, host build with kernel, unit + policy + integration tests, the
-# mutation gate, the same unit tests under ASan/UBSan, then each fuzzer for a fixed number of runs.
+# ASan/UBSan and fuzzer builds, then the mutation gate beside the same unit tests under ASan/UBSan
+# and each fuzzer for a fixed number of runs. Each step prints its duration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
@@ -23,13 +24,34 @@ build() { cmake --preset "$1" -DBULKHEAD_REQUIRE_TESTS=ON >/dev/null && cmake --
 
 run_step "build host" build host
 run_step "test host" ctest --preset host -j "$JOBS"
-# The mutation gate: every mutant in tests/mutation/mutants.py must make its tests fail.
-run_step "mutants" /usr/bin/python3 tests/mutation/mutants.py build/host
 run_step "build asan" build asan
-run_step "test asan" ctest --preset asan -j "$JOBS"
 if [[ -x scripts/fuzz.sh ]]; then
-  run_step "fuzz" scripts/fuzz.sh
+  run_step "build fuzz" scripts/fuzz.sh build
 fi
+# The mutation gate (every mutant in tests/mutation/mutants.py must make its tests fail) edits
+# sources and rebuilds build/host, one mutant at a time, mostly on one core (one QEMU or one test
+# binary): beside it, on the other core, the same unit tests under ASan/UBSan and the fuzzers,
+# which use their own builds, made above from the unedited sources. Each side's output follows
+# when both have ended.
+mkdir -p build/logs
+rm -f build/logs/mutants.failed build/logs/sanitizers.count
+( passed=0 failed=0
+  run_step "mutants" /usr/bin/python3 tests/mutation/mutants.py build/host
+  echo "$failed" > build/logs/mutants.failed ) > build/logs/mutants.log 2>&1 &
+mutants_pid=$!
+( passed=0 failed=0
+  run_step "test asan" ctest --preset asan -j 1
+  if [[ -x scripts/fuzz.sh ]]; then run_step "fuzz" scripts/fuzz.sh run; fi
+  echo "$passed $failed" > build/logs/sanitizers.count ) > build/logs/sanitizers.log 2>&1
+wait "$mutants_pid" || true
+cat build/logs/mutants.log build/logs/sanitizers.log
+if [[ $(cat build/logs/mutants.failed 2>/dev/null || echo 1) -eq 0 ]]; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+fi
+read -r p f < build/logs/sanitizers.count || { p=0; f=1; }
+passed=$((passed + p)) failed=$((failed + f))
 
 echo "steps: $passed passed, $failed failed, $((SECONDS - start)) s"
 [[ $failed -eq 0 ]]
