@@ -4,6 +4,7 @@
 // use (yield, halt, wait, stopped) idles the CPU and is never lent to another partition.
 #include "arch/x86_64/cpu.hpp"
 #include "kernel/console.hpp"
+#include "kernel/context_switch.hpp"
 #include "kernel/virtual_disk.hpp"
 #include "kernel/virtual_pc.hpp"
 #include "kernel/cpu_local.hpp"
@@ -49,35 +50,10 @@ bool ready(Partition_runtime& rt) {
   return rt.state == Run_state::runnable;
 }
 
-// The world switch's second half (docs/kernel.md): the registers VMRUN and VMLOAD do not load.
-// Saved and loaded only when another partition last ran on this CPU.
-void switch_context(uint16_t part) {
-  cpu::Local& l = cpu::local();
-  if (l.context_owner == part) return;
-#ifdef SK_BENCH_FLOOR
-  const uint64_t t0 = arch::rdtsc();
-#endif
-  if (l.context_owner != cpu::k_no_owner) arch::context::save(cpu_context(l.context_owner));
-  arch::context::load(cpu_context(part));
-  l.context_owner = part;
-#ifdef SK_BENCH_FLOOR
-  // Benchmark kernel only: the cost of the world switch's second half (save + load), minimum
-  // over 200 switches; under -icount shift=0 the TSC counts instructions.
-  static uint64_t best = ~uint64_t{0};
-  static uint32_t seen;
-  const uint64_t took = arch::rdtsc() - t0;
-  if (took < best) best = took;
-  if (++seen == 200) {
-    log::print("bench: world switch %lu (save and load of x87/SSE/AVX, XCR0, DR0-DR3; %u-byte XSAVE area)\n", best,
-               arch::context::area_size());
-  }
-#endif
-}
-
 void run_frame(uint16_t part) {
   Partition_runtime& rt = partition(part);
   if (!ready(rt)) return;
-  switch_context(part);
+  switch_context(part);  // context_switch.cpp
   uint64_t vmcb_pa = reinterpret_cast<uint64_t>(&vmcb(part));
   uint64_t host_pa = cpu::local().vmsave_pa;
   while (ready(rt) && !timer::fired()) {

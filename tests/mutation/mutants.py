@@ -19,7 +19,7 @@ INTEGRATION = "tests/integration/integration_tests"
 DIFFERENTIAL = "tests/proofs/differential_tests"
 DIFFERENTIAL_AGREES = "the extracted model agrees with the kernel*"
 MUTANTS = [
-    ("FPU/SSE/AVX, XCR0 and DR0-DR3 not switched (SK-CPU-1)", "sepkernel/kernel/schedule.cpp",
+    ("FPU/SSE/AVX, XCR0 and DR0-DR3 not switched (SK-CPU-1)", "sepkernel/kernel/context_switch.cpp",
      "  if (l.context_owner == part) return;\n", "  return;\n",
      ["bulkhead_kernel"], [INTEGRATION, "world switch: no CPU state crosses between partitions on one CPU"]),
     ("R8 not reloaded for the guest (SK-CPU-1, 64-bit state)", "sepkernel/arch/x86_64/vmrun.S",
