@@ -85,28 +85,30 @@ let () =
   let s = ref (fresh ()) in
   let n = ref 0 in
   let rec last = function [] -> -1 | [ k ] -> k | _ :: t -> last t in
+  (* print_int and one buffered write at the end: the driver prints about 10^7 numbers a run. *)
+  let num x = print_char ' '; print_int x in
   let observe () =
-    Printf.printf "step %d\n" !n;
+    print_string "step "; print_int !n; print_char '\n';
     for p = 0 to Array.length !parts - 1 do
       let st = !s in
       let keys = st.inbox p in
       let audit = if st.audit = [] then "-" else String.concat "," (List.map string_of_int st.audit) in
-      Printf.printf "%d %d %d %d" p (if st.stopped p then 1 else 0) (st.refused p) (indicator st);
-      for c = 0 to !ncpus - 1 do Printf.printf " %d %d" (st.frame c) (st.clock c) done;
-      Printf.printf " %s %d %d" audit (List.length keys) (last keys);
+      print_int p; num (if st.stopped p then 1 else 0); num (st.refused p); num (indicator st);
+      for c = 0 to !ncpus - 1 do num (st.frame c); num (st.clock c) done;
+      print_char ' '; print_string audit; num (List.length keys); num (last keys);
       List.iter (fun g ->
           match read grant st p g with
-          | Some v -> Printf.printf " %d" v
+          | Some v -> num v
           | None -> print_string " -")
         !probes;
       print_string " e";
-      Array.iteri (fun c (w, r, _, _) -> if w = p || r = p then Printf.printf " %d" (st.events c)) !chans;
+      Array.iteri (fun c (w, r, _, _) -> if w = p || r = p then num (st.events c)) !chans;
       let c = st.cpus p in
-      Printf.printf " c %d %d %d %d %d %d" c.exits c.time_read c.cpuid_leaf c.faults c.disk_read c.xcr0;
+      print_string " c"; num c.exits; num c.time_read; num c.cpuid_leaf; num c.faults; num c.disk_read; num c.xcr0;
       print_string " r";
       let k = context cpu_of st p in
-      for r = 0 to 3 do Printf.printf " %d" (k r) done;
-      print_newline ()
+      for r = 0 to 3 do num (k r) done;
+      print_char '\n'
     done
   in
   try
