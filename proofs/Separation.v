@@ -165,9 +165,10 @@ Definition set_context (b : banks) (p : nat) (k : regs) : banks :=
   if holds b (cpu_of p) p then mk_banks (fun c => if c =? cpu_of p then k else live b c) (owner b) (saved b)
   else mk_banks (live b) (owner b) (fun q => if q =? p then k else saved b q).
 
-(* The world switch on CPU c to partition n (schedule.cpp's switch_context): the registers are
+(* The world switch on CPU c to partition n (switch_context, sepkernel/kernel/context_switch.cpp,
+   which the kernel skips when the registers already hold n's: the same context): the registers are
    saved into the record of the partition they held (if it is bound to c), and n's saved context
-   is loaded into them. CONTEXT-SWITCH *)
+   is loaded into them. *)
 Definition switch (b : banks) (c n : nat) : banks :=
   let saved' := match owner b c with
                  | Some o => if cpu_of o =? c then (fun q => if q =? o then live b c else saved b q) else saved b
