@@ -31,8 +31,8 @@ void switch_context(uint16_t part) {
   const uint64_t took = arch::rdtsc() - t0;
   if (took < best) best = took;
   if (++seen == 200) {
-    log::print("bench: world switch %lu (save and load of x87/SSE/AVX, XCR0, DR0-DR3; %u-byte XSAVE area)\n", best,
-               arch::context::area_size());
+    log::print("bench: world switch %lu (save and load of x87/SSE/AVX, XCR0, DR0-DR3; %u-byte XSAVE area)\n",
+               best, arch::context::area_size());
   }
 #endif
 }

@@ -24,8 +24,8 @@
 // handler that decides otherwise than the model (a violation that does not stop, a refused call
 // that changes a counter, a signal from the reader counted) shows up as a diverging
 // observation.
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -404,7 +404,8 @@ struct Cxx_model {
     const hosted::Status status = hosted::read_status(static_cast<uint16_t>(part));
     o << part << ' ' << (hosted::stopped(static_cast<uint16_t>(part)) ? 1 : 0) << ' ' << status.refused << ' '
       << router.focus() << ' ';
-    for (uint32_t c = 0; c < policy.platform.cpu_count; ++c) o << cursor[c].index << ' ' << cursor[c].start_us << ' ';
+    for (uint32_t c = 0; c < policy.platform.cpu_count; ++c)
+      o << cursor[c].index << ' ' << cursor[c].start_us << ' ';
     std::string stops;
     const auto& lines = hosted::audit_lines();
     for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
@@ -434,7 +435,8 @@ struct Cxx_model {
     o << " c " << status.exits << ' ' << time_read[part] << ' '
       << (cpuid_read[part].empty() ? "0" : cpuid_read[part]) << ' ' << faults[part] << ' ' << disk_read[part]
       << ' ' << hosted::xcr0(static_cast<uint16_t>(part)) << " r";
-    for (uint32_t r = 0; r < hosted::k_registers; ++r) o << ' ' << hosted::context_register(static_cast<uint16_t>(part), r);
+    for (uint32_t r = 0; r < hosted::k_registers; ++r)
+      o << ' ' << hosted::context_register(static_cast<uint16_t>(part), r);
     return o.str();
   }
 };
@@ -564,7 +566,8 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
             break;
           case 3: x = {'T', static_cast<uint32_t>(rng() % cpus)}; break;
           case 16:
-            x = {'V', who, static_cast<uint32_t>(rng() % hosted::k_registers), static_cast<uint32_t>(rng() % 1000)};
+            x = {'V', who, static_cast<uint32_t>(rng() % hosted::k_registers),
+                 static_cast<uint32_t>(rng() % 1000)};
             break;
           case 4: x = {'G', static_cast<uint32_t>(rng() % parts), static_cast<uint32_t>(rng() % 4)}; break;
           case 1: x = {'K', static_cast<uint32_t>(rng() % 26)}; break;

@@ -51,10 +51,14 @@ uint32_t g_cpu;
 uint8_t* register_bytes(sk::arch::context::Extended& c, uint32_t r) {
   constexpr uint32_t k_xmm0 = 160, k_ymm0_high = 576;
   switch (r) {
-    case 0: return reinterpret_cast<uint8_t*>(&c.dr[0]);
-    case 1: return reinterpret_cast<uint8_t*>(&c.dr[3]);
-    case 2: return c.area + k_xmm0;
-    default: return c.area + k_ymm0_high;
+    case 0:
+      return reinterpret_cast<uint8_t*>(&c.dr[0]);
+    case 1:
+      return reinterpret_cast<uint8_t*>(&c.dr[3]);
+    case 2:
+      return c.area + k_xmm0;
+    default:
+      return c.area + k_ymm0_high;
   }
 }
 
@@ -212,7 +216,8 @@ void set_register(uint16_t part, uint32_t r, uint32_t value) {
 uint32_t context_register(uint16_t part, uint32_t r) {
   const uint32_t cpu = g_policy->partitions[part].cpu;
   uint32_t value;
-  std::memcpy(&value, register_bytes(g_local[cpu].context_owner == part ? g_live[cpu] : g_context[part], r), sizeof value);
+  std::memcpy(&value, register_bytes(g_local[cpu].context_owner == part ? g_live[cpu] : g_context[part], r),
+              sizeof value);
   return value;
 }
 
@@ -411,21 +416,30 @@ bool xcr0_valid(uint64_t value) {
   return (value & 1) && (value & ~uint64_t{7}) == 0 && (!(value & 4) || (value & 2));
 }
 // The live XCR0 is the current CPU's registers'.
-void set_xcr0(uint64_t value) { g_live[g_cpu].xcr0 = value; }
+void set_xcr0(uint64_t value) {
+  g_live[g_cpu].xcr0 = value;
+}
 // What the kernel's XSAVE/XRSTOR and DR moves do, on the current CPU's registers: every register
 // of the context, XCR0 included, from the registers into c, or from c into the registers.
-void save(Extended& c) { c = g_live[g_cpu]; }
-void load(const Extended& c) { g_live[g_cpu] = c; }
+void save(Extended& c) {
+  c = g_live[g_cpu];
+}
+void load(const Extended& c) {
+  g_live[g_cpu] = c;
+}
 }  // namespace sk::arch::context
 
 namespace sk::cpu {
-Local& local() { return g_local[g_cpu]; }
+Local& local() {
+  return g_local[g_cpu];
+}
 }  // namespace sk::cpu
 
 namespace sk::timer {
 uint64_t now_us() {
   const uint16_t running = g_running[g_cpu];
-  const uint64_t spent = running < sp::k_max_partitions ? g_runtime[running].exits - g_exits_at_start[g_cpu] : 0;
+  const uint64_t spent =
+      running < sp::k_max_partitions ? g_runtime[running].exits - g_exits_at_start[g_cpu] : 0;
   return g_frame_start_us[g_cpu] + spent;
 }
 bool fired() { return false; }

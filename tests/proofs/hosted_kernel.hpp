@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// The kernel's exit dispatch, hypercall handlers and audit path (sepkernel/kernel/exits.cpp,
-// hypercalls.cpp, audit.cpp, and arch/x86_64/svm.cpp for the initial guest state: the same
-// files the kernel links) compiled hosted, against a fake of what they call: the partition and
+// The kernel's exit dispatch, hypercall handlers, audit path, block device and the world
+// switch's C++ half (sepkernel/kernel/exits.cpp, hypercalls.cpp, audit.cpp, block.cpp,
+// context_switch.cpp, and arch/x86_64/svm.cpp for the initial guest state: the same files the
+// kernel links) compiled hosted, against a fake of what they call: the partition and
 // channel tables and VMCBs of kernel.hpp as host arrays, guest RAM as host bytes, a counting
 // clock (the current frame's start plus one microsecond for each exit its partition made in
-// it, per CPU), each CPU's registers (the context arch::context's save and load move: see
-// set_register), the serial log captured as lines, a disk of 8 sectors per partition (block.cpp's requests
-// served by a fake ATA medium that completes every transfer at once, keys fixed per partition),
-// and inert virtual devices and TPM. The
+// it, per CPU), each CPU's registers and kernel-local record (what arch::context's save and
+// load move: see set_register), the serial log captured as lines, a disk of 8 sectors per
+// partition (block.cpp's requests served by a fake ATA medium that completes every transfer at
+// once, keys fixed per partition), and inert virtual devices and TPM. The
 // differential test drives them step for step from the extracted model
 // (tests/proofs/differential_test.cpp). One kernel per process, not thread-safe.
 #pragma once
