@@ -22,7 +22,6 @@ namespace {
 // drain fit in the guard, and the next frame starts at its absolute deadline regardless.
 constexpr uint32_t k_guard_us = policy::k_frame_guard_us;
 constexpr uint32_t k_drain_margin_us = 200;   // the drain stops this long before the deadline
-constexpr uint32_t k_idle_frame_us = 10000;   // a CPU without frames still keeps the kernel's windows
 constexpr uint64_t k_report_every = 256;      // major frames between schedule report lines
 
 struct Frame_clock {
@@ -68,14 +67,10 @@ void run_frame(uint16_t part) {
 }  // namespace
 
 [[noreturn]] void run_schedule(uint32_t cpu) {
-  static const policy::Frame k_idle_frame{policy::k_idle, k_idle_frame_us};
-  const policy::Cpu_plan& plan = policy().cpus[cpu];
   if (cpu == 0) log::start_buffering();
   Frame_clock& clock = g_clock[cpu];
   // Frame k starts at start + the durations of frames 0..k-1: additions only, no drift.
-  Frame_cursor cursor = plan.frame_count ? Frame_cursor{plan.frames, plan.frame_count, 0, 0}
-                                         : Frame_cursor{&k_idle_frame, 1, 0, 0};
-  cursor.start_us = timer::now_us() + k_guard_us;
+  Frame_cursor cursor = first_frame(policy(), cpu, timer::now_us() + k_guard_us);
   for (uint64_t major = 0;;) {
     const uint64_t start = cursor.start_us, end = cursor.end_us();
     wait_until(start);

@@ -136,6 +136,9 @@ MUTANTS = [
     ("the incoming partition's registers not loaded at a switch (SK-CPU-1)", "sepkernel/kernel/context_switch.cpp",
      "  arch::context::load(cpu_context(part));\n", "",
      ["differential_tests"], [DIFFERENTIAL, DIFFERENTIAL_AGREES]),
+    ("a CPU walks CPU 0's plan, not its own (SK-SCHED-3)", "sepkernel/kernel/frame_cursor.hpp",
+     "  const policy::Cpu_plan& plan = p.cpus[cpu];", "  const policy::Cpu_plan& plan = p.cpus[0 * cpu];",
+     ["differential_tests"], [DIFFERENTIAL, DIFFERENTIAL_AGREES]),
     # The hosted path's loop, not the kernel: each CPU's run_schedule keeps its own cursor, stepped
     # by its own timer, so the kernel has no line to break this way; the mutant shows the test
     # sees one CPU's frames move with another's ticks.

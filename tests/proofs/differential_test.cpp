@@ -190,12 +190,12 @@ struct Cxx_model {
   std::map<uint64_t, uint32_t> store;
   sk::tp::Keyboard_router router{policy.partition_count};
   Key_inbox inbox;
-  // Each CPU's place in its own plan, stepped as the kernel's scheduler steps it, by that CPU's
-  // ticks only, from its schedule's start (the model's first frame starts there too).
+  // Each CPU's place in its own plan, made as the kernel's scheduler makes it (first_frame) and
+  // stepped by that CPU's ticks only, from its schedule's start (the model's first frame starts
+  // there too).
   const uint64_t* start_us;
-  sk::kernel::Frame_cursor cursor[sp::k_max_cpus] = {
-      {policy.cpus[0].frames, policy.cpus[0].frame_count, 0, start_us[0]},
-      {policy.cpus[1].frames, policy.cpus[1].frame_count, 0, start_us[1]}};
+  sk::kernel::Frame_cursor cursor[sp::k_max_cpus] = {sk::kernel::first_frame(policy, 0, start_us[0]),
+                                                     sk::kernel::first_frame(policy, 1, start_us[1])};
 
   // A frame of CPU cpu starts: the clock, and the world switch to its partition if that one is
   // runnable (run_frame: an idle frame or a stopped partition switches nothing).
