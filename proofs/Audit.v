@@ -17,6 +17,10 @@ Print Assumptions read_time_value.
 Print Assumptions tick_restarts_spent.
 Print Assumptions disk_only_own.
 Print Assumptions cpu_view_own.
+Print Assumptions context_own.
+Print Assumptions set_reg_own.
+Print Assumptions switch_loads_own_context.
+Print Assumptions other_cpu_tick_invisible.
 Print Assumptions key_reaches_indicated_partition.
 Print Assumptions focus_changes_only_on_sak.
 Print Assumptions sak_reaches_no_partition.

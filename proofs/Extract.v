@@ -6,4 +6,4 @@ From Bulkhead Require Import Separation PolicyCheck.
 Require Extraction.
 Require Import ExtrOcamlBasic ExtrOcamlNatInt.
 Extraction Language OCaml.
-Extraction "model.ml" step read interferes indicator hypotheses_b.
+Extraction "model.ml" step read context interferes indicator hypotheses_b.

@@ -1,9 +1,10 @@
 (* SPDX-License-Identifier: Apache-2.0 *)
 (* The abstract Bulkhead kernel and its separation theorem: intransitive noninterference with
    respect to the policy's channels, proved by unwinding (Rushby 1992), plus the corollary that no
-   information flows down the label order over whole traces, time partitioning (the schedule and
-   the frame start a partition sees are the timer's alone; what read_time adds is the
-   partition's own time spent), and the trusted-path theorems. The policy
+   information flows down the label order over whole traces, time partitioning per CPU (which
+   partition runs on a CPU and the frame start it sees are that CPU's timer's alone; what
+   read_time adds is the partition's own time spent), each partition's register context its
+   own across the world switch, and the trusted-path theorems. The policy
    facts the proofs assume are hypotheses named by the invariant IDs of sk/invariants.hpp. *)
 
 Require Import Arith Bool List Lia.
@@ -36,12 +37,16 @@ Inductive access := Read_only | Read_write.
    SK-MEM-1 SK-MEM-2": a region those rules refuse is skipped by the pairwise checks. *)
 Variable grant : nat -> nat -> option (region * nat * access).
 
-(* The static cyclic schedule (SK-SCHED-1): minor frame i of the major frame runs partition
-   schedule i and lasts duration i (the policy's duration_us); there are frames > 0 of them.
-   Nothing a partition does changes it. *)
-Variable frames : nat.
-Variable schedule : nat -> nat.
-Variable duration : nat -> nat.
+(* The static cyclic schedules, one per CPU (SK-SCHED-1): minor frame i of CPU c's major frame
+   runs partition schedule c i and lasts duration c i (the policy's duration_us); CPU c has
+   frames c > 0 of them. Nothing a partition does changes them. *)
+Variable frames : nat -> nat.
+Variable schedule : nat -> nat -> nat.
+Variable duration : nat -> nat -> nat.
+(* The one CPU partition p's vCPU runs on (SK-SCHED-3: the validator refuses a frame that names
+   a partition bound to another CPU; the model runs p only in its own CPU's frames, and switches
+   a CPU's registers only to a partition bound to it). *)
+Variable cpu_of : nat -> nat.
 
 (* What the kernel does on a violation by partition p (the policy's on_violation): inject a
    fault (#GP) into p, which runs on, or stop p. *)
@@ -69,8 +74,8 @@ Hypothesis channel_flows_up : forall c, c < nchan -> level (writer c) <= level (
 (* ------------------------------------------------------------------------------------------ *)
 (* Domains and the flow relation                                                               *)
 
-(* The partitions, the user at the keyboard (the trusted path's input), and the timer that
-   drives the fixed schedule. *)
+(* The partitions, the user at the keyboard (the trusted path's input), and the timers that
+   drive the fixed schedules (every CPU's). *)
 Inductive dom := Part (p : nat) | Input | Timer.
 
 Definition dom_eqb (u v : dom) : bool :=
@@ -115,20 +120,61 @@ Record cpu := mk_cpu {
                         context the world switch saves and loads with the partition *)
 }.
 
+(* A partition's register context, abstractly: the value of each register (its GPRs, x87/SSE/AVX
+   state, debug registers and the MSRs the world switch passes through, numbered). *)
+Definition regs := nat -> nat.
+
+(* The registers of every CPU and the contexts saved for every partition (docs/kernel.md, "The
+   world switch"): a CPU's registers hold the context of the partition that last ran on it, its
+   owner (cpu::Local::context_owner); every other partition's context is saved in its record
+   (cpu_context). *)
+Record banks := mk_banks {
+  live : nat -> regs;          (* each CPU's registers *)
+  owner : nat -> option nat;   (* whose context each CPU's registers hold, if anyone's *)
+  saved : nat -> regs          (* each partition's saved context *)
+}.
+
 Record state := mk_state {
   store : region -> nat -> nat;  (* every memory cell of every partition and channel *)
   stopped : nat -> bool;         (* stopped by the kernel after a violation *)
   refused : nat -> nat;          (* refused hypercalls, readable by the partition itself *)
   focus : nat;                   (* the partition that owns the keyboard and screen *)
   inbox : nat -> list nat;       (* keys delivered to each partition *)
-  frame : nat;                   (* the current minor frame *)
-  clock : nat;                   (* the absolute time the current minor frame started at: its
-                                    deadline, the schedule's start plus the durations of every
+  frame : nat -> nat;            (* each CPU's current minor frame *)
+  clock : nat -> nat;            (* the absolute time each CPU's current minor frame started at:
+                                    its deadline, the schedule's start plus the durations of every
                                     frame before it (sepkernel/kernel/schedule.cpp) *)
   audit : list nat;              (* the kernel's audit log: partitions stopped, newest first *)
   events : nat -> nat;           (* each channel's event counter (channel_signal) *)
-  cpus : nat -> cpu              (* each partition's own CPU view of the kernel *)
+  cpus : nat -> cpu;             (* each partition's own CPU view of the kernel *)
+  contexts : banks               (* the CPUs' registers and the partitions' saved contexts *)
 }.
+
+(* Whether CPU c's registers hold partition p's context. *)
+Definition holds (b : banks) (c p : nat) : bool :=
+  match owner b c with Some o => o =? p | None => false end.
+
+(* Partition p's own register context: what it finds in its CPU's registers when it runs. In
+   its CPU's registers if they hold it, else in its saved record. *)
+Definition context_in (b : banks) (p : nat) : regs :=
+  if holds b (cpu_of p) p then live b (cpu_of p) else saved b p.
+Definition context (s : state) (p : nat) : regs := context_in (contexts s) p.
+
+(* Partition p's context set to k, where it is. *)
+Definition set_context (b : banks) (p : nat) (k : regs) : banks :=
+  if holds b (cpu_of p) p then mk_banks (fun c => if c =? cpu_of p then k else live b c) (owner b) (saved b)
+  else mk_banks (live b) (owner b) (fun q => if q =? p then k else saved b q).
+
+(* The world switch on CPU c to partition n (switch_context, sepkernel/kernel/context_switch.cpp,
+   which the kernel skips when the registers already hold n's: the same context): the registers are
+   saved into the record of the partition they held (if it is bound to c), and n's saved context
+   is loaded into them. *)
+Definition switch (b : banks) (c n : nat) : banks :=
+  let saved' := match owner b c with
+                 | Some o => if cpu_of o =? c then (fun q => if q =? o then live b c else saved b q) else saved b
+                 | None => saved b
+                 end in
+  mk_banks (fun d => if d =? c then saved' n else live b d) (fun d => if d =? c then Some n else owner b d) saved'.
 
 Inductive action :=
   | Write (p g v : nat)          (* partition p writes v at guest-physical g *)
@@ -144,14 +190,15 @@ Inductive action :=
   | Disk_write (p k v : nat)     (* partition p writes v to sector k of its disk (block_doorbell) *)
   | Disk_read (p k : nat)        (* partition p reads sector k of its disk (block_doorbell) *)
   | Xsetbv (p v : nat)           (* partition p sets its XCR0 to v *)
-  | Tick.                        (* the timer ends the current minor frame *)
+  | Set_reg (p r v : nat)        (* partition p writes v into its register r (no exit) *)
+  | Tick (c : nat).              (* CPU c's timer ends its current minor frame *)
 
 Definition dom_of (a : action) : dom :=
   match a with
   | Write p _ _ | Bad_call p | Signal p _ | Yield p | Read_time p | Cpuid p _ | Halt p | Deny p
-  | Disk_write p _ _ | Disk_read p _ | Xsetbv p _ => Part p
+  | Disk_write p _ _ | Disk_read p _ | Xsetbv p _ | Set_reg p _ _ => Part p
   | Key _ | Sak _ => Input
-  | Tick => Timer
+  | Tick _ => Timer
   end.
 
 Definition region_eqb (r s : region) : bool :=
@@ -163,16 +210,17 @@ Definition region_eqb (r s : region) : bool :=
 
 Definition set_store (s : state) (r : region) (o v : nat) : state :=
   mk_state (fun r' o' => if region_eqb r r' && (o =? o') then v else store s r' o')
-           (stopped s) (refused s) (focus s) (inbox s) (frame s) (clock s) (audit s) (events s) (cpus s).
+           (stopped s) (refused s) (focus s) (inbox s) (frame s) (clock s) (audit s) (events s) (cpus s)
+           (contexts s).
 
 Definition stop (s : state) (p : nat) : state :=
   mk_state (store s) (fun q => if q =? p then true else stopped s q) (refused s) (focus s) (inbox s)
-           (frame s) (clock s) (p :: audit s) (events s) (cpus s).
+           (frame s) (clock s) (p :: audit s) (events s) (cpus s) (contexts s).
 
 (* Partition p's own CPU view changed by f. *)
 Definition upd_cpu (s : state) (p : nat) (f : cpu -> cpu) : state :=
   mk_state (store s) (stopped s) (refused s) (focus s) (inbox s) (frame s) (clock s) (audit s) (events s)
-           (fun q => if q =? p then f (cpus s q) else cpus s q).
+           (fun q => if q =? p then f (cpus s q) else cpus s q) (contexts s).
 
 (* An exit p causes: counted for p, and its cost taken from p's own time in the frame. *)
 Definition charge (c : cpu) : cpu :=
@@ -192,15 +240,20 @@ Definition violation (s : state) (p : nat) : state :=
 (* Channel c's event counter counts one more signal. *)
 Definition bump (s : state) (c : nat) : state :=
   mk_state (store s) (stopped s) (refused s) (focus s) (inbox s) (frame s) (clock s) (audit s)
-           (fun d => if d =? c then S (events s d) else events s d) (cpus s).
+           (fun d => if d =? c then S (events s d) else events s d) (cpus s) (contexts s).
 
 (* A refused hypercall, counted for p. *)
 Definition refuse (s : state) (p : nat) : state :=
   mk_state (store s) (stopped s) (fun q => if q =? p then S (refused s q) else refused s q)
-           (focus s) (inbox s) (frame s) (clock s) (audit s) (events s) (cpus s).
+           (focus s) (inbox s) (frame s) (clock s) (audit s) (events s) (cpus s) (contexts s).
 
-(* Only the partition that owns the current minor frame runs. *)
-Definition running (s : state) (p : nat) : bool := schedule (frame s) =? p.
+(* Only the partition that owns the current minor frame of its own CPU runs. *)
+Definition running (s : state) (p : nat) : bool := schedule (cpu_of p) (frame s (cpu_of p)) =? p.
+
+(* Partition p's context changed by f. *)
+Definition upd_context (s : state) (p : nat) (f : regs -> regs) : state :=
+  mk_state (store s) (stopped s) (refused s) (focus s) (inbox s) (frame s) (clock s) (audit s) (events s)
+           (cpus s) (set_context (contexts s) p (f (context s p))).
 
 Definition step (s : state) (a : action) : state :=
   match a with
@@ -221,9 +274,10 @@ Definition step (s : state) (a : action) : state :=
       mk_state (store s) (stopped s) (refused s) (focus s)  (* KEY-STEP: a key touches one inbox *)
                (fun q => if q =? focus s then inbox s q ++ [k] else inbox s q) (frame s) (clock s)
                (audit s) (events s) (cpus s)  (* KEY-CPUS: a key is no exit of anyone *)
+               (contexts s)
   | Sak t =>
       mk_state (store s) (stopped s) (refused s) t (inbox s) (frame s) (clock s) (audit s)
-               (events s) (cpus s)
+               (events s) (cpus s) (contexts s)
   (* The kernel's yield ends the partition's run in this frame and idles the CPU until the
      frame's deadline: the time is not lent to the next partition, and nothing the model
      observes changes but the exit counted for p (that p runs no more in this frame is not
@@ -232,7 +286,7 @@ Definition step (s : state) (a : action) : state :=
   (* read_time returns the frame's start plus the time p has spent in it: its own exits. *)
   | Read_time p =>
       if negb (running s p) || stopped s p then s else
-      upd_cpu s p (fun c => mk_cpu (S (exits c)) (S (spent c)) (clock s + S (spent c)) (cpuid_leaf c) (faults c)
+      upd_cpu s p (fun c => mk_cpu (S (exits c)) (S (spent c)) (clock s (cpu_of p) + S (spent c)) (cpuid_leaf c) (faults c)
                                    (disk c) (disk_read c) (xcr0 c))
   | Cpuid p l =>
       if negb (running s p) || stopped s p then s else
@@ -259,11 +313,23 @@ Definition step (s : state) (a : action) : state :=
   (* HLT, like yield, idles the rest of p's frame (a virtual PC's timer is not modelled). *)
   | Halt p => if negb (running s p) || stopped s p then s else exit_of s p
   | Deny p => if negb (running s p) || stopped s p then s else violation (exit_of s p) p
-  (* The next frame starts at its absolute deadline: this frame's start plus its duration,
-     whatever the partition did in it; every partition's time spent starts again. *)
-  | Tick => mk_state (store s) (stopped s) (refused s) (focus s) (inbox s) (S (frame s) mod frames)
-                     (clock s + duration (frame s)) (audit s) (events s)
-                     (fun q => restart (cpus s q))
+  (* A register write: p's own context, in its CPU's registers (no exit: the kernel sees none). *)
+  | Set_reg p r v =>
+      if negb (running s p) || stopped s p then s else
+      upd_context s p (fun k r' => if r' =? r then v else k r')
+  (* CPU c's next frame starts at its absolute deadline: this frame's start plus its duration,
+     whatever the partition did in it; the time spent of every partition of CPU c starts again;
+     if the next frame's partition is bound to c and runnable, the world switch gives it its
+     own context (run_frame). No other CPU's frame, time or registers change. *)
+  | Tick c =>
+      let f := S (frame s c) mod frames c in
+      let n := schedule c f in
+      mk_state (store s) (stopped s) (refused s) (focus s) (inbox s)
+               (fun d => if d =? c then f else frame s d)
+               (fun d => if d =? c then clock s c + duration c (frame s c) else clock s d)
+               (audit s) (events s)
+               (fun q => if cpu_of q =? c then restart (cpus s q) else cpus s q)
+               (if (cpu_of n =? c) && negb (stopped s n) then switch (contexts s) c n else contexts s)  (* TICK-SWITCH *)
   end.
 
 Definition run (s : state) (trace : list action) : state := fold_left step trace s.
@@ -278,17 +344,17 @@ Definition read (s : state) (p g : nat) : option nat :=
   end.
 
 (* What partition p can observe: every page it is granted, its own status, its keys, who holds
-   the focus (set only by the user), the current frame and the time it started at, its
-   channels' event counts, and its own CPU's view of the kernel: its exit count, what read_time
-   and CPUID last returned to it, the faults injected into it. Not the audit log, which only the
-   kernel reads. The user's view is the screen, which the trusted-path
+   the focus (set only by the user), every CPU's current frame and the time it started at, its
+   channels' event counts, its own CPU's view of the kernel: its exit count, what read_time
+   and CPUID last returned to it, the faults injected into it, and its own register context.
+   Not the audit log, which only the kernel reads, nor another partition's registers. The user's view is the screen, which the trusted-path
    theorems below cover; for noninterference the user and the timer are pure sources. *)
 Definition view_eq (u : dom) (s t : state) : Prop :=
   match u with
   | Part p =>
       (forall g, read s p g = read t p g) /\ stopped s p = stopped t p /\
       refused s p = refused t p /\ inbox s p = inbox t p /\ focus s = focus t /\
-      frame s = frame t /\ clock s = clock t /\ cpus s p = cpus t p /\
+      frame s = frame t /\ clock s = clock t /\ cpus s p = cpus t p /\ context s p = context t p /\
       (forall c, c < nchan -> writer c = p \/ reader c = p -> events s c = events t c)
   | Input | Timer => True
   end.
@@ -299,18 +365,89 @@ Proof. destruct u; simpl; intuition. Qed.
 Lemma view_sym : forall u s t, view_eq u s t -> view_eq u t s.
 Proof.
   destruct u as [p | | ]; simpl; intros s t H; try exact I.
-  destruct H as (H1 & H2 & H3 & H4 & H5 & H6 & Hc & Hu & H7).
+  destruct H as (H1 & H2 & H3 & H4 & H5 & H6 & Hc & Hu & Hx & H7).
   repeat split; auto; intros; symmetry; auto.
 Qed.
 
 Lemma view_trans : forall u s t w, view_eq u s t -> view_eq u t w -> view_eq u s w.
 Proof.
   destruct u as [p | | ]; simpl; intros s t w H H'; try exact I.
-  destruct H as (H1 & H2 & H3 & H4 & H5 & H6 & Hc & Hu & H7).
-  destruct H' as (H1' & H2' & H3' & H4' & H5' & H6' & Hc' & Hu' & H7').
+  destruct H as (H1 & H2 & H3 & H4 & H5 & H6 & Hc & Hu & Hx & H7).
+  destruct H' as (H1' & H2' & H3' & H4' & H5' & H6' & Hc' & Hu' & Hx' & H7').
   repeat split; try congruence; intros.
   all: try (rewrite H1, H1'; reflexivity).
   all: rewrite H7, H7' by assumption; reflexivity.
+Qed.
+
+(* ------------------------------------------------------------------------------------------ *)
+(* The register contexts and the world switch                                                  *)
+
+Arguments holds : simpl never.
+Arguments context_in : simpl never.
+Arguments context : simpl never.
+
+(* Case analysis on every owner and every comparison: what the lemmas below need. *)
+Ltac brute_banks :=
+  repeat first
+    [ progress (simpl in *)
+    | match goal with H : owner _ _ = _ |- _ => progress rewrite H end
+    | match goal with
+      | |- context [owner ?b ?z] => is_var b; let O := fresh "O" in destruct (owner b z) eqn:O
+      | |- context [?x =? ?y] => destruct (Nat.eqb_spec x y)
+      end ];
+  subst; congruence.
+
+(* Setting p's context sets p's and no other partition's. *)
+Lemma context_set_same : forall b p k, context_in (set_context b p k) p = k.
+Proof.
+  intros b p k. unfold context_in, set_context, holds. brute_banks.
+Qed.
+
+Lemma context_set_other : forall b p q k, p <> q -> context_in (set_context b q k) p = context_in b p.
+Proof.
+  intros b p q k Hne. unfold context_in, set_context, holds. brute_banks.
+Qed.
+
+Lemma context_upd_same : forall s p f, context (upd_context s p f) p = f (context s p).
+Proof. intros. unfold context at 1, upd_context. simpl. apply context_set_same. Qed.
+
+Lemma context_upd_other : forall s p q f, p <> q -> context (upd_context s q f) p = context s p.
+Proof. intros. unfold context at 1, upd_context. simpl. apply context_set_other. assumption. Qed.
+
+(* The world switch on CPU c to a partition bound to c changes no partition's context: it moves
+   the outgoing partition's from the registers into its record and the incoming one's from its
+   record into the registers. *)
+Lemma switch_context_in : forall b c n p, cpu_of n = c -> context_in (switch b c n) p = context_in b p.
+Proof.
+  intros b c n p Hn. unfold context_in, switch, holds. brute_banks.
+Qed.
+
+(* After it, CPU c's registers hold exactly the incoming partition's own context. *)
+Lemma switch_live : forall b c n, cpu_of n = c ->
+  live (switch b c n) c = context_in b n /\ owner (switch b c n) c = Some n.
+Proof.
+  intros b c n Hn. unfold context_in, switch, holds. simpl. rewrite Nat.eqb_refl.
+  split; [| reflexivity]. brute_banks.
+Qed.
+
+Lemma switch_if : forall b c n (ok : bool) p,
+  (ok = true -> cpu_of n = c) -> context_in (if ok then switch b c n else b) p = context_in b p.
+Proof. intros b c n [] p H; [apply switch_context_in; auto | reflexivity]. Qed.
+
+Lemma context_tick : forall s c p, context (step s (Tick c)) p = context s p.
+Proof.
+  intros s c p. unfold context. simpl. apply switch_if.
+  intro E. apply andb_true_iff in E. destruct E as [E _]. apply Nat.eqb_eq. exact E.
+Qed.
+
+Lemma upd_context_view : forall p q f s t,
+  view_eq (Part p) s t -> context s q = context t q -> view_eq (Part p) (upd_context s q f) (upd_context t q f).
+Proof.
+  intros p q f s t (H1 & H2 & H3 & H4 & H5 & H6 & Hc & Hu & Hx & H7) Hq.
+  repeat split; try assumption.
+  destruct (Nat.eq_dec p q) as [-> | Hne].
+  - rewrite !context_upd_same, Hq. reflexivity.
+  - rewrite !context_upd_other by exact Hne. exact Hx.
 Qed.
 
 (* ------------------------------------------------------------------------------------------ *)
@@ -339,14 +476,14 @@ Proof. intros. simpl. rewrite Nat.eqb_refl. reflexivity. Qed.
 Lemma upd_cpu_view : forall p q f s t,
   view_eq (Part p) s t -> cpus s q = cpus t q -> view_eq (Part p) (upd_cpu s q f) (upd_cpu t q f).
 Proof.
-  intros p q f s t (H1 & H2 & H3 & H4 & H5 & H6 & Hc & Hu & H7) Hq.
+  intros p q f s t (H1 & H2 & H3 & H4 & H5 & H6 & Hc & Hu & Hx & H7) Hq.
   repeat split; try assumption. simpl. destruct (p =? q) eqn:E; [apply Nat.eqb_eq in E; subst; rewrite Hq |]; auto.
 Qed.
 
 Lemma stop_view : forall p q s t,
   view_eq (Part p) s t -> stopped s q = stopped t q -> view_eq (Part p) (stop s q) (stop t q).
 Proof.
-  intros p q s t (H1 & H2 & H3 & H4 & H5 & H6 & Hc & Hu & H7) Hq.
+  intros p q s t (H1 & H2 & H3 & H4 & H5 & H6 & Hc & Hu & Hx & H7) Hq.
   repeat split; try assumption. simpl. destruct (p =? q); auto.
 Qed.
 
@@ -360,14 +497,14 @@ Qed.
 Lemma refuse_view : forall p q s t,
   view_eq (Part p) s t -> refused s q = refused t q -> view_eq (Part p) (refuse s q) (refuse t q).
 Proof.
-  intros p q s t (H1 & H2 & H3 & H4 & H5 & H6 & Hc & Hu & H7) Hq.
+  intros p q s t (H1 & H2 & H3 & H4 & H5 & H6 & Hc & Hu & Hx & H7) Hq.
   repeat split; try assumption. simpl. destruct (p =? q); auto.
 Qed.
 
 Lemma bump_view : forall p c s t,
   view_eq (Part p) s t -> events s c = events t c -> view_eq (Part p) (bump s c) (bump t c).
 Proof.
-  intros p c s t (H1 & H2 & H3 & H4 & H5 & H6 & Hc & Hu & H7) Hq.
+  intros p c s t (H1 & H2 & H3 & H4 & H5 & H6 & Hc & Hu & Hx & H7) Hq.
   repeat split; try assumption. intros d Hd He. simpl. destruct (d =? c) eqn:E.
   - apply Nat.eqb_eq in E. subst. rewrite Hq. reflexivity.
   - apply H7; assumption.
@@ -406,11 +543,11 @@ Theorem weak_step_consistency : forall a u s t,
 Proof.
   intros a u s t Hu Ha. destruct u as [p | | ]; try exact I.
   pose proof Hu as Hu0.
-  destruct Hu as (Hr & Hs & Hf & Hi & Hfo & Hfr & Hcl & Hcp & Hev).
-  destruct a as [q g v | q | q c | k | tgt | q | q | q l | q | q | q dk dv | q dk | q xv | ]; simpl in Ha;
-    try (destruct Ha as (Hr' & Hs' & Hf' & _ & _ & _ & _ & Hcp' & Hevq));
+  destruct Hu as (Hr & Hs & Hf & Hi & Hfo & Hfr & Hcl & Hcp & Hx & Hev).
+  destruct a as [q g v | q | q c | k | tgt | q | q | q l | q | q | q dk dv | q dk | q xv | q rr rv | cc ]; simpl in Ha;
+    try (destruct Ha as (Hr' & Hs' & Hf' & _ & _ & _ & _ & Hcp' & Hx' & Hevq));
     unfold step; unfold running; try rewrite Hfr; try rewrite Hs'.
-  - destruct (negb (schedule (frame t) =? q) || stopped t q) eqn:Sq; [exact Hu0 |].
+  - destruct (negb (schedule (cpu_of q) (frame t (cpu_of q)) =? q) || stopped t q) eqn:Sq; [exact Hu0 |].
     destruct (grant q g) as [[[r o] acc] |] eqn:G.
     + destruct acc.
       * apply violation_view; [apply upd_cpu_view; assumption | exact Hs' | unfold exit_of; rewrite !upd_cpu_at, Hcp'; reflexivity].
@@ -421,9 +558,9 @@ Proof.
         destruct (grant p g') as [[[r' o'] acc'] |]; [| reflexivity].
         destruct (region_eqb r r' && (o =? o')); [reflexivity | exact Hr].
     + apply violation_view; [apply upd_cpu_view; assumption | exact Hs' | unfold exit_of; rewrite !upd_cpu_at, Hcp'; reflexivity].
-  - destruct (negb (schedule (frame t) =? q)); [exact Hu0 |].
+  - destruct (negb (schedule (cpu_of q) (frame t (cpu_of q)) =? q)); [exact Hu0 |].
     apply refuse_view; [apply upd_cpu_view | simpl]; assumption.
-  - destruct (negb (schedule (frame t) =? q)); [exact Hu0 |].
+  - destruct (negb (schedule (cpu_of q) (frame t (cpu_of q)) =? q)); [exact Hu0 |].
     destruct ((c <? nchan) && (writer c =? q)) eqn:Wc.
     + apply bump_view; [apply upd_cpu_view; assumption |]. simpl.
       apply andb_true_iff in Wc. destruct Wc as [Hc Wq]. apply Nat.ltb_lt in Hc. apply Nat.eqb_eq in Wq.
@@ -431,18 +568,23 @@ Proof.
     + apply refuse_view; [apply upd_cpu_view | simpl]; assumption.
   - simpl. repeat split; try assumption. rewrite Hfo. destruct (p =? focus t); congruence.
   - simpl. repeat split; assumption.
-  - destruct (negb (schedule (frame t) =? q)); [exact Hu0 | apply upd_cpu_view; assumption].
-  - destruct (negb (schedule (frame t) =? q) || stopped t q); [exact Hu0 |].
+  - destruct (negb (schedule (cpu_of q) (frame t (cpu_of q)) =? q)); [exact Hu0 | apply upd_cpu_view; assumption].
+  - destruct (negb (schedule (cpu_of q) (frame t (cpu_of q)) =? q) || stopped t q); [exact Hu0 |].
     rewrite Hcl. apply upd_cpu_view; assumption.
-  - destruct (negb (schedule (frame t) =? q) || stopped t q); [exact Hu0 | apply upd_cpu_view; assumption].
-  - destruct (negb (schedule (frame t) =? q) || stopped t q); [exact Hu0 | apply upd_cpu_view; assumption].
-  - destruct (negb (schedule (frame t) =? q) || stopped t q); [exact Hu0 |].
+  - destruct (negb (schedule (cpu_of q) (frame t (cpu_of q)) =? q) || stopped t q); [exact Hu0 | apply upd_cpu_view; assumption].
+  - destruct (negb (schedule (cpu_of q) (frame t (cpu_of q)) =? q) || stopped t q); [exact Hu0 | apply upd_cpu_view; assumption].
+  - destruct (negb (schedule (cpu_of q) (frame t (cpu_of q)) =? q) || stopped t q); [exact Hu0 |].
     apply violation_view; [apply upd_cpu_view; assumption | exact Hs' | unfold exit_of; rewrite !upd_cpu_at, Hcp'; reflexivity].
-  - destruct (negb (schedule (frame t) =? q) || stopped t q); [exact Hu0 | apply upd_cpu_view; assumption].
-  - destruct (negb (schedule (frame t) =? q) || stopped t q); [exact Hu0 | apply upd_cpu_view; assumption].
-  - destruct (negb (schedule (frame t) =? q) || stopped t q); [exact Hu0 |].
+  - destruct (negb (schedule (cpu_of q) (frame t (cpu_of q)) =? q) || stopped t q); [exact Hu0 | apply upd_cpu_view; assumption].
+  - destruct (negb (schedule (cpu_of q) (frame t (cpu_of q)) =? q) || stopped t q); [exact Hu0 | apply upd_cpu_view; assumption].
+  - destruct (negb (schedule (cpu_of q) (frame t (cpu_of q)) =? q) || stopped t q); [exact Hu0 |].
     destruct (xcr0_ok xv); apply upd_cpu_view; assumption.
-  - simpl. repeat split; try assumption; rewrite ?Hfr, ?Hcl, ?Hcp; reflexivity.
+  - destruct (negb (schedule (cpu_of q) (frame t (cpu_of q)) =? q) || stopped t q); [exact Hu0 |].
+    apply upd_context_view; assumption.
+  - simpl. repeat split; try assumption.
+    all: try (rewrite ?Hfr, ?Hcl, ?Hcp; reflexivity).
+    unfold context. simpl. rewrite !switch_if; [exact Hx | ..];
+      intro E; apply andb_true_iff in E; destruct E as [E _]; apply Nat.eqb_eq; exact E.
 Qed.
 
 Lemma channel_from_to_true : forall p q,
@@ -461,7 +603,7 @@ Theorem local_respect : forall a u s,
   interferes (dom_of a) u = false -> view_eq u s (step s a).
 Proof.
   intros a u s Hni. destruct u as [p | | ]; try exact I.
-  destruct a as [q g v | q | q c | k | tgt | q | q | q l | q | q | q dk dv | q dk | q xv | ]; simpl in Hni; try discriminate;
+  destruct a as [q g v | q | q c | k | tgt | q | q | q l | q | q | q dk dv | q dk | q xv | q rr rv | cc ]; simpl in Hni; try discriminate;
     try (apply orb_false_iff in Hni; destruct Hni as [Hne Hnc]; apply Nat.eqb_neq in Hne; apply not_eq_sym in Hne);
     unfold step.
   - destruct (negb (running s q) || stopped s q); [exact (view_refl (Part p) s) |].
@@ -504,6 +646,8 @@ Proof.
   - destruct (negb (running s q) || stopped s q); [exact (view_refl (Part p) s) | apply upd_cpu_other; exact Hne].
   - destruct (negb (running s q) || stopped s q); [exact (view_refl (Part p) s) |].
     destruct (xcr0_ok xv); apply upd_cpu_other; exact Hne.
+  - destruct (negb (running s q) || stopped s q); [exact (view_refl (Part p) s) |].
+    repeat split; try reflexivity. symmetry. apply context_upd_other. exact Hne.
 Qed.
 
 (* ------------------------------------------------------------------------------------------ *)
@@ -657,22 +801,22 @@ Proof.
   destruct a; simpl in D; try discriminate; injection D as ->; simpl; try rewrite R; reflexivity.
 Qed.
 
-(* The timer ticks in a trace. *)
-Fixpoint ticks (trace : list action) : nat :=
+(* The ticks of CPU c's timer in a trace. *)
+Fixpoint ticks (c : nat) (trace : list action) : nat :=
   match trace with
   | [] => 0
-  | Tick :: rest => S (ticks rest)
-  | _ :: rest => ticks rest
+  | Tick d :: rest => if d =? c then S (ticks c rest) else ticks c rest
+  | _ :: rest => ticks c rest
   end.
 
-(* The frame, and the time it started at, n timer ticks after frame f started at time c. *)
-Fixpoint after_ticks (n f c : nat) : nat * nat :=
+(* CPU c's frame, and the time it started at, n ticks of c's timer after frame f started at k. *)
+Fixpoint after_ticks (c n f k : nat) : nat * nat :=
   match n with
-  | 0 => (f, c)
-  | S m => after_ticks m (S f mod frames) (c + duration f)
+  | 0 => (f, k)
+  | S m => after_ticks c m (S f mod frames c) (k + duration c f)
   end.
 
-(* What a partition's own action touches: never the frame, the time, the focus or the inboxes. *)
+(* What a partition's own action touches: never a frame, a time, the focus or the inboxes. *)
 Definition keeps_time_focus (s s' : state) : Prop :=
   frame s' = frame s /\ clock s' = clock s /\ focus s' = focus s /\ inbox s' = inbox s.
 
@@ -684,7 +828,7 @@ Proof. intros. destruct (violation_keeps (exit_of s p) p) as (A & B & C & D). re
 
 Lemma partition_step_keeps : forall s a p, dom_of a = Part p -> keeps_time_focus s (step s a).
 Proof.
-  intros s a p D. destruct a as [q g v | q | q c | k | t | q | q | q l | q | q | q dk dv | q dk | q xv | ]; simpl in D; try discriminate;
+  intros s a p D. destruct a as [q g v | q | q c | k | t | q | q | q l | q | q | q dk dv | q dk | q xv | q rr rv | cc ]; simpl in D; try discriminate;
     unfold step.
   - destruct (negb (running s q) || stopped s q); [repeat split |].
     destruct (grant q g) as [[[r o] []] |]; try apply exit_violation_keeps; repeat split.
@@ -699,47 +843,64 @@ Proof.
   - destruct (negb (running s q) || stopped s q); repeat split.
   - destruct (negb (running s q) || stopped s q); repeat split.
   - destruct (negb (running s q) || stopped s q); [| destruct (xcr0_ok xv)]; repeat split.
+  - destruct (negb (running s q) || stopped s q); repeat split.
 Qed.
 
-Lemma action_eq_tick : forall a, a = Tick \/ a <> Tick.
-Proof. destruct a; [right; discriminate .. | left; reflexivity]. Qed.
+Lemma action_is_tick : forall a, (exists c, a = Tick c) \/ dom_of a <> Timer.
+Proof. destruct a; [right; discriminate .. | left; eauto]. Qed.
 
+(* No action but a timer's tick moves any CPU's frame or time. *)
 Lemma step_keeps_time : forall s a,
-  a <> Tick -> frame (step s a) = frame s /\ clock (step s a) = clock s.
+  dom_of a <> Timer -> frame (step s a) = frame s /\ clock (step s a) = clock s.
 Proof.
   intros s a H. destruct (dom_of a) as [p | | ] eqn:D.
   - destruct (partition_step_keeps s a p D) as (A & B & _). split; assumption.
   - destruct a; simpl in D; try discriminate; split; reflexivity.
-  - destruct a; simpl in D; try discriminate. contradiction.
+  - contradiction.
 Qed.
 
-(* Time is the timer's alone: after any trace (so at every point of every trace, each prefix
-   being a trace), the current frame, hence the partition that runs, and the time that frame
-   started at are a function of the number of timer ticks so far, whatever any partition or the
-   user did. *)
-Theorem time_from_ticks : forall trace s,
-  (frame (run s trace), clock (run s trace)) = after_ticks (ticks trace) (frame s) (clock s).
+(* Time is each CPU's timer's alone: after any trace (so at every point of every trace, each
+   prefix being a trace), CPU c's current frame, hence the partition that runs on c, and the time
+   that frame started at are a function of the number of ticks of c's timer so far, whatever any
+   partition, the user or another CPU's timer did. *)
+Theorem time_from_ticks : forall trace s c,
+  (frame (run s trace) c, clock (run s trace) c) = after_ticks c (ticks c trace) (frame s c) (clock s c).
 Proof.
-  induction trace as [| a rest IH]; intros s; [reflexivity |].
+  induction trace as [| a rest IH]; intros s c; [reflexivity |].
   change (run s (a :: rest)) with (run (step s a) rest). rewrite IH.
-  destruct (action_eq_tick a) as [-> | Ha]; [reflexivity |].
-  destruct (step_keeps_time s a Ha) as [F C]. rewrite F, C.
-  destruct a; [.. | contradiction]; reflexivity.
+  destruct (action_is_tick a) as [[d ->] | Ha].
+  - simpl. destruct (Nat.eqb_spec c d) as [-> | Hne].
+    + rewrite Nat.eqb_refl. reflexivity.
+    + destruct (Nat.eqb_spec d c); [congruence | reflexivity].
+  - destruct (step_keeps_time s a Ha) as [F C]. rewrite F, C.
+    destruct a; [.. | exfalso; apply Ha; reflexivity]; reflexivity.
 Qed.
 
-(* Time partitioning: two traces with as many timer ticks, however else they differ (any
-   partition's actions, its own included, keys and secure attention keys), end in the same frame,
-   started at the same time, with the same partition running: when a partition runs and what it
-   can observe of time do not depend on what any partition does. *)
-Theorem time_partitioning : forall s trace1 trace2,
-  ticks trace1 = ticks trace2 ->
-  frame (run s trace1) = frame (run s trace2) /\ clock (run s trace1) = clock (run s trace2) /\
-  (forall p, running (run s trace1) p = running (run s trace2) p).
+(* Time partitioning, per CPU: two traces with as many ticks of CPU c's timer, however else they
+   differ (any partition's actions, its own included, keys, secure attention keys, and any
+   number of other CPUs' ticks), leave CPU c in the same frame, started at the same time, with
+   the same partition of c running: when a partition runs and what it can observe of time do not
+   depend on what any partition does or on another CPU's schedule. *)
+Theorem time_partitioning : forall s trace1 trace2 c,
+  ticks c trace1 = ticks c trace2 ->
+  frame (run s trace1) c = frame (run s trace2) c /\ clock (run s trace1) c = clock (run s trace2) c /\
+  (forall p, cpu_of p = c -> running (run s trace1) p = running (run s trace2) p).
 Proof.
-  intros s trace1 trace2 H.
-  pose proof (time_from_ticks trace1 s) as H1. pose proof (time_from_ticks trace2 s) as H2.
+  intros s trace1 trace2 c H.
+  pose proof (time_from_ticks trace1 s c) as H1. pose proof (time_from_ticks trace2 s c) as H2.
   rewrite H, <- H2 in H1. injection H1 as F C.
-  unfold running. rewrite F. auto.
+  split; [exact F | split; [exact C |]]. intros p <-. unfold running. rewrite F. reflexivity.
+Qed.
+
+(* A tick of another CPU's timer changes nothing partition p sees of the kernel, its register
+   context, its CPU's frame and start time, or whether it runs. *)
+Theorem other_cpu_tick_invisible : forall s c p, cpu_of p <> c ->
+  cpus (step s (Tick c)) p = cpus s p /\ context (step s (Tick c)) p = context s p /\
+  frame (step s (Tick c)) (cpu_of p) = frame s (cpu_of p) /\
+  clock (step s (Tick c)) (cpu_of p) = clock s (cpu_of p) /\ running (step s (Tick c)) p = running s p.
+Proof.
+  intros s c p H. rewrite context_tick. apply Nat.eqb_neq in H.
+  unfold running. simpl. rewrite H. repeat split.
 Qed.
 
 (* What a partition reads of time (read_time) is its frame's start, a function of the ticks
@@ -750,22 +911,22 @@ Lemma partition_step_cpus : forall s a q p,
   dom_of a = Part q -> p <> q -> cpus (step s a) p = cpus s p.
 Proof.
   intros s a q p D Hne. apply Nat.eqb_neq in Hne.
-  destruct a as [q' g v | q' | q' c | k | tgt | q' | q' | q' l | q' | q' | q' dk dv | q' dk | q' xv | ]; simpl in D; try discriminate;
+  destruct a as [q' g v | q' | q' c | k | tgt | q' | q' | q' l | q' | q' | q' dk dv | q' dk | q' xv | q' rr rv | cc ]; simpl in D; try discriminate;
     injection D as ->;
-    unfold step, running, violation, exit_of, upd_cpu, stop, set_store, refuse, bump; simpl;
+    unfold step, running, violation, exit_of, upd_cpu, upd_context, stop, set_store, refuse, bump; simpl;
     try destruct (grant q g) as [[[r o] []] |]; try destruct (inject q);
     repeat match goal with |- context [if ?c then _ else _] => destruct c end;
     simpl; rewrite ?Hne; reflexivity.
 Qed.
 
 Theorem time_read_own : forall s a p,
-  dom_of a <> Part p -> a <> Tick -> spent (cpus (step s a) p) = spent (cpus s p) /\
+  dom_of a <> Part p -> dom_of a <> Timer -> spent (cpus (step s a) p) = spent (cpus s p) /\
                                     time_read (cpus (step s a) p) = time_read (cpus s p).
 Proof.
   intros s a p D T. destruct (dom_of a) as [q | | ] eqn:Da.
   - rewrite (partition_step_cpus s a q p Da) by congruence. split; reflexivity.
   - destruct a; simpl in Da; try discriminate; split; reflexivity.
-  - destruct a; simpl in Da; try discriminate. contradiction.
+  - contradiction.
 Qed.
 
 (* A partition's disk and what its reads return change only by its own requests: no other
@@ -777,27 +938,57 @@ Proof.
   intros s a p D. destruct (dom_of a) as [q | | ] eqn:Da.
   - rewrite (partition_step_cpus s a q p Da) by congruence. split; reflexivity.
   - destruct a; simpl in Da; try discriminate; split; reflexivity.
-  - destruct a; simpl in Da; try discriminate. split; reflexivity.
+  - destruct a; simpl in Da; try discriminate. simpl. destruct (cpu_of p =? c); split; reflexivity.
 Qed.
 
 (* A partition's whole own view of the kernel, its CPU context's XCR0 included, is changed by
-   no other partition's action and no key: only by its own actions and (its time spent) ticks. *)
+   no other partition's action and no key: only by its own actions and (its time spent) ticks
+   of its own CPU's timer (other_cpu_tick_invisible). *)
 Theorem cpu_view_own : forall s a p,
-  dom_of a <> Part p -> a <> Tick -> cpus (step s a) p = cpus s p.
+  dom_of a <> Part p -> dom_of a <> Timer -> cpus (step s a) p = cpus s p.
 Proof.
   intros s a p D T. destruct (dom_of a) as [q | | ] eqn:Da.
   - apply (partition_step_cpus s a q p Da). congruence.
   - destruct a; simpl in Da; try discriminate; reflexivity.
-  - destruct a; simpl in Da; try discriminate. contradiction.
+  - contradiction.
+Qed.
+
+(* A partition's register context is its own: no other partition's action, no key and no tick
+   of any CPU's timer (which may switch its CPU's registers) changes it. *)
+Theorem context_own : forall s a p, dom_of a <> Part p -> context (step s a) p = context s p.
+Proof.
+  intros s a p D. destruct a as [q g v | q | q c | k | tgt | q | q | q l | q | q | q dk dv | q dk | q xv | q rr rv | cc ];
+    simpl in D; try apply context_tick; try reflexivity;
+    assert (Hne : p <> q) by congruence;
+    unfold step, running, violation, exit_of, upd_cpu, stop, set_store, refuse, bump;
+    try destruct (grant q g) as [[[r o] []] |]; try destruct (inject q);
+    repeat match goal with |- context [if ?c then _ else _] => destruct c end;
+    try reflexivity; apply context_upd_other; exact Hne.
+Qed.
+
+(* A partition's register write sets its own context's register. *)
+Theorem set_reg_own : forall s p r v, running s p = true -> stopped s p = false ->
+  context (step s (Set_reg p r v)) p r = v.
+Proof. intros s p r v R S. simpl. rewrite R, S. simpl. rewrite context_upd_same, Nat.eqb_refl. reflexivity. Qed.
+
+(* The world switch restores exactly the partition's own context: after a tick of CPU c's
+   timer whose next frame belongs to a runnable partition n bound to c, c's registers hold n's
+   own context (the one n left, which no other partition could change: context_own). *)
+Theorem switch_loads_own_context : forall s c n,
+  n = schedule c (S (frame s c) mod frames c) -> cpu_of n = c -> stopped s n = false ->
+  live (contexts (step s (Tick c))) c = context s n /\ owner (contexts (step s (Tick c))) c = Some n.
+Proof.
+  intros s c n Hn Hc Hs. simpl. rewrite <- Hn, Hc, Hs, Nat.eqb_refl. simpl.
+  apply switch_live. exact Hc.
 Qed.
 
 Theorem read_time_value : forall s p,
   running s p = true -> stopped s p = false ->
-  time_read (cpus (step s (Read_time p)) p) = clock s + S (spent (cpus s p)).
+  time_read (cpus (step s (Read_time p)) p) = clock s (cpu_of p) + S (spent (cpus s p)).
 Proof. intros s p R S. simpl. rewrite R, S. simpl. rewrite Nat.eqb_refl. reflexivity. Qed.
 
-Theorem tick_restarts_spent : forall s p, spent (cpus (step s Tick) p) = 0.
-Proof. reflexivity. Qed.
+Theorem tick_restarts_spent : forall s c p, cpu_of p = c -> spent (cpus (step s (Tick c)) p) = 0.
+Proof. intros s c p <-. simpl. rewrite Nat.eqb_refl. reflexivity. Qed.
 
 (* ------------------------------------------------------------------------------------------ *)
 (* Trusted path                                                                                *)
@@ -865,16 +1056,16 @@ Fixpoint purge_keys (p : nat) (s : state) (trace : list action) : list action :=
 Definition same_but_inboxes (p : nat) (s t : state) : Prop :=
   store s = store t /\ stopped s = stopped t /\ refused s = refused t /\ focus s = focus t /\
   inbox s p = inbox t p /\ frame s = frame t /\ clock s = clock t /\ audit s = audit t /\
-  events s = events t /\ cpus s = cpus t.
+  events s = events t /\ cpus s = cpus t /\ contexts s = contexts t.
 
 Lemma same_but_inboxes_step : forall p s t a,
   same_but_inboxes p s t -> same_but_inboxes p (step s a) (step t a).
 Proof.
-  intros p [st sp rf fo ib fr cl au ev cp] [st' sp' rf' fo' ib' fr' cl' au' ev' cp'] a
-         (Hst & Hsp & Hrf & Hfo & Hib & Hfr & Hcl & Hau & Hev & Hcp).
+  intros p [st sp rf fo ib fr cl au ev cp cx] [st' sp' rf' fo' ib' fr' cl' au' ev' cp' cx'] a
+         (Hst & Hsp & Hrf & Hfo & Hib & Hfr & Hcl & Hau & Hev & Hcp & Hcx).
   simpl in *. subst.
-  destruct a as [q g v | q | q c | k | tgt | q | q | q l | q | q | q dk dv | q dk | q xv | ];
-    unfold step, running, violation, exit_of, upd_cpu, stop, set_store, refuse, bump; simpl;
+  destruct a as [q g v | q | q c | k | tgt | q | q | q l | q | q | q dk dv | q dk | q xv | q rr rv | cc ];
+    unfold step, running, violation, exit_of, upd_cpu, upd_context, context, stop, set_store, refuse, bump; simpl;
     try destruct (grant q g) as [[[r o] []] |]; try destruct (inject q);
     repeat match goal with |- context [if ?c then _ else _] => destruct c end;
     repeat split; simpl; try assumption; first [congruence | destruct (p =? fo'); congruence].
@@ -883,8 +1074,8 @@ Qed.
 Lemma same_but_inboxes_unfocused_key : forall p s t k,
   focus s <> p -> same_but_inboxes p s t -> same_but_inboxes p (step s (Key k)) t.
 Proof.
-  intros p [st sp rf fo ib fr cl au ev cp] t k Hf
-         (Hst & Hsp & Hrf & Hfo & Hib & Hfr & Hcl & Hau & Hev & Hcp).
+  intros p [st sp rf fo ib fr cl au ev cp cx] t k Hf
+         (Hst & Hsp & Hrf & Hfo & Hib & Hfr & Hcl & Hau & Hev & Hcp & Hcx).
   simpl in *. repeat split; try assumption.
   simpl. destruct (p =? fo) eqn:E; [apply Nat.eqb_eq in E; congruence | assumption].
 Qed.
@@ -894,7 +1085,7 @@ Lemma purge_keys_related : forall trace p s t,
 Proof.
   induction trace as [| a rest IH]; intros p s t H; [exact H |].
   change (run s (a :: rest)) with (run (step s a) rest).
-  destruct a as [q g v | q | q c | k | tgt | q | q | q l | q | q | q dk dv | q dk | q xv | ];
+  destruct a as [q g v | q | q c | k | tgt | q | q | q l | q | q | q dk dv | q dk | q xv | q rr rv | cc ];
     try (apply (IH p (step s _) (step t _)); apply same_but_inboxes_step; exact H).
   unfold purge_keys; fold purge_keys.
   destruct (focus s =? p) eqn:E.
@@ -908,11 +1099,12 @@ Proof.
   intros trace s p.
   assert (H : same_but_inboxes p s s) by (repeat split).
   destruct (purge_keys_related trace p s s H)
-    as (Hst & Hsp & Hrf & Hfo & Hib & Hfr & Hcl & Hau & Hev & Hcp).
+    as (Hst & Hsp & Hrf & Hfo & Hib & Hfr & Hcl & Hau & Hev & Hcp & Hcx).
   simpl. split; [intro g; unfold read; rewrite Hst; reflexivity |].
   rewrite Hsp, Hrf, Hfo, Hfr, Hcl, Hcp.
   split; [reflexivity |]. split; [reflexivity |]. split; [exact Hib |].
   split; [reflexivity |]. split; [reflexivity |]. split; [reflexivity |]. split; [reflexivity |].
+  split; [unfold context; rewrite Hcx; reflexivity |].
   intros c _ _. rewrite Hev. reflexivity.
 Qed.
 

@@ -4,6 +4,7 @@
 // use (yield, halt, wait, stopped) idles the CPU and is never lent to another partition.
 #include "arch/x86_64/cpu.hpp"
 #include "kernel/console.hpp"
+#include "kernel/context_switch.hpp"
 #include "kernel/virtual_disk.hpp"
 #include "kernel/virtual_pc.hpp"
 #include "kernel/cpu_local.hpp"
@@ -21,7 +22,6 @@ namespace {
 // drain fit in the guard, and the next frame starts at its absolute deadline regardless.
 constexpr uint32_t k_guard_us = policy::k_frame_guard_us;
 constexpr uint32_t k_drain_margin_us = 200;   // the drain stops this long before the deadline
-constexpr uint32_t k_idle_frame_us = 10000;   // a CPU without frames still keeps the kernel's windows
 constexpr uint64_t k_report_every = 256;      // major frames between schedule report lines
 
 struct Frame_clock {
@@ -49,35 +49,10 @@ bool ready(Partition_runtime& rt) {
   return rt.state == Run_state::runnable;
 }
 
-// The world switch's second half (docs/kernel.md): the registers VMRUN and VMLOAD do not load.
-// Saved and loaded only when another partition last ran on this CPU.
-void switch_context(uint16_t part) {
-  cpu::Local& l = cpu::local();
-  if (l.context_owner == part) return;
-#ifdef SK_BENCH_FLOOR
-  const uint64_t t0 = arch::rdtsc();
-#endif
-  if (l.context_owner != cpu::k_no_owner) arch::context::save(cpu_context(l.context_owner));
-  arch::context::load(cpu_context(part));
-  l.context_owner = part;
-#ifdef SK_BENCH_FLOOR
-  // Benchmark kernel only: the cost of the world switch's second half (save + load), minimum
-  // over 200 switches; under -icount shift=0 the TSC counts instructions.
-  static uint64_t best = ~uint64_t{0};
-  static uint32_t seen;
-  const uint64_t took = arch::rdtsc() - t0;
-  if (took < best) best = took;
-  if (++seen == 200) {
-    log::print("bench: world switch %lu (save and load of x87/SSE/AVX, XCR0, DR0-DR3; %u-byte XSAVE area)\n", best,
-               arch::context::area_size());
-  }
-#endif
-}
-
 void run_frame(uint16_t part) {
   Partition_runtime& rt = partition(part);
   if (!ready(rt)) return;
-  switch_context(part);
+  switch_context(part);  // context_switch.cpp
   uint64_t vmcb_pa = reinterpret_cast<uint64_t>(&vmcb(part));
   uint64_t host_pa = cpu::local().vmsave_pa;
   while (ready(rt) && !timer::fired()) {
@@ -92,14 +67,10 @@ void run_frame(uint16_t part) {
 }  // namespace
 
 [[noreturn]] void run_schedule(uint32_t cpu) {
-  static const policy::Frame k_idle_frame{policy::k_idle, k_idle_frame_us};
-  const policy::Cpu_plan& plan = policy().cpus[cpu];
   if (cpu == 0) log::start_buffering();
   Frame_clock& clock = g_clock[cpu];
   // Frame k starts at start + the durations of frames 0..k-1: additions only, no drift.
-  Frame_cursor cursor = plan.frame_count ? Frame_cursor{plan.frames, plan.frame_count, 0, 0}
-                                         : Frame_cursor{&k_idle_frame, 1, 0, 0};
-  cursor.start_us = timer::now_us() + k_guard_us;
+  Frame_cursor cursor = first_frame(policy(), cpu, timer::now_us() + k_guard_us);
   for (uint64_t major = 0;;) {
     const uint64_t start = cursor.start_us, end = cursor.end_us();
     wait_until(start);

@@ -19,7 +19,7 @@ INTEGRATION = "tests/integration/integration_tests"
 DIFFERENTIAL = "tests/proofs/differential_tests"
 DIFFERENTIAL_AGREES = "the extracted model agrees with the kernel*"
 MUTANTS = [
-    ("FPU/SSE/AVX, XCR0 and DR0-DR3 not switched (SK-CPU-1)", "sepkernel/kernel/schedule.cpp",
+    ("FPU/SSE/AVX, XCR0 and DR0-DR3 not switched (SK-CPU-1)", "sepkernel/kernel/context_switch.cpp",
      "  if (l.context_owner == part) return;\n", "  return;\n",
      ["bulkhead_kernel"], [INTEGRATION, "world switch: no CPU state crosses between partitions on one CPU"]),
     ("R8 not reloaded for the guest (SK-CPU-1, 64-bit state)", "sepkernel/arch/x86_64/vmrun.S",
@@ -124,6 +124,26 @@ MUTANTS = [
      ["differential_tests"], [DIFFERENTIAL, DIFFERENTIAL_AGREES]),
     ("XSETBV sets partition 0's XCR0 (SK-CPU-1)", "sepkernel/kernel/exits.cpp",
      "  cpu_context(part).xcr0 = value;", "  cpu_context(0).xcr0 = value;",
+     ["differential_tests"], [DIFFERENTIAL, DIFFERENTIAL_AGREES]),
+    # The world switch's C++ half (context_switch.cpp, hosted) against the model's per-partition
+    # register context, and the per-CPU schedules (issue 15 item 1's remaining part).
+    ("registers not switched between partitions, seen by the differential test (SK-CPU-1)",
+     "sepkernel/kernel/context_switch.cpp", "  if (l.context_owner == part) return;\n", "  return;\n",
+     ["differential_tests"], [DIFFERENTIAL, DIFFERENTIAL_AGREES]),
+    ("the outgoing partition's registers not saved at a switch (SK-CPU-1)", "sepkernel/kernel/context_switch.cpp",
+     "  if (l.context_owner != cpu::k_no_owner) arch::context::save(cpu_context(l.context_owner));\n", "",
+     ["differential_tests"], [DIFFERENTIAL, DIFFERENTIAL_AGREES]),
+    ("the incoming partition's registers not loaded at a switch (SK-CPU-1)", "sepkernel/kernel/context_switch.cpp",
+     "  arch::context::load(cpu_context(part));\n", "",
+     ["differential_tests"], [DIFFERENTIAL, DIFFERENTIAL_AGREES]),
+    ("a CPU walks CPU 0's plan, not its own (SK-SCHED-3)", "sepkernel/kernel/frame_cursor.hpp",
+     "  const policy::Cpu_plan& plan = p.cpus[cpu];", "  const policy::Cpu_plan& plan = p.cpus[0 * cpu];",
+     ["differential_tests"], [DIFFERENTIAL, DIFFERENTIAL_AGREES]),
+    # The hosted path's loop, not the kernel: each CPU's run_schedule keeps its own cursor, stepped
+    # by its own timer, so the kernel has no line to break this way; the mutant shows the test
+    # sees one CPU's frames move with another's ticks.
+    ("a tick of CPU 1 advances CPU 0's frame cursor (hosted path)", "tests/proofs/differential_test.cpp",
+     "        cursor[x.a].advance();\n", "        cursor[0].advance();\n",
      ["differential_tests"], [DIFFERENTIAL, DIFFERENTIAL_AGREES]),
     # The validator against the model's policy hypotheses (policy_check_test.cpp).
     ("validator lets a channel flow down one label level (SK-FLOW-1)", "sepkernel/core/src/validate.cpp",

@@ -19,12 +19,14 @@ Definition grant (p _ : nat) : option (region * nat * access) :=
   | 1 => Some (RChan 0, 0, Read_only)
   | _ => None
   end.
-Definition frames := 2.
-Definition schedule (i : nat) := i.  (* frame 0 runs partition 0 *)
-Definition duration (_ : nat) := 2000.
+Definition frames (_ : nat) := 2.
+Definition schedule (_ i : nat) := i.  (* frame 0 runs partition 0 *)
+Definition duration (_ _ : nat) := 2000.
+Definition cpu_of (_ : nat) := 0.  (* one CPU *)
 Definition inject (_ : nat) := false.  (* on_violation = stop *)
 Definition xcr0_ok (_ : nat) := true.
-Definition s0 := mk_state (fun _ _ => 0) (fun _ => false) (fun _ => 0) 0 (fun _ => nil) 0 0 nil (fun _ => 0) (fun _ => mk_cpu 0 0 0 0 0 (fun _ => 0) 0 1).
+Definition s0 := mk_state (fun _ _ => 0) (fun _ => false) (fun _ => 0) 0 (fun _ => nil) (fun _ => 0) (fun _ => 0) nil (fun _ => 0) (fun _ => mk_cpu 0 0 0 0 0 (fun _ => 0) 0 1)
+  (mk_banks (fun _ _ => 0) (fun _ => None) (fun _ _ => 0)).
 
 (* The policy is one the model's SK-FLOW-1 hypothesis refuses. *)
 Example downward_channel_breaks_flows_up :
@@ -33,14 +35,14 @@ Proof. intro H. specialize (H 0). simpl in H. assert (1 <= 0) by (apply H; auto)
 
 (* The write of partition 0 (above partition 1) changes what partition 1 reads ... *)
 Example higher_write_reaches_lower :
-  ~ view_eq nchan writer reader grant (Part 1)
-      (run nchan writer grant frames schedule duration inject xcr0_ok s0 [Write 0 0 5])
-      (run nchan writer grant frames schedule duration inject xcr0_ok s0 (purge_above level (level 1) [Write 0 0 5])).
+  ~ view_eq nchan writer reader grant cpu_of (Part 1)
+      (run nchan writer grant frames schedule duration cpu_of inject xcr0_ok s0 [Write 0 0 5])
+      (run nchan writer grant frames schedule duration cpu_of inject xcr0_ok s0 (purge_above level (level 1) [Write 0 0 5])).
 Proof. simpl. intros [H _]. specialize (H 0). unfold read in H. simpl in H. discriminate. Qed.
 
 (* ... so the statement of no_flow_down_traces is false for this policy. *)
 Example downward_channel_breaks_no_flow_down_traces :
-  ~ (forall s trace p, view_eq nchan writer reader grant (Part p)
-       (run nchan writer grant frames schedule duration inject xcr0_ok s trace)
-       (run nchan writer grant frames schedule duration inject xcr0_ok s (purge_above level (level p) trace))).
+  ~ (forall s trace p, view_eq nchan writer reader grant cpu_of (Part p)
+       (run nchan writer grant frames schedule duration cpu_of inject xcr0_ok s trace)
+       (run nchan writer grant frames schedule duration cpu_of inject xcr0_ok s (purge_above level (level p) trace))).
 Proof. intro H. apply higher_write_reaches_lower. apply H. Qed.

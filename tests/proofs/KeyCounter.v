@@ -12,15 +12,17 @@ Import ListNotations.
 Definition writer (_ : nat) := 0.
 Definition reader (_ : nat) := 1.
 Definition grant (_ _ : nat) : option (region * nat * access) := None.
-Definition frames := 2.
-Definition schedule (i : nat) := i.  (* frame 0 runs partition 0 *)
-Definition duration (_ : nat) := 2000.
+Definition frames (_ : nat) := 2.
+Definition schedule (_ i : nat) := i.  (* frame 0 runs partition 0 *)
+Definition duration (_ _ : nat) := 2000.
+Definition cpu_of (_ : nat) := 0.  (* one CPU *)
 Definition inject (_ : nat) := false.  (* on_violation = stop *)
 Definition xcr0_ok (_ : nat) := true.
-Definition s0 := mk_state (fun _ _ => 0) (fun _ => false) (fun _ => 0) 1 (fun _ => nil) 0 0 nil (fun _ => 0) (fun _ => mk_cpu 0 0 0 0 0 (fun _ => 0) 0 1).
+Definition s0 := mk_state (fun _ _ => 0) (fun _ => false) (fun _ => 0) 1 (fun _ => nil) (fun _ => 0) (fun _ => 0) nil (fun _ => 0) (fun _ => mk_cpu 0 0 0 0 0 (fun _ => 0) 0 1)
+  (mk_banks (fun _ _ => 0) (fun _ => None) (fun _ _ => 0)).
 
 Example counted_key_reaches_running_partition :
-  ~ view_eq 0 writer reader grant (Part 0)
-      (run 0 writer grant frames schedule duration inject xcr0_ok s0 [Key 7])
-      (run 0 writer grant frames schedule duration inject xcr0_ok s0 (purge_keys 0 writer grant frames schedule duration inject xcr0_ok 0 s0 [Key 7])).
+  ~ view_eq 0 writer reader grant cpu_of (Part 0)
+      (run 0 writer grant frames schedule duration cpu_of inject xcr0_ok s0 [Key 7])
+      (run 0 writer grant frames schedule duration cpu_of inject xcr0_ok s0 (purge_keys 0 writer grant frames schedule duration cpu_of inject xcr0_ok 0 s0 [Key 7])).
 Proof. simpl. intros (_ & _ & H & _). discriminate H. Qed.

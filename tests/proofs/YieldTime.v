@@ -14,12 +14,14 @@ Definition nchan := 1.
 Definition writer (_ : nat) := 0.
 Definition reader (_ : nat) := 1.
 Definition grant (_ _ : nat) : option (region * nat * access) := None.
-Definition frames := 2.
-Definition schedule (i : nat) := i.  (* frame 0 runs partition 0 *)
-Definition duration (_ : nat) := 2000.
+Definition frames (_ : nat) := 2.
+Definition schedule (_ i : nat) := i.  (* frame 0 runs partition 0 *)
+Definition duration (_ _ : nat) := 2000.
+Definition cpu_of (_ : nat) := 0.  (* one CPU *)
 Definition inject (_ : nat) := false.  (* on_violation = stop *)
 Definition xcr0_ok (_ : nat) := true.
-Definition s0 := mk_state (fun _ _ => 0) (fun _ => false) (fun _ => 0) 0 (fun _ => nil) 0 0 nil (fun _ => 0) (fun _ => mk_cpu 0 0 0 0 0 (fun _ => 0) 0 1).
+Definition s0 := mk_state (fun _ _ => 0) (fun _ => false) (fun _ => 0) 0 (fun _ => nil) (fun _ => 0) (fun _ => 0) nil (fun _ => 0) (fun _ => mk_cpu 0 0 0 0 0 (fun _ => 0) 0 1)
+  (mk_banks (fun _ _ => 0) (fun _ => None) (fun _ _ => 0)).
 
 (* The flow relation allows partition 0 to affect partition 1, and partition 1's purge keeps
    the yield: separation's statement says nothing against it. *)
@@ -29,16 +31,17 @@ Proof. reflexivity. Qed.
 (* YIELD-EARLY: a yield without a tick moves the schedule on. Only a model whose yield hands
    over the frame accepts this. *)
 Example yield_moves_the_frame :
-  frame (run nchan writer grant frames schedule duration inject xcr0_ok s0 [Yield 0]) <>
-  frame (run nchan writer grant frames schedule duration inject xcr0_ok s0 []).
+  frame (run nchan writer grant frames schedule duration cpu_of inject xcr0_ok s0 [Yield 0]) 0 <>
+  frame (run nchan writer grant frames schedule duration cpu_of inject xcr0_ok s0 []) 0.
 Proof. simpl. intro H. discriminate H. Qed.
 
 Example early_yield_breaks_time_partitioning :
-  ~ (forall s trace1 trace2, ticks trace1 = ticks trace2 ->
-       frame (run nchan writer grant frames schedule duration inject xcr0_ok s trace1) =
-       frame (run nchan writer grant frames schedule duration inject xcr0_ok s trace2) /\
-       clock (run nchan writer grant frames schedule duration inject xcr0_ok s trace1) =
-       clock (run nchan writer grant frames schedule duration inject xcr0_ok s trace2) /\
-       (forall p, running schedule (run nchan writer grant frames schedule duration inject xcr0_ok s trace1) p =
-                  running schedule (run nchan writer grant frames schedule duration inject xcr0_ok s trace2) p)).
-Proof. intro H. apply yield_moves_the_frame. apply (H s0 [Yield 0] []). reflexivity. Qed.
+  ~ (forall s trace1 trace2 c, ticks c trace1 = ticks c trace2 ->
+       frame (run nchan writer grant frames schedule duration cpu_of inject xcr0_ok s trace1) c =
+       frame (run nchan writer grant frames schedule duration cpu_of inject xcr0_ok s trace2) c /\
+       clock (run nchan writer grant frames schedule duration cpu_of inject xcr0_ok s trace1) c =
+       clock (run nchan writer grant frames schedule duration cpu_of inject xcr0_ok s trace2) c /\
+       (forall p, cpu_of p = c ->
+                  running schedule cpu_of (run nchan writer grant frames schedule duration cpu_of inject xcr0_ok s trace1) p =
+                  running schedule cpu_of (run nchan writer grant frames schedule duration cpu_of inject xcr0_ok s trace2) p)).
+Proof. intro H. apply yield_moves_the_frame. apply (H s0 [Yield 0] [] 0). reflexivity. Qed.

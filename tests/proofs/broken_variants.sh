@@ -27,6 +27,10 @@
 #  7. the model's check of its policy hypotheses without the writer test (PolicyCheckWriter.v)
 #     accepts a table where a channel's reader writes its page, refuting `hypotheses_b_sound`
 #     in that variant; the real check refuses the table.
+#  8. a tick that moves the CPU to the next partition without switching the register context
+#     (SharedRegisters.v: one register bank the next partition finds as the previous one left
+#     it) refutes `separation` (partition 1 reads partition 0's register though no channel joins
+#     them) and `context_own`; refused by the real model, whose tick saves and loads.
 set -euo pipefail
 SRC=$1
 WORK=$(mktemp -d)
@@ -150,12 +154,17 @@ variant write-down WriteDown.v higher_reader_writes_down "ACCESS-CHECK" \
   "a higher reader's write reaches the lower writer: no_flow_down_traces' statement is false there"
 # 5. A yield that hands the rest of the frame to the next partition.
 variant early-yield YieldTime.v yield_moves_the_frame "YIELD-STEP" \
-  's/  | Yield p => if negb (running s p) then s else exit_of s p  (\* YIELD-STEP/  | Yield p => if running s p then mk_state (store s) (stopped s) (refused s) (focus s) (inbox s) (S (frame s) mod frames) (clock s) (audit s) (events s) (cpus s) else s  (* YIELD-STEP/' \
+  's/  | Yield p => if negb (running s p) then s else exit_of s p  (\* YIELD-STEP/  | Yield p => if running s p then mk_state (store s) (stopped s) (refused s) (focus s) (inbox s) (fun d => if d =? cpu_of p then S (frame s d) mod frames d else frame s d) (clock s) (audit s) (events s) (cpus s) (contexts s) else s  (* YIELD-STEP/' \
   "the schedule moves without a tick: time_partitioning's statement is false there"
 # 6. A key counted as an exit of the running partition (SK-TIME-2).
 variant key-exit KeyExit.v key_counts_as_exit "KEY-CPUS" \
-  's/(audit s) (events s) (cpus s)  (\* KEY-CPUS/(audit s) (events s) (cpus (exit_of s (schedule (frame s))))  (* KEY-CPUS/' \
+  's/(audit s) (events s) (cpus s)  (\* KEY-CPUS/(audit s) (events s) (cpus (exit_of s (schedule 0 (frame s 0))))  (* KEY-CPUS/' \
   "a key changes the running partition's time spent: time_read_own's statement is false there"
+# 8. Registers not switched at a frame change: the next partition finds the CPU's registers as
+# the previous one left it (SharedRegisters.v).
+variant shared-registers SharedRegisters.v unswitched_registers_leak "TICK-SWITCH" \
+  's/(if (cpu_of n =? c) && negb (stopped s n) then switch (contexts s) c n else contexts s)  (\* TICK-SWITCH/(mk_banks (live (contexts s)) (fun d => if d =? c then Some n else owner (contexts s) d) (saved (contexts s)))  (* TICK-SWITCH/' \
+  "the next partition finds the previous one's register: separation's and context_own's statements are false there"
 # 7. The policy check without its writer test (PolicyCheck.v's WRITER-CHECK line).
 mkdir -p "$WORK/check-real" "$WORK/check"
 cp "$SRC"/proofs/Separation.v "$SRC"/proofs/PolicyCheck.v "$SRC"/tests/proofs/PolicyCheckWriter.v "$WORK/check-real/"

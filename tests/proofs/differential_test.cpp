@@ -13,13 +13,18 @@
 // its own exits in the frame), its exit count (read_status EDX), its XCR0, and the #GP the
 // kernel injects (a value XSETBV refuses; a violation when the policy says on_violation =
 // inject_fault). Disk requests go through the block ring and doorbell to the kernel's
-// block.cpp, against a fake medium. The timer's tick steps the scheduler's Frame_cursor. Keys
+// block.cpp, against a fake medium. Half the policies run on two CPUs, each with its own plan:
+// each CPU's timer tick steps that CPU's Frame_cursor (the scheduler's), and starts the next
+// frame with the kernel's world switch (switch_context, context_switch.cpp) on that CPU; a
+// partition writes its registers as a guest does, into its CPU's registers, and finds its own
+// context there or in its saved record (hosted_kernel.hpp). Keys
 // and the secure attention key go through the trusted path's real keyboard router
 // (sk::tp::Keyboard_router) as scancodes. A wrong grant, a wrong or missing mapping, a page
 // shared where the model shares none, a validator that lets an overlapping policy through, or a
 // handler that decides otherwise than the model (a violation that does not stop, a refused call
 // that changes a counter, a signal from the reader counted) shows up as a diverging
 // observation.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
@@ -52,19 +57,49 @@ struct Count final : sp::Violation_sink {
 constexpr uint64_t k_page = sp::k_page_size;
 using bh::test::random_policy;
 
-// Frames of different lengths (random_policy gives every frame the minimum), still tiling the
-// major frame (SK-SCHED-1), so that each frame's start time depends on which frames came before.
+// Half the policies run on two CPUs (SK-SCHED-3): each partition bound to CPU 0 or 1 at random,
+// each CPU's plan its own partitions once each in random order, then up to two more frames (one
+// of its partitions, or idle); a CPU no partition is bound to idles. The other half keep
+// random_policy's one CPU.
+void spread_over_cpus(sp::Policy& policy, std::mt19937_64& rng) {
+  if (rng() % 2) return;
+  policy.platform.cpu_count = 2;
+  std::vector<uint16_t> bound[2];
+  for (uint16_t i = 0; i < policy.partition_count; ++i) {
+    policy.partitions[i].cpu = static_cast<uint8_t>(rng() % 2);
+    bound[policy.partitions[i].cpu].push_back(i);
+  }
+  for (uint32_t c = 0; c < 2; ++c) {
+    std::shuffle(bound[c].begin(), bound[c].end(), rng);
+    std::vector<uint16_t> owners = bound[c];
+    const size_t extra = rng() % 3 + (owners.empty() ? 1 : 0);
+    for (size_t e = 0; e < extra; ++e) {
+      const size_t who = rng() % (bound[c].size() + 1);
+      owners.push_back(who == bound[c].size() ? sp::k_idle : bound[c][who]);
+    }
+    sp::Cpu_plan& plan = policy.cpus[c];
+    plan = {};
+    plan.frame_count = static_cast<uint32_t>(owners.size());
+    for (uint32_t f = 0; f < plan.frame_count; ++f) plan.frames[f] = {owners[f], sp::k_min_frame_us};
+  }
+}
+
+// Frames of different lengths (random_policy gives every frame the minimum), still tiling each
+// CPU's major frame (SK-SCHED-1), so that each frame's start time depends on which frames came
+// before.
 void vary_durations(sp::Policy& policy, std::mt19937_64& rng) {
-  sp::Cpu_plan& plan = policy.cpus[0];
-  plan.major_frame_us = 0;
-  for (uint32_t f = 0; f < plan.frame_count; ++f) {
-    plan.frames[f].duration_us = sp::k_min_frame_us + 1000 * static_cast<uint32_t>(rng() % 8);
-    plan.major_frame_us += plan.frames[f].duration_us;
+  for (uint32_t c = 0; c < policy.platform.cpu_count; ++c) {
+    sp::Cpu_plan& plan = policy.cpus[c];
+    plan.major_frame_us = 0;
+    for (uint32_t f = 0; f < plan.frame_count; ++f) {
+      plan.frames[f].duration_us = sp::k_min_frame_us + 1000 * static_cast<uint32_t>(rng() % 8);
+      plan.major_frame_us += plan.frames[f].duration_us;
+    }
   }
 }
 
 struct Action {
-  char kind;  // W B G K S Y R C H D T, and P (disk write: the model's DW) F (disk read: DR)
+  char kind;  // W B G K S Y R C H D X T, P (disk write: the model's DW), F (disk read: DR), V (SR)
   uint32_t a = 0, b = 0, c = 0;
 };
 
@@ -155,10 +190,20 @@ struct Cxx_model {
   std::map<uint64_t, uint32_t> store;
   sk::tp::Keyboard_router router{policy.partition_count};
   Key_inbox inbox;
-  // CPU 0's place in the policy's cyclic schedule, stepped as the kernel's scheduler steps it,
-  // from the schedule's start (the model's first frame starts there too).
-  uint64_t start_us;
-  sk::kernel::Frame_cursor cursor{policy.cpus[0].frames, policy.cpus[0].frame_count, 0, start_us};
+  // Each CPU's place in its own plan, made as the kernel's scheduler makes it (first_frame) and
+  // stepped by that CPU's ticks only, from its schedule's start (the model's first frame starts
+  // there too).
+  const uint64_t* start_us;
+  sk::kernel::Frame_cursor cursor[sp::k_max_cpus] = {sk::kernel::first_frame(policy, 0, start_us[0]),
+                                                     sk::kernel::first_frame(policy, 1, start_us[1])};
+
+  // A frame of CPU cpu starts: the clock, and the world switch to its partition if that one is
+  // runnable (run_frame: an idle frame or a stopped partition switches nothing).
+  void start_frame(uint32_t cpu) {
+    const uint16_t part = cursor[cpu].partition();
+    hosted::start_frame(cpu, cursor[cpu].start_us, part);
+    if (part < policy.partition_count && !hosted::stopped(part)) hosted::switch_to(part);
+  }
 
   // What each partition read with its last read_time and CPUID, and the #GP faults the kernel
   // injected into it (taken from its VMCB after every exit, as its next VMRUN would take them).
@@ -171,7 +216,7 @@ struct Cxx_model {
   // The frame's partition runs. The kernel's run_frame also skips a stopped partition; the model
   // still counts a stopped partition's calls (proofs/CAVEATS.md), so only writes check the
   // kernel's run state, below.
-  bool running(uint32_t p) const { return cursor.partition() == p; }
+  bool running(uint32_t p) const { return cursor[policy.partitions[p].cpu].partition() == p; }
 
   // What a call's caller finds in its registers that the model does not say but its counts
   // imply; a wrong one is added to p's observation, so that it diverges at this step.
@@ -326,10 +371,16 @@ struct Cxx_model {
         }
         return;
       }
-      case 'T':  // the next frame starts at its absolute deadline, as run_schedule advances it
-        cursor.advance();
-        hosted::start_frame(cursor.start_us, cursor.partition());
+      case 'T':  // CPU a's next frame starts at its absolute deadline, as run_schedule advances it
+        cursor[x.a].advance();
+        start_frame(x.a);
         return;
+      case 'V': {  // the partition's guest code writes its register b (no exit)
+        const auto part = static_cast<uint16_t>(x.a);
+        if (!running(x.a) || hosted::stopped(part)) return;
+        hosted::set_register(part, x.b, x.c);
+        return;
+      }
       case 'K':  // press and release the letter
         router.feed(k_letter_make[x.a], inbox);
         router.feed(static_cast<uint8_t>(k_letter_make[x.a] | 0x80), inbox);
@@ -352,7 +403,9 @@ struct Cxx_model {
     const auto& keys = inbox.keys[part];
     const hosted::Status status = hosted::read_status(static_cast<uint16_t>(part));
     o << part << ' ' << (hosted::stopped(static_cast<uint16_t>(part)) ? 1 : 0) << ' ' << status.refused << ' '
-      << router.focus() << ' ' << cursor.index << ' ' << cursor.start_us << ' ';
+      << router.focus() << ' ';
+    for (uint32_t c = 0; c < policy.platform.cpu_count; ++c)
+      o << cursor[c].index << ' ' << cursor[c].start_us << ' ';
     std::string stops;
     const auto& lines = hosted::audit_lines();
     for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
@@ -381,7 +434,9 @@ struct Cxx_model {
     }
     o << " c " << status.exits << ' ' << time_read[part] << ' '
       << (cpuid_read[part].empty() ? "0" : cpuid_read[part]) << ' ' << faults[part] << ' ' << disk_read[part]
-      << ' ' << hosted::xcr0(static_cast<uint16_t>(part));
+      << ' ' << hosted::xcr0(static_cast<uint16_t>(part)) << " r";
+    for (uint32_t r = 0; r < hosted::k_registers; ++r)
+      o << ' ' << hosted::context_register(static_cast<uint16_t>(part), r);
     return o.str();
   }
 };
@@ -401,7 +456,7 @@ Action bad_call(const sp::Policy& policy, std::mt19937_64& rng) {
 
 struct Case {
   sp::Policy policy;
-  uint64_t start_us;
+  uint64_t start_us[sp::k_max_cpus];
   std::vector<uint32_t> probes;
   std::vector<Action> trace;
 };
@@ -411,8 +466,9 @@ std::string describe(const Action& x) {
   if (x.kind == 'P')
     return "DW " + std::to_string(x.a) + ' ' + std::to_string(x.b) + ' ' + std::to_string(x.c);
   if (x.kind == 'F') return "DR " + std::to_string(x.a) + ' ' + std::to_string(x.b);
-  o << x.kind;
-  if (x.kind != 'T') o << ' ' << x.a;
+  if (x.kind == 'V')
+    return "SR " + std::to_string(x.a) + ' ' + std::to_string(x.b) + ' ' + std::to_string(x.c);
+  o << x.kind << ' ' << x.a;
   if (x.kind == 'W' || x.kind == 'B' || x.kind == 'D') o << ' ' << x.b << ' ' << x.c;
   if (x.kind == 'G' || x.kind == 'C' || x.kind == 'X') o << ' ' << x.b;
   return o.str();
@@ -431,36 +487,41 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
   {
     std::ofstream in(input);
     for (size_t n = 0; n < cases; ++n) {
-      Case k{random_policy(rng), 0, {}, {}};
+      Case k{random_policy(rng), {}, {}, {}};
+      spread_over_cpus(k.policy, rng);
       vary_durations(k.policy, rng);
       for (uint32_t p = 0; p < k.policy.partition_count; ++p) {
         k.policy.partitions[p].debug_log = rng() % 2;
         k.policy.partitions[p].on_violation =
             rng() % 2 ? sp::On_violation::inject_fault : sp::On_violation::stop;
       }
-      // The schedule starts less than a minute of frames before 2^32 us, so that the time read
-      // crosses into read_time's high word (ECX) in most traces.
-      k.start_us = (uint64_t{1} << 32) - rng() % 60000;
+      // Each CPU's schedule starts less than a minute of frames before 2^32 us, so that the time
+      // read crosses into read_time's high word (ECX) in most traces.
+      for (uint64_t& start : k.start_us) start = (uint64_t{1} << 32) - rng() % 60000;
+      const uint32_t cpus = k.policy.platform.cpu_count;
       Count sink;
       sp::validate(k.policy, sink);
       INFO("generated policy " << n << ": " << (sink.lines.empty() ? "" : sink.lines.front()));
       REQUIRE(sink.lines.empty());
-      in << "policy " << k.policy.partition_count << ' ' << k.policy.channel_count << ' ' << k.start_us
-         << '\n';
+      in << "policy " << k.policy.partition_count << ' ' << k.policy.channel_count << ' ' << cpus << '\n';
       for (uint32_t i = 0; i < k.policy.partition_count; ++i) {
         in << "part " << k.policy.partitions[i].memory.size / k_page << ' '
-           << (k.policy.partitions[i].on_violation == sp::On_violation::inject_fault ? 1 : 0) << '\n';
+           << (k.policy.partitions[i].on_violation == sp::On_violation::inject_fault ? 1 : 0) << ' '
+           << unsigned(k.policy.partitions[i].cpu) << '\n';
       }
       for (uint32_t c = 0; c < k.policy.channel_count; ++c) {
         const auto& ch = k.policy.channels[c];
         in << "chan " << ch.writer << ' ' << ch.reader << ' ' << ch.guest_address / k_page << ' '
            << ch.memory.size / k_page << '\n';
       }
-      in << "sched";
-      for (uint32_t f = 0; f < k.policy.cpus[0].frame_count; ++f) in << ' ' << k.policy.cpus[0].frames[f].partition;
-      in << "\ndurations";
-      for (uint32_t f = 0; f < k.policy.cpus[0].frame_count; ++f) in << ' ' << k.policy.cpus[0].frames[f].duration_us;
-      in << '\n';
+      for (uint32_t c = 0; c < cpus; ++c) {
+        const sp::Cpu_plan& plan = k.policy.cpus[c];
+        in << "sched " << c << ' ' << k.start_us[c];
+        for (uint32_t f = 0; f < plan.frame_count; ++f) in << ' ' << plan.frames[f].partition;
+        in << "\ndurations " << c;
+        for (uint32_t f = 0; f < plan.frame_count; ++f) in << ' ' << plan.frames[f].duration_us;
+        in << '\n';
+      }
       k.probes = {0, 1, 2, 3, 4000};
       for (uint32_t c = 0; c < k.policy.channel_count; ++c) {
         uint32_t base = static_cast<uint32_t>(k.policy.channels[c].guest_address / k_page);
@@ -476,7 +537,7 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
         const auto who = static_cast<uint32_t>(rng() % parts);
         // A disk request only from a partition with room for its ring and buffer (3 pages).
         const bool disk = k.policy.partitions[who].memory.size >= 3 * k_page;
-        switch (rng() % 16) {
+        switch (rng() % 17) {
           case 0: x = bad_call(k.policy, rng); break;
           case 6:
             x = {'R', who};
@@ -503,7 +564,11 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
             else
               x = {'F', who, static_cast<uint32_t>(rng() % hosted::k_disk_sectors)};
             break;
-          case 3: x = {'T'}; break;
+          case 3: x = {'T', static_cast<uint32_t>(rng() % cpus)}; break;
+          case 16:
+            x = {'V', who, static_cast<uint32_t>(rng() % hosted::k_registers),
+                 static_cast<uint32_t>(rng() % 1000)};
+            break;
           case 4: x = {'G', static_cast<uint32_t>(rng() % parts), static_cast<uint32_t>(rng() % 4)}; break;
           case 1: x = {'K', static_cast<uint32_t>(rng() % 26)}; break;
           case 2: x = {'S', static_cast<uint32_t>(rng() % parts)}; break;
@@ -537,7 +602,7 @@ Result run_differential(uint64_t seed, size_t cases, size_t length, bool broken)
                   .roots = roots,
                   .writable_read_only = broken,
                   .start_us = k.start_us};
-    hosted::start_frame(cxx.cursor.start_us, cxx.cursor.partition());
+    for (uint32_t c = 0; c < k.policy.platform.cpu_count; ++c) cxx.start_frame(c);
     for (size_t i = 0; i < k.trace.size() && r.divergence.empty(); ++i) {
       cxx.step(k.trace[i]);
       ++r.steps;

@@ -14,6 +14,8 @@
 #include "kernel/attest.hpp"
 #include "kernel/block.hpp"
 #include "kernel/console.hpp"
+#include "kernel/context_switch.hpp"
+#include "kernel/cpu_local.hpp"
 #include "kernel/disk_keys.hpp"
 #include "kernel/guest_memory.hpp"
 #include "kernel/kernel.hpp"
@@ -36,9 +38,29 @@ sk::kernel::Channel_runtime g_channels[sp::k_max_channels];
 sk::arch::context::Extended g_context[sp::k_max_partitions];
 std::vector<uint8_t> g_ram[sp::k_max_partitions];  // each partition's RAM, guest-physical 0 up
 std::vector<bh::test::hosted::Audit_line> g_audit;
-uint64_t g_frame_start_us;
-uint16_t g_running = sp::k_idle;
-uint64_t g_exits_at_start;  // the running partition's exits when its frame started
+// Per CPU: its current frame's start, its partition, that partition's exits when it started;
+// its kernel-local record (context_owner) and its registers. g_cpu: the CPU an exit is on.
+uint64_t g_frame_start_us[sp::k_max_cpus];
+uint16_t g_running[sp::k_max_cpus];
+uint64_t g_exits_at_start[sp::k_max_cpus];
+sk::cpu::Local g_local[sp::k_max_cpus];
+sk::arch::context::Extended g_live[sp::k_max_cpus];
+uint32_t g_cpu;
+
+// Where register r of a context lives (hosted_kernel.hpp, k_registers): its low 32 bits.
+uint8_t* register_bytes(sk::arch::context::Extended& c, uint32_t r) {
+  constexpr uint32_t k_xmm0 = 160, k_ymm0_high = 576;
+  switch (r) {
+    case 0:
+      return reinterpret_cast<uint8_t*>(&c.dr[0]);
+    case 1:
+      return reinterpret_cast<uint8_t*>(&c.dr[3]);
+    case 2:
+      return c.area + k_xmm0;
+    default:
+      return c.area + k_ymm0_high;
+  }
+}
 
 // At guest-physical 0: VMMCALL; 3: CPUID; 5: HLT; 6: XSETBV.
 constexpr uint8_t k_code[] = {0x0F, 0x01, 0xD9, 0x0F, 0xA2, 0xF4, 0x0F, 0x01, 0xD1};
@@ -97,6 +119,7 @@ void capture(const char* line) {
 }
 
 void prepare_exit(uint16_t part, uint64_t code, uint64_t info1, uint64_t info2) {
+  g_cpu = g_policy->partitions[part].cpu;  // the exit happens on the partition's own CPU
   svm::Vmcb& v = g_vmcb[part];
   v.at<uint64_t>(svm::k_exit_code) = code;
   v.at<uint64_t>(svm::k_exit_info1) = info1;
@@ -126,7 +149,15 @@ void reset(const sp::Policy& policy) {
   }
   for (auto& c : g_channels) c.events = 0;
   g_audit.clear();
-  start_frame(0, sp::k_idle);
+  for (uint32_t c = 0; c < sp::k_max_cpus; ++c) {
+    g_local[c] = {};
+    g_local[c].index = c;
+    g_local[c].context_owner = sk::cpu::k_no_owner;
+    g_live[c] = {};
+    g_live[c].xcr0 = 1;
+    start_frame(c, 0, sp::k_idle);
+  }
+  g_cpu = 0;
   key_disks();
   for (auto& w : g_written) {
     for (bool& b : w) b = false;
@@ -167,10 +198,27 @@ Block_call block_request(uint16_t part, bool write, uint64_t sector, uint32_t va
   return b;
 }
 
-void start_frame(uint64_t start_us, uint16_t running) {
-  g_frame_start_us = start_us;
-  g_running = running;
-  g_exits_at_start = running < sp::k_max_partitions ? g_runtime[running].exits : 0;
+void start_frame(uint32_t cpu, uint64_t start_us, uint16_t running) {
+  g_frame_start_us[cpu] = start_us;
+  g_running[cpu] = running;
+  g_exits_at_start[cpu] = running < sp::k_max_partitions ? g_runtime[running].exits : 0;
+}
+
+void switch_to(uint16_t part) {
+  g_cpu = g_policy->partitions[part].cpu;
+  sk::kernel::switch_context(part);
+}
+
+void set_register(uint16_t part, uint32_t r, uint32_t value) {
+  std::memcpy(register_bytes(g_live[g_policy->partitions[part].cpu], r), &value, sizeof value);
+}
+
+uint32_t context_register(uint16_t part, uint32_t r) {
+  const uint32_t cpu = g_policy->partitions[part].cpu;
+  uint32_t value;
+  std::memcpy(&value, register_bytes(g_local[cpu].context_owner == part ? g_live[cpu] : g_context[part], r),
+              sizeof value);
+  return value;
 }
 
 Cpuid cpuid(uint16_t part, uint32_t leaf, uint32_t sub) {
@@ -222,7 +270,8 @@ bool xsetbv(uint16_t part, uint64_t value, uint64_t& rip) {
 }
 
 uint64_t xcr0(uint16_t part) {
-  return g_context[part].xcr0;
+  const uint32_t cpu = g_policy->partitions[part].cpu;
+  return g_local[cpu].context_owner == part ? g_live[cpu].xcr0 : g_context[part].xcr0;
 }
 
 bool take_injected_gp(uint16_t part) {
@@ -366,13 +415,32 @@ namespace sk::arch::context {
 bool xcr0_valid(uint64_t value) {
   return (value & 1) && (value & ~uint64_t{7}) == 0 && (!(value & 4) || (value & 2));
 }
-void set_xcr0(uint64_t) {}
+// The live XCR0 is the current CPU's registers'.
+void set_xcr0(uint64_t value) {
+  g_live[g_cpu].xcr0 = value;
+}
+// What the kernel's XSAVE/XRSTOR and DR moves do, on the current CPU's registers: every register
+// of the context, XCR0 included, from the registers into c, or from c into the registers.
+void save(Extended& c) {
+  c = g_live[g_cpu];
+}
+void load(const Extended& c) {
+  g_live[g_cpu] = c;
+}
 }  // namespace sk::arch::context
+
+namespace sk::cpu {
+Local& local() {
+  return g_local[g_cpu];
+}
+}  // namespace sk::cpu
 
 namespace sk::timer {
 uint64_t now_us() {
-  const uint64_t spent = g_running < sp::k_max_partitions ? g_runtime[g_running].exits - g_exits_at_start : 0;
-  return g_frame_start_us + spent;
+  const uint16_t running = g_running[g_cpu];
+  const uint64_t spent =
+      running < sp::k_max_partitions ? g_runtime[running].exits - g_exits_at_start[g_cpu] : 0;
+  return g_frame_start_us[g_cpu] + spent;
 }
 bool fired() { return false; }
 }  // namespace sk::timer

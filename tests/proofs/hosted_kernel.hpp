@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// The kernel's exit dispatch, hypercall handlers and audit path (sepkernel/kernel/exits.cpp,
-// hypercalls.cpp, audit.cpp, and arch/x86_64/svm.cpp for the initial guest state: the same
-// files the kernel links) compiled hosted, against a fake of what they call: the partition and
+// The kernel's exit dispatch, hypercall handlers, audit path, block device and the world
+// switch's C++ half (sepkernel/kernel/exits.cpp, hypercalls.cpp, audit.cpp, block.cpp,
+// context_switch.cpp, and arch/x86_64/svm.cpp for the initial guest state: the same files the
+// kernel links) compiled hosted, against a fake of what they call: the partition and
 // channel tables and VMCBs of kernel.hpp as host arrays, guest RAM as host bytes, a counting
 // clock (the current frame's start plus one microsecond for each exit its partition made in
-// it), the serial log captured as lines, a disk of 8 sectors per partition (block.cpp's requests
-// served by a fake ATA medium that completes every transfer at once, keys fixed per partition),
-// and inert virtual devices and TPM. The
+// it, per CPU), each CPU's registers and kernel-local record (what arch::context's save and
+// load move: see set_register), the serial log captured as lines, a disk of 8 sectors per
+// partition (block.cpp's requests served by a fake ATA medium that completes every transfer at
+// once, keys fixed per partition), and inert virtual devices and TPM. The
 // differential test drives them step for step from the extracted model
 // (tests/proofs/differential_test.cpp). One kernel per process, not thread-safe.
 #pragma once
@@ -25,12 +27,31 @@ namespace bh::test::hosted {
 // at 6, its XCR0 1 (x87 only: what build_partitions gives a partition); channel
 // counters zero; audit log empty; every partition's disk reads zeros (its medium holds the
 // ciphertext of zeros), and a partition with 3 pages of RAM or more has its block ring at
-// guest-physical 0x1000 registered (block::info), with buffer page 0x2000.
+// guest-physical 0x1000 registered (block::info), with buffer page 0x2000. Every saved context
+// and every CPU's registers zero (XCR0 1), no CPU's registers holding anyone's context.
 void reset(const sk::policy::Policy& policy);
 
-// A minor frame starts at start_us and runs partition running (sk::policy::k_idle: none): the
-// clock the handlers read (timer::now_us) is start_us plus the exits running has made since.
-void start_frame(uint64_t start_us, uint16_t running);
+// A minor frame of CPU cpu starts at start_us and runs partition running (sk::policy::k_idle:
+// none): the clock the handlers read on that CPU (timer::now_us) is start_us plus the exits
+// running has made since.
+void start_frame(uint32_t cpu, uint64_t start_us, uint16_t running);
+
+// The world switch at the start of part's frame, on part's CPU: the kernel's switch_context
+// (context_switch.cpp), whose arch::context save and load copy between the CPU's registers and
+// the partition's record (cpu_context) here.
+void switch_to(uint16_t part);
+
+// The registers of a partition's context the test writes and compares (the model's registers
+// 0 .. k_registers - 1): DR0, DR3, the low 32 bits of XMM0 and of YMM0's upper half, in the
+// XSAVE standard format.
+inline constexpr uint32_t k_registers = 4;
+// part, running on its CPU, writes value into register r: into that CPU's registers, as a guest
+// instruction does (no exit), whatever context the kernel left in them.
+void set_register(uint16_t part, uint32_t r, uint32_t value);
+// Register r of part's context as part finds it when it runs: in its CPU's registers if the
+// kernel's bookkeeping (cpu::Local::context_owner) says they hold part's context, else in part's
+// saved record.
+uint32_t context_register(uint16_t part, uint32_t r);
 
 // What the caller of a hypercall finds after it: whether it may continue in this frame
 // (handle_exit's result), EAX (an sk::Error, 0 = none), EBX, ECX, and RIP (3, past the VMMCALL,
@@ -89,7 +110,8 @@ Block_call block_request(uint16_t part, bool write, uint64_t sector, uint32_t va
 // the caller finds: whether it may continue, and RIP (9 past the instruction, 6 if refused).
 // The hosted CPU accepts (xcr0_valid) an XCR0 with x87, nothing above AVX, and AVX only with SSE.
 bool xsetbv(uint16_t part, uint64_t value, uint64_t& rip);
-// part's XCR0 as its CPU context holds it (cpu_context().xcr0, what the world switch loads).
+// part's XCR0 as part finds it (XGETBV): in its CPU's registers if they hold part's context,
+// else in its saved record (cpu_context().xcr0, what the world switch loads).
 uint64_t xcr0(uint16_t part);
 
 // One nested page fault exit of part at guest-physical gpa (a write; present: the page is mapped,
