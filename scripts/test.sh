@@ -23,15 +23,16 @@ run_step() {  # name, command...
 build() { cmake --preset "$1" -DBULKHEAD_REQUIRE_TESTS=ON >/dev/null && cmake --build --preset "$1" -j "$JOBS"; }
 
 run_step "build host" build host
-run_step "test host" ctest --preset host -j "$JOBS"
+run_step "test host" ctest --preset host -j "$JOBS" -LE coq
 run_step "build asan" build asan
 if [[ -x scripts/fuzz.sh ]]; then
   run_step "build fuzz" scripts/fuzz.sh build
 fi
 # The mutation gate (every mutant in tests/mutation/mutants.py must make its tests fail) edits
 # sources and rebuilds build/host, one mutant at a time, mostly on one core (one QEMU or one test
-# binary): beside it, on the other core, the same unit tests under ASan/UBSan and the fuzzers,
-# which use their own builds, made above from the unedited sources. Each side's output follows
+# binary): beside it, on the other core, the Coq proof checks (label coq: sources only), the same
+# unit tests under ASan/UBSan and the fuzzers, which use their own builds, made above from the
+# unedited sources. Each side's output follows
 # when both have ended.
 mkdir -p build/logs
 rm -f build/logs/mutants.failed build/logs/sanitizers.count
@@ -40,6 +41,7 @@ rm -f build/logs/mutants.failed build/logs/sanitizers.count
   echo "$failed" > build/logs/mutants.failed ) > build/logs/mutants.log 2>&1 &
 mutants_pid=$!
 ( passed=0 failed=0
+  run_step "test coq" ctest --preset host -L coq
   run_step "test asan" ctest --preset asan -j 1
   if [[ -x scripts/fuzz.sh ]]; then run_step "fuzz" scripts/fuzz.sh run; fi
   echo "$passed $failed" > build/logs/sanitizers.count ) > build/logs/sanitizers.log 2>&1
