@@ -41,5 +41,7 @@ SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# One progress line per package as apt unpacks and sets it up (the install takes minutes).
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" 2>&1 |
+  { grep --line-buffered -E '^(Unpacking|Setting up) ' | sed -u 's/^/bootstrap: /' || true; }
 fetch
