@@ -37,11 +37,7 @@ source scripts/lib.sh
 BUILD="${BULKHEAD_BUILD_DIR:-build/host}"
 BH="$BUILD/tools/bulkhead/bulkhead"
 SYSTEM="${BULKHEAD_SYSTEM:-linux}" BOOT=uefi
-case "$SYSTEM" in
-  linux) RUN="$BUILD/run-linux" ;;
-  *) RUN="$BUILD/run" ;;
-esac
-RUN="${BULKHEAD_ATTEST_STATE:-$RUN}"
+RUN="${BULKHEAD_ATTEST_STATE:-$(system_state_dir "$SYSTEM")}"
 STATE="$RUN/attest"
 SWTPM_PID= QEMU_PID=
 cleanup() {

@@ -58,11 +58,14 @@ wait_for_line() {
 # signal we stop it with: keep both quiet.
 quiet_tcg() { grep -v -e "TCG doesn't support requested feature" -e "terminating on signal" >&2; }
 
+# The state directory of system $1 (BULKHEAD_SYSTEM) in build $BUILD, shared by run.sh and attest.sh.
+system_state_dir() { if [[ $1 == linux ]]; then echo "$BUILD/run-linux"; else echo "$BUILD/run"; fi; }
+
 # The system scripts/run.sh boots and scripts/attest.sh attests, prepared in directory $RUN. The
-# caller sets NAME (its messages' prefix), BUILD (the build directory), BH (its bulkhead tool), RUN, SYSTEM (linux: Debian's
-# Linux in both domains, policies/linux-disk.toml; demo: Bulkhead's demo guests,
-# policies/default-disk.toml; both with the attestation agent on COM2) and BOOT (uefi: the
-# measured boot; multiboot: the kernel unmeasured). On the first run it makes the software TPM
+# caller sets NAME (its messages' prefix), BUILD (the build directory), BH (its bulkhead tool),
+# RUN, SYSTEM (linux: Debian's Linux in both domains, policies/linux-disk.toml; demo: Bulkhead's
+# demo guests, policies/default-disk.toml; both with the attestation agent on COM2) and BOOT
+# (uefi: the measured boot; multiboot: the kernel unmeasured). On the first run it makes the software TPM
 # ($RUN/tpm), the classified domain's LUKS2 disk and its demo recovery passphrase; each run it
 # copies the policy and images, compiles the policy, builds the manifest, seals the disk key again
 # when the manifest changed (the administrator's step for an intended update) and, for uefi,

@@ -45,11 +45,17 @@ echo "run: built"
 BUILD=build/host
 BH="$BUILD/tools/bulkhead/bulkhead"
 SYSTEM="${BULKHEAD_SYSTEM:-linux}" BOOT="${BULKHEAD_BOOT:-uefi}"
-case "$SYSTEM" in
-  linux) RUN="$BUILD/run-linux" ;;
-  *) RUN="$BUILD/run" ;;
-esac
+# The machine's screen when this is an interactive terminal, the serial console otherwise
+# (checked before anything is prepared).
+SCREEN="${BULKHEAD_SCREEN:-}"
+if [[ -z "$SCREEN" ]]; then
+  if [[ ! -t 0 || ! -t 1 ]]; then SCREEN=serial; elif [[ $BOOT == uefi ]]; then SCREEN=vnc; else SCREEN=curses; fi
+fi
+if [[ "$SCREEN" == curses && $BOOT == uefi ]]; then
+  echo "run: the UEFI boot's screen is a framebuffer, which curses cannot show: BULKHEAD_SCREEN=vnc"; exit 2
+fi
 source scripts/lib.sh
+RUN=$(system_state_dir "$SYSTEM")
 SWTPM_PID=
 cleanup() { [[ -n "$SWTPM_PID" ]] && kill "$SWTPM_PID" 2>/dev/null || true; }
 trap cleanup EXIT
@@ -60,14 +66,6 @@ else
   echo "run: multiboot (fast, the kernel UNMEASURED)"
 fi
 start_qemu_tpm "$RUN/tpm" "$RUN/swtpm.sock"
-# The machine's screen when this is an interactive terminal, the serial console otherwise.
-SCREEN="${BULKHEAD_SCREEN:-}"
-if [[ -z "$SCREEN" ]]; then
-  if [[ ! -t 0 || ! -t 1 ]]; then SCREEN=serial; elif [[ $BOOT == uefi ]]; then SCREEN=vnc; else SCREEN=curses; fi
-fi
-if [[ "$SCREEN" == curses && $BOOT == uefi ]]; then
-  echo "run: the UEFI boot's screen is a framebuffer, which curses cannot show: BULKHEAD_SCREEN=vnc"; exit 2
-fi
 if [[ "$SCREEN" == vnc ]]; then
   # The framebuffer (indicator row + focused domain) over VNC; serial console and QEMU monitor here.
   VNC="${BULKHEAD_VNC_DISPLAY:-0}"

@@ -32,28 +32,26 @@ fi
 # sources and rebuilds build/host, one mutant at a time, mostly on one core (one QEMU or one test
 # binary): beside it, on the other core, the Coq proof checks (label coq: sources only), the same
 # unit tests under ASan/UBSan and the fuzzers, which use their own builds, made above from the
-# unedited sources. Each side's output follows
-# when both have ended.
+# unedited sources. Each side exits with its number of failed steps; its output follows when both
+# have ended.
 mkdir -p build/logs
-rm -f build/logs/mutants.failed build/logs/sanitizers.count
-( passed=0 failed=0
+side_steps=2
+[[ -x scripts/fuzz.sh ]] && side_steps=3
+( failed=0
   run_step "mutants" /usr/bin/python3 tests/mutation/mutants.py build/host
-  echo "$failed" > build/logs/mutants.failed ) > build/logs/mutants.log 2>&1 &
+  exit "$failed" ) > build/logs/mutants.log 2>&1 &
 mutants_pid=$!
-( passed=0 failed=0
+side_failed=0
+( failed=0
   run_step "test coq" ctest --preset host -L coq
   run_step "test asan" ctest --preset asan -j 1
   if [[ -x scripts/fuzz.sh ]]; then run_step "fuzz" scripts/fuzz.sh run; fi
-  echo "$passed $failed" > build/logs/sanitizers.count ) > build/logs/sanitizers.log 2>&1
-wait "$mutants_pid" || true
+  exit "$failed" ) > build/logs/sanitizers.log 2>&1 || side_failed=$?
+mutants_failed=0
+wait "$mutants_pid" || mutants_failed=$?
 cat build/logs/mutants.log build/logs/sanitizers.log
-if [[ $(cat build/logs/mutants.failed 2>/dev/null || echo 1) -eq 0 ]]; then
-  passed=$((passed + 1))
-else
-  failed=$((failed + 1))
-fi
-read -r p f < build/logs/sanitizers.count || { p=0; f=1; }
-passed=$((passed + p)) failed=$((failed + f))
+failed=$((failed + mutants_failed + side_failed))
+passed=$((passed + 1 + side_steps - mutants_failed - side_failed))
 
 echo "steps: $passed passed, $failed failed, $((SECONDS - start)) s"
 [[ $failed -eq 0 ]]
