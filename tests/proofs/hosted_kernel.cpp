@@ -213,11 +213,15 @@ void set_register(uint16_t part, uint32_t r, uint32_t value) {
   std::memcpy(register_bytes(g_live[g_policy->partitions[part].cpu], r), &value, sizeof value);
 }
 
-uint32_t context_register(uint16_t part, uint32_t r) {
+// Where part's context is now: its CPU's registers while they hold it, else its saved record.
+static sk::arch::context::Extended& current_context(uint16_t part) {
   const uint32_t cpu = g_policy->partitions[part].cpu;
+  return g_local[cpu].context_owner == part ? g_live[cpu] : g_context[part];
+}
+
+uint32_t context_register(uint16_t part, uint32_t r) {
   uint32_t value;
-  std::memcpy(&value, register_bytes(g_local[cpu].context_owner == part ? g_live[cpu] : g_context[part], r),
-              sizeof value);
+  std::memcpy(&value, register_bytes(current_context(part), r), sizeof value);
   return value;
 }
 
@@ -270,8 +274,7 @@ bool xsetbv(uint16_t part, uint64_t value, uint64_t& rip) {
 }
 
 uint64_t xcr0(uint16_t part) {
-  const uint32_t cpu = g_policy->partitions[part].cpu;
-  return g_local[cpu].context_owner == part ? g_live[cpu].xcr0 : g_context[part].xcr0;
+  return current_context(part).xcr0;
 }
 
 bool take_injected_gp(uint16_t part) {
