@@ -392,6 +392,12 @@ TEST_CASE("uefi: scripts/attest.sh attests the system run.sh boots and holds to 
     CHECK(r.output.find("attestation: PASS") != std::string::npos);
     CHECK(r.output.find("trust on first use: firmware PCRs 0-7 of this boot recorded in " +
                         (attest / "firmware.json").string()) != std::string::npos);
+    // The manifest this run verified against predicts PCR 4 from the boot stage and the kernel
+    // (not recorded: there was no record yet), so the PASS above held the live PCR 4 to it.
+    const nlohmann::json manifest = nlohmann::json::parse(slurp(state / "manifest.json"));
+    CHECK(manifest.at("kernel").at("file") == "bulkhead.elf");
+    CHECK(manifest.at("pcrs").at("sha256").contains("4"));
+    CHECK_FALSE(manifest.at("firmware_recorded").get<bool>());
     // The system run.sh boots: both Linux domains start beside the agent, and the disk opens.
     const std::string serial = slurp(attest / "serial.log");
     CHECK(serial.find("part=classified event=disk_unlocked") != std::string::npos);
